@@ -1,0 +1,46 @@
+# swredis — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+PYTHON ?= python3
+DEBUG_BIN := .build/debug/swredisd
+RELEASE_BIN := .build/release/swredisd
+APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config
+SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
+
+.PHONY: deps build release test unit-test integration-test run bench clean
+
+## Installs the system and Python packages the build and the tests need (idempotent).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@# Debian starts redis-server/redis-sentinel services where systemd runs; tests start their own.
+	@-systemctl stop redis-server redis-sentinel >/dev/null 2>&1 || true
+	@$(PYTHON) -c "import redis, pytest" 2>/dev/null || $(PYTHON) -m pip install -q redis pytest
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(SWIFT_RELEASE_FLAGS)
+
+unit-test: deps
+	$(SWIFT) test
+
+integration-test: build
+	SWREDIS_REQUIRED=1 SWREDISD=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q tests/
+
+test: unit-test integration-test
+
+## Starts one engine on 6379 in the foreground with the repository's default configuration.
+run: release
+	$(RELEASE_BIN) server etc/swredis/6379.conf
+
+## redis-benchmark against Debian's redis-server and swredisd, side by side.
+bench: release
+	SWREDISD=$(CURDIR)/$(RELEASE_BIN) bench/run.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// swredis: Redis's high-availability stack in Swift. One module per layer; see ARCHITECTURE.md.
+let package = Package(
+    name: "swredis",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "swredisd", targets: ["swredisd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "CMallocInfo"),
+        .target(name: "SwredisBytes"),
+        .target(name: "SwredisProtocol", dependencies: ["SwredisBytes", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "SwredisKeyspace", dependencies: ["SwredisBytes"]),
+        .target(name: "SwredisConfig", dependencies: ["SwredisBytes"]),
+        .target(name: "SwredisLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "SwredisSystemd", dependencies: ["CSystemd"]),
+        .target(
+            name: "SwredisCommands",
+            dependencies: ["CMallocInfo", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
+                           .product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "SwredisServer",
+            dependencies: ["SwredisCommands", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
+                           "SwredisSystemd",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(
+            name: "swredisd",
+            dependencies: ["SwredisServer", "SwredisConfig", "SwredisLog"]),
+        .testTarget(name: "SwredisProtocolTests", dependencies: ["SwredisProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "SwredisKeyspaceTests", dependencies: ["SwredisKeyspace", "SwredisBytes"]),
+        .testTarget(name: "SwredisConfigTests", dependencies: ["SwredisConfig", "SwredisBytes"]),
+        .testTarget(name: "SwredisCommandsTests", dependencies: ["SwredisCommands", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", .product(name: "NIOCore", package: "swift-nio")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

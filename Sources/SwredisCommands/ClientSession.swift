@@ -1,0 +1,71 @@
+import NIOCore
+import SwredisBytes
+import SwredisProtocol
+
+/// What the engine needs from a client's network connection; implemented by the server layer.
+public protocol ClientConnection: AnyObject {
+    /// Closes the connection after pending replies were written.
+    func closeAfterFlush()
+    /// Closes at once (CLIENT KILL, output buffer limits).
+    func closeNow()
+    /// Bytes waiting in the query buffer (`qbuf` in CLIENT LIST).
+    var queryBufferLength: Int { get }
+}
+
+/// Per-connection state: selected database, protocol version, authentication, name, reply buffer.
+/// Owned by the engine's event-loop thread.
+public final class ClientSession {
+    /// What CLIENT REPLY set.
+    public enum ReplyMode { case on, off, skipNext, skipThis }
+
+    public let id: Int
+    public var database = 0
+    /// The client's outbound buffer and protocol; handlers write replies here.
+    public var reply: ReplyWriter
+    public var name = ""
+    public var libraryName = ""
+    public var libraryVersion = ""
+    public var authenticated: Bool
+    /// `ip:port` of the peer, or the socket path for unix clients.
+    public let address: String
+    /// `ip:port` of our side of the connection.
+    public let localAddress: String
+    public let fileDescriptor: Int32
+    public let isUnixSocket: Bool
+    /// Creation and last command time, Unix ms.
+    public let createdAt: Int
+    public var lastInteraction: Int
+    public var replyMode: ReplyMode = .on
+    public var isMonitor = false
+    public var noEvict = false
+    /// Name of the last command run, for CLIENT LIST `cmd=`.
+    public var lastCommandName = "NULL"
+    /// Set when the connection must be closed once the pending replies are out (QUIT, protocol errors).
+    public var closeAfterReply = false
+    /// Whether the current command replied with an error (failed_calls in commandstats).
+    public var currentCommandFailed = false
+    public weak var connection: ClientConnection?
+    /// The engine, for error statistics.
+    unowned let engine: Engine
+
+    init(engine: Engine, id: Int, address: String, localAddress: String, fileDescriptor: Int32, isUnixSocket: Bool,
+                authenticated: Bool, now: Int, allocator: ByteBufferAllocator) {
+        self.engine = engine
+        self.id = id
+        self.address = address
+        self.localAddress = localAddress
+        self.fileDescriptor = fileDescriptor
+        self.isUnixSocket = isUnixSocket
+        self.authenticated = authenticated
+        self.createdAt = now
+        self.lastInteraction = now
+        self.reply = ReplyWriter(buffer: allocator.buffer(capacity: 16 * 1024))
+    }
+
+    /// Writes an error reply and marks the command as failed.
+    public func error(_ text: String) {
+        currentCommandFailed = true
+        reply.error(text)
+        engine.recordError(text)
+    }
+}

@@ -1,0 +1,124 @@
+import SwredisBytes
+
+/// Flags of a command, as COMMAND INFO reports them and as the dispatcher enforces them.
+public struct CommandFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let write = CommandFlags(rawValue: 1 << 0)
+    public static let readonly = CommandFlags(rawValue: 1 << 1)
+    public static let denyOOM = CommandFlags(rawValue: 1 << 2)
+    public static let admin = CommandFlags(rawValue: 1 << 3)
+    public static let pubsub = CommandFlags(rawValue: 1 << 4)
+    public static let noscript = CommandFlags(rawValue: 1 << 5)
+    public static let blocking = CommandFlags(rawValue: 1 << 6)
+    public static let loading = CommandFlags(rawValue: 1 << 7)
+    public static let stale = CommandFlags(rawValue: 1 << 8)
+    public static let skipMonitor = CommandFlags(rawValue: 1 << 9)
+    public static let skipSlowlog = CommandFlags(rawValue: 1 << 10)
+    public static let fast = CommandFlags(rawValue: 1 << 11)
+    /// May run before the client authenticated (AUTH, HELLO, QUIT...).
+    public static let noAuth = CommandFlags(rawValue: 1 << 12)
+    public static let mayReplicate = CommandFlags(rawValue: 1 << 13)
+    public static let noMulti = CommandFlags(rawValue: 1 << 14)
+    public static let allowBusy = CommandFlags(rawValue: 1 << 15)
+    /// Runs even when the client is in RESP2 subscribed mode.
+    public static let allowedInSubscribe = CommandFlags(rawValue: 1 << 16)
+
+    static let names: [(CommandFlags, String)] = [
+        (.write, "write"), (.readonly, "readonly"), (.denyOOM, "denyoom"), (.admin, "admin"), (.pubsub, "pubsub"),
+        (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"), (.stale, "stale"),
+        (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.fast, "fast"), (.noAuth, "no_auth"),
+        (.mayReplicate, "may_replicate"), (.noMulti, "no_multi"), (.allowBusy, "allow_busy"),
+    ]
+
+    /// Flag names in COMMAND INFO order.
+    public var names: [String] {
+        CommandFlags.names.filter { contains($0.0) }.map { $0.1 }
+    }
+}
+
+/// Where a command's keys are: Redis's legacy (first, last, step) triple. `lastKey` -1 means the last
+/// argument, -2 the one before it.
+public struct KeySpec: Sendable {
+    public let first: Int
+    public let last: Int
+    public let step: Int
+    public static let none = KeySpec(first: 0, last: 0, step: 0)
+    public static let single = KeySpec(first: 1, last: 1, step: 1)
+    public static let all = KeySpec(first: 1, last: -1, step: 1)
+
+    public init(first: Int, last: Int, step: Int) {
+        self.first = first
+        self.last = last
+        self.step = step
+    }
+
+    /// Argument indexes that are keys, for `argumentCount` arguments.
+    public func keyIndexes(argumentCount: Int) -> [Int] {
+        guard first > 0, step > 0 else { return [] }
+        let lastIndex = last < 0 ? argumentCount + last : last
+        guard first <= lastIndex, lastIndex < argumentCount else { return [] }
+        return Array(stride(from: first, through: lastIndex, by: step))
+    }
+}
+
+/// Runs one command. The engine and client are passed so handlers reach the keyspace and write replies.
+public typealias CommandHandler = (Engine, ClientSession, Arguments) -> Void
+
+/// One entry of the command table.
+public final class CommandSpec: @unchecked Sendable {
+    /// Lower-case name (`get`, or `config|get` for a subcommand).
+    public let name: String
+    /// Redis arity: N means exactly N arguments, -N at least N (the command name counts).
+    public let arity: Int
+    public let flags: CommandFlags
+    public let keys: KeySpec
+    /// ACL category names (without `@`), for COMMAND INFO and DOCS.
+    public let categories: [String]
+    /// COMMAND DOCS group (`string`, `generic`, `server`, `connection`...).
+    public let group: String
+    public let summary: String
+    public let since: String
+    public let complexity: String
+    public let handler: CommandHandler
+    /// Subcommands by lower-case name (CONFIG GET, CLIENT LIST...). Empty for plain commands.
+    public private(set) var subcommands: [String: CommandSpec] = [:]
+    public weak var parent: CommandSpec?
+
+    // Statistics for INFO commandstats.
+    public var calls = 0
+    public var microseconds = 0
+    public var rejectedCalls = 0
+    public var failedCalls = 0
+
+    public init(_ name: String, arity: Int, flags: CommandFlags, keys: KeySpec = .none, categories: [String] = [],
+                group: String, summary: String = "", since: String = "1.0.0", complexity: String = "O(1)",
+                subcommands: [CommandSpec] = [], handler: @escaping CommandHandler) {
+        self.name = name
+        self.arity = arity
+        self.flags = flags
+        self.keys = keys
+        self.categories = categories
+        self.group = group
+        self.summary = summary
+        self.since = since
+        self.complexity = complexity
+        self.handler = handler
+        for sub in subcommands {
+            let short = sub.name.split(separator: "|").last.map(String.init) ?? sub.name
+            self.subcommands[short] = sub
+            sub.parent = self
+        }
+    }
+
+    /// Whether `count` arguments satisfy the arity.
+    @inlinable public func acceptsArgumentCount(_ count: Int) -> Bool {
+        arity >= 0 ? count == arity : count >= -arity
+    }
+
+    /// The name INFO commandstats uses (`config|get`).
+    public var statName: String { name }
+
+    public var isContainer: Bool { !subcommands.isEmpty }
+}

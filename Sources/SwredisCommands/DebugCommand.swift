@@ -1,0 +1,69 @@
+import SwredisBytes
+import SwredisKeyspace
+import SwredisLog
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// DEBUG: the subcommands test suites and operators use (SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE,
+/// LOG, OBJECT). Unlike most commands DEBUG takes its subcommand as a plain argument, as Redis does.
+enum DebugCommand {
+    static let spec = CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: handler)
+
+    static func handler(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let sub = args.lowercased(1)
+        switch sub {
+        case "sleep" where args.count == 3:
+            guard let seconds = StringNumbers.parseDouble(args[2]) else {
+                client.error(RedisError.notFloat)
+                return
+            }
+            usleep(UInt32(max(0, min(seconds, 3600)) * 1_000_000))
+            client.reply.ok()
+        case "set-active-expire" where args.count == 3:
+            guard let flag = args.integer(2) else {
+                client.error(RedisError.notInteger)
+                return
+            }
+            engine.activeExpireEnabled = flag != 0
+            client.reply.ok()
+        case "digest" where args.count == 2:
+            client.reply.simple(DatasetDigest.hex(DatasetDigest.compute(engine.databases)))
+        case "digest-value" where args.count >= 2:
+            client.reply.arrayHeader(args.count - 2)
+            for index in 2..<args.count {
+                let db = client.database
+                var digest = [UInt8](repeating: 0, count: 20)
+                if let position = engine.lookupWrite(db, args[index]) {
+                    let value = engine.databases[db].keys.value(at: position).value
+                    digest = DatasetDigest.valueDigest(value, hasExpire: engine.databases[db].expireTime(of: args[index]) != nil)
+                }
+                client.reply.simple(DatasetDigest.hex(digest))
+            }
+        case "log" where args.count == 3:
+            serverLog(.warning, "DEBUG LOG: \(args.string(2))")
+            client.reply.ok()
+        case "object" where args.count == 3:
+            guard let position = engine.lookupWrite(client.database, args[2]) else {
+                client.error(RedisError.noSuchKey)
+                return
+            }
+            let entry = engine.databases[client.database].keys.value(at: position)
+            let length = entry.value.stringLength ?? 0
+            client.reply.simple("Value at:0x0 refcount:1 encoding:\(entry.value.encodingName) serializedlength:\(length) lru:\(entry.accessClock) lru_seconds_idle:0")
+        case "help":
+            HelpText.reply(client, "DEBUG", [
+                "DIGEST", "    Output a hex signature representing the current DB content.",
+                "DIGEST-VALUE <key> [<key> ...]", "    Output a hex signature of the values of all the specified keys.",
+                "LOG <message>", "    Write <message> to the server log.",
+                "OBJECT <key>", "    Show low level info about `key` and associated value.",
+                "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not",
+                "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the", "    default.",
+                "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+            ])
+        default:
+            client.error("ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try DEBUG HELP.")
+        }
+    }
+}

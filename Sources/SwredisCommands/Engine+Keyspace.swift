@@ -1,0 +1,126 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// Key access with Redis's side effects: lazy expiry on access, keyspace hit/miss counters, LRU clock
+/// updates. Handlers go through these instead of touching `databases` directly, so expiry is applied
+/// uniformly.
+extension Engine {
+    /// Deletes `key` from database `db` if its time has passed. Returns true when it was expired.
+    @discardableResult
+    public func expireIfNeeded(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int) -> Bool {
+        guard let when = databases[db].expireTime(of: key), when <= now else { return false }
+        let name = ByteString(key)
+        databases[db].remove(name)
+        stats.expiredKeys += 1
+        return true
+    }
+
+    /// Slot of `key` in `db` for a read: expired keys are removed first; counts a hit or a miss and
+    /// refreshes the key's access clock.
+    @inlinable
+    public func lookupRead(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int = Engine.unixMilliseconds()) -> Int? {
+        if !databases[db].expires.isEmpty { expireIfNeeded(db, key, now: now) }
+        guard let position = databases[db].keys.index(of: key) else {
+            stats.keyspaceMisses += 1
+            return nil
+        }
+        stats.keyspaceHits += 1
+        let clock = Engine.lruClock(now: now)
+        databases[db].keys.modifyValue(at: position) { $0.accessClock = clock }
+        return position
+    }
+
+    /// Slot of `key` in `db` for a write (no hit/miss accounting); expired keys are removed first.
+    @inlinable
+    public func lookupWrite(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int = Engine.unixMilliseconds()) -> Int? {
+        if !databases[db].expires.isEmpty { expireIfNeeded(db, key, now: now) }
+        return databases[db].keys.index(of: key)
+    }
+
+    /// The value of `key` for a read, or nil.
+    @inlinable
+    public func readValue(_ db: Int, _ key: UnsafeRawBufferPointer) -> Value? {
+        guard let position = lookupRead(db, key) else { return nil }
+        return databases[db].keys.value(at: position).value
+    }
+
+    /// Whether `key` exists (expired keys count as missing).
+    public func keyExists(_ db: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        lookupRead(db, key) != nil
+    }
+
+    /// Stores `value` under `key`, clearing any TTL unless `keepTTL`.
+    @inlinable
+    public func storeValue(_ db: Int, _ key: ByteString, _ value: Value, keepTTL: Bool = false, now: Int = Engine.unixMilliseconds()) {
+        databases[db].set(key, Entry(value: value, accessClock: Engine.lruClock(now: now)), keepTTL: keepTTL)
+    }
+
+    /// Replaces the value at a slot found by `lookupWrite`, keeping the TTL.
+    @inlinable
+    public func overwriteValue(_ db: Int, at position: Int, _ value: Value, raw: Bool = false) {
+        databases[db].keys.modifyValue(at: position) {
+            $0.value = value
+            $0.isRawString = raw
+            $0.isPrivateCopy = false
+        }
+    }
+
+    /// Marks a string as modified in place (OBJECT ENCODING then reports `raw`).
+    func markRaw(_ db: Int, _ key: UnsafeRawBufferPointer) {
+        guard let position = databases[db].keys.index(of: key) else { return }
+        databases[db].keys.modifyValue(at: position) { $0.isRawString = true }
+    }
+
+    /// Deletes `key`; returns true if it existed (and had not expired).
+    @discardableResult
+    public func deleteKey(_ db: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        guard lookupWrite(db, key) != nil else { return false }
+        databases[db].remove(ByteString(key))
+        return true
+    }
+
+    /// Deletes every key of every database; returns how many there were.
+    @discardableResult
+    public func flushAll() -> Int {
+        var removed = 0
+        for index in databases.indices {
+            removed += databases[index].count
+            databases[index].removeAll()
+        }
+        return removed
+    }
+
+    /// The database index a client may select, or nil when out of range.
+    public func validDatabase(_ index: Int) -> Bool {
+        index >= 0 && index < databases.count
+    }
+
+    /// Active expiry, run `hz` times a second: samples volatile keys per database and deletes expired ones,
+    /// repeating while more than a quarter of a sample had expired, within a time budget (25% of the tick,
+    /// as Redis's slow cycle).
+    public func activeExpireCycle(budgetMicroseconds: Int) {
+        let started = Engine.monotonicMicroseconds()
+        let now = Engine.unixMilliseconds()
+        var generator = SystemRandomNumberGenerator()
+        for db in databases.indices {
+            var rounds = 0
+            while !databases[db].expires.isEmpty {
+                var expired = 0
+                let samples = min(20, databases[db].expires.count)
+                for _ in 0..<samples {
+                    guard let position = databases[db].expires.randomIndex(using: &generator) else { break }
+                    let when = databases[db].expires.value(at: position)
+                    if when <= now {
+                        let key = databases[db].expires.key(at: position)
+                        databases[db].remove(key)
+                        stats.expiredKeys += 1
+                        expired += 1
+                    }
+                }
+                rounds += 1
+                if expired * 4 <= samples { break }
+                if rounds % 16 == 0 && Engine.monotonicMicroseconds() - started > budgetMicroseconds { return }
+            }
+        }
+    }
+}

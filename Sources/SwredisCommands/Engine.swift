@@ -1,0 +1,292 @@
+import NIOCore
+import SwredisBytes
+import SwredisConfig
+import SwredisKeyspace
+import SwredisLog
+import SwredisProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the engine asks of the server layer around it (sockets, process lifetime).
+public protocol EngineHost: AnyObject {
+    /// Stops the process after the current command (SHUTDOWN). Returns an error text to reply instead, if refused.
+    func requestShutdown(save: Bool?, now: Bool, force: Bool) -> String?
+    /// A configuration value changed through CONFIG SET and must take effect in the server layer.
+    func configurationChanged(_ name: String)
+}
+
+/// The data engine: databases, clients, the command table and the statistics INFO shows.
+///
+/// Owned by one event-loop thread. Every command runs through `execute`, which does what Redis's
+/// `processCommand` and `call` do: look up the command, check arity and authentication, run the handler,
+/// account time and errors, feed MONITOR.
+public final class Engine {
+    public let config: ConfigStore
+    public var databases: [Database]
+    public let commands: CommandTable
+    public weak var host: EngineHost?
+
+    // Clients
+    public private(set) var clients: [Int: ClientSession] = [:]
+    private var nextClientID = 1
+    public var monitors: [ClientSession] = []
+    /// Clients whose buffers received data outside their own command (MONITOR feed); flushed by the server.
+    public var clientsWithPendingWrites: [ClientSession] = []
+
+    // Identity and time
+    public let runID: String
+    public let startTime: Int
+    public var configFile = ""
+    public var executablePath = ""
+    public var tcpPort = 0
+
+    // Statistics
+    public var stats = EngineStats()
+    public var errorCounts: [String: Int] = [:]
+    public var slowlog = SlowLog()
+    /// Changes since the last save (rdb_changes_since_last_save).
+    public var dirty = 0
+    public var lastSaveTime: Int
+
+    /// Highest `used_memory` seen, and what was allocated once the server was up (INFO memory).
+    public var peakMemory = 0
+    public var startupMemory = 0
+    /// Commands per second over the last ~1.6 s, sampled by `trackInstantaneousMetrics`.
+    public private(set) var instantaneousOpsPerSecond = 0
+    private var opsSamples: [Int] = []
+    private var lastSample = (time: 0, commands: 0)
+
+    /// DEBUG SET-ACTIVE-EXPIRE.
+    public var activeExpireEnabled = true
+
+    /// `CLIENT PAUSE` deadline in ms and whether only writes are paused.
+    public var pauseUntil = 0
+    public var pauseWritesOnly = false
+
+    // Cached configuration read on the hot path.
+    public private(set) var requirePass = ""
+    public private(set) var maxBulkLength = 512 * 1024 * 1024
+    public private(set) var slowlogThreshold = 10000
+
+    public init(config: ConfigStore) {
+        self.config = config
+        let databaseCount = max(1, config.int("databases"))
+        databases = Array(repeating: Database(), count: databaseCount)
+        commands = CommandTable()
+        runID = Engine.randomHex(40)
+        let now = Engine.unixMilliseconds()
+        startTime = now
+        lastSaveTime = now / 1000
+        commands.applyRenames(config.renamedCommands)
+        refreshCachedConfig()
+    }
+
+    /// Re-reads the directives the hot path caches.
+    public func refreshCachedConfig() {
+        requirePass = config.string("requirepass")
+        maxBulkLength = config.int("proto-max-bulk-len")
+        slowlogThreshold = config.int("slowlog-log-slower-than")
+        slowlog.maxLength = config.int("slowlog-max-len")
+    }
+
+    /// Takes one ops/sec sample; the server calls it every 100 ms, like Redis's `trackInstantaneousMetric`.
+    public func trackInstantaneousMetrics() {
+        let now = Engine.monotonicMicroseconds()
+        if lastSample.time > 0 && now > lastSample.time {
+            let rate = (stats.commandsProcessed - lastSample.commands) * 1_000_000 / (now - lastSample.time)
+            opsSamples.append(rate)
+            if opsSamples.count > 16 { opsSamples.removeFirst() }
+            instantaneousOpsPerSecond = opsSamples.reduce(0, +) / opsSamples.count
+        }
+        lastSample = (now, stats.commandsProcessed)
+    }
+
+    // MARK: Time
+
+    @inlinable public static func unixMilliseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
+    }
+
+    public static func unixMicroseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return now.tv_sec * 1_000_000 + now.tv_nsec / 1000
+    }
+
+    @inlinable public static func monotonicMicroseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1_000_000 + now.tv_nsec / 1000
+    }
+
+    /// Redis's LRU clock: seconds, 24 bits.
+    @inlinable public static func lruClock(now: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: (now / 1000) & 0xFF_FFFF)
+    }
+
+    static func randomHex(_ count: Int) -> String {
+        let digits = Array("0123456789abcdef")
+        return String((0..<count).map { _ in digits[Int.random(in: 0..<16)] })
+    }
+
+    // MARK: Clients
+
+    /// Registers a new connection's session.
+    public func createClient(address: String, localAddress: String, fileDescriptor: Int32, isUnixSocket: Bool,
+                             allocator: ByteBufferAllocator) -> ClientSession {
+        let session = ClientSession(engine: self, id: nextClientID, address: address, localAddress: localAddress,
+                                    fileDescriptor: fileDescriptor, isUnixSocket: isUnixSocket,
+                                    authenticated: requirePass.isEmpty, now: Engine.unixMilliseconds(),
+                                    allocator: allocator)
+        nextClientID += 1
+        clients[session.id] = session
+        stats.totalConnections += 1
+        return session
+    }
+
+    /// Forgets a closed connection's session.
+    public func removeClient(_ client: ClientSession) {
+        clients.removeValue(forKey: client.id)
+        if client.isMonitor { monitors.removeAll { $0 === client } }
+    }
+
+    /// Limits the request parser applies to this client.
+    @inlinable public func requestLimits(for client: ClientSession) -> RequestLimits {
+        RequestLimits(maxBulkLength: maxBulkLength, unauthenticated: !client.authenticated)
+    }
+
+    // MARK: Executing commands
+
+    /// Runs one parsed command for `client`, writing its reply into the client's buffer.
+    public func execute(_ client: ClientSession, _ args: Arguments) {
+        client.currentCommandFailed = false
+        guard var command = commands.lookup(args[0]) else {
+            rejectUnknown(client, args)
+            return
+        }
+        if command.isContainer {
+            if args.count < 2 {
+                reject(client, command, RedisError.wrongArity(command.name))
+                return
+            }
+            guard let sub = command.subcommands[args.lowercased(1)] else {
+                reject(client, command, RedisError.unknownSubcommand(args.string(1), command.name))
+                return
+            }
+            command = sub
+        }
+        guard command.acceptsArgumentCount(args.count) else {
+            reject(client, command, RedisError.wrongArity(command.name))
+            return
+        }
+        if !client.authenticated && !command.flags.contains(.noAuth) {
+            reject(client, command, RedisError.noAuth)
+            return
+        }
+        if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
+            feedMonitors(client, args)
+        }
+        let replyStart = client.reply.buffer.writerIndex
+        let started = Engine.monotonicMicroseconds()
+        command.handler(self, client, args)
+        let elapsed = Engine.monotonicMicroseconds() - started
+        command.calls += 1
+        command.microseconds += elapsed
+        if client.currentCommandFailed { command.failedCalls += 1 }
+        stats.commandsProcessed += 1
+        client.lastCommandName = command.name
+        if slowlogThreshold >= 0 && elapsed >= slowlogThreshold && !command.flags.contains(.skipSlowlog) {
+            slowlog.record(args, durationMicros: elapsed, client: client)
+        }
+        applyReplyMode(client, replyStart: replyStart)
+    }
+
+    private func applyReplyMode(_ client: ClientSession, replyStart: Int) {
+        switch client.replyMode {
+        case .on: return
+        case .off:
+            client.reply.buffer.moveWriterIndex(to: replyStart)
+        case .skipThis:
+            client.reply.buffer.moveWriterIndex(to: replyStart)
+            client.replyMode = .on
+        case .skipNext:
+            client.replyMode = .skipThis
+        }
+    }
+
+    private func rejectUnknown(_ client: ClientSession, _ args: Arguments) {
+        let arguments = (1..<max(1, args.count)).map { args.string($0) }
+        client.error(RedisError.unknownCommand(args.string(0), arguments: args.count > 1 ? arguments : []))
+    }
+
+    private func reject(_ client: ClientSession, _ command: CommandSpec, _ text: String) {
+        command.rejectedCalls += 1
+        client.error(text)
+    }
+
+    /// Counts an error reply for INFO stats and errorstats (keyed by the error code, its first word).
+    func recordError(_ text: String) {
+        stats.errorReplies += 1
+        let code = text.prefix { $0 != " " }
+        errorCounts[String(code), default: 0] += 1
+    }
+
+    private func feedMonitors(_ client: ClientSession, _ args: Arguments) {
+        let micros = Engine.unixMicroseconds()
+        let fraction = String(micros % 1_000_000)
+        var line = "+\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction) [\(client.database) "
+        line += client.isUnixSocket ? "unix:\(client.address)]" : "\(client.address)]"
+        for index in 0..<args.count {
+            line += " " + MonitorFormat.quote(args[index])
+        }
+        line += "\r\n"
+        for monitor in monitors where monitor !== client {
+            monitor.reply.raw(line)
+            clientsWithPendingWrites.append(monitor)
+        }
+    }
+}
+
+/// Counters INFO stats reports.
+public struct EngineStats {
+    public var totalConnections = 0
+    public var rejectedConnections = 0
+    public var commandsProcessed = 0
+    public var netInputBytes = 0
+    public var netOutputBytes = 0
+    public var expiredKeys = 0
+    public var evictedKeys = 0
+    public var keyspaceHits = 0
+    public var keyspaceMisses = 0
+    public var errorReplies = 0
+    public var readsProcessed = 0
+    public var writesProcessed = 0
+    public var expiredStalePercent = 0.0
+}
+
+/// How MONITOR and the slow log show arguments: Redis's `sdscatrepr` quoting.
+public enum MonitorFormat {
+    public static func quote(_ bytes: UnsafeRawBufferPointer) -> String {
+        var text = "\""
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): text += "\\\\"
+            case UInt8(ascii: "\""): text += "\\\""
+            case 10: text += "\\n"
+            case 13: text += "\\r"
+            case 9: text += "\\t"
+            case 7: text += "\\a"
+            case 8: text += "\\b"
+            case 32...126: text.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16)
+                text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return text + "\""
+    }
+}

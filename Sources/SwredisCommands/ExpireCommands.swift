@@ -1,0 +1,125 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// Key expiry commands (Redis's `expire.c`).
+enum ExpireCommands {
+    static let specs: [CommandSpec] = [
+        spec("expire", "Set a key's time to live in seconds", seconds: true, absolute: false),
+        spec("pexpire", "Set a key's time to live in milliseconds", seconds: false, absolute: false),
+        spec("expireat", "Set the expiration for a key as a UNIX timestamp", seconds: true, absolute: true),
+        spec("pexpireat", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", seconds: false, absolute: true),
+        CommandSpec("ttl", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Get the time to live for a key in seconds", handler: { ttl($0, $1, $2, milliseconds: false, absolute: false) }),
+        CommandSpec("pttl", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Get the time to live for a key in milliseconds", since: "2.6.0", handler: { ttl($0, $1, $2, milliseconds: true, absolute: false) }),
+        CommandSpec("expiretime", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Get the expiration Unix timestamp for a key", since: "7.0.0", handler: { ttl($0, $1, $2, milliseconds: false, absolute: true) }),
+        CommandSpec("pexpiretime", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Get the expiration Unix timestamp for a key in milliseconds", since: "7.0.0", handler: { ttl($0, $1, $2, milliseconds: true, absolute: true) }),
+        CommandSpec("persist", arity: 2, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"], group: "generic", summary: "Remove the expiration from a key", since: "2.2.0", handler: persist),
+    ]
+
+    static func spec(_ name: String, _ summary: String, seconds: Bool, absolute: Bool) -> CommandSpec {
+        CommandSpec(name, arity: -3, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"],
+                    group: "generic", summary: summary, since: absolute ? "1.2.0" : "1.0.0",
+                    handler: { expire($0, $1, $2, seconds: seconds, absolute: absolute, name: name) })
+    }
+
+    struct Conditions: OptionSet {
+        let rawValue: Int
+        static let nx = Conditions(rawValue: 1)
+        static let xx = Conditions(rawValue: 2)
+        static let gt = Conditions(rawValue: 4)
+        static let lt = Conditions(rawValue: 8)
+    }
+
+    /// EXPIRE family, following Redis's `expireGenericCommand`.
+    static func expire(_ engine: Engine, _ client: ClientSession, _ args: Arguments, seconds: Bool, absolute: Bool, name: String) {
+        var conditions: Conditions = []
+        for index in 3..<max(3, args.count) {
+            if args.matches(index, "nx") { conditions.insert(.nx) }
+            else if args.matches(index, "xx") { conditions.insert(.xx) }
+            else if args.matches(index, "gt") { conditions.insert(.gt) }
+            else if args.matches(index, "lt") { conditions.insert(.lt) }
+            else {
+                client.error("ERR Unsupported option \(args.string(index))")
+                return
+            }
+        }
+        if conditions.contains(.nx) && !conditions.isDisjoint(with: [.xx, .gt, .lt]) {
+            client.error("ERR NX and XX, GT or LT options at the same time are not compatible")
+            return
+        }
+        if conditions.contains(.gt) && conditions.contains(.lt) {
+            client.error("ERR GT and LT options at the same time are not compatible")
+            return
+        }
+        guard var when = args.integer(2) else {
+            client.error(RedisError.notInteger)
+            return
+        }
+        if seconds {
+            guard when <= Int.max / 1000 && when >= Int.min / 1000 else {
+                client.error(RedisError.invalidExpire(name))
+                return
+            }
+            when *= 1000
+        }
+        let now = Engine.unixMilliseconds()
+        let base = absolute ? 0 : now
+        guard when <= Int.max - base else {
+            client.error(RedisError.invalidExpire(name))
+            return
+        }
+        when += base
+        let db = client.database
+        guard engine.lookupWrite(db, args[1], now: now) != nil else {
+            client.reply.integer(0)
+            return
+        }
+        let current = engine.databases[db].expireTime(of: args[1])
+        // A key without TTL counts as an infinite one for GT/LT.
+        let currentOrInfinite = current ?? Int.max
+        if conditions.contains(.nx) && current != nil
+            || conditions.contains(.xx) && current == nil
+            || conditions.contains(.gt) && (current == nil || when <= currentOrInfinite)
+            || conditions.contains(.lt) && current != nil && when >= currentOrInfinite {
+            client.reply.integer(0)
+            return
+        }
+        let key = args.bytes(1)
+        if when <= now {
+            engine.databases[db].remove(key)
+        } else {
+            engine.databases[db].setExpire(key, at: when)
+        }
+        engine.dirty += 1
+        client.reply.integer(1)
+    }
+
+    static func ttl(_ engine: Engine, _ client: ClientSession, _ args: Arguments, milliseconds: Bool, absolute: Bool) {
+        let db = client.database
+        let now = Engine.unixMilliseconds()
+        guard engine.lookupRead(db, args[1], now: now) != nil else {
+            client.reply.integer(-2)
+            return
+        }
+        guard let when = engine.databases[db].expireTime(of: args[1]) else {
+            client.reply.integer(-1)
+            return
+        }
+        if absolute {
+            client.reply.integer(milliseconds ? when : (when + 500) / 1000)
+        } else {
+            let remaining = max(0, when - now)
+            client.reply.integer(milliseconds ? remaining : (remaining + 500) / 1000)
+        }
+    }
+
+    static func persist(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let db = client.database
+        guard engine.lookupWrite(db, args[1]) != nil else {
+            client.reply.integer(0)
+            return
+        }
+        let removed = engine.databases[db].persist(args.bytes(1))
+        if removed { engine.dirty += 1 }
+        client.reply.integer(removed ? 1 : 0)
+    }
+}

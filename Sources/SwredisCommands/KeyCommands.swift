@@ -1,0 +1,392 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// Generic key commands (Redis's `db.c`).
+enum KeyCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("del", arity: -2, flags: [.write], keys: .all, categories: ["keyspace", "write", "slow"], group: "generic", summary: "Delete a key", complexity: "O(N)", handler: del),
+        CommandSpec("unlink", arity: -2, flags: [.write, .fast], keys: .all, categories: ["keyspace", "write", "fast"], group: "generic", summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", since: "4.0.0", complexity: "O(1) for each key removed regardless of its size.", handler: del),
+        CommandSpec("exists", arity: -2, flags: [.readonly, .fast], keys: .all, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Determine if a key exists", complexity: "O(N) where N is the number of keys to check.", handler: exists),
+        CommandSpec("type", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Determine the type stored at key", handler: type),
+        CommandSpec("rename", arity: 3, flags: [.write], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["keyspace", "write", "slow"], group: "generic", summary: "Rename a key", handler: { rename($0, $1, $2, nx: false) }),
+        CommandSpec("renamenx", arity: 3, flags: [.write, .fast], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["keyspace", "write", "fast"], group: "generic", summary: "Rename a key, only if the new key does not exist", handler: { rename($0, $1, $2, nx: true) }),
+        CommandSpec("keys", arity: 2, flags: [.readonly], categories: ["keyspace", "read", "slow", "dangerous"], group: "generic", summary: "Find all keys matching the given pattern", complexity: "O(N) with N being the number of keys in the database", handler: keys),
+        CommandSpec("scan", arity: -2, flags: [.readonly], categories: ["keyspace", "read", "slow"], group: "generic", summary: "Incrementally iterate the keys space", since: "2.8.0", complexity: "O(1) for every call. O(N) for a complete iteration.", handler: scan),
+        CommandSpec("randomkey", arity: 1, flags: [.readonly], categories: ["keyspace", "read", "slow"], group: "generic", summary: "Return a random key from the keyspace", handler: randomkey),
+        CommandSpec("dbsize", arity: 1, flags: [.readonly, .fast], categories: ["keyspace", "read", "fast"], group: "server", summary: "Return the number of keys in the selected database", handler: { engine, client, _ in client.reply.integer(engine.databases[client.database].count) }),
+        CommandSpec("select", arity: 2, flags: [.loading, .stale, .fast], categories: ["keyspace", "fast"], group: "connection", summary: "Change the selected database for the current connection", handler: select),
+        CommandSpec("swapdb", arity: 3, flags: [.write, .fast], categories: ["keyspace", "write", "fast", "dangerous"], group: "server", summary: "Swaps two Redis databases", since: "4.0.0", complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.", handler: swapdb),
+        CommandSpec("move", arity: 3, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"], group: "generic", summary: "Move a key to another database", handler: move),
+        CommandSpec("copy", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["keyspace", "write", "slow"], group: "generic", summary: "Copy a key", since: "6.2.0", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", handler: copy),
+        CommandSpec("touch", arity: -2, flags: [.readonly, .fast], keys: .all, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.", since: "3.2.1", complexity: "O(N) where N is the number of keys that will be touched.", handler: exists),
+        CommandSpec("flushdb", arity: -1, flags: [.write], categories: ["keyspace", "write", "slow", "dangerous"], group: "server", summary: "Remove all keys from the current database", complexity: "O(N) where N is the number of keys in the selected database", handler: flushdb),
+        CommandSpec("flushall", arity: -1, flags: [.write], categories: ["keyspace", "write", "slow", "dangerous"], group: "server", summary: "Remove all keys from all databases", complexity: "O(N) where N is the total number of keys in all databases", handler: flushall),
+        CommandSpec("object", arity: -2, flags: [], categories: ["slow"], group: "generic", summary: "A container for object introspection commands", since: "2.2.3", complexity: "Depends on subcommand.", subcommands: [
+            CommandSpec("object|encoding", arity: 3, flags: [.readonly], keys: KeySpec(first: 2, last: 2, step: 1), categories: ["keyspace", "read", "slow"], group: "generic", summary: "Inspect the internal encoding of a Redis object", handler: objectEncoding),
+            CommandSpec("object|refcount", arity: 3, flags: [.readonly], keys: KeySpec(first: 2, last: 2, step: 1), categories: ["keyspace", "read", "slow"], group: "generic", summary: "Get the number of references to the value of the key", handler: objectRefcount),
+            CommandSpec("object|idletime", arity: 3, flags: [.readonly], keys: KeySpec(first: 2, last: 2, step: 1), categories: ["keyspace", "read", "slow"], group: "generic", summary: "Get the time since a Redis object was last accessed", handler: objectIdletime),
+            CommandSpec("object|freq", arity: 3, flags: [.readonly], keys: KeySpec(first: 2, last: 2, step: 1), categories: ["keyspace", "read", "slow"], group: "generic", summary: "Get the logarithmic access frequency counter of a Redis object", since: "4.0.0", handler: objectFreq),
+            CommandSpec("object|help", arity: 2, flags: [.loading, .stale], categories: ["keyspace", "slow"], group: "generic", summary: "Show helpful text about the different subcommands", since: "6.2.0", handler: { _, client, _ in
+                HelpText.reply(client, "OBJECT", [
+                    "ENCODING <key>", "    Return the kind of internal representation used in order to store the value", "    associated with a <key>.",
+                    "FREQ <key>", "    Return the access frequency index of the <key>. The returned integer is", "    proportional to the logarithm of the recorded access frequency of the key.",
+                    "IDLETIME <key>", "    Return the idle time of the <key>, that is the approximated number of", "    seconds elapsed since the last access to the key.",
+                    "REFCOUNT <key>", "    Return the number of references of the value associated with the specified", "    <key>.",
+                ])
+            }),
+        ], handler: { _, _, _ in }),
+    ]
+
+    static func del(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var removed = 0
+        for index in 1..<args.count where engine.deleteKey(client.database, args[index]) {
+            removed += 1
+        }
+        engine.dirty += removed
+        client.reply.integer(removed)
+    }
+
+    static func exists(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var found = 0
+        for index in 1..<args.count where engine.keyExists(client.database, args[index]) {
+            found += 1
+        }
+        client.reply.integer(found)
+    }
+
+    static func type(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let position = engine.lookupWrite(client.database, args[1]) else {
+            client.reply.simple("none")
+            return
+        }
+        client.reply.simple(engine.databases[client.database].keys.value(at: position).value.typeName)
+    }
+
+    static func rename(_ engine: Engine, _ client: ClientSession, _ args: Arguments, nx: Bool) {
+        let db = client.database
+        guard let position = engine.lookupWrite(db, args[1]) else {
+            client.error(RedisError.noSuchKey)
+            return
+        }
+        if args[1].elementsEqual(args[2]) {
+            if nx { client.reply.integer(0) } else { client.reply.ok() }
+            return
+        }
+        let entry = engine.databases[db].keys.value(at: position)
+        let expireAt = engine.databases[db].expireTime(of: args[1])
+        if engine.lookupWrite(db, args[2]) != nil {
+            if nx {
+                client.reply.integer(0)
+                return
+            }
+            engine.databases[db].remove(args.bytes(2))
+        }
+        engine.databases[db].remove(args.bytes(1))
+        let target = args.bytes(2)
+        engine.databases[db].set(target, entry)
+        if let expireAt { engine.databases[db].setExpire(target, at: expireAt) }
+        engine.dirty += 1
+        if nx { client.reply.integer(1) } else { client.reply.ok() }
+    }
+
+    static func keys(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let db = client.database
+        let pattern = args[1]
+        let matchAll = pattern.count == 1 && pattern[0] == UInt8(ascii: "*")
+        let now = Engine.unixMilliseconds()
+        var matched: [ByteString] = []
+        engine.databases[db].keys.forEach { key, _ in
+            let keep = key.withUnsafeBytes { bytes in
+                (matchAll || GlobPattern.matches(pattern, bytes)) && !engine.databases[db].isExpired(bytes, now: now)
+            }
+            if keep { matched.append(key) }
+        }
+        client.reply.arrayHeader(matched.count)
+        for key in matched { key.withUnsafeBytes { client.reply.bulk($0) } }
+    }
+
+    static func scan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let cursorText = args.string(1)
+        guard let cursor = UInt64(cursorText) ?? Int64(cursorText).map({ UInt64(bitPattern: $0) }) else {
+            client.error(RedisError.invalidCursor)
+            return
+        }
+        guard let options = ScanOptions.parse(client, args, from: 2) else { return }
+        let db = client.database
+        var found: [ByteString] = []
+        let next = engine.databases[db].keys.scan(cursor: cursor, count: options.count) { key, _ in found.append(key) }
+        let now = Engine.unixMilliseconds()
+        found = found.filter { key in
+            key.withUnsafeBytes { bytes in
+                if engine.databases[db].isExpired(bytes, now: now) {
+                    engine.expireIfNeeded(db, bytes, now: now)
+                    return false
+                }
+                if let pattern = options.pattern, !pattern.withUnsafeBytes({ GlobPattern.matches($0, bytes) }) { return false }
+                if let type = options.type {
+                    guard let position = engine.databases[db].keys.index(of: bytes) else { return false }
+                    return engine.databases[db].keys.value(at: position).value.typeName == type
+                }
+                return true
+            }
+        }
+        ScanOptions.reply(client, cursor: next, keys: found)
+    }
+
+    static func randomkey(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let db = client.database
+        let now = Engine.unixMilliseconds()
+        var attempts = 0
+        while let position = engine.databases[db].keys.randomIndex() {
+            let key = engine.databases[db].keys.key(at: position)
+            let expired = key.withUnsafeBytes { engine.databases[db].isExpired($0, now: now) }
+            attempts += 1
+            if expired && attempts < 100 {
+                key.withUnsafeBytes { _ = engine.expireIfNeeded(db, $0, now: now) }
+                continue
+            }
+            key.withUnsafeBytes { client.reply.bulk($0) }
+            return
+        }
+        client.reply.null()
+    }
+
+    static func select(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let index = args.integer(1), index >= Int(Int32.min), index <= Int(Int32.max) else {
+            client.error(RedisError.notInteger)
+            return
+        }
+        guard engine.validDatabase(index) else {
+            client.error(RedisError.dbIndexOutOfRange)
+            return
+        }
+        client.database = index
+        client.reply.ok()
+    }
+
+    static func swapdb(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let first = args.integer(1), first >= Int(Int32.min), first <= Int(Int32.max) else {
+            client.error("ERR invalid first DB index")
+            return
+        }
+        guard let second = args.integer(2), second >= Int(Int32.min), second <= Int(Int32.max) else {
+            client.error("ERR invalid second DB index")
+            return
+        }
+        guard engine.validDatabase(first), engine.validDatabase(second) else {
+            client.error(RedisError.dbIndexOutOfRange)
+            return
+        }
+        if first != second {
+            engine.databases.swapAt(first, second)
+            engine.dirty += 1
+        }
+        client.reply.ok()
+    }
+
+    static func move(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let source = client.database
+        guard let target = args.integer(2), target >= Int(Int32.min), target <= Int(Int32.max) else {
+            client.error(RedisError.notInteger)
+            return
+        }
+        guard engine.validDatabase(target) else {
+            client.error(RedisError.dbIndexOutOfRange)
+            return
+        }
+        guard source != target else {
+            client.error("ERR source and destination objects are the same")
+            return
+        }
+        guard let position = engine.lookupWrite(source, args[1]) else {
+            client.reply.integer(0)
+            return
+        }
+        if engine.lookupWrite(target, args[1]) != nil {
+            client.reply.integer(0)
+            return
+        }
+        let entry = engine.databases[source].keys.value(at: position)
+        let expireAt = engine.databases[source].expireTime(of: args[1])
+        let key = args.bytes(1)
+        engine.databases[source].remove(key)
+        engine.databases[target].set(key, entry)
+        if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
+        engine.dirty += 1
+        client.reply.integer(1)
+    }
+
+    static func copy(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let source = client.database
+        var target = source
+        var replace = false
+        var index = 3
+        while index < args.count {
+            if args.matches(index, "replace") {
+                replace = true
+            } else if args.matches(index, "db") && index + 1 < args.count {
+                guard let number = args.integer(index + 1), number >= Int(Int32.min), number <= Int(Int32.max) else {
+                    client.error(RedisError.notInteger)
+                    return
+                }
+                guard engine.validDatabase(number) else {
+                    client.error(RedisError.dbIndexOutOfRange)
+                    return
+                }
+                target = number
+                index += 1
+            } else {
+                client.error(RedisError.syntax)
+                return
+            }
+            index += 1
+        }
+        if source == target && args[1].elementsEqual(args[2]) {
+            client.error("ERR source and destination objects are the same")
+            return
+        }
+        guard let position = engine.lookupWrite(source, args[1]) else {
+            client.reply.integer(0)
+            return
+        }
+        let entry = engine.databases[source].keys.value(at: position)
+        let expireAt = engine.databases[source].expireTime(of: args[1])
+        if engine.lookupWrite(target, args[2]) != nil {
+            guard replace else {
+                client.reply.integer(0)
+                return
+            }
+            engine.databases[target].remove(args.bytes(2))
+        }
+        let key = args.bytes(2)
+        var copied = entry
+        copied.isPrivateCopy = true
+        engine.databases[target].set(key, copied)
+        if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
+        engine.dirty += 1
+        client.reply.integer(1)
+    }
+
+    /// FLUSHDB/FLUSHALL accept ASYNC or SYNC; both free synchronously here (see README).
+    static func parseFlushMode(_ client: ClientSession, _ args: Arguments) -> Bool {
+        if args.count > 2 || (args.count == 2 && !args.matches(1, "async") && !args.matches(1, "sync")) {
+            client.error(RedisError.syntax)
+            return false
+        }
+        return true
+    }
+
+    static func flushdb(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard parseFlushMode(client, args) else { return }
+        engine.dirty += engine.databases[client.database].count
+        engine.databases[client.database].removeAll()
+        client.reply.ok()
+    }
+
+    static func flushall(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard parseFlushMode(client, args) else { return }
+        engine.dirty += engine.flushAll() + 1
+        client.reply.ok()
+    }
+
+    // MARK: OBJECT
+
+    static func objectEntry(_ engine: Engine, _ client: ClientSession, _ args: Arguments) -> Entry? {
+        let db = client.database
+        if !engine.databases[db].expires.isEmpty { engine.expireIfNeeded(db, args[2], now: Engine.unixMilliseconds()) }
+        guard let position = engine.databases[db].keys.index(of: args[2]) else {
+            client.reply.null()
+            return nil
+        }
+        return engine.databases[db].keys.value(at: position)
+    }
+
+    static func objectEncoding(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let entry = objectEntry(engine, client, args) else { return }
+        client.reply.bulk(entry.encodingName)
+    }
+
+    static func objectRefcount(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let entry = objectEntry(engine, client, args) else { return }
+        // Redis shares small integers (0..9999) and reports INT_MAX for them.
+        if case .integer(let number) = entry.value, number >= 0 && number < 10000, !entry.isPrivateCopy {
+            client.reply.integer(Int(Int32.max))
+        } else {
+            client.reply.integer(1)
+        }
+    }
+
+    static func objectIdletime(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let entry = objectEntry(engine, client, args) else { return }
+        guard engine.config.string("maxmemory-policy").contains("lfu") == false else {
+            client.error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+            return
+        }
+        let now = Engine.lruClock(now: Engine.unixMilliseconds())
+        let idle = now >= entry.accessClock ? now - entry.accessClock : now + (0xFF_FFFF - entry.accessClock)
+        client.reply.integer(Int(idle))
+    }
+
+    static func objectFreq(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard objectEntry(engine, client, args) != nil else { return }
+        guard engine.config.string("maxmemory-policy").contains("lfu") else {
+            client.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+            return
+        }
+        client.reply.integer(0)
+    }
+}
+
+/// SCAN's MATCH / COUNT / TYPE options, shared with HSCAN/SSCAN/ZSCAN later.
+struct ScanOptions {
+    var pattern: ByteString?
+    var count = 10
+    var type: String?
+
+    static func parse(_ client: ClientSession, _ args: Arguments, from: Int) -> ScanOptions? {
+        var options = ScanOptions()
+        var index = from
+        while index < args.count {
+            let remaining = args.count - index - 1
+            if args.matches(index, "count") && remaining >= 1 {
+                guard let count = args.integer(index + 1) else {
+                    client.error(RedisError.notInteger)
+                    return nil
+                }
+                guard count >= 1 else {
+                    client.error(RedisError.syntax)
+                    return nil
+                }
+                options.count = count
+                index += 2
+            } else if args.matches(index, "match") && remaining >= 1 {
+                let pattern = args.bytes(index + 1)
+                options.pattern = pattern.count == 1 && pattern.bytes == [UInt8(ascii: "*")] ? nil : pattern
+                index += 2
+            } else if args.matches(index, "type") && remaining >= 1 {
+                options.type = args.lowercased(index + 1)
+                index += 2
+            } else {
+                client.error(RedisError.syntax)
+                return nil
+            }
+        }
+        return options
+    }
+
+    static func reply(_ client: ClientSession, cursor: UInt64, keys: [ByteString]) {
+        client.reply.arrayHeader(2)
+        client.reply.bulk(String(cursor))
+        client.reply.arrayHeader(keys.count)
+        for key in keys { key.withUnsafeBytes { client.reply.bulk($0) } }
+    }
+}
+
+/// HELP subcommand replies: a header line, the entries, and Redis's closing line.
+enum HelpText {
+    static func reply(_ client: ClientSession, _ command: String, _ lines: [String]) {
+        let all = ["\(command) <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"] + lines + ["HELP", "    Prints this help."]
+        client.reply.arrayHeader(all.count)
+        for line in all { client.reply.simple(line) }
+    }
+}

@@ -1,0 +1,60 @@
+import SwredisBytes
+
+/// DEBUG DIGEST: Redis's order-independent SHA-1 digest of a dataset (`computeDatasetDigest` in debug.c),
+/// reproduced exactly so the same data gives the same 40 hex digits on Redis and on swredis.
+public enum DatasetDigest {
+    /// XORs SHA1(bytes) into `digest`.
+    static func xor(_ digest: inout [UInt8], _ bytes: UnsafeRawBufferPointer) {
+        let hash = SHA1.hash(bytes)
+        for index in 0..<20 { digest[index] ^= hash[index] }
+    }
+
+    /// Redis's `mixDigest`: xor in SHA1(bytes), then replace the digest with SHA1(digest).
+    static func mix(_ digest: inout [UInt8], _ bytes: UnsafeRawBufferPointer) {
+        xor(&digest, bytes)
+        digest = digest.withUnsafeBytes { SHA1.hash($0) }
+    }
+
+    static func mix(_ digest: inout [UInt8], bigEndian value: UInt32) {
+        var big = value.bigEndian
+        withUnsafeBytes(of: &big) { mix(&digest, $0) }
+    }
+
+    /// The digest of one value (type, contents, expiry flag), as `xorObjectDigest` builds it.
+    public static func valueDigest(_ value: Value, hasExpire: Bool) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 20)
+        mixValue(&digest, value, hasExpire: hasExpire)
+        return digest
+    }
+
+    /// The digest of every database; 20 zero bytes when all are empty.
+    public static func compute(_ databases: [Database]) -> [UInt8] {
+        var final = [UInt8](repeating: 0, count: 20)
+        for (index, db) in databases.enumerated() where db.count > 0 {
+            mix(&final, bigEndian: UInt32(index))
+            db.keys.forEach { key, entry in
+                var digest = [UInt8](repeating: 0, count: 20)
+                key.withUnsafeBytes { mix(&digest, $0) }
+                mixValue(&digest, entry.value, hasExpire: db.expireTime(of: key) != nil)
+                for position in 0..<20 { final[position] ^= digest[position] }
+            }
+        }
+        return final
+    }
+
+    /// Redis's `xorObjectDigest`: the value's type, its contents, and a marker when the key expires.
+    static func mixValue(_ digest: inout [UInt8], _ value: Value, hasExpire: Bool) {
+        switch value {
+        case .string, .integer:
+            mix(&digest, bigEndian: 0)
+            _ = value.withStringBytes { mix(&digest, $0) }
+        }
+        if hasExpire { Array("!!expire!!".utf8).withUnsafeBytes { xor(&digest, $0) } }
+    }
+
+    /// Lower-case hex of a digest.
+    public static func hex(_ digest: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    }
+}

@@ -1,0 +1,219 @@
+import NIOCore
+import SwredisCommands
+import SwredisLog
+import SwredisProtocol
+
+/// One client connection: reads bytes, parses commands in place from the read buffer, runs them on the
+/// engine, and writes all replies of one read batch with a single write (flushed on read-complete).
+///
+/// Runs on the engine's event loop, so it calls the engine directly without locks.
+final class ClientHandler: ChannelInboundHandler, ClientConnection {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let server: EngineServer
+    private var engine: Engine { server.engine }
+    private(set) var session: ClientSession?
+    private var context: ChannelHandlerContext?
+    /// Bytes received but not yet parsed into a whole command.
+    private var pending: ByteBuffer?
+    private var arguments = ArgumentList()
+    private var closing = false
+    /// Set while a CLIENT PAUSE holds this client's commands back.
+    private var pausedRetryScheduled = false
+
+    init(server: EngineServer) {
+        self.server = server
+    }
+
+    var queryBufferLength: Int { pending?.readableBytes ?? 0 }
+
+    // MARK: Lifecycle
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        let channel = context.channel
+        let isUnix = server.isUnixChannel(channel)
+        let remote = EngineServer.format(channel.remoteAddress, unix: isUnix)
+        let local = EngineServer.format(channel.localAddress, unix: isUnix)
+        if let refusal = server.admissionError(remote: channel.remoteAddress, isUnix: isUnix) {
+            var buffer = context.channel.allocator.buffer(capacity: refusal.utf8.count)
+            buffer.writeString(refusal)
+            closing = true
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        let session = engine.createClient(address: remote, localAddress: local, fileDescriptor: -1,
+                                          isUnixSocket: isUnix, allocator: channel.allocator)
+        session.connection = self
+        self.session = session
+        server.register(self, for: session)
+        serverLog(.verbose, "Accepted \(remote)")
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let session {
+            engine.removeClient(session)
+            server.unregister(session)
+            serverLog(.verbose, "Client closed connection id=\(session.id) addr=\(session.address)")
+        }
+        session = nil
+        pending = nil
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    // MARK: Reading and executing
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let session, !closing else { return }
+        var incoming = unwrapInboundIn(data)
+        reclaimReplyBuffer(session)
+        engine.stats.netInputBytes += incoming.readableBytes
+        engine.stats.readsProcessed += 1
+        if pending == nil {
+            processBuffer(&incoming, session)
+            if incoming.readableBytes > 0 && !closing { pending = incoming }
+        } else {
+            pending!.writeBuffer(&incoming)
+            var buffer = pending!
+            pending = nil
+            processBuffer(&buffer, session)
+            if buffer.readableBytes > 0 && !closing { pending = buffer }
+        }
+        if let pending, pending.readableBytes > server.queryBufferLimit {
+            serverLog(.warning, "Closing client that reached max query buffer length: id=\(session.id) addr=\(session.address) (qbuf initial bytes: \"\")")
+            closeNow()
+            return
+        }
+        writeReplies(session)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+        server.flushOtherClients()
+    }
+
+    /// Parses and executes every complete command at the front of `buffer`, consuming what it ran.
+    private func processBuffer(_ buffer: inout ByteBuffer, _ session: ClientSession) {
+        var consumedTotal = 0
+        buffer.withUnsafeReadableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count && !session.closeAfterReply {
+                if engine.pauseUntil > 0 && server.isPaused(for: session) {
+                    schedulePausedRetry()
+                    break
+                }
+                let window = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+                let outcome = RequestParser.parse(window, into: &arguments, limits: engine.requestLimits(for: session))
+                switch outcome {
+                case .incomplete:
+                    consumedTotal = offset
+                    return
+                case .skip(let consumed):
+                    offset += consumed
+                case .protocolError(let message):
+                    serverLog(.verbose, "Protocol error (\(message)) from client: id=\(session.id) addr=\(session.address)")
+                    session.error("ERR \(message)")
+                    session.closeAfterReply = true
+                    consumedTotal = bytes.count
+                    return
+                case .command(let consumed):
+                    run(session, source: window)
+                    offset += consumed
+                }
+                session.lastInteraction = server.cachedMilliseconds
+            }
+            consumedTotal = offset
+        }
+        buffer.moveReaderIndex(forwardBy: min(consumedTotal, buffer.readableBytes))
+    }
+
+    private func run(_ session: ClientSession, source: UnsafeRawBufferPointer) {
+        let count = arguments.count
+        if arguments.isInline {
+            let storage = arguments.inlineStorage
+            storage.withUnsafeBytes { inline in
+                arguments.spans.withUnsafeBufferPointer { spans in
+                    engine.execute(session, Arguments(base: inline.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, spans: spans.baseAddress!, count: count))
+                }
+            }
+        } else {
+            arguments.spans.withUnsafeBufferPointer { spans in
+                engine.execute(session, Arguments(base: source.baseAddress!, spans: spans.baseAddress!, count: count))
+            }
+        }
+    }
+
+    private func schedulePausedRetry() {
+        guard !pausedRetryScheduled, let context else { return }
+        pausedRetryScheduled = true
+        let delay = max(1, engine.pauseUntil - server.cachedMilliseconds)
+        context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
+            guard let self, let session = self.session, let context = self.context else { return }
+            self.pausedRetryScheduled = false
+            if var buffer = self.pending {
+                self.pending = nil
+                self.processBuffer(&buffer, session)
+                if buffer.readableBytes > 0 { self.pending = buffer }
+            }
+            self.writeReplies(session)
+            context.flush()
+        }
+    }
+
+    // MARK: Writing
+
+    /// Hands the session's accumulated replies to the channel (flushed later) and closes if asked to.
+    func writeReplies(_ session: ClientSession) {
+        guard let context else { return }
+        let readable = session.reply.buffer.readableBytes
+        if readable > 0 {
+            engine.stats.netOutputBytes += readable
+            engine.stats.writesProcessed += 1
+            context.write(wrapOutboundOut(session.reply.buffer), promise: nil)
+            // The channel holds its own reference to the bytes; mark them consumed here and reuse the
+            // storage for the next batch once the channel has written and released it.
+            session.reply.buffer.moveReaderIndex(forwardBy: readable)
+        }
+        if session.closeAfterReply && !closing {
+            closing = true
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// Makes the reply buffer empty again before a new batch. When the previous write has gone out the storage
+    /// is uniquely ours and `clear()` reuses it without allocating; an oversized buffer is replaced.
+    private func reclaimReplyBuffer(_ session: ClientSession) {
+        guard session.reply.buffer.readableBytes == 0, session.reply.buffer.writerIndex > 0 else { return }
+        if session.reply.buffer.capacity > 64 * 1024, let context {
+            session.reply.buffer = context.channel.allocator.buffer(capacity: 16 * 1024)
+        } else {
+            session.reply.buffer.clear()
+        }
+    }
+
+    /// Writes and flushes replies produced outside this client's own commands (MONITOR feed).
+    func flushPendingReplies() {
+        guard let session, let context else { return }
+        writeReplies(session)
+        context.flush()
+    }
+
+    func closeAfterFlush() {
+        session?.closeAfterReply = true
+        if let session { writeReplies(session) }
+    }
+
+    func closeNow() {
+        closing = true
+        context?.close(promise: nil)
+    }
+}

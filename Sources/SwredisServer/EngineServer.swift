@@ -1,0 +1,342 @@
+import Dispatch
+import NIOCore
+import NIOPosix
+import SwredisCommands
+import SwredisConfig
+import SwredisLog
+import SwredisSystemd
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `swredisd server`: the engine behind its listeners, on one event loop that owns all data.
+///
+/// Startup follows redis-server: log the banner, bind every `bind` address (a `-` prefix marks an address
+/// that may be missing), the unix socket, write the pidfile, start the cron (`hz`), tell the service manager
+/// we are ready. SIGTERM/SIGINT and SHUTDOWN stop it gracefully.
+public final class EngineServer: EngineHost {
+    public let config: ConfigStore
+    public private(set) var engine: Engine!
+    let group: MultiThreadedEventLoopGroup
+    var loop: EventLoop { group.next() }
+    private var listeners: [Channel] = []
+    private var unixListener: Channel?
+    private var handlers: [ObjectIdentifier: ClientHandler] = [:]
+    private var handlersBySession: [Int: ClientHandler] = [:]
+    private var signalSources: [DispatchSourceSignal] = []
+    private let exitPromise: EventLoopPromise<Int32>
+    private var notifySystemd = false
+    private var shuttingDown = false
+    /// Unix ms, refreshed by the cron; good enough for idle times.
+    var cachedMilliseconds = Engine.unixMilliseconds()
+    var queryBufferLimit: Int { config.int("client-query-buffer-limit") }
+
+    public init(config: ConfigStore, configFile: String) {
+        self.config = config
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        exitPromise = group.next().makePromise(of: Int32.self)
+        engine = Engine(config: config)
+        engine.configFile = configFile
+        engine.executablePath = EngineServer.executablePath()
+        engine.host = self
+    }
+
+    /// Starts everything and blocks until shutdown; returns the process exit status.
+    public func run() -> Int32 {
+        do {
+            try start()
+        } catch {
+            if !(error is StartupError) { serverLog(.warning, "\(error)") }
+            exitPromise.succeed(1)
+            try? group.syncShutdownGracefully()
+            return 1
+        }
+        let status = (try? exitPromise.futureResult.wait()) ?? 1
+        try? group.syncShutdownGracefully()
+        return status
+    }
+
+    // MARK: Startup
+
+    private func start() throws {
+        let supervised = config.string("supervised")
+        notifySystemd = (supervised == "systemd" || supervised == "auto") && ServiceNotifier.isSupervised
+        if supervised == "systemd" && !ServiceNotifier.isSupervised {
+            serverLog(.warning, "systemd supervision requested or auto-detected, but no socket was found.")
+        }
+        if notifySystemd {
+            serverLog(.notice, "Supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.")
+            ServiceNotifier.status("Starting")
+        }
+        if config.bool("daemonize") {
+            serverLog(.notice, "daemonize yes is ignored: swredisd always runs in the foreground (systemd and the swredisd supervisor manage the process).")
+        }
+        let port = config.int("port")
+        engine.tcpPort = port
+        serverLog(.notice, "monotonic clock: POSIX clock_gettime")
+        serverLog(.notice, "Running mode=standalone, port=\(port).")
+        try bindListeners(port: port)
+        try bindUnixSocket()
+        writePidfile()
+        serverLog(.notice, "Server initialized")
+        engine.startupMemory = ProcessMetrics.allocatedBytes()
+        startCron()
+        installSignalHandlers()
+        serverLog(.notice, "Ready to accept connections")
+        if notifySystemd { ServiceNotifier.ready(status: "Ready to accept connections") }
+    }
+
+    private func makeBootstrap(ipv6Only: Bool = false) -> ServerBootstrap {
+        let keepalive = config.int("tcp-keepalive")
+        var bootstrap = ServerBootstrap(group: group)
+        if ipv6Only {
+            // Like Redis: an IPv6 listener takes IPv6 only, so `bind * ::*` can hold both families on one port.
+            bootstrap = bootstrap.serverChannelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+        }
+        return bootstrap
+            .serverChannelOption(ChannelOptions.backlog, value: Int32(clamping: config.int("tcp-backlog")))
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: keepalive > 0 ? 1 : 0)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 1024 * 1024))
+            .childChannelInitializer { [unowned self] channel in
+                if keepalive > 0, !self.isUnixChannel(channel) {
+                    _ = try? channel.syncOptions?.setOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE)), value: keepalive)
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ClientHandler(server: self))
+                }
+            }
+    }
+
+    private func bindListeners(port: Int) throws {
+        guard port != 0 else { return }
+        var addresses = config.words("bind")
+        if addresses.isEmpty { addresses = ["*", "-::*"] }
+        for entry in addresses {
+            let optional = entry.hasPrefix("-")
+            var host = optional ? String(entry.dropFirst()) : entry
+            if host == "*" { host = "0.0.0.0" }
+            if host == "::*" { host = "::" }
+            do {
+                let channel = try makeBootstrap(ipv6Only: host.contains(":")).bind(host: host, port: port).wait()
+                listeners.append(channel)
+            } catch {
+                let reason = EngineServer.describe(error)
+                if optional && (reason.contains("Address family not supported") || reason.contains("Cannot assign requested address")
+                                || reason.contains("protocol not supported")) {
+                    serverLog(.notice, "Skipping optional bind address \(host):\(port): \(reason)")
+                    continue
+                }
+                serverLog(.warning, "Warning: Could not create server TCP listening socket \(host == "0.0.0.0" ? "*" : host):\(port): \(reason)")
+                serverLog(.warning, "Failed listening on port \(port) (TCP), aborting.")
+                throw StartupError.listen
+            }
+        }
+        if listeners.isEmpty {
+            serverLog(.warning, "Failed listening on port \(port) (TCP), aborting.")
+            throw StartupError.listen
+        }
+    }
+
+    private func bindUnixSocket() throws {
+        let path = config.string("unixsocket")
+        guard !path.isEmpty else { return }
+        do {
+            unixListener = try makeBootstrap().bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
+        } catch {
+            serverLog(.warning, "Failed opening Unix socket: \(EngineServer.describe(error))")
+            throw StartupError.listen
+        }
+        let permissions = config.int("unixsocketperm")
+        if permissions != 0 { chmod(path, mode_t(permissions)) }
+        serverLog(.notice, "The server is now ready to accept connections at \(path)")
+    }
+
+    enum StartupError: Error, CustomStringConvertible {
+        case listen
+        var description: String { "startup aborted" }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
+    }
+
+    private func writePidfile() {
+        let path = config.string("pidfile")
+        guard !path.isEmpty else { return }
+        let text = "\(getpid())\n"
+        guard let file = fopen(path, "w") else {
+            serverLog(.warning, "Failed to write PID file: \(String(cString: strerror(errno)))")
+            return
+        }
+        fputs(text, file)
+        fclose(file)
+    }
+
+    // MARK: Cron
+
+    private func startCron() {
+        let hz = max(1, min(500, config.int("hz")))
+        let period = Int64(1000 / hz)
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(period), delay: .milliseconds(period)) { [unowned self] _ in
+            self.cron(periodMilliseconds: Int(period))
+        }
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [unowned self] _ in
+            self.engine.trackInstantaneousMetrics()
+        }
+    }
+
+    private func cron(periodMilliseconds: Int) {
+        cachedMilliseconds = Engine.unixMilliseconds()
+        if engine.activeExpireEnabled {
+            engine.activeExpireCycle(budgetMicroseconds: periodMilliseconds * 250)
+        }
+        let timeout = config.int("timeout")
+        if timeout > 0 {
+            let limit = cachedMilliseconds - timeout * 1000
+            for (_, handler) in handlersBySession {
+                guard let session = handler.session, !session.isMonitor, session.lastInteraction < limit else { continue }
+                serverLog(.verbose, "Closing idle client")
+                handler.closeNow()
+            }
+        }
+        if engine.pauseUntil > 0 && engine.pauseUntil <= cachedMilliseconds { engine.pauseUntil = 0 }
+    }
+
+    // MARK: Clients
+
+    func register(_ handler: ClientHandler, for session: ClientSession) {
+        handlersBySession[session.id] = handler
+    }
+
+    func unregister(_ session: ClientSession) {
+        handlersBySession.removeValue(forKey: session.id)
+    }
+
+    /// Flushes clients that received output from another client's command (MONITOR).
+    func flushOtherClients() {
+        guard !engine.clientsWithPendingWrites.isEmpty else { return }
+        let sessions = engine.clientsWithPendingWrites
+        engine.clientsWithPendingWrites.removeAll(keepingCapacity: true)
+        for session in sessions { handlersBySession[session.id]?.flushPendingReplies() }
+    }
+
+    /// Whether a CLIENT PAUSE currently holds this client's commands.
+    func isPaused(for session: ClientSession) -> Bool {
+        let now = Engine.unixMilliseconds()
+        guard engine.pauseUntil > now else {
+            engine.pauseUntil = 0
+            return false
+        }
+        // WRITE pauses only hold writes; the whole pipeline is held back from the first command on, which keeps
+        // ordering simple (a read queued behind a write waits too).
+        return true
+    }
+
+    func isUnixChannel(_ channel: Channel) -> Bool {
+        if case .unixDomainSocket = channel.localAddress { return true }
+        return false
+    }
+
+    /// The reply sent before closing a connection the server refuses (protected mode, maxclients), or nil.
+    func admissionError(remote: SocketAddress?, isUnix: Bool) -> String? {
+        if engine.clients.count >= config.int("maxclients") {
+            engine.stats.rejectedConnections += 1
+            return "-ERR max number of clients reached\r\n"
+        }
+        if config.bool("protected-mode") && engine.requirePass.isEmpty && !isUnix && !EngineServer.isLoopback(remote) {
+            engine.stats.rejectedConnections += 1
+            return ProtectedMode.deniedReply
+        }
+        return nil
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    /// `ip:port`, `[ipv6]:port`, or the socket path for unix connections.
+    static func format(_ address: SocketAddress?, unix: Bool) -> String {
+        guard let address else { return unix ? "/unknown" : "?:0" }
+        if unix { return address.pathname ?? "" }
+        let ip = address.ipAddress ?? "?"
+        let port = address.port ?? 0
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+
+    // MARK: Shutdown
+
+    private func installSignalHandlers() {
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [unowned self] in
+                self.loop.execute {
+                    serverLog(.warning, signalNumber == SIGTERM ? "Received SIGTERM scheduling shutdown..." : "Received SIGINT scheduling shutdown...")
+                    _ = self.shutdown(reason: "signal")
+                }
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    public func requestShutdown(save: Bool?, now: Bool, force: Bool) -> String? {
+        if save == true {
+            serverLog(.warning, "Error trying to save the DB: persistence is not available in this build yet.")
+            return "ERR Errors trying to SHUTDOWN. Check logs."
+        }
+        serverLog(.warning, "User requested shutdown...")
+        return shutdown(reason: "command")
+    }
+
+    @discardableResult
+    private func shutdown(reason: String) -> String? {
+        guard !shuttingDown else { return nil }
+        shuttingDown = true
+        if notifySystemd { ServiceNotifier.stopping() }
+        let pidfile = config.string("pidfile")
+        if !pidfile.isEmpty {
+            serverLog(.notice, "Removing the pid file.")
+            unlink(pidfile)
+        }
+        let unixPath = config.string("unixsocket")
+        if !unixPath.isEmpty {
+            serverLog(.notice, "Removing the unix socket file.")
+            unlink(unixPath)
+        }
+        for handler in handlersBySession.values { handler.closeNow() }
+        let closing = (listeners + [unixListener].compactMap { $0 }).map { $0.close() }
+        EventLoopFuture.andAllComplete(closing, on: loop).whenComplete { _ in
+            serverLog(.warning, "Redis is now ready to exit, bye bye...")
+            self.exitPromise.succeed(0)
+        }
+        return nil
+    }
+
+    public func configurationChanged(_ name: String) {
+        switch name {
+        case "loglevel":
+            if let level = RedisLogFormat.Level(name: config.string("loglevel")) { LogSink.shared.threshold = level }
+        default:
+            break
+        }
+    }
+
+    static func executablePath() -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return "" }
+        return String(cString: buffer)
+    }
+}
+
+/// The reply Redis sends to non-loopback clients in protected mode before closing the connection.
+enum ProtectedMode {
+    static let deniedReply = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+}

@@ -1,0 +1,136 @@
+import SwredisConfig
+import SwredisLog
+import SwredisServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `swredisd server`: redis-server's command line — a config file (or `-` for stdin) and `--directive value`
+/// overrides, which are appended to the file's text so they win.
+enum ServerCommandLine {
+    static func run(_ arguments: [String]) -> Int32 {
+        var remaining = arguments[...]
+        if let first = remaining.first {
+            switch first {
+            case "--version", "-v":
+                print(versionLine())
+                return 0
+            case "--help", "-h":
+                print(usage, terminator: "")
+                return 0
+            default: break
+            }
+        }
+        var testOnly = false
+        if remaining.first == "--test-config" {
+            testOnly = true
+            remaining = remaining.dropFirst()
+        }
+        var configFile = ""
+        if let first = remaining.first, !first.hasPrefix("--") || first == "-" {
+            if first != "-" { configFile = absolutePath(first) }
+            remaining = remaining.dropFirst()
+        }
+        var overrides = ""
+        var readStdin = arguments.contains("-")
+        var currentLine: [String] = []
+        for argument in remaining {
+            if argument == "-" {
+                readStdin = true
+            } else if argument.hasPrefix("--") && argument.count > 2 {
+                if !currentLine.isEmpty { overrides += currentLine.joined(separator: " ") + "\n" }
+                currentLine = [String(argument.dropFirst(2))]
+            } else {
+                currentLine.append(quote(argument))
+            }
+        }
+        if !currentLine.isEmpty { overrides += currentLine.joined(separator: " ") + "\n" }
+
+        let store = ConfigStore()
+        var loader = ConfigFileLoader(store: store)
+        do {
+            store.beginLoad()
+            if !configFile.isEmpty { try loader.load(path: configFile) }
+            if readStdin { try loader.load(text: readAllStandardInput(), name: "(stdin)") }
+            store.beginLoad()
+            if !overrides.isEmpty { try loader.load(text: overrides, name: "(command line)") }
+        } catch let error as ConfigFileLoader.LoadError {
+            FileHandleOutput.standardError(error.fatalBlock)
+            return 1
+        } catch {
+            FileHandleOutput.standardError("\(error)\n")
+            return 1
+        }
+        if testOnly {
+            print("Configuration test passed")
+            return 0
+        }
+        if let level = RedisLogFormat.Level(name: store.string("loglevel")) { LogSink.shared.threshold = level }
+        let logfile = store.string("logfile")
+        if !logfile.isEmpty && !LogSink.shared.open(path: logfile) {
+            FileHandleOutput.standardError("Can't open the log file: \(String(cString: strerror(errno)))\n")
+            return 1
+        }
+        LogSink.shared.role = "C"
+        serverLog(.warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+        serverLog(.warning, "Redis version=\(ServerIdentity.redisVersion), bits=64, commit=00000000, modified=0, pid=\(getpid()), just started (swredis \(ServerIdentity.version))")
+        if configFile.isEmpty && !readStdin && overrides.isEmpty {
+            serverLog(.warning, "Warning: no config file specified, using the default config. In order to specify a config file use swredisd server /path/to/redis.conf")
+        } else {
+            serverLog(.warning, "Configuration loaded")
+        }
+        LogSink.shared.role = "M"
+        let dir = store.string("dir")
+        if chdir(dir) != 0 {
+            serverLog(.warning, "Can't chdir to '\(dir)': \(String(cString: strerror(errno)))")
+            return 1
+        }
+        return EngineServer(config: store, configFile: configFile).run()
+    }
+
+    /// Quotes an argument so the config parser reads it back as one word.
+    static func quote(_ argument: String) -> String {
+        var text = "\""
+        for byte in argument.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): text += "\\\""
+            case UInt8(ascii: "\\"): text += "\\\\"
+            case 10: text += "\\n"
+            case 13: text += "\\r"
+            case 9: text += "\\t"
+            case 32...126: text.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16)
+                text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return text + "\""
+    }
+
+    static func absolutePath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        return String(cString: buffer) + "/" + path
+    }
+
+    static func readAllStandardInput() -> String {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(STDIN_FILENO, &chunk, chunk.count)
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Writing to stderr without Foundation.
+enum FileHandleOutput {
+    static func standardError(_ text: String) {
+        var copy = text
+        copy.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+    }
+}

@@ -1,0 +1,47 @@
+import Logging
+import SwredisConfig
+import SwredisLog
+import SwredisServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `swredisd`: one binary for the whole product. The first argument picks the role.
+let arguments = Array(CommandLine.arguments.dropFirst())
+LoggingSystem.bootstrap { RedisLogHandler(label: $0) }
+
+let usage = """
+Usage: swredisd server [/path/to/redis.conf] [options] [-]
+       swredisd server - (read config from stdin)
+       swredisd server --version
+       swredisd server --test-config [/path/to/redis.conf] [options]
+       swredisd --version
+
+Examples:
+       swredisd server (run the server with default config)
+       swredisd server /etc/swredis/6379.conf
+       swredisd server --port 7777
+       swredisd server /etc/myredis.conf --loglevel verbose -
+
+Subcommands still to come (see README): the supervisor (no subcommand), sentinel, check-rdb, check-aof, ctl.
+
+"""
+
+func versionLine() -> String {
+    "swredisd server v=\(ServerIdentity.redisVersion) swredis=\(ServerIdentity.version) sha=00000000:0 malloc=libc bits=64 build=swift"
+}
+
+switch arguments.first {
+case "server":
+    exit(ServerCommandLine.run(Array(arguments.dropFirst())))
+case "--version", "-v":
+    print(versionLine())
+    exit(0)
+case "--help", "-h":
+    print(usage, terminator: "")
+    exit(0)
+default:
+    FileHandleOutput.standardError(usage)
+    exit(1)
+}

@@ -1,0 +1,65 @@
+import SwredisConfig
+import XCTest
+
+final class ConfigTests: XCTestCase {
+    func load(_ text: String) throws -> ConfigStore {
+        let store = ConfigStore()
+        var loader = ConfigFileLoader(store: store)
+        store.beginLoad()
+        try loader.load(text: text, name: "test.conf")
+        return store
+    }
+
+    func testDirectivesUnitsAndQuotes() throws {
+        let store = try load("""
+        # comment
+        port 7000
+        maxmemory 64mb
+        requirepass "with space"
+        appendonly YES
+        save 900 1
+        save 300 10
+        bind 127.0.0.1 -::1
+        slave-read-only no
+        """)
+        XCTAssertEqual(store.int("port"), 7000)
+        XCTAssertEqual(store.int("maxmemory"), 64 * 1024 * 1024)
+        XCTAssertEqual(store.string("requirepass"), "with space")
+        XCTAssertTrue(store.bool("appendonly"))
+        XCTAssertEqual(store.savePoints.map { [$0.seconds, $0.changes] }, [[900, 1], [300, 10]])
+        XCTAssertEqual(store.words("bind"), ["127.0.0.1", "-::1"])
+        XCTAssertFalse(store.bool("replica-read-only"))
+    }
+
+    func testErrorsNameFileLineAndReason() {
+        XCTAssertThrowsError(try load("port 7000\nfoo bar\n")) { error in
+            let failure = error as! ConfigFileLoader.LoadError
+            XCTAssertEqual(failure.line, 2)
+            XCTAssertEqual(failure.reason, "Bad directive or wrong number of arguments")
+            XCTAssertTrue(failure.fatalBlock.contains("*** FATAL CONFIG FILE ERROR"))
+            XCTAssertTrue(failure.fatalBlock.contains("test.conf, at line 2"))
+            XCTAssertTrue(failure.fatalBlock.contains(">>> 'foo bar'"))
+        }
+        XCTAssertThrowsError(try load("maxmemory abc")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be a memory value") }
+        XCTAssertThrowsError(try load("port 99999")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be between 0 and 65535 inclusive") }
+        XCTAssertThrowsError(try load("appendonly maybe")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be 'yes' or 'no'") }
+        XCTAssertThrowsError(try load("port \"7000")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "Unbalanced quotes in configuration line") }
+    }
+
+    func testSaveEmptyClearsAndConfigSetReplaces() throws {
+        let store = try load("save \"\"")
+        XCTAssertTrue(store.savePoints.isEmpty)
+        try store.set(name: "save", value: "100 5")
+        XCTAssertEqual(store.savePoints.count, 1)
+        XCTAssertThrowsError(try store.set(name: "daemonize", value: "yes"))
+        XCTAssertThrowsError(try store.set(name: "maxmemory-policy", value: "bogus"))
+    }
+
+    func testMemoryUnits() {
+        XCTAssertEqual(MemoryUnits.parse("1k"), 1000)
+        XCTAssertEqual(MemoryUnits.parse("1KB"), 1024)
+        XCTAssertEqual(MemoryUnits.parse("2gb"), 2 << 30)
+        XCTAssertNil(MemoryUnits.parse("abc"))
+        XCTAssertNil(MemoryUnits.parse(""))
+    }
+}
