@@ -1,52 +1,69 @@
 import SwredisBytes
 
-/// An open-addressing hash table keyed by `ByteString`, the structure under every database and (later) under
-/// hashes and sets.
+/// The hash table under every database (and, later, under hashes and sets), keyed by `ByteString`.
 ///
 /// Why not `Dictionary`: the engine must look keys up straight from the read buffer without building a key,
 /// sample random entries in O(1) (RANDOMKEY, active expiry, eviction) and offer SCAN's guarantee — every
 /// entry present for the whole scan is returned at least once, even if the table grows or shrinks in between.
 ///
-/// Layout: a power-of-two array of slots, linear probing, backward-shift deletion (no tombstones). Each slot
-/// keeps the key's full 64-bit hash, so resizing never rehashes bytes and most mismatches are rejected
-/// without touching the key. Because deletion only moves entries back towards their home bucket, an entry
-/// always sits in the probe run that starts at its home bucket; SCAN therefore walks *home buckets* in
-/// Redis's reverse-binary cursor order, which stays valid across power-of-two resizes.
+/// Layout ("compact dict", as CPython's): entries live densely in insertion order in `entries`; a separate
+/// power-of-two `index` of 32-bit slots maps hash positions to entry numbers (0 = empty, n = entry n-1),
+/// with linear probing and backward-shift deletion (no tombstones). The load factor then costs 4 bytes per
+/// empty slot instead of a whole entry, and random sampling is a uniform pick from `entries`.
+///
+/// Positions handed out by lookups are entry numbers. They stay valid until the next insertion or removal.
+///
+/// SCAN: deletion only moves index slots back towards their home bucket, so every entry sits in the probe run
+/// that starts at its home bucket; SCAN walks *home buckets* in Redis's reverse-binary cursor order, which stays
+/// valid across power-of-two resizes.
 public struct HashTable<Value> {
-    @usableFromInline struct Slot {
+    @usableFromInline struct Entry {
         @usableFromInline var hash: UInt64
         @usableFromInline var key: ByteString
         @usableFromInline var value: Value
+
+        @inlinable init(hash: UInt64, key: ByteString, value: Value) {
+            self.hash = hash
+            self.key = key
+            self.value = value
+        }
     }
 
-    @usableFromInline var slots: [Slot?]
+    @usableFromInline var entries: [Entry] = []
+    @usableFromInline var index: [UInt32]
     @usableFromInline var mask: Int
-    /// Number of entries.
-    public private(set) var count: Int = 0
 
     static var minimumCapacity: Int { 8 }
 
     public init(capacity: Int = 8) {
         var size = HashTable.minimumCapacity
         while size * 3 < capacity * 4 { size <<= 1 }
-        slots = Array(repeating: nil, count: size)
+        index = Array(repeating: 0, count: size)
         mask = size - 1
     }
 
-    /// Number of slots (buckets).
-    public var capacity: Int { slots.count }
-    public var isEmpty: Bool { count == 0 }
+    /// Number of entries.
+    @inlinable public var count: Int { entries.count }
+    /// Number of index slots (buckets).
+    public var capacity: Int { index.count }
+    @inlinable public var isEmpty: Bool { entries.isEmpty }
+
+    @inlinable func home(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: hash) & mask
+    }
 
     // MARK: Lookup
 
-    /// Slot index of `key`, looked up from raw bytes, or nil.
+    /// Position of `key`, looked up from raw bytes, or nil.
     @inlinable public func index(of key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-        var position = Int(truncatingIfNeeded: hash) & mask
-        while let slot = slots[position] {
-            if slot.hash == hash && slot.key.equals(key) { return position }
-            position = (position &+ 1) & mask
+        var slot = home(hash)
+        while true {
+            let stored = Int(index[slot])
+            if stored == 0 { return nil }
+            let entry = stored &- 1
+            if entries[entry].hash == hash && entries[entry].key.equals(key) { return entry }
+            slot = (slot &+ 1) & mask
         }
-        return nil
     }
 
     @inlinable public func index(of key: UnsafeRawBufferPointer) -> Int? {
@@ -59,27 +76,27 @@ public struct HashTable<Value> {
 
     @inlinable public subscript(key: ByteString) -> Value? {
         guard let position = index(of: key) else { return nil }
-        return slots[position]?.value
+        return entries[position].value
     }
 
-    /// Key stored at a slot index returned by a lookup.
+    /// Key stored at a position returned by a lookup.
     @inlinable public func key(at position: Int) -> ByteString {
-        slots[position]!.key
+        entries[position].key
     }
 
-    /// Value stored at a slot index returned by a lookup.
+    /// Value stored at a position returned by a lookup.
     @inlinable public func value(at position: Int) -> Value {
-        slots[position]!.value
+        entries[position].value
     }
 
-    /// Replaces the value at a slot index returned by a lookup.
+    /// Replaces the value at a position returned by a lookup.
     @inlinable public mutating func setValue(_ value: Value, at position: Int) {
-        slots[position]!.value = value
+        entries[position].value = value
     }
 
-    /// Changes the value at a slot index in place.
+    /// Changes the value at a position in place.
     @inlinable public mutating func modifyValue<R>(at position: Int, _ body: (inout Value) -> R) -> R {
-        body(&slots[position]!.value)
+        body(&entries[position].value)
     }
 
     // MARK: Insert and remove
@@ -88,45 +105,60 @@ public struct HashTable<Value> {
     @discardableResult
     public mutating func set(_ key: ByteString, _ value: Value) -> Bool {
         let hash = key.tableHash
-        var position = Int(truncatingIfNeeded: hash) & mask
-        while let slot = slots[position] {
-            if slot.hash == hash && slot.key == key {
-                slots[position]!.value = value
+        var slot = home(hash)
+        while true {
+            let stored = Int(index[slot])
+            if stored == 0 { break }
+            let entry = stored &- 1
+            if entries[entry].hash == hash && entries[entry].key == key {
+                entries[entry].value = value
                 return false
             }
-            position = (position &+ 1) & mask
+            slot = (slot &+ 1) & mask
         }
-        slots[position] = Slot(hash: hash, key: key, value: value)
-        count += 1
-        if count * 4 > slots.count * 3 { resize(to: slots.count * 2) }
+        entries.append(Entry(hash: hash, key: key, value: value))
+        index[slot] = UInt32(truncatingIfNeeded: entries.count)
+        if entries.count * 4 > index.count * 3 { rebuildIndex(size: index.count * 2) }
         return true
     }
 
-    /// Removes the entry at a slot index returned by a lookup and returns its value.
+    /// The index slot that points at entry `position`.
+    func slot(of position: Int) -> Int {
+        var slot = home(entries[position].hash)
+        let wanted = UInt32(truncatingIfNeeded: position + 1)
+        while index[slot] != wanted { slot = (slot &+ 1) & mask }
+        return slot
+    }
+
+    /// Removes the entry at a position returned by a lookup and returns its value.
     @discardableResult
     public mutating func remove(at position: Int) -> Value {
-        let removed = slots[position]!.value
-        slots[position] = nil
-        count -= 1
-        // Backward-shift: pull later members of the probe run into the hole when that keeps them
-        // between their home bucket and their current slot.
-        var hole = position
-        var next = (position + 1) & mask
-        while let slot = slots[next] {
-            let home = Int(truncatingIfNeeded: slot.hash) & mask
-            let distanceToHole = (hole - home) & mask
-            let distanceToNext = (next - home) & mask
-            if distanceToHole < distanceToNext {
-                slots[hole] = slot
-                slots[next] = nil
+        var hole = slot(of: position)
+        index[hole] = 0
+        // Backward-shift: pull later members of the probe run into the hole when that keeps them between
+        // their home bucket and their current slot.
+        var next = (hole + 1) & mask
+        while index[next] != 0 {
+            let home = self.home(entries[Int(index[next]) - 1].hash)
+            if (hole - home) & mask < (next - home) & mask {
+                index[hole] = index[next]
+                index[next] = 0
                 hole = next
             }
             next = (next + 1) & mask
         }
-        if slots.count > HashTable.minimumCapacity && count * 10 < slots.count {
-            var size = slots.count
-            while size > HashTable.minimumCapacity && count * 4 < size { size >>= 1 }
-            resize(to: max(size, HashTable.minimumCapacity))
+        // Keep `entries` dense: the last entry moves into the freed position.
+        let last = entries.count - 1
+        if position != last {
+            index[slot(of: last)] = UInt32(truncatingIfNeeded: position + 1)
+            entries.swapAt(position, last)
+        }
+        let removed = entries.removeLast().value
+        if index.count > HashTable.minimumCapacity && entries.count * 10 < index.count {
+            var size = index.count
+            while size > HashTable.minimumCapacity && entries.count * 4 < size { size >>= 1 }
+            rebuildIndex(size: max(size, HashTable.minimumCapacity))
+            if entries.capacity > 4 * max(entries.count, 16) { entries = Array(entries) }
         }
         return removed
     }
@@ -140,30 +172,27 @@ public struct HashTable<Value> {
 
     /// Empties the table.
     public mutating func removeAll() {
-        slots = Array(repeating: nil, count: HashTable.minimumCapacity)
+        entries = []
+        index = Array(repeating: 0, count: HashTable.minimumCapacity)
         mask = HashTable.minimumCapacity - 1
-        count = 0
     }
 
-    mutating func resize(to size: Int) {
-        let old = slots
-        slots = Array(repeating: nil, count: size)
+    mutating func rebuildIndex(size: Int) {
+        index = Array(repeating: 0, count: size)
         mask = size - 1
-        for case let slot? in old {
-            var position = Int(truncatingIfNeeded: slot.hash) & mask
-            while slots[position] != nil { position = (position &+ 1) & mask }
-            slots[position] = slot
+        for position in entries.indices {
+            var slot = home(entries[position].hash)
+            while index[slot] != 0 { slot = (slot &+ 1) & mask }
+            index[slot] = UInt32(truncatingIfNeeded: position + 1)
         }
     }
 
     // MARK: Iteration, sampling, scanning
 
-    /// A uniformly chosen slot index that holds an entry (probing forward from a random slot), or nil if empty.
+    /// A uniformly chosen position, or nil if empty.
     public func randomIndex<G: RandomNumberGenerator>(using generator: inout G) -> Int? {
-        guard count > 0 else { return nil }
-        var position = Int.random(in: 0..<slots.count, using: &generator)
-        while slots[position] == nil { position = (position + 1) & mask }
-        return position
+        guard !entries.isEmpty else { return nil }
+        return Int.random(in: 0..<entries.count, using: &generator)
     }
 
     public func randomIndex() -> Int? {
@@ -173,35 +202,33 @@ public struct HashTable<Value> {
 
     /// Calls `body` for every entry.
     public func forEach(_ body: (ByteString, Value) throws -> Void) rethrows {
-        for case let slot? in slots { try body(slot.key, slot.value) }
+        for entry in entries { try body(entry.key, entry.value) }
     }
 
     /// All keys.
     public var keys: [ByteString] {
-        var result: [ByteString] = []
-        result.reserveCapacity(count)
-        for case let slot? in slots { result.append(slot.key) }
-        return result
+        entries.map(\.key)
     }
 
     /// One SCAN step: visits home buckets starting at `cursor` until about `count` entries were seen,
     /// calling `body` for each entry, and returns the next cursor (0 when the scan is complete).
     public func scan(cursor: UInt64, count wanted: Int, _ body: (ByteString, Value) -> Void) -> UInt64 {
-        guard count > 0 else { return 0 }
+        guard !entries.isEmpty else { return 0 }
         var cursor = cursor
         var visited = 0
         let bucketMask = UInt64(mask)
         // Bound the work for sparse tables like Redis does (at most 10×COUNT empty buckets).
         var budget = max(wanted, 1) * 10
         repeat {
-            let home = Int(cursor & bucketMask)
-            var position = home
-            while let slot = slots[position] {
-                if Int(truncatingIfNeeded: slot.hash) & mask == home {
-                    body(slot.key, slot.value)
+            let bucket = Int(cursor & bucketMask)
+            var slot = bucket
+            while index[slot] != 0 {
+                let entry = entries[Int(index[slot]) - 1]
+                if home(entry.hash) == bucket {
+                    body(entry.key, entry.value)
                     visited += 1
                 }
-                position = (position + 1) & mask
+                slot = (slot + 1) & mask
             }
             // Reverse-binary increment of the cursor over the bits of the mask.
             cursor |= ~bucketMask
@@ -215,11 +242,9 @@ public struct HashTable<Value> {
 
     @inline(__always) func reverseBits(_ value: UInt64) -> UInt64 {
         var v = value
-        var result: UInt64 = 0
-        for _ in 0..<64 {
-            result = (result << 1) | (v & 1)
-            v >>= 1
-        }
-        return result
+        v = ((v >> 1) & 0x5555_5555_5555_5555) | ((v & 0x5555_5555_5555_5555) << 1)
+        v = ((v >> 2) & 0x3333_3333_3333_3333) | ((v & 0x3333_3333_3333_3333) << 2)
+        v = ((v >> 4) & 0x0F0F_0F0F_0F0F_0F0F) | ((v & 0x0F0F_0F0F_0F0F_0F0F) << 4)
+        return v.byteSwapped
     }
 }

@@ -1,0 +1,144 @@
+"""redis-benchmark against redis-server and swredisd in one run, alternating, medians of several runs.
+
+Prints a table of requests/s for both servers and their ratio, with and without pipelining, then the memory
+(RSS and INFO used_memory) each needs for one million small keys. Both servers run with persistence off on
+loopback; every process started here is stopped here. This is a measurement, not a test: it never fails on speed.
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TESTS = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name, argv):
+        self.name = name
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix=f"bench-{name}-")
+        self.process = subprocess.Popen(
+            argv + ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--dir", self.dir, "--protected-mode", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                if self.cli("PING").strip() == "PONG":
+                    return
+            except subprocess.CalledProcessError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{name} did not start")
+
+    def cli(self, *args):
+        return subprocess.run(["redis-cli", "-p", str(self.port), *args], check=True, capture_output=True,
+                              text=True, timeout=60).stdout
+
+    def info(self, field):
+        for line in self.cli("INFO", "memory").splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split(":", 1)[1])
+        return 0
+
+    def rss(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def benchmark(port, tests, requests, pipeline, clients):
+    """Runs redis-benchmark once; returns {test: requests per second}."""
+    out = subprocess.run(
+        ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(requests), "-P", str(pipeline),
+         "-r", "100000", "-t", ",".join(tests), "--csv", "-q"],
+        check=True, capture_output=True, text=True, timeout=600).stdout
+    result = {}
+    for line in out.splitlines():
+        parts = [p.strip('"') for p in line.split(",")]
+        if len(parts) >= 2 and parts[0] != "test":
+            name = parts[0].split(" ")[0]
+            try:
+                result[name] = float(parts[1])
+            except ValueError:
+                pass
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--memory-keys", type=int, default=1000000)
+    parser.add_argument("--tests", default=",".join(TESTS))
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args()
+    swredisd = os.environ.get("SWREDISD", ".build/release/swredisd")
+    tests = args.tests.split(",")
+    servers = [Server("redis", ["redis-server"]), Server("swredis", [swredisd, "server"])]
+    try:
+        for pipeline in (1, 16):
+            samples = {s.name: {t: [] for t in tests} for s in servers}
+            for run in range(args.runs):
+                order = servers if run % 2 == 0 else list(reversed(servers))
+                for server in order:
+                    server.cli("FLUSHALL")
+                    for test, rps in benchmark(server.port, tests, args.requests * (4 if pipeline > 1 else 1),
+                                               pipeline, args.clients).items():
+                        if test in samples[server.name]:
+                            samples[server.name][test].append(rps)
+            print(f"\nredis-benchmark -c {args.clients} -P {pipeline} -r 100000, median of {args.runs} runs (requests/s)")
+            print(f"{'test':<14}{'redis-server':>16}{'swredisd':>16}{'ratio':>9}")
+            for test in tests:
+                r = samples["redis"][test]
+                s = samples["swredis"][test]
+                if not r or not s:
+                    continue
+                mr, ms = statistics.median(r), statistics.median(s)
+                print(f"{test:<14}{mr:>16.0f}{ms:>16.0f}{ms / mr:>8.2f}x")
+            sys.stdout.flush()
+        if not args.skip_memory:
+            print(f"\nmemory after {args.memory_keys} keys (key:NNNNNNNNNNNN = 3-byte value, DEBUG POPULATE-style via redis-benchmark SET -r)")
+            print(f"{'server':<14}{'RSS MB':>10}{'used_memory MB':>16}")
+            results = {}
+            for server in servers:
+                server.cli("FLUSHALL")
+                base_rss = server.rss()
+                subprocess.run(["redis-benchmark", "-p", str(server.port), "-c", "50", "-P", "64", "-t", "SET",
+                                "-n", str(args.memory_keys * 3), "-r", str(args.memory_keys), "-d", "3", "-q"],
+                               check=True, capture_output=True, timeout=600)
+                keys = int(server.cli("DBSIZE").strip())
+                results[server.name] = (server.rss(), server.info("used_memory"), keys, base_rss)
+                print(f"{server.name:<14}{results[server.name][0] / 1e6:>10.1f}{results[server.name][1] / 1e6:>16.1f}   ({keys} keys)")
+            r, s = results["redis"], results["swredis"]
+            print(f"RSS ratio swredisd/redis-server: {s[0] / r[0]:.2f}x")
+    finally:
+        for server in servers:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
