@@ -124,8 +124,11 @@ def main():
             print(f"\nmemory after {args.memory_keys} keys (key:NNNNNNNNNNNN = 3-byte value, DEBUG POPULATE-style via redis-benchmark SET -r)")
             print(f"{'server':<14}{'RSS MB':>10}{'used_memory MB':>16}")
             results = {}
+            # Fresh processes, so neither carries buffers or fragmentation from the throughput runs.
             for server in servers:
-                server.cli("FLUSHALL")
+                server.stop()
+            servers = [Server("redis", ["redis-server"]), Server("swredis", [swredisd, "server"])]
+            for server in servers:
                 base_rss = server.rss()
                 subprocess.run(["redis-benchmark", "-p", str(server.port), "-c", "50", "-P", "64", "-t", "SET",
                                 "-n", str(args.memory_keys * 3), "-r", str(args.memory_keys), "-d", "3", "-q"],

@@ -241,7 +241,7 @@ public final class Engine {
         var line = "+\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction) [\(client.database) "
         line += client.isUnixSocket ? "unix:\(client.address)]" : "\(client.address)]"
         for index in 0..<args.count {
-            line += " " + MonitorFormat.quote(args[index])
+            line += " " + ByteQuoting.repr(args[index])
         }
         line += "\r\n"
         for monitor in monitors where monitor !== client {
@@ -266,27 +266,4 @@ public struct EngineStats {
     public var readsProcessed = 0
     public var writesProcessed = 0
     public var expiredStalePercent = 0.0
-}
-
-/// How MONITOR and the slow log show arguments: Redis's `sdscatrepr` quoting.
-public enum MonitorFormat {
-    public static func quote(_ bytes: UnsafeRawBufferPointer) -> String {
-        var text = "\""
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\\"): text += "\\\\"
-            case UInt8(ascii: "\""): text += "\\\""
-            case 10: text += "\\n"
-            case 13: text += "\\r"
-            case 9: text += "\\t"
-            case 7: text += "\\a"
-            case 8: text += "\\b"
-            case 32...126: text.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16)
-                text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return text + "\""
-    }
 }

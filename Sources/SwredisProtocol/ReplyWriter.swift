@@ -123,42 +123,29 @@ public struct ReplyWriter {
     // MARK: Aggregates
 
     @inlinable public mutating func arrayHeader(_ count: Int) {
-        buffer.writeInteger(UInt8(ascii: "*"))
+        aggregateHeader("*", count)
+    }
+
+    /// `<type><count>\r\n` for any aggregate type.
+    @inlinable mutating func aggregateHeader(_ type: Unicode.Scalar, _ count: Int) {
+        buffer.writeInteger(UInt8(ascii: type))
         writeDecimal(count)
         buffer.writeStaticString("\r\n")
     }
 
     /// A map of `count` pairs: `%` in RESP3, an array of 2×count elements in RESP2.
     public mutating func mapHeader(_ count: Int) {
-        if isRESP3 {
-            buffer.writeInteger(UInt8(ascii: "%"))
-            writeDecimal(count)
-            buffer.writeStaticString("\r\n")
-        } else {
-            arrayHeader(count * 2)
-        }
+        if isRESP3 { aggregateHeader("%", count) } else { arrayHeader(count * 2) }
     }
 
     /// A set: `~` in RESP3, an array in RESP2.
     public mutating func setHeader(_ count: Int) {
-        if isRESP3 {
-            buffer.writeInteger(UInt8(ascii: "~"))
-            writeDecimal(count)
-            buffer.writeStaticString("\r\n")
-        } else {
-            arrayHeader(count)
-        }
+        if isRESP3 { aggregateHeader("~", count) } else { arrayHeader(count) }
     }
 
     /// A push frame (`>` in RESP3, an array in RESP2), for pub/sub messages and MONITOR-style output.
     public mutating func pushHeader(_ count: Int) {
-        if isRESP3 {
-            buffer.writeInteger(UInt8(ascii: ">"))
-            writeDecimal(count)
-            buffer.writeStaticString("\r\n")
-        } else {
-            arrayHeader(count)
-        }
+        if isRESP3 { aggregateHeader(">", count) } else { arrayHeader(count) }
     }
 
     /// Appends bytes that are already RESP-encoded.

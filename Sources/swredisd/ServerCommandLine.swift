@@ -1,3 +1,4 @@
+import SwredisBytes
 import SwredisConfig
 import SwredisLog
 import SwredisServer
@@ -91,21 +92,7 @@ enum ServerCommandLine {
 
     /// Quotes an argument so the config parser reads it back as one word.
     static func quote(_ argument: String) -> String {
-        var text = "\""
-        for byte in argument.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): text += "\\\""
-            case UInt8(ascii: "\\"): text += "\\\\"
-            case 10: text += "\\n"
-            case 13: text += "\\r"
-            case 9: text += "\\t"
-            case 32...126: text.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16)
-                text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return text + "\""
+        ByteQuoting.repr(argument.utf8)
     }
 
     static func absolutePath(_ path: String) -> String {
