@@ -11,13 +11,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CMallocInfo"),
         .target(name: "SwredisBytes"),
         .target(name: "SwredisProtocol", dependencies: ["SwredisBytes", .product(name: "NIOCore", package: "swift-nio")]),
-        .target(name: "SwredisKeyspace", dependencies: ["SwredisBytes"]),
+        .target(name: "SwredisKeyspace", dependencies: ["SwredisBytes", .product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "SwredisConfig", dependencies: ["SwredisBytes"]),
         .target(name: "SwredisLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "SwredisSystemd", dependencies: ["CSystemd"]),

@@ -78,6 +78,29 @@ enum ClientCommand {
             engine.pauseUntil = 0
             client.reply.ok()
         },
+        sub("unblock", -3, [.admin], "Unblock a client blocked in a blocking command from a different connection") { engine, client, args in
+            guard let id = args.integer(2) else {
+                client.error(RedisError.notInteger)
+                return
+            }
+            var asError = false
+            if args.count == 4 {
+                if args.matches(3, "error") { asError = true }
+                else if !args.matches(3, "timeout") {
+                    client.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+                    return
+                }
+            } else if args.count > 4 {
+                client.error(RedisError.syntax)
+                return
+            }
+            guard let target = engine.clients[id], target.isBlocked else {
+                client.reply.integer(0)
+                return
+            }
+            if asError { engine.failBlockedClient(target) } else { engine.timeOutBlockedClient(target) }
+            client.reply.integer(1)
+        },
         sub("no-evict", 3, [.admin], "Set client eviction mode for the current connection") { _, client, args in
             if args.matches(2, "on") { client.noEvict = true }
             else if args.matches(2, "off") { client.noEvict = false }
@@ -149,13 +172,16 @@ enum ClientCommand {
         if client.isMonitor { flags += "O" }
         if client.closeAfterReply { flags += "c" }
         if client.noEvict { flags += "e" }
+        if client.isBlocked { flags += "b" }
+        if client.transaction != nil { flags += "x" }
+        if client.isSubscriber { flags += "P" }
         if flags.isEmpty { flags = "N" }
         let queryBuffer = client.connection?.queryBufferLength ?? 0
         let output = client.reply.buffer.readableBytes
         let address = client.isUnixSocket ? "\(client.address):0" : client.address
         return "id=\(client.id) addr=\(address) laddr=\(client.localAddress) fd=\(client.fileDescriptor) name=\(client.name) "
             + "age=\((now - client.createdAt) / 1000) idle=\((now - client.lastInteraction) / 1000) flags=\(flags) "
-            + "db=\(client.database) sub=0 psub=0 ssub=0 multi=-1 qbuf=\(queryBuffer) qbuf-free=\(max(0, 16384 - queryBuffer)) "
+            + "db=\(client.database) sub=\(client.channels.count) psub=\(client.patterns.count) ssub=0 multi=\(client.transaction.map { $0.queued.count } ?? -1) qbuf=\(queryBuffer) qbuf-free=\(max(0, 16384 - queryBuffer)) "
             + "argv-mem=0 multi-mem=0 rbs=16384 rbp=\(queryBuffer) obl=\(output) oll=0 omem=0 tot-mem=\(16384 + output) "
             + "events=r cmd=\(client.lastCommandName) user=default redir=-1 resp=\(client.reply.protocolVersion)"
             + (client.libraryName.isEmpty && client.libraryVersion.isEmpty ? "" : " lib-name=\(client.libraryName) lib-ver=\(client.libraryVersion)")

@@ -45,6 +45,27 @@ public final class ClientSession {
     /// Whether the current command replied with an error (failed_calls in commandstats).
     public var currentCommandFailed = false
     public weak var connection: ClientConnection?
+
+    // Blocking, transactions, pub/sub.
+    var blocked: BlockedState?
+    /// True while EXEC runs the queued commands (blocking commands then don't block).
+    var inTransaction = false
+    var transaction: TransactionState?
+    var watchedKeys: [WatchedKey] = []
+    /// A watched key was modified: EXEC will fail.
+    var watchBroken = false
+    var channels: [ByteString] = []
+    var patterns: [ByteString] = []
+
+    /// Whether the client waits in BLPOP & co.; the server stops reading its commands meanwhile.
+    public var isBlocked: Bool { blocked != nil }
+    /// Unix ms when a blocked client's timeout passes, if it has one.
+    public var blockedDeadline: Int? { blocked?.deadline }
+    var subscriptionCount: Int { channels.count + patterns.count }
+    /// Subscribed to any channel or pattern (idle timeouts don't apply).
+    public var isSubscriber: Bool { subscriptionCount > 0 }
+    /// RESP2 clients with subscriptions may only run (un)subscribe commands, PING, QUIT and RESET.
+    var isInSubscribedMode: Bool { subscriptionCount > 0 && reply.protocolVersion == 2 }
     /// The engine, for error statistics.
     unowned let engine: Engine
 

@@ -15,7 +15,8 @@ public final class CommandTable {
     /// Every command group contributes its declarations here.
     static func declarations() -> [CommandSpec] {
         ConnectionCommands.specs + StringCommands.specs + KeyCommands.specs + ExpireCommands.specs
-            + ServerCommands.specs + IntrospectionCommands.specs
+            + ListCommands.specs + BlockingCommands.specs + HashCommands.specs + SetCommands.specs
+            + TransactionCommands.specs + PubSubCommands.specs + ServerCommands.specs + IntrospectionCommands.specs
     }
 
     private func register(_ spec: CommandSpec, as name: String) {

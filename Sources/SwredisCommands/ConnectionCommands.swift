@@ -22,7 +22,11 @@ enum ConnectionCommands {
             client.error(RedisError.wrongArity("ping"))
             return
         }
-        if args.count == 2 {
+        if client.isInSubscribedMode {
+            client.reply.arrayHeader(2)
+            client.reply.bulk("pong")
+            if args.count == 2 { client.reply.bulk(args[1]) } else { client.reply.bulk("") }
+        } else if args.count == 2 {
             client.reply.bulk(args[1])
         } else {
             client.reply.simple("PONG")
@@ -30,6 +34,9 @@ enum ConnectionCommands {
     }
 
     static func reset(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        client.transaction = nil
+        engine.unwatchAll(client)
+        engine.removeAllSubscriptions(client)
         client.database = 0
         client.reply.protocolVersion = 2
         client.name = ""

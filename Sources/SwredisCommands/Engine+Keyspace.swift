@@ -12,6 +12,7 @@ extension Engine {
         let name = ByteString(key)
         databases[db].remove(name)
         stats.expiredKeys += 1
+        touchWatchedKey(db, name)
         return true
     }
 
@@ -114,6 +115,7 @@ extension Engine {
                         let key = databases[db].expires.key(at: position)
                         databases[db].remove(key)
                         stats.expiredKeys += 1
+                        touchWatchedKey(db, key)
                         expired += 1
                     }
                 }

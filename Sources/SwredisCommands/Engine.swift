@@ -15,6 +15,10 @@ public protocol EngineHost: AnyObject {
     func requestShutdown(save: Bool?, now: Bool, force: Bool) -> String?
     /// A configuration value changed through CONFIG SET and must take effect in the server layer.
     func configurationChanged(_ name: String)
+    /// A command parked the client (BLPOP & co.); the server stops reading its input and arms the timeout.
+    func clientBlocked(_ client: ClientSession, deadline: Int?)
+    /// The client was served, timed out or unblocked; the server resumes reading its input.
+    func clientUnblocked(_ client: ClientSession)
 }
 
 /// The data engine: databases, clients, the command table and the statistics INFO shows.
@@ -57,6 +61,14 @@ public final class Engine {
     public private(set) var instantaneousOpsPerSecond = 0
     private var opsSamples: [Int] = []
     private var lastSample = (time: 0, commands: 0)
+
+    // Blocking operations, WATCH and pub/sub tables.
+    var blockedClients: [DatabaseKey: [ClientSession]] = [:]
+    var readyKeys: [DatabaseKey] = []
+    public internal(set) var blockedClientCount = 0
+    var watchers: [DatabaseKey: [ClientSession]] = [:]
+    var channelSubscribers: [ByteString: [ClientSession]] = [:]
+    var patternSubscribers: [(ByteString, ClientSession)] = []
 
     /// DEBUG SET-ACTIVE-EXPIRE.
     public var activeExpireEnabled = true
@@ -152,6 +164,15 @@ public final class Engine {
     public func removeClient(_ client: ClientSession) {
         clients.removeValue(forKey: client.id)
         if client.isMonitor { monitors.removeAll { $0 === client } }
+        if let state = client.blocked {
+            for key in state.keys { blockedClients[DatabaseKey(db: state.db, key: key)]?.removeAll { $0 === client } }
+            blockedClients = blockedClients.filter { !$0.value.isEmpty }
+            client.blocked = nil
+            blockedClientCount -= 1
+        }
+        unwatchAll(client)
+        removeAllSubscriptions(client)
+        client.transaction = nil
     }
 
     /// Limits the request parser applies to this client.
@@ -187,12 +208,26 @@ public final class Engine {
             reject(client, command, RedisError.noAuth)
             return
         }
+        if client.isInSubscribedMode && !command.flags.contains(.allowedInSubscribe) {
+            reject(client, command, "ERR Can't execute '\(command.name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+            return
+        }
+        if client.transaction != nil && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name) {
+            client.transaction?.queued.append(QueuedCommand(args))
+            client.reply.simple("QUEUED")
+            return
+        }
         if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
             feedMonitors(client, args)
         }
         let replyStart = client.reply.buffer.writerIndex
+        let dirtyBefore = dirty
         let started = Engine.monotonicMicroseconds()
         command.handler(self, client, args)
+        if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty {
+            for index in command.keys.keyIndexes(argumentCount: args.count) { touchWatchedKey(client.database, args.bytes(index)) }
+        }
+        if !readyKeys.isEmpty { handleReadyKeys() }
         let elapsed = Engine.monotonicMicroseconds() - started
         command.calls += 1
         command.microseconds += elapsed
@@ -221,11 +256,13 @@ public final class Engine {
     private func rejectUnknown(_ client: ClientSession, _ args: Arguments) {
         let arguments = (1..<max(1, args.count)).map { args.string($0) }
         client.error(RedisError.unknownCommand(args.string(0), arguments: args.count > 1 ? arguments : []))
+        client.transaction?.aborted = true
     }
 
     private func reject(_ client: ClientSession, _ command: CommandSpec, _ text: String) {
         command.rejectedCalls += 1
         client.error(text)
+        client.transaction?.aborted = true
     }
 
     /// Counts an error reply for INFO stats and errorstats (keyed by the error code, its first word).

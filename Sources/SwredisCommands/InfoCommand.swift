@@ -83,7 +83,7 @@ enum InfoCommand {
         [
             ("connected_clients", String(engine.clients.count)), ("cluster_connections", "0"),
             ("maxclients", String(engine.config.int("maxclients"))), ("client_recent_max_input_buffer", "0"),
-            ("client_recent_max_output_buffer", "0"), ("blocked_clients", "0"), ("tracking_clients", "0"),
+            ("client_recent_max_output_buffer", "0"), ("blocked_clients", String(engine.blockedClientCount)), ("tracking_clients", "0"),
             ("clients_in_timeout_table", "0"),
         ]
     }
@@ -165,7 +165,7 @@ enum InfoCommand {
             ("expired_stale_perc", "0.00"), ("expired_time_cap_reached_count", "0"), ("expire_cycle_cpu_milliseconds", "0"),
             ("evicted_keys", String(stats.evictedKeys)), ("evicted_clients", "0"), ("total_eviction_exceeded_time", "0"),
             ("current_eviction_exceeded_time", "0"), ("keyspace_hits", String(stats.keyspaceHits)),
-            ("keyspace_misses", String(stats.keyspaceMisses)), ("pubsub_channels", "0"), ("pubsub_patterns", "0"),
+            ("keyspace_misses", String(stats.keyspaceMisses)), ("pubsub_channels", String(engine.channelSubscribers.count)), ("pubsub_patterns", String(engine.patternSubscribers.count)),
             ("pubsubshard_channels", "0"), ("latest_fork_usec", "0"), ("total_forks", "0"), ("migrate_cached_sockets", "0"),
             ("slave_expires_tracked_keys", "0"), ("active_defrag_hits", "0"), ("active_defrag_misses", "0"),
             ("active_defrag_key_hits", "0"), ("active_defrag_key_misses", "0"), ("total_active_defrag_time", "0"),

@@ -106,11 +106,7 @@ enum KeyCommands {
     }
 
     static func scan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        let cursorText = args.string(1)
-        guard let cursor = UInt64(cursorText) ?? Int64(cursorText).map({ UInt64(bitPattern: $0) }) else {
-            client.error(RedisError.invalidCursor)
-            return
-        }
+        guard let cursor = ScanOptions.parseCursor(client, args, 1) else { return }
         guard let options = ScanOptions.parse(client, args, from: 2) else { return }
         let db = client.database
         var found: [ByteString] = []
@@ -178,6 +174,7 @@ enum KeyCommands {
             return
         }
         if first != second {
+            engine.touchWatchedKeys(inDatabases: [first, second])
             engine.databases.swapAt(first, second)
             engine.dirty += 1
         }
@@ -260,6 +257,7 @@ enum KeyCommands {
         }
         let key = args.bytes(2)
         var copied = entry
+        copied.value = entry.value.duplicate()
         copied.isPrivateCopy = true
         engine.databases[target].set(key, copied)
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
@@ -278,6 +276,7 @@ enum KeyCommands {
 
     static func flushdb(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard parseFlushMode(client, args) else { return }
+        engine.touchWatchedKeys(inDatabases: [client.database])
         engine.dirty += engine.databases[client.database].count
         engine.databases[client.database].removeAll()
         client.reply.ok()
@@ -285,6 +284,7 @@ enum KeyCommands {
 
     static func flushall(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard parseFlushMode(client, args) else { return }
+        engine.touchWatchedKeys(inDatabases: Array(engine.databases.indices))
         engine.dirty += engine.flushAll() + 1
         client.reply.ok()
     }
@@ -342,6 +342,16 @@ struct ScanOptions {
     var pattern: ByteString?
     var count = 10
     var type: String?
+
+    /// A SCAN cursor, parsed like Redis's `strtoul` (negative numbers wrap around).
+    static func parseCursor(_ client: ClientSession, _ args: Arguments, _ index: Int) -> UInt64? {
+        let text = args.string(index)
+        guard let cursor = UInt64(text) ?? Int64(text).map({ UInt64(bitPattern: $0) }) else {
+            client.error(RedisError.invalidCursor)
+            return nil
+        }
+        return cursor
+    }
 
     static func parse(_ client: ClientSession, _ args: Arguments, from: Int) -> ScanOptions? {
         var options = ScanOptions()

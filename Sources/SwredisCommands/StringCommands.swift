@@ -42,6 +42,9 @@ enum StringCommands {
             bytes.withUnsafeBytes { client.reply.bulk($0) }
         case .integer(let number):
             client.reply.bulkDecimal(number)
+        default:
+            client.error(RedisError.wrongType)
+            return false
         }
         return true
     }
@@ -60,6 +63,7 @@ enum StringCommands {
             switch value {
             case .string(let bytes): bytes.withUnsafeBytes { client.reply.bulk($0) }
             case .integer(let number): client.reply.bulkDecimal(number)
+            default: client.reply.null()
             }
         }
     }
@@ -69,7 +73,11 @@ enum StringCommands {
             client.reply.integer(0)
             return
         }
-        client.reply.integer(value.stringLength ?? 0)
+        guard let length = value.stringLength else {
+            client.error(RedisError.wrongType)
+            return
+        }
+        client.reply.integer(length)
     }
 
     static func getrange(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -79,6 +87,10 @@ enum StringCommands {
         }
         guard let value = engine.readValue(client.database, args[1]) else {
             client.reply.bulk(bytes: EmptyCollection<UInt8>())
+            return
+        }
+        guard value.isString else {
+            client.error(RedisError.wrongType)
             return
         }
         value.withStringBytes { bytes in
@@ -178,14 +190,7 @@ enum StringCommands {
         }
         let db = client.database
         let key = args[keyIndex]
-        if options.get {
-            if let existing = engine.readValue(db, key) {
-                _ = existing
-                replyWithString(engine, client, key)
-            } else {
-                client.reply.null()
-            }
-        }
+        if options.get && !replyWithString(engine, client, key) { return }
         let found = engine.lookupWrite(db, key) != nil
         if (options.nx && found) || (options.xx && !found) {
             if !options.get {
@@ -231,7 +236,7 @@ enum StringCommands {
     }
 
     static func getset(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        replyWithString(engine, client, args[1])
+        guard replyWithString(engine, client, args[1]) else { return }
         engine.storeValue(client.database, args.bytes(1), Value.fromString(args[2]))
         engine.dirty += 1
     }
@@ -241,7 +246,7 @@ enum StringCommands {
             client.reply.null()
             return
         }
-        replyWithString(engine, client, args[1])
+        guard replyWithString(engine, client, args[1]) else { return }
         engine.deleteKey(client.database, args[1])
         engine.dirty += 1
     }
@@ -262,7 +267,7 @@ enum StringCommands {
             client.reply.null()
             return
         }
-        replyWithString(engine, client, args[1])
+        guard replyWithString(engine, client, args[1]) else { return }
         let key = args.bytes(1)
         if let expireAt {
             if options.absolute && expireAt <= Engine.unixMilliseconds() {
@@ -327,7 +332,11 @@ enum StringCommands {
             return
         }
         let current = engine.databases[db].keys.value(at: position).value
-        guard let length = current.stringLength, fitsLength(engine, client, length, addition.count) else { return }
+        guard let length = current.stringLength else {
+            client.error(RedisError.wrongType)
+            return
+        }
+        guard fitsLength(engine, client, length, addition.count) else { return }
         var combined = [UInt8]()
         combined.reserveCapacity(length + addition.count)
         current.withStringBytes { combined.append(contentsOf: $0) }
@@ -352,7 +361,10 @@ enum StringCommands {
         let position = engine.lookupWrite(db, args[1])
         if let position {
             let current = engine.databases[db].keys.value(at: position).value
-            let length = current.stringLength ?? 0
+            guard let length = current.stringLength else {
+                client.error(RedisError.wrongType)
+                return
+            }
             if patch.count == 0 {
                 client.reply.integer(length)
                 return
@@ -420,6 +432,9 @@ enum StringCommands {
                     return
                 }
                 current = number
+            default:
+                client.error(RedisError.wrongType)
+                return
             }
         }
         let (result, overflow) = current.addingReportingOverflow(delta)
@@ -442,6 +457,10 @@ enum StringCommands {
         var current: Float80 = 0
         if let position {
             let value = engine.databases[db].keys.value(at: position).value
+            guard value.isString else {
+                client.error(RedisError.wrongType)
+                return
+            }
             guard let parsed = value.withStringBytes({ StringNumbers.parseLongDouble($0) }) ?? nil else {
                 client.error(RedisError.notFloat)
                 return

@@ -42,12 +42,27 @@ public enum DatasetDigest {
         return final
     }
 
-    /// Redis's `xorObjectDigest`: the value's type, its contents, and a marker when the key expires.
+    /// Redis's `xorObjectDigest`: the value's type, its contents (lists in order; sets and hashes order-free),
+    /// and a marker when the key expires.
     static func mixValue(_ digest: inout [UInt8], _ value: Value, hasExpire: Bool) {
         switch value {
         case .string, .integer:
             mix(&digest, bigEndian: 0)
             _ = value.withStringBytes { mix(&digest, $0) }
+        case .list(let list):
+            mix(&digest, bigEndian: 1)
+            for element in list.items { element.withUnsafeBytes { mix(&digest, $0) } }
+        case .set(let set):
+            mix(&digest, bigEndian: 2)
+            set.forEach { member in member.withUnsafeBytes { xor(&digest, $0) } }
+        case .hash(let hash):
+            mix(&digest, bigEndian: 4)
+            hash.forEach { field, value in
+                var element = [UInt8](repeating: 0, count: 20)
+                field.withUnsafeBytes { mix(&element, $0) }
+                value.withUnsafeBytes { mix(&element, $0) }
+                element.withUnsafeBytes { xor(&digest, $0) }
+            }
         }
         if hasExpire { Array("!!expire!!".utf8).withUnsafeBytes { xor(&digest, $0) } }
     }

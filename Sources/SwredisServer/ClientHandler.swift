@@ -21,6 +21,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     private var closing = false
     /// Set while a CLIENT PAUSE holds this client's commands back.
     private var pausedRetryScheduled = false
+    /// Fires when a blocked command's timeout passes.
+    private var blockTimeout: Scheduled<Void>?
 
     init(server: EngineServer) {
         self.server = server
@@ -76,6 +78,11 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         reclaimReplyBuffer(session)
         engine.stats.netInputBytes += incoming.readableBytes
         engine.stats.readsProcessed += 1
+        if session.isBlocked {
+            // A blocked client's further commands wait until it is served (Redis stops reading them too).
+            if pending == nil { pending = incoming } else { pending!.writeBuffer(&incoming) }
+            return
+        }
         if pending == nil {
             processBuffer(&incoming, session)
             if incoming.readableBytes > 0 && !closing { pending = incoming }
@@ -104,7 +111,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         var consumedTotal = 0
         buffer.withUnsafeReadableBytes { bytes in
             var offset = 0
-            while offset < bytes.count && !session.closeAfterReply {
+            while offset < bytes.count && !session.closeAfterReply && !session.isBlocked {
                 if engine.pauseUntil > 0 && server.isPaused(for: session) {
                     schedulePausedRetry()
                     break
@@ -147,6 +154,35 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             arguments.spans.withUnsafeBufferPointer { spans in
                 engine.execute(session, Arguments(base: source.baseAddress!, spans: spans.baseAddress!, count: count))
             }
+        }
+    }
+
+    /// The engine parked this client: arm its timeout.
+    func blocked(deadline: Int?) {
+        guard let deadline, let context else { return }
+        let delay = max(0, deadline - Engine.unixMilliseconds())
+        blockTimeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
+            guard let self, let session = self.session, session.isBlocked else { return }
+            self.server.engine.timeOutBlockedClient(session)
+        }
+    }
+
+    /// The engine served or released this client: send its reply and run the commands that waited.
+    func unblocked() {
+        blockTimeout?.cancel()
+        blockTimeout = nil
+        guard let context else { return }
+        // Resume on a later turn of the loop: the engine may be in the middle of another client's command.
+        context.eventLoop.execute { [weak self] in
+            guard let self, let session = self.session, let context = self.context else { return }
+            if var buffer = self.pending {
+                self.pending = nil
+                self.processBuffer(&buffer, session)
+                if buffer.readableBytes > 0 { self.pending = buffer }
+            }
+            self.writeReplies(session)
+            context.flush()
+            self.server.flushOtherClients()
         }
     }
 

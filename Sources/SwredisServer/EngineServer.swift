@@ -199,7 +199,8 @@ public final class EngineServer: EngineHost {
         if timeout > 0 {
             let limit = cachedMilliseconds - timeout * 1000
             for (_, handler) in handlersBySession {
-                guard let session = handler.session, !session.isMonitor, session.lastInteraction < limit else { continue }
+                guard let session = handler.session, !session.isMonitor, !session.isBlocked, !session.isSubscriber,
+                      session.lastInteraction < limit else { continue }
                 serverLog(.verbose, "Closing idle client")
                 handler.closeNow()
             }
@@ -317,6 +318,14 @@ public final class EngineServer: EngineHost {
             self.exitPromise.succeed(0)
         }
         return nil
+    }
+
+    public func clientBlocked(_ client: ClientSession, deadline: Int?) {
+        handlersBySession[client.id]?.blocked(deadline: deadline)
+    }
+
+    public func clientUnblocked(_ client: ClientSession) {
+        handlersBySession[client.id]?.unblocked()
     }
 
     public func configurationChanged(_ name: String) {

@@ -1,0 +1,219 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// A key in a database, for the blocking and WATCH tables.
+public struct DatabaseKey: Hashable {
+    public let db: Int
+    public let key: ByteString
+}
+
+/// What a blocked client waits to do once one of its keys has data.
+enum BlockedOperation {
+    case pop(left: Bool)
+    case move(destination: ByteString, fromLeft: Bool, toLeft: Bool)
+    case multiPop(left: Bool, count: Int)
+}
+
+/// A client parked by BLPOP & co.
+struct BlockedState {
+    let db: Int
+    let keys: [ByteString]
+    let operation: BlockedOperation
+    /// Unix ms; nil blocks forever.
+    let deadline: Int?
+}
+
+/// Blocking list operations (Redis's `blocked.c`): clients wait in FIFO order per key; a write that adds
+/// elements marks the key ready, and after the command the engine serves waiting clients in arrival order.
+extension Engine {
+    /// Parks `client` on `keys` (called by a blocking command that found no data).
+    func block(_ client: ClientSession, keys: [ByteString], operation: BlockedOperation, timeoutMilliseconds: Int) {
+        let deadline = timeoutMilliseconds > 0 ? Engine.unixMilliseconds() + timeoutMilliseconds : nil
+        client.blocked = BlockedState(db: client.database, keys: keys, operation: operation, deadline: deadline)
+        for key in keys { blockedClients[DatabaseKey(db: client.database, key: key), default: []].append(client) }
+        blockedClientCount += 1
+        host?.clientBlocked(client, deadline: deadline)
+    }
+
+    /// Removes a client from every wait queue.
+    func unblock(_ client: ClientSession) {
+        guard let state = client.blocked else { return }
+        for key in state.keys {
+            let blockKey = DatabaseKey(db: state.db, key: key)
+            blockedClients[blockKey]?.removeAll { $0 === client }
+            if blockedClients[blockKey]?.isEmpty == true { blockedClients.removeValue(forKey: blockKey) }
+        }
+        client.blocked = nil
+        blockedClientCount -= 1
+        clientsWithPendingWrites.append(client)
+        host?.clientUnblocked(client)
+    }
+
+    /// Marks a key that received elements, if anyone waits for it.
+    func signalKeyAsReady(_ db: Int, _ key: UnsafeRawBufferPointer) {
+        guard !blockedClients.isEmpty else { return }
+        let blockKey = DatabaseKey(db: db, key: ByteString(key))
+        if blockedClients[blockKey] != nil { readyKeys.append(blockKey) }
+    }
+
+    /// Serves blocked clients whose keys became ready, in the order they blocked.
+    func handleReadyKeys() {
+        while !readyKeys.isEmpty {
+            let ready = readyKeys
+            readyKeys.removeAll()
+            for blockKey in ready {
+                while let waiting = blockedClients[blockKey]?.first {
+                    guard serve(waiting, blockKey) else { break }
+                }
+            }
+        }
+    }
+
+    /// Runs a blocked client's operation on a ready key; returns false when the key has no data (anymore).
+    private func serve(_ client: ClientSession, _ blockKey: DatabaseKey) -> Bool {
+        guard let state = client.blocked else { return false }
+        let db = blockKey.db
+        guard let position = databases[db].keys.index(of: blockKey.key),
+              case .list(let list) = databases[db].keys.value(at: position).value, !list.items.isEmpty else { return false }
+        let previousDatabase = client.database
+        client.database = db
+        defer { client.database = previousDatabase }
+        switch state.operation {
+        case .pop(let left):
+            let element = left ? list.items.removeFirst() : list.items.removeLast()
+            client.reply.arrayHeader(2)
+            blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
+            element.withUnsafeBytes { client.reply.bulk($0) }
+            dirty += 1
+        case .multiPop(let left, let count):
+            let taken = min(count, list.items.count)
+            client.reply.arrayHeader(2)
+            blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
+            client.reply.arrayHeader(taken)
+            for _ in 0..<taken {
+                let element = left ? list.items.removeFirst() : list.items.removeLast()
+                element.withUnsafeBytes { client.reply.bulk($0) }
+            }
+            dirty += taken
+        case .move(let destination, let fromLeft, let toLeft):
+            let moved = blockKey.key.withUnsafeBytes { source in
+                destination.withUnsafeBytes { target in
+                    ListCommands.move(self, client, source: source, destination: target, fromLeft: fromLeft, toLeft: toLeft)
+                }
+            }
+            if let moved { moved.withUnsafeBytes { client.reply.bulk($0) } }
+        }
+        if list.items.isEmpty, let current = databases[db].keys.index(of: blockKey.key),
+           case .list(let stillThere) = databases[db].keys.value(at: current).value, stillThere === list {
+            databases[db].remove(blockKey.key)
+        }
+        touchWatchedKey(db, blockKey.key)
+        unblock(client)
+        return true
+    }
+
+    /// The reply a blocked client gets when its timeout passes (or CLIENT UNBLOCK ... TIMEOUT).
+    public func timeOutBlockedClient(_ client: ClientSession) {
+        guard let state = client.blocked else { return }
+        switch state.operation {
+        case .move: client.reply.null()
+        case .pop, .multiPop: client.reply.nullArray()
+        }
+        unblock(client)
+    }
+
+    /// CLIENT UNBLOCK ... ERROR.
+    func failBlockedClient(_ client: ClientSession) {
+        guard client.blocked != nil else { return }
+        client.error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+        unblock(client)
+    }
+}
+
+/// The blocking list commands.
+enum BlockingCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("blpop", arity: -3, flags: [.write, .noscript, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the first element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: true) }),
+        CommandSpec("brpop", arity: -3, flags: [.write, .noscript, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the last element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: false) }),
+        CommandSpec("blmove", arity: 6, flags: [.write, .denyOOM, .noscript, .blocking], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "6.2.0", handler: blmove),
+        CommandSpec("brpoplpush", arity: 4, flags: [.write, .denyOOM, .noscript, .blocking], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "2.2.0", handler: brpoplpush),
+        CommandSpec("blmpop", arity: -5, flags: [.write, .blocking], categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop elements from a list, or block until one is available", since: "7.0.0", handler: blmpop),
+    ]
+
+    /// Parses a timeout in seconds (decimals allowed) into milliseconds, replying with Redis's errors.
+    static func timeout(_ client: ClientSession, _ args: Arguments, _ index: Int) -> Int? {
+        guard let seconds = StringNumbers.parseLongDouble(args[index]), seconds.isFinite else {
+            client.error("ERR timeout is not a float or out of range")
+            return nil
+        }
+        guard seconds >= 0 else {
+            client.error("ERR timeout is negative")
+            return nil
+        }
+        let milliseconds = seconds * 1000
+        guard milliseconds < Float80(Int64.max / 2) else {
+            client.error("ERR timeout is out of range")
+            return nil
+        }
+        return Int(milliseconds.rounded(.up))
+    }
+
+    static func blockingPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool) {
+        guard let timeout = timeout(client, args, args.count - 1) else { return }
+        for index in 1..<(args.count - 1) {
+            switch engine.list(client, args[index], write: true) {
+            case .wrongType: return
+            case .missing: continue
+            case .found(let list):
+                let element = left ? list.items.removeFirst() : list.items.removeLast()
+                client.reply.arrayHeader(2)
+                client.reply.bulk(args[index])
+                element.withUnsafeBytes { client.reply.bulk($0) }
+                ListCommands.finishPop(engine, client, args[index], list, removed: 1)
+                return
+            }
+        }
+        if client.inTransaction {
+            client.reply.nullArray()
+            return
+        }
+        engine.block(client, keys: (1..<(args.count - 1)).map { args.bytes($0) }, operation: .pop(left: left), timeoutMilliseconds: timeout)
+    }
+
+    static func blmove(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let fromLeft = ListCommands.side(args, 3), let toLeft = ListCommands.side(args, 4) else {
+            client.error(RedisError.syntax)
+            return
+        }
+        blockingMove(engine, client, args, fromLeft: fromLeft, toLeft: toLeft, timeoutIndex: 5)
+    }
+
+    static func brpoplpush(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        blockingMove(engine, client, args, fromLeft: false, toLeft: true, timeoutIndex: 3)
+    }
+
+    static func blockingMove(_ engine: Engine, _ client: ClientSession, _ args: Arguments, fromLeft: Bool, toLeft: Bool, timeoutIndex: Int) {
+        guard let timeout = timeout(client, args, timeoutIndex) else { return }
+        if let element = ListCommands.move(engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft) {
+            element.withUnsafeBytes { client.reply.bulk($0) }
+            return
+        }
+        if client.currentCommandFailed { return }
+        if client.inTransaction {
+            client.reply.null()
+            return
+        }
+        engine.block(client, keys: [args.bytes(1)], operation: .move(destination: args.bytes(2), fromLeft: fromLeft, toLeft: toLeft), timeoutMilliseconds: timeout)
+    }
+
+    static func blmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let timeout = timeout(client, args, 1) else { return }
+        guard let request = ListCommands.parseMultiPop(client, args, from: 2) else { return }
+        if ListCommands.multiPop(engine, client, args, request) { return }
+        if client.inTransaction {
+            client.reply.nullArray()
+            return
+        }
+        engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .multiPop(left: request.left, count: request.count), timeoutMilliseconds: timeout)
+    }
+}

@@ -1,0 +1,102 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// Typed access to collection values, with Redis's WRONGTYPE reply when a key holds another type.
+extension Engine {
+    /// The result of looking up a key that should hold a given type.
+    enum Lookup<T> {
+        case missing
+        case found(T)
+        /// The key holds another type; WRONGTYPE was already replied.
+        case wrongType
+    }
+
+    func lookup<T>(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool, _ extract: (Value) -> T?) -> Lookup<T> {
+        let db = client.database
+        let position = write ? lookupWrite(db, key) : lookupRead(db, key)
+        guard let position else { return .missing }
+        guard let typed = extract(databases[db].keys.value(at: position).value) else {
+            client.error(RedisError.wrongType)
+            return .wrongType
+        }
+        return .found(typed)
+    }
+
+    func list(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<ListValue> {
+        lookup(client, key, write: write) { if case .list(let list) = $0 { return list }; return nil }
+    }
+
+    func hash(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<HashValue> {
+        lookup(client, key, write: write) { if case .hash(let hash) = $0 { return hash }; return nil }
+    }
+
+    func set(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<SetValue> {
+        lookup(client, key, write: write) { if case .set(let set) = $0 { return set }; return nil }
+    }
+
+    /// The list at `key`, created empty if missing; nil after a WRONGTYPE reply.
+    func listForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> ListValue? {
+        switch list(client, key, write: true) {
+        case .found(let list): return list
+        case .wrongType: return nil
+        case .missing:
+            let list = ListValue()
+            storeValue(client.database, ByteString(key), .list(list))
+            return list
+        }
+    }
+
+    func hashForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> HashValue? {
+        switch hash(client, key, write: true) {
+        case .found(let hash): return hash
+        case .wrongType: return nil
+        case .missing:
+            let hash = HashValue()
+            storeValue(client.database, ByteString(key), .hash(hash))
+            return hash
+        }
+    }
+
+    func setForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SetValue? {
+        switch set(client, key, write: true) {
+        case .found(let set): return set
+        case .wrongType: return nil
+        case .missing:
+            let set = SetValue()
+            storeValue(client.database, ByteString(key), .set(set))
+            return set
+        }
+    }
+
+    /// Redis deletes a collection key when its last element goes.
+    func deleteIfEmpty(_ db: Int, _ key: UnsafeRawBufferPointer, count: Int) {
+        if count == 0 { databases[db].remove(ByteString(key)) }
+    }
+
+    var hashLimits: (entries: Int, value: Int) {
+        (config.int("hash-max-listpack-entries"), config.int("hash-max-listpack-value"))
+    }
+
+    var intsetLimit: Int { config.int("set-max-intset-entries") }
+}
+
+extension Arguments {
+    /// Parses a range bound like LRANGE's: an integer, or replies `value is not an integer or out of range`.
+    func integerOrReply(_ index: Int, _ client: ClientSession) -> Int? {
+        guard let value = integer(index) else {
+            client.error(RedisError.notInteger)
+            return nil
+        }
+        return value
+    }
+}
+
+/// Converts Redis's inclusive, possibly negative range to array indexes; nil when the range is empty.
+func normalizedRange(start: Int, end: Int, count: Int) -> ClosedRange<Int>? {
+    var start = start < 0 ? count + start : start
+    var end = end < 0 ? count + end : end
+    if start < 0 { start = 0 }
+    if end >= count { end = count - 1 }
+    guard start <= end, start < count, end >= 0 else { return nil }
+    return start...end
+}

@@ -1,0 +1,235 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// Hash commands (Redis's `t_hash.c`).
+enum HashCommands {
+    static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ categories: [String], _ summary: String, since: String = "2.0.0", _ handler: @escaping CommandHandler) -> CommandSpec {
+        CommandSpec(name, arity: arity, flags: flags, keys: .single, categories: categories, group: "hash", summary: summary, since: since, handler: handler)
+    }
+
+    static let specs: [CommandSpec] = [
+        spec("hset", -4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Set the string value of a hash field") { set($0, $1, $2, legacy: false) },
+        spec("hmset", -4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Set multiple hash fields to multiple values") { set($0, $1, $2, legacy: true) },
+        spec("hsetnx", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Set the value of a hash field, only if the field does not exist", hsetnx),
+        spec("hget", 3, [.readonly, .fast], ["read", "hash", "fast"], "Get the value of a hash field", hget),
+        spec("hmget", -3, [.readonly, .fast], ["read", "hash", "fast"], "Get the values of all the given hash fields", hmget),
+        spec("hdel", -3, [.write, .fast], ["write", "hash", "fast"], "Delete one or more hash fields", hdel),
+        spec("hlen", 2, [.readonly, .fast], ["read", "hash", "fast"], "Get the number of fields in a hash") { engine, client, args in
+            withHash(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.count) }
+        },
+        spec("hstrlen", 3, [.readonly, .fast], ["read", "hash", "fast"], "Get the length of the value of a hash field", since: "3.2.0") { engine, client, args in
+            withHash(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.get(args[2])?.count ?? 0) }
+        },
+        spec("hexists", 3, [.readonly, .fast], ["read", "hash", "fast"], "Determine if a hash field exists") { engine, client, args in
+            withHash(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.get(args[2]) == nil ? 0 : 1) }
+        },
+        spec("hkeys", 2, [.readonly], ["read", "hash", "slow"], "Get all the fields in a hash") { listing($0, $1, $2, fields: true, values: false) },
+        spec("hvals", 2, [.readonly], ["read", "hash", "slow"], "Get all the values in a hash") { listing($0, $1, $2, fields: false, values: true) },
+        spec("hgetall", 2, [.readonly], ["read", "hash", "slow"], "Get all the fields and values in a hash") { listing($0, $1, $2, fields: true, values: true) },
+        spec("hincrby", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Increment the integer value of a hash field by the given number", hincrby),
+        spec("hincrbyfloat", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Increment the float value of a hash field by the given amount", since: "2.6.0", hincrbyfloat),
+        spec("hscan", -3, [.readonly], ["read", "hash", "slow"], "Incrementally iterate hash fields and associated values", since: "2.8.0", hscan),
+        spec("hrandfield", -2, [.readonly], ["read", "hash", "slow"], "Get one or multiple random fields from a hash", since: "6.2.0", hrandfield),
+    ]
+
+    /// Runs `body` with the hash at args[1]; `missing` when there is none; nothing after a WRONGTYPE.
+    static func withHash(_ engine: Engine, _ client: ClientSession, _ args: Arguments, missing: () -> Void, _ body: (HashValue) -> Void) {
+        switch engine.hash(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: missing()
+        case .found(let hash): body(hash)
+        }
+    }
+
+    static func set(_ engine: Engine, _ client: ClientSession, _ args: Arguments, legacy: Bool) {
+        guard args.count % 2 == 0 else {
+            client.error(RedisError.wrongArity(legacy ? "hmset" : "hset"))
+            return
+        }
+        guard let hash = engine.hashForWrite(client, args[1]) else { return }
+        let limits = engine.hashLimits
+        var added = 0
+        for index in stride(from: 2, to: args.count, by: 2) where hash.set(args.bytes(index), args.bytes(index + 1), maxEntries: limits.entries, maxValue: limits.value) {
+            added += 1
+        }
+        engine.dirty += (args.count - 2) / 2
+        if legacy { client.reply.ok() } else { client.reply.integer(added) }
+    }
+
+    static func hsetnx(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        if case .found(let hash) = engine.hash(client, args[1], write: true), hash.get(args[2]) != nil {
+            client.reply.integer(0)
+            return
+        }
+        if client.currentCommandFailed { return }
+        guard let hash = engine.hashForWrite(client, args[1]) else { return }
+        let limits = engine.hashLimits
+        hash.set(args.bytes(2), args.bytes(3), maxEntries: limits.entries, maxValue: limits.value)
+        engine.dirty += 1
+        client.reply.integer(1)
+    }
+
+    static func hget(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        withHash(engine, client, args, missing: { client.reply.null() }) { hash in
+            if let value = hash.get(args[2]) { value.withUnsafeBytes { client.reply.bulk($0) } } else { client.reply.null() }
+        }
+    }
+
+    static func hmget(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let hash: HashValue?
+        switch engine.hash(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: hash = nil
+        case .found(let found): hash = found
+        }
+        client.reply.arrayHeader(args.count - 2)
+        for index in 2..<args.count {
+            if let value = hash?.get(args[index]) { value.withUnsafeBytes { client.reply.bulk($0) } } else { client.reply.null() }
+        }
+    }
+
+    static func hdel(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        switch engine.hash(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing: client.reply.integer(0)
+        case .found(let hash):
+            var removed = 0
+            for index in 2..<args.count where hash.remove(args[index]) { removed += 1 }
+            engine.dirty += removed
+            engine.deleteIfEmpty(client.database, args[1], count: hash.count)
+            client.reply.integer(removed)
+        }
+    }
+
+    static func listing(_ engine: Engine, _ client: ClientSession, _ args: Arguments, fields: Bool, values: Bool) {
+        withHash(engine, client, args, missing: {
+            if fields && values { client.reply.mapHeader(0) } else { client.reply.arrayHeader(0) }
+        }) { hash in
+            if fields && values { client.reply.mapHeader(hash.count) } else { client.reply.arrayHeader(hash.count) }
+            hash.forEach { field, value in
+                if fields { field.withUnsafeBytes { client.reply.bulk($0) } }
+                if values { value.withUnsafeBytes { client.reply.bulk($0) } }
+            }
+        }
+    }
+
+    static func hincrby(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let delta = args.integerOrReply(3, client) else { return }
+        if case .wrongType = engine.hash(client, args[1], write: true) { return }
+        guard let hash = engine.hashForWrite(client, args[1]) else { return }
+        var current = 0
+        if let existing = hash.get(args[2]) {
+            guard let number = existing.withUnsafeBytes({ StringNumbers.parseCanonicalInteger($0) }) else {
+                client.error("ERR hash value is not an integer")
+                return
+            }
+            current = number
+        }
+        let (result, overflow) = current.addingReportingOverflow(delta)
+        guard !overflow else {
+            client.error(RedisError.overflow)
+            return
+        }
+        let limits = engine.hashLimits
+        hash.set(args.bytes(2), ByteString(String(result)), maxEntries: limits.entries, maxValue: limits.value)
+        engine.dirty += 1
+        client.reply.integer(result)
+    }
+
+    static func hincrbyfloat(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let delta = StringNumbers.parseLongDouble(args[3]) else {
+            client.error(RedisError.notFloat)
+            return
+        }
+        if case .wrongType = engine.hash(client, args[1], write: true) { return }
+        guard let hash = engine.hashForWrite(client, args[1]) else { return }
+        var current: Float80 = 0
+        if let existing = hash.get(args[2]) {
+            guard let number = existing.withUnsafeBytes({ StringNumbers.parseLongDouble($0) }) else {
+                client.error("ERR hash value is not a float")
+                return
+            }
+            current = number
+        }
+        let result = current + delta
+        guard result.isFinite else {
+            client.error("ERR increment would produce NaN or Infinity")
+            return
+        }
+        let text = ByteString(StringNumbers.formatLongDouble(result))
+        let limits = engine.hashLimits
+        hash.set(args.bytes(2), text, maxEntries: limits.entries, maxValue: limits.value)
+        engine.dirty += 1
+        text.withUnsafeBytes { client.reply.bulk($0) }
+    }
+
+    static func hscan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let cursor = ScanOptions.parseCursor(client, args, 2), let options = ScanOptions.parse(client, args, from: 3) else { return }
+        var items: [ByteString] = []
+        var next: UInt64 = 0
+        switch engine.hash(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: break
+        case .found(let hash):
+            next = hash.scan(cursor: cursor, count: options.count) { field, value in
+                if let pattern = options.pattern, !pattern.withUnsafeBytes({ p in field.withUnsafeBytes { GlobPattern.matches(p, $0) } }) { return }
+                items.append(field)
+                items.append(value)
+            }
+        }
+        ScanOptions.reply(client, cursor: next, keys: items)
+    }
+
+    static func hrandfield(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var count: Int?
+        var withValues = false
+        if args.count >= 3 {
+            guard let value = args.integerOrReply(2, client) else { return }
+            guard value > Int.min / 2 && value < Int.max / 2 else {
+                client.error("ERR value is out of range")
+                return
+            }
+            count = value
+            if args.count == 4 {
+                guard args.matches(3, "withvalues") else {
+                    client.error(RedisError.syntax)
+                    return
+                }
+                withValues = true
+            } else if args.count > 4 {
+                client.error(RedisError.syntax)
+                return
+            }
+        }
+        let hash: HashValue
+        switch engine.hash(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing:
+            if count == nil { client.reply.null() } else { client.reply.arrayHeader(0) }
+            return
+        case .found(let found): hash = found
+        }
+        guard let count else {
+            if let pair = hash.randomPair() { pair.0.withUnsafeBytes { client.reply.bulk($0) } }
+            return
+        }
+        var chosen: [(ByteString, ByteString)] = []
+        if count < 0 {
+            for _ in 0..<(-count) { if let pair = hash.randomPair() { chosen.append(pair) } }
+        } else if count >= hash.count {
+            hash.forEach { chosen.append(($0, $1)) }
+        } else {
+            var all: [(ByteString, ByteString)] = []
+            hash.forEach { all.append(($0, $1)) }
+            all.shuffle()
+            chosen = Array(all.prefix(count))
+        }
+        let pairsInRESP3 = withValues && client.reply.isRESP3
+        client.reply.arrayHeader(withValues && !pairsInRESP3 ? chosen.count * 2 : chosen.count)
+        for (field, value) in chosen {
+            if pairsInRESP3 { client.reply.arrayHeader(2) }
+            field.withUnsafeBytes { client.reply.bulk($0) }
+            if withValues { value.withUnsafeBytes { client.reply.bulk($0) } }
+        }
+    }
+}

@@ -1,0 +1,403 @@
+import DequeModule
+import SwredisBytes
+import SwredisKeyspace
+
+/// List commands (Redis's `t_list.c`); the blocking variants are in `BlockingCommands`.
+enum ListCommands {
+    static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String], _ summary: String, _ handler: @escaping CommandHandler) -> CommandSpec {
+        CommandSpec(name, arity: arity, flags: flags, keys: keys, categories: categories, group: "list", summary: summary, handler: handler)
+    }
+
+    static let specs: [CommandSpec] = [
+        spec("lpush", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"], "Prepend one or multiple elements to a list") { push($0, $1, $2, left: true, onlyExisting: false) },
+        spec("rpush", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"], "Append one or multiple elements to a list") { push($0, $1, $2, left: false, onlyExisting: false) },
+        spec("lpushx", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"], "Prepend an element to a list, only if the list exists") { push($0, $1, $2, left: true, onlyExisting: true) },
+        spec("rpushx", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"], "Append an element to a list, only if the list exists") { push($0, $1, $2, left: false, onlyExisting: true) },
+        spec("lpop", -2, [.write, .fast], .single, ["write", "list", "fast"], "Remove and get the first elements in a list") { pop($0, $1, $2, left: true) },
+        spec("rpop", -2, [.write, .fast], .single, ["write", "list", "fast"], "Remove and get the last elements in a list") { pop($0, $1, $2, left: false) },
+        spec("llen", 2, [.readonly, .fast], .single, ["read", "list", "fast"], "Get the length of a list", llen),
+        spec("lrange", 4, [.readonly], .single, ["read", "list", "slow"], "Get a range of elements from a list", lrange),
+        spec("lindex", 3, [.readonly], .single, ["read", "list", "slow"], "Get an element from a list by its index", lindex),
+        spec("lset", 4, [.write, .denyOOM], .single, ["write", "list", "slow"], "Set the value of an element in a list by its index", lset),
+        spec("lrem", 4, [.write], .single, ["write", "list", "slow"], "Remove elements from a list", lrem),
+        spec("ltrim", 4, [.write], .single, ["write", "list", "slow"], "Trim a list to the specified range", ltrim),
+        spec("linsert", 5, [.write, .denyOOM], .single, ["write", "list", "slow"], "Insert an element before or after another element in a list", linsert),
+        spec("lpos", -3, [.readonly], .single, ["read", "list", "slow"], "Return the index of matching elements on a list", lpos),
+        spec("lmove", 5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"], "Pop an element from a list, push it to another list and return it", lmove),
+        spec("rpoplpush", 3, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"], "Remove the last element in a list, prepend it to another list and return it", rpoplpush),
+        spec("lmpop", -4, [.write], .none, ["write", "list", "slow"], "Pop elements from a list", lmpop),
+    ]
+
+    static func push(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool, onlyExisting: Bool) {
+        let list: ListValue
+        if onlyExisting {
+            switch engine.list(client, args[1], write: true) {
+            case .wrongType: return
+            case .missing:
+                client.reply.integer(0)
+                return
+            case .found(let existing): list = existing
+            }
+        } else {
+            guard let existing = engine.listForWrite(client, args[1]) else { return }
+            list = existing
+        }
+        for index in 2..<args.count {
+            if left { list.items.prepend(args.bytes(index)) } else { list.items.append(args.bytes(index)) }
+        }
+        engine.dirty += args.count - 2
+        engine.signalKeyAsReady(client.database, args[1])
+        client.reply.integer(list.items.count)
+    }
+
+    static func pop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool) {
+        guard args.count <= 3 else {
+            client.error(RedisError.wrongArity(left ? "lpop" : "rpop"))
+            return
+        }
+        var count: Int?
+        if args.count == 3 {
+            guard let value = args.integer(2), value >= 0 else {
+                client.error("ERR value is out of range, must be positive")
+                return
+            }
+            count = value
+        }
+        let list: ListValue
+        switch engine.list(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing:
+            if count != nil { client.reply.nullArray() } else { client.reply.null() }
+            return
+        case .found(let existing): list = existing
+        }
+        guard let count else {
+            let element = left ? list.items.removeFirst() : list.items.removeLast()
+            element.withUnsafeBytes { client.reply.bulk($0) }
+            finishPop(engine, client, args[1], list, removed: 1)
+            return
+        }
+        let taken = min(count, list.items.count)
+        client.reply.arrayHeader(taken)
+        for _ in 0..<taken {
+            let element = left ? list.items.removeFirst() : list.items.removeLast()
+            element.withUnsafeBytes { client.reply.bulk($0) }
+        }
+        if taken > 0 { finishPop(engine, client, args[1], list, removed: taken) }
+    }
+
+    static func finishPop(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ list: ListValue, removed: Int) {
+        engine.dirty += removed
+        engine.deleteIfEmpty(client.database, key, count: list.items.count)
+    }
+
+    static func llen(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        switch engine.list(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: client.reply.integer(0)
+        case .found(let list): client.reply.integer(list.items.count)
+        }
+    }
+
+    static func lrange(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let start = args.integerOrReply(2, client), let end = args.integerOrReply(3, client) else { return }
+        switch engine.list(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: client.reply.arrayHeader(0)
+        case .found(let list):
+            guard let range = normalizedRange(start: start, end: end, count: list.items.count) else {
+                client.reply.arrayHeader(0)
+                return
+            }
+            client.reply.arrayHeader(range.count)
+            for index in range { list.items[index].withUnsafeBytes { client.reply.bulk($0) } }
+        }
+    }
+
+    static func lindex(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let index = args.integerOrReply(2, client) else { return }
+        switch engine.list(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: client.reply.null()
+        case .found(let list):
+            let position = index < 0 ? list.items.count + index : index
+            guard position >= 0 && position < list.items.count else {
+                client.reply.null()
+                return
+            }
+            list.items[position].withUnsafeBytes { client.reply.bulk($0) }
+        }
+    }
+
+    static func lset(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let index = args.integerOrReply(2, client) else { return }
+        switch engine.list(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing: client.error(RedisError.noSuchKey)
+        case .found(let list):
+            let position = index < 0 ? list.items.count + index : index
+            guard position >= 0 && position < list.items.count else {
+                client.error("ERR index out of range")
+                return
+            }
+            list.items[position] = args.bytes(3)
+            engine.dirty += 1
+            client.reply.ok()
+        }
+    }
+
+    static func lrem(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let count = args.integerOrReply(2, client) else { return }
+        guard case .found(let list) = engine.list(client, args[1], write: true) else {
+            if !client.currentCommandFailed { client.reply.integer(0) }
+            return
+        }
+        let target = args[3]
+        var removed = 0
+        let limit = count == 0 ? Int.max : abs(count)
+        if count >= 0 {
+            var index = 0
+            while index < list.items.count && removed < limit {
+                if list.items[index].equals(target) {
+                    list.items.remove(at: index)
+                    removed += 1
+                } else {
+                    index += 1
+                }
+            }
+        } else {
+            var index = list.items.count - 1
+            while index >= 0 && removed < limit {
+                if list.items[index].equals(target) {
+                    list.items.remove(at: index)
+                    removed += 1
+                }
+                index -= 1
+            }
+        }
+        if removed > 0 {
+            engine.dirty += removed
+            engine.deleteIfEmpty(client.database, args[1], count: list.items.count)
+        }
+        client.reply.integer(removed)
+    }
+
+    static func ltrim(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let start = args.integerOrReply(2, client), let end = args.integerOrReply(3, client) else { return }
+        switch engine.list(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing: client.reply.ok()
+        case .found(let list):
+            let before = list.items.count
+            if let range = normalizedRange(start: start, end: end, count: before) {
+                list.items = Deque(list.items[range])
+            } else {
+                list.items.removeAll()
+            }
+            engine.dirty += before - list.items.count
+            engine.deleteIfEmpty(client.database, args[1], count: list.items.count)
+            client.reply.ok()
+        }
+    }
+
+    static func linsert(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let after: Bool
+        if args.matches(2, "after") { after = true }
+        else if args.matches(2, "before") { after = false }
+        else {
+            client.error(RedisError.syntax)
+            return
+        }
+        switch engine.list(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing: client.reply.integer(0)
+        case .found(let list):
+            guard let pivot = list.items.firstIndex(where: { $0.equals(args[3]) }) else {
+                client.reply.integer(-1)
+                return
+            }
+            list.items.insert(args.bytes(4), at: after ? pivot + 1 : pivot)
+            engine.dirty += 1
+            engine.signalKeyAsReady(client.database, args[1])
+            client.reply.integer(list.items.count)
+        }
+    }
+
+    static func lpos(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var rank = 1
+        var count: Int?
+        var maxLength = 0
+        var index = 3
+        while index < args.count {
+            guard index + 1 < args.count else {
+                client.error(RedisError.syntax)
+                return
+            }
+            if args.matches(index, "rank") {
+                guard let value = args.integerOrReply(index + 1, client) else { return }
+                guard value != 0 else {
+                    client.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the last match")
+                    return
+                }
+                guard value != Int.min else {
+                    client.error("ERR value is out of range")
+                    return
+                }
+                rank = value
+            } else if args.matches(index, "count") {
+                guard let value = args.integerOrReply(index + 1, client) else { return }
+                guard value >= 0 else {
+                    client.error("ERR COUNT can't be negative")
+                    return
+                }
+                count = value
+            } else if args.matches(index, "maxlen") {
+                guard let value = args.integerOrReply(index + 1, client) else { return }
+                guard value >= 0 else {
+                    client.error("ERR MAXLEN can't be negative")
+                    return
+                }
+                maxLength = value
+            } else {
+                client.error(RedisError.syntax)
+                return
+            }
+            index += 2
+        }
+        let list: ListValue
+        switch engine.list(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing:
+            if count != nil { client.reply.arrayHeader(0) } else { client.reply.null() }
+            return
+        case .found(let existing): list = existing
+        }
+        let wanted = count == 0 ? Int.max : (count ?? 1)
+        var matches: [Int] = []
+        var skip = abs(rank) - 1
+        let total = list.items.count
+        var compared = 0
+        var position = rank > 0 ? 0 : total - 1
+        while position >= 0 && position < total && matches.count < wanted && (maxLength == 0 || compared < maxLength) {
+            if list.items[position].equals(args[2]) {
+                if skip > 0 { skip -= 1 } else { matches.append(position) }
+            }
+            compared += 1
+            position += rank > 0 ? 1 : -1
+        }
+        if count != nil {
+            client.reply.arrayHeader(matches.count)
+            for match in matches { client.reply.integer(match) }
+        } else if let first = matches.first {
+            client.reply.integer(first)
+        } else {
+            client.reply.null()
+        }
+    }
+
+    /// Parses LEFT/RIGHT.
+    static func side(_ args: Arguments, _ index: Int) -> Bool? {
+        if args.matches(index, "left") { return true }
+        if args.matches(index, "right") { return false }
+        return nil
+    }
+
+    /// Moves one element between lists (LMOVE and friends); returns the element, or nil when the source is
+    /// missing or a WRONGTYPE was replied (check `client.currentCommandFailed`).
+    static func move(_ engine: Engine, _ client: ClientSession, source: UnsafeRawBufferPointer, destination: UnsafeRawBufferPointer,
+                     fromLeft: Bool, toLeft: Bool) -> ByteString? {
+        guard case .found(let from) = engine.list(client, source, write: true) else { return nil }
+        if case .wrongType = engine.list(client, destination, write: true) { return nil }
+        let element = fromLeft ? from.items.removeFirst() : from.items.removeLast()
+        guard let to = engine.listForWrite(client, destination) else { return nil }
+        if toLeft { to.items.prepend(element) } else { to.items.append(element) }
+        engine.dirty += 1
+        engine.deleteIfEmpty(client.database, source, count: from.items.count)
+        engine.signalKeyAsReady(client.database, destination)
+        return element
+    }
+
+    static func lmove(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let fromLeft = side(args, 3), let toLeft = side(args, 4) else {
+            client.error(RedisError.syntax)
+            return
+        }
+        replyMoved(client, move(engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft))
+    }
+
+    static func rpoplpush(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        replyMoved(client, move(engine, client, source: args[1], destination: args[2], fromLeft: false, toLeft: true))
+    }
+
+    static func replyMoved(_ client: ClientSession, _ element: ByteString?) {
+        if let element {
+            element.withUnsafeBytes { client.reply.bulk($0) }
+        } else if !client.currentCommandFailed {
+            client.reply.null()
+        }
+    }
+
+    /// LMPOP/BLMPOP arguments: `numkeys key... LEFT|RIGHT [COUNT n]` starting at `from`.
+    struct MultiPop {
+        var keys: [Int]
+        var left: Bool
+        var count: Int
+    }
+
+    static func parseMultiPop(_ client: ClientSession, _ args: Arguments, from: Int) -> MultiPop? {
+        guard let numkeys = args.integer(from), numkeys > 0, numkeys <= Int(Int32.max) else {
+            client.error("ERR numkeys should be greater than 0")
+            return nil
+        }
+        let sideIndex = from + 1 + numkeys
+        guard sideIndex < args.count, let left = side(args, sideIndex) else {
+            client.error(RedisError.syntax)
+            return nil
+        }
+        var count = 1
+        var index = sideIndex + 1
+        var countSeen = false
+        while index < args.count {
+            if args.matches(index, "count") && index + 1 < args.count && !countSeen {
+                guard let value = args.integer(index + 1), value > 0 else {
+                    client.error("ERR count should be greater than 0")
+                    return nil
+                }
+                count = value
+                countSeen = true
+                index += 2
+            } else {
+                client.error(RedisError.syntax)
+                return nil
+            }
+        }
+        return MultiPop(keys: Array((from + 1)..<sideIndex), left: left, count: count)
+    }
+
+    /// Pops from the first non-empty list; returns false when all were empty (nothing replied).
+    static func multiPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: MultiPop) -> Bool {
+        for keyIndex in request.keys {
+            switch engine.list(client, args[keyIndex], write: true) {
+            case .wrongType: return true
+            case .missing: continue
+            case .found(let list):
+                let taken = min(request.count, list.items.count)
+                client.reply.arrayHeader(2)
+                client.reply.bulk(args[keyIndex])
+                client.reply.arrayHeader(taken)
+                for _ in 0..<taken {
+                    let element = request.left ? list.items.removeFirst() : list.items.removeLast()
+                    element.withUnsafeBytes { client.reply.bulk($0) }
+                }
+                finishPop(engine, client, args[keyIndex], list, removed: taken)
+                return true
+            }
+        }
+        return false
+    }
+
+    static func lmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let request = parseMultiPop(client, args, from: 1) else { return }
+        if !multiPop(engine, client, args, request) { client.reply.nullArray() }
+    }
+}

@@ -1,0 +1,144 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// Publish/subscribe (Redis's `pubsub.c`). Channel subscribers are kept in subscription order, so messages
+/// reach them in a stable order; pattern subscriptions are matched with Redis's glob rules.
+enum PubSubCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("subscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given channels", since: "2.0.0", handler: { subscribe($0, $1, $2, pattern: false) }),
+        CommandSpec("psubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to channels matching the given patterns", since: "2.0.0", handler: { subscribe($0, $1, $2, pattern: true) }),
+        CommandSpec("unsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given channels", since: "2.0.0", handler: { unsubscribe($0, $1, $2, pattern: false) }),
+        CommandSpec("punsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to channels matching the given patterns", since: "2.0.0", handler: { unsubscribe($0, $1, $2, pattern: true) }),
+        CommandSpec("publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a channel", since: "2.0.0", handler: { engine, client, args in
+            client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
+        }),
+        CommandSpec("pubsub", arity: -2, flags: [], categories: ["slow"], group: "pubsub", summary: "A container for Pub/Sub commands", since: "2.8.0", complexity: "Depends on subcommand.", subcommands: [
+            CommandSpec("pubsub|channels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active channels", handler: channels),
+            CommandSpec("pubsub|numsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of subscribers for channels", handler: { engine, client, args in
+                client.reply.mapHeader(args.count - 2)
+                for index in 2..<max(2, args.count) {
+                    client.reply.bulk(args[index])
+                    client.reply.integer(engine.channelSubscribers[args.bytes(index)]?.count ?? 0)
+                }
+            }),
+            CommandSpec("pubsub|numpat", arity: 2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of unique patterns pattern subscriptions", handler: { engine, client, _ in
+                client.reply.integer(engine.patternSubscribers.count)
+            }),
+            CommandSpec("pubsub|shardchannels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active shard channels", since: "7.0.0", handler: { _, client, _ in client.reply.arrayHeader(0) }),
+            CommandSpec("pubsub|shardnumsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of subscribers for shard channels", since: "7.0.0", handler: { _, client, args in
+                client.reply.mapHeader(args.count - 2)
+                for index in 2..<max(2, args.count) {
+                    client.reply.bulk(args[index])
+                    client.reply.integer(0)
+                }
+            }),
+            CommandSpec("pubsub|help", arity: 2, flags: [.loading, .stale], categories: ["slow"], group: "pubsub", summary: "Show helpful text about the different subcommands", handler: { _, client, _ in
+                HelpText.reply(client, "PUBSUB", [
+                    "CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
+                    "NUMPAT", "    Return number of subscriptions to patterns.",
+                    "NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding",
+                    "    pattern subscriptions(default: no channels).",
+                    "SHARDCHANNELS [<pattern>]", "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+                    "SHARDNUMSUB [<shardchannel> ...]", "    Return the number of subscribers for the specified shard level channel(s)",
+                ])
+            }),
+        ], handler: { _, _, _ in }),
+    ]
+
+    static func subscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, pattern: Bool) {
+        for index in 1..<args.count {
+            let name = args.bytes(index)
+            if pattern {
+                if !client.patterns.contains(name) {
+                    client.patterns.append(name)
+                    engine.patternSubscribers.append((name, client))
+                }
+            } else if !client.channels.contains(name) {
+                client.channels.append(name)
+                engine.channelSubscribers[name, default: []].append(client)
+            }
+            client.reply.pushHeader(3)
+            client.reply.bulk(pattern ? "psubscribe" : "subscribe")
+            name.withUnsafeBytes { client.reply.bulk($0) }
+            client.reply.integer(client.subscriptionCount)
+        }
+    }
+
+    static func unsubscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, pattern: Bool) {
+        let names = args.count > 1 ? (1..<args.count).map { args.bytes($0) } : (pattern ? client.patterns : client.channels)
+        if names.isEmpty {
+            client.reply.pushHeader(3)
+            client.reply.bulk(pattern ? "punsubscribe" : "unsubscribe")
+            client.reply.null()
+            client.reply.integer(client.subscriptionCount)
+            return
+        }
+        for name in names {
+            engine.removeSubscription(client, name, pattern: pattern)
+            client.reply.pushHeader(3)
+            client.reply.bulk(pattern ? "punsubscribe" : "unsubscribe")
+            name.withUnsafeBytes { client.reply.bulk($0) }
+            client.reply.integer(client.subscriptionCount)
+        }
+    }
+
+    static func channels(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard args.count <= 3 else {
+            client.error(RedisError.wrongArity("pubsub|channels"))
+            return
+        }
+        var names = Array(engine.channelSubscribers.keys)
+        if args.count == 3 {
+            names = names.filter { name in name.withUnsafeBytes { GlobPattern.matches(args[2], $0) } }
+        }
+        client.reply.arrayHeader(names.count)
+        for name in names { name.withUnsafeBytes { client.reply.bulk($0) } }
+    }
+}
+
+extension Engine {
+    /// Delivers a message; returns how many subscriptions received it.
+    @discardableResult
+    public func publish(_ channel: ByteString, _ message: ByteString) -> Int {
+        var receivers = 0
+        if let subscribers = channelSubscribers[channel] {
+            for subscriber in subscribers {
+                subscriber.reply.pushHeader(3)
+                subscriber.reply.bulk("message")
+                channel.withUnsafeBytes { subscriber.reply.bulk($0) }
+                message.withUnsafeBytes { subscriber.reply.bulk($0) }
+                clientsWithPendingWrites.append(subscriber)
+                receivers += 1
+            }
+        }
+        for (pattern, subscriber) in patternSubscribers {
+            let matches = pattern.withUnsafeBytes { p in channel.withUnsafeBytes { GlobPattern.matches(p, $0) } }
+            guard matches else { continue }
+            subscriber.reply.pushHeader(4)
+            subscriber.reply.bulk("pmessage")
+            pattern.withUnsafeBytes { subscriber.reply.bulk($0) }
+            channel.withUnsafeBytes { subscriber.reply.bulk($0) }
+            message.withUnsafeBytes { subscriber.reply.bulk($0) }
+            clientsWithPendingWrites.append(subscriber)
+            receivers += 1
+        }
+        return receivers
+    }
+
+    func removeSubscription(_ client: ClientSession, _ name: ByteString, pattern: Bool) {
+        if pattern {
+            client.patterns.removeAll { $0 == name }
+            patternSubscribers.removeAll { $0.0 == name && $0.1 === client }
+        } else {
+            client.channels.removeAll { $0 == name }
+            channelSubscribers[name]?.removeAll { $0 === client }
+            if channelSubscribers[name]?.isEmpty == true { channelSubscribers.removeValue(forKey: name) }
+        }
+    }
+
+    /// Drops every subscription of a client (disconnect, RESET).
+    func removeAllSubscriptions(_ client: ClientSession) {
+        for channel in client.channels { removeSubscription(client, channel, pattern: false) }
+        for pattern in client.patterns { removeSubscription(client, pattern, pattern: true) }
+    }
+}

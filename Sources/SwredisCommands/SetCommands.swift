@@ -1,0 +1,293 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// Set commands (Redis's `t_set.c`).
+enum SetCommands {
+    static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String], _ summary: String, since: String = "1.0.0", _ handler: @escaping CommandHandler) -> CommandSpec {
+        CommandSpec(name, arity: arity, flags: flags, keys: keys, categories: categories, group: "set", summary: summary, since: since, handler: handler)
+    }
+
+    static let specs: [CommandSpec] = [
+        spec("sadd", -3, [.write, .denyOOM, .fast], .single, ["write", "set", "fast"], "Add one or more members to a set", sadd),
+        spec("srem", -3, [.write, .fast], .single, ["write", "set", "fast"], "Remove one or more members from a set", srem),
+        spec("smembers", 2, [.readonly], .single, ["read", "set", "slow"], "Get all the members in a set") { engine, client, args in
+            switch engine.set(client, args[1], write: false) {
+            case .wrongType: return
+            case .missing: client.reply.setHeader(0)
+            case .found(let set): replySet(client, set.members)
+            }
+        },
+        spec("sismember", 3, [.readonly, .fast], .single, ["read", "set", "fast"], "Determine if a given value is a member of a set") { engine, client, args in
+            switch engine.set(client, args[1], write: false) {
+            case .wrongType: return
+            case .missing: client.reply.integer(0)
+            case .found(let set): client.reply.integer(set.contains(args[2]) ? 1 : 0)
+            }
+        },
+        spec("smismember", -3, [.readonly, .fast], .single, ["read", "set", "fast"], "Returns the membership associated with the given elements for a set", since: "6.2.0") { engine, client, args in
+            var set: SetValue?
+            switch engine.set(client, args[1], write: false) {
+            case .wrongType: return
+            case .missing: set = nil
+            case .found(let found): set = found
+            }
+            client.reply.arrayHeader(args.count - 2)
+            for index in 2..<args.count { client.reply.integer(set?.contains(args[index]) == true ? 1 : 0) }
+        },
+        spec("scard", 2, [.readonly, .fast], .single, ["read", "set", "fast"], "Get the number of members in a set") { engine, client, args in
+            switch engine.set(client, args[1], write: false) {
+            case .wrongType: return
+            case .missing: client.reply.integer(0)
+            case .found(let set): client.reply.integer(set.count)
+            }
+        },
+        spec("spop", -2, [.write, .fast], .single, ["write", "set", "fast"], "Remove and return one or multiple random members from a set", spop),
+        spec("srandmember", -2, [.readonly], .single, ["read", "set", "slow"], "Get one or multiple random members from a set", srandmember),
+        spec("smove", 4, [.write, .fast], KeySpec(first: 1, last: 2, step: 1), ["write", "set", "fast"], "Move a member from one set to another", smove),
+        spec("sinter", -2, [.readonly], .all, ["read", "set", "slow"], "Intersect multiple sets") { combine($0, $1, $2, .intersection, storeAt: nil) },
+        spec("sunion", -2, [.readonly], .all, ["read", "set", "slow"], "Add multiple sets") { combine($0, $1, $2, .union, storeAt: nil) },
+        spec("sdiff", -2, [.readonly], .all, ["read", "set", "slow"], "Subtract multiple sets") { combine($0, $1, $2, .difference, storeAt: nil) },
+        spec("sinterstore", -3, [.write, .denyOOM], .all, ["write", "set", "slow"], "Intersect multiple sets and store the resulting set in a key") { combine($0, $1, $2, .intersection, storeAt: 1) },
+        spec("sunionstore", -3, [.write, .denyOOM], .all, ["write", "set", "slow"], "Add multiple sets and store the resulting set in a key") { combine($0, $1, $2, .union, storeAt: 1) },
+        spec("sdiffstore", -3, [.write, .denyOOM], .all, ["write", "set", "slow"], "Subtract multiple sets and store the resulting set in a key") { combine($0, $1, $2, .difference, storeAt: 1) },
+        spec("sintercard", -3, [.readonly], .none, ["read", "set", "slow"], "Intersect multiple sets and return the cardinality of the result", since: "7.0.0", sintercard),
+        spec("sscan", -3, [.readonly], .single, ["read", "set", "slow"], "Incrementally iterate Set elements", since: "2.8.0", sscan),
+    ]
+
+    static func replySet(_ client: ClientSession, _ members: [ByteString]) {
+        client.reply.setHeader(members.count)
+        for member in members { member.withUnsafeBytes { client.reply.bulk($0) } }
+    }
+
+    static func sadd(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let set = engine.setForWrite(client, args[1]) else { return }
+        let limit = engine.intsetLimit
+        var added = 0
+        for index in 2..<args.count where set.add(args[index], maxIntsetEntries: limit) { added += 1 }
+        engine.dirty += added
+        client.reply.integer(added)
+    }
+
+    static func srem(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        switch engine.set(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing: client.reply.integer(0)
+        case .found(let set):
+            var removed = 0
+            for index in 2..<args.count where set.remove(args[index]) { removed += 1 }
+            engine.dirty += removed
+            engine.deleteIfEmpty(client.database, args[1], count: set.count)
+            client.reply.integer(removed)
+        }
+    }
+
+    static func spop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var count: Int?
+        if args.count == 3 {
+            guard let value = args.integer(2), value >= 0 else {
+                client.error("ERR value is out of range, must be positive")
+                return
+            }
+            count = value
+        } else if args.count > 3 {
+            client.error(RedisError.syntax)
+            return
+        }
+        let set: SetValue
+        switch engine.set(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing:
+            if count == nil { client.reply.null() } else { client.reply.setHeader(0) }
+            return
+        case .found(let found): set = found
+        }
+        var popped: [ByteString] = []
+        for _ in 0..<min(count ?? 1, set.count) {
+            guard let member = set.randomMember() else { break }
+            member.withUnsafeBytes { _ = set.remove($0) }
+            popped.append(member)
+        }
+        engine.dirty += popped.count
+        engine.deleteIfEmpty(client.database, args[1], count: set.count)
+        if count == nil {
+            popped[0].withUnsafeBytes { client.reply.bulk($0) }
+        } else {
+            replySet(client, popped)
+        }
+    }
+
+    static func srandmember(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var count: Int?
+        if args.count == 3 {
+            guard let value = args.integerOrReply(2, client) else { return }
+            guard value > Int.min / 2 && value < Int.max / 2 else {
+                client.error("ERR value is out of range")
+                return
+            }
+            count = value
+        } else if args.count > 3 {
+            client.error(RedisError.syntax)
+            return
+        }
+        let set: SetValue
+        switch engine.set(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing:
+            if count == nil { client.reply.null() } else { client.reply.arrayHeader(0) }
+            return
+        case .found(let found): set = found
+        }
+        guard let count else {
+            set.randomMember()?.withUnsafeBytes { client.reply.bulk($0) }
+            return
+        }
+        var chosen: [ByteString] = []
+        if count < 0 {
+            for _ in 0..<(-count) { if let member = set.randomMember() { chosen.append(member) } }
+        } else if count >= set.count {
+            chosen = set.members
+        } else {
+            chosen = Array(set.members.shuffled().prefix(count))
+        }
+        client.reply.arrayHeader(chosen.count)
+        for member in chosen { member.withUnsafeBytes { client.reply.bulk($0) } }
+    }
+
+    static func smove(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let source: SetValue
+        switch engine.set(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing:
+            if case .wrongType = engine.set(client, args[2], write: true) { return }
+            client.reply.integer(0)
+            return
+        case .found(let found): source = found
+        }
+        if case .wrongType = engine.set(client, args[2], write: true) { return }
+        if args[1].elementsEqual(args[2]) {
+            client.reply.integer(source.contains(args[3]) ? 1 : 0)
+            return
+        }
+        guard source.remove(args[3]) else {
+            client.reply.integer(0)
+            return
+        }
+        engine.deleteIfEmpty(client.database, args[1], count: source.count)
+        guard let destination = engine.setForWrite(client, args[2]) else { return }
+        destination.add(args[3], maxIntsetEntries: engine.intsetLimit)
+        engine.dirty += 1
+        client.reply.integer(1)
+    }
+
+    enum Operation { case intersection, union, difference }
+
+    /// Reads the sets named by args[first...]; nil after a WRONGTYPE reply. Missing keys are empty sets.
+    static func operands(_ engine: Engine, _ client: ClientSession, _ args: Arguments, from first: Int, to last: Int) -> [SetValue?]? {
+        var sets: [SetValue?] = []
+        for index in first...last {
+            switch engine.set(client, args[index], write: false) {
+            case .wrongType: return nil
+            case .missing: sets.append(nil)
+            case .found(let set): sets.append(set)
+            }
+        }
+        return sets
+    }
+
+    static func compute(_ operation: Operation, _ sets: [SetValue?]) -> [ByteString] {
+        switch operation {
+        case .intersection:
+            if sets.contains(where: { $0 == nil }) { return [] }
+            let present = sets.compactMap { $0 }.sorted { $0.count < $1.count }
+            guard let smallest = present.first else { return [] }
+            return smallest.members.filter { member in
+                member.withUnsafeBytes { bytes in present.dropFirst().allSatisfy { $0.contains(bytes) } }
+            }
+        case .union:
+            var seen = Set<ByteString>()
+            var result: [ByteString] = []
+            for set in sets.compactMap({ $0 }) {
+                for member in set.members where seen.insert(member).inserted { result.append(member) }
+            }
+            return result
+        case .difference:
+            guard let first = sets.first ?? nil else { return [] }
+            let others = sets.dropFirst().compactMap { $0 }
+            return first.members.filter { member in
+                member.withUnsafeBytes { bytes in !others.contains { $0.contains(bytes) } }
+            }
+        }
+    }
+
+    static func combine(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ operation: Operation, storeAt destination: Int?) {
+        let first = destination == nil ? 1 : 2
+        guard let sets = operands(engine, client, args, from: first, to: args.count - 1) else { return }
+        let result = compute(operation, sets)
+        guard destination != nil else {
+            replySet(client, result)
+            return
+        }
+        let db = client.database
+        let target = args.bytes(1)
+        let existed = engine.lookupWrite(db, args[1]) != nil
+        if result.isEmpty {
+            if existed {
+                engine.databases[db].remove(target)
+                engine.dirty += 1
+            }
+            client.reply.integer(0)
+            return
+        }
+        let stored = SetValue()
+        let limit = engine.intsetLimit
+        for member in result { member.withUnsafeBytes { _ = stored.add($0, maxIntsetEntries: limit) } }
+        engine.storeValue(db, target, .set(stored))
+        engine.dirty += 1
+        client.reply.integer(stored.count)
+    }
+
+    static func sintercard(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let numkeys = args.integer(1), numkeys > 0 else {
+            client.error("ERR numkeys should be greater than 0")
+            return
+        }
+        guard numkeys <= args.count - 2 else {
+            client.error("ERR Number of keys can't be greater than number of args")
+            return
+        }
+        var limit = 0
+        var index = 2 + numkeys
+        while index < args.count {
+            if args.matches(index, "limit") && index + 1 < args.count {
+                guard let value = args.integer(index + 1), value >= 0 else {
+                    client.error("ERR LIMIT can't be negative")
+                    return
+                }
+                limit = value
+                index += 2
+            } else {
+                client.error(RedisError.syntax)
+                return
+            }
+        }
+        guard let sets = operands(engine, client, args, from: 2, to: 1 + numkeys) else { return }
+        let count = compute(.intersection, sets).count
+        client.reply.integer(limit > 0 ? min(limit, count) : count)
+    }
+
+    static func sscan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let cursor = ScanOptions.parseCursor(client, args, 2), let options = ScanOptions.parse(client, args, from: 3) else { return }
+        var members: [ByteString] = []
+        var next: UInt64 = 0
+        switch engine.set(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: break
+        case .found(let set):
+            next = set.scan(cursor: cursor, count: options.count) { member in
+                if let pattern = options.pattern, !pattern.withUnsafeBytes({ p in member.withUnsafeBytes { GlobPattern.matches(p, $0) } }) { return }
+                members.append(member)
+            }
+        }
+        ScanOptions.reply(client, cursor: next, keys: members)
+    }
+}
