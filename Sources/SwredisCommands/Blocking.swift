@@ -12,6 +12,8 @@ enum BlockedOperation {
     case pop(left: Bool)
     case move(destination: ByteString, fromLeft: Bool, toLeft: Bool)
     case multiPop(left: Bool, count: Int)
+    case zsetPop(min: Bool)
+    case zsetMultiPop(min: Bool, count: Int)
 }
 
 /// A client parked by BLPOP & co.
@@ -73,12 +75,17 @@ extension Engine {
     private func serve(_ client: ClientSession, _ blockKey: DatabaseKey) -> Bool {
         guard let state = client.blocked else { return false }
         let db = blockKey.db
-        guard let position = databases[db].keys.index(of: blockKey.key),
-              case .list(let list) = databases[db].keys.value(at: position).value, !list.items.isEmpty else { return false }
+        guard let position = databases[db].keys.index(of: blockKey.key) else { return false }
         let previousDatabase = client.database
         client.database = db
         defer { client.database = previousDatabase }
+        if case .zset(let zset) = databases[db].keys.value(at: position).value {
+            return serveSortedSet(client, blockKey, zset, state.operation)
+        }
+        guard case .list(let list) = databases[db].keys.value(at: position).value, !list.items.isEmpty else { return false }
         switch state.operation {
+        case .zsetPop, .zsetMultiPop:
+            return false
         case .pop(let left):
             let element = left ? list.items.removeFirst() : list.items.removeLast()
             client.reply.arrayHeader(2)
@@ -112,12 +119,39 @@ extension Engine {
         return true
     }
 
+    private func serveSortedSet(_ client: ClientSession, _ blockKey: DatabaseKey, _ zset: SortedSetValue, _ operation: BlockedOperation) -> Bool {
+        guard zset.count > 0 else { return false }
+        let elements: [(member: ByteString, score: Double)]
+        switch operation {
+        case .zsetPop(let min):
+            elements = blockKey.key.withUnsafeBytes { SortedSetCommands.popElements(self, client, $0, zset, min: min, count: 1) }
+            client.reply.arrayHeader(3)
+            blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
+            elements[0].member.withUnsafeBytes { client.reply.bulk($0) }
+            client.replyScore(elements[0].score)
+        case .zsetMultiPop(let min, let count):
+            elements = blockKey.key.withUnsafeBytes { SortedSetCommands.popElements(self, client, $0, zset, min: min, count: count) }
+            client.reply.arrayHeader(2)
+            blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
+            client.reply.arrayHeader(elements.count)
+            for element in elements {
+                client.reply.arrayHeader(2)
+                element.member.withUnsafeBytes { client.reply.bulk($0) }
+                client.replyScore(element.score)
+            }
+        default:
+            return false
+        }
+        touchWatchedKey(blockKey.db, blockKey.key)
+        unblock(client)
+        return true
+    }
+
     /// The reply a blocked client gets when its timeout passes (or CLIENT UNBLOCK ... TIMEOUT).
     public func timeOutBlockedClient(_ client: ClientSession) {
         guard let state = client.blocked else { return }
         switch state.operation {
-        case .move: client.reply.null()
-        case .pop, .multiPop: client.reply.nullArray()
+        case .move, .pop, .multiPop, .zsetPop, .zsetMultiPop: client.reply.nullArray()
         }
         unblock(client)
     }
@@ -137,25 +171,30 @@ enum BlockingCommands {
         CommandSpec("brpop", arity: -3, flags: [.write, .noscript, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the last element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: false) }),
         CommandSpec("blmove", arity: 6, flags: [.write, .denyOOM, .noscript, .blocking], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "6.2.0", handler: blmove),
         CommandSpec("brpoplpush", arity: 4, flags: [.write, .denyOOM, .noscript, .blocking], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "2.2.0", handler: brpoplpush),
+        CommandSpec("bzpopmin", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set", summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: true) }),
+        CommandSpec("bzpopmax", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set", summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: false) }),
+        CommandSpec("bzmpop", arity: -5, flags: [.write, .blocking], categories: ["write", "sortedset", "slow", "blocking"], group: "sorted-set", summary: "Remove and return members with scores in a sorted set or block until one is available", since: "7.0.0", handler: bzmpop),
         CommandSpec("blmpop", arity: -5, flags: [.write, .blocking], categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop elements from a list, or block until one is available", since: "7.0.0", handler: blmpop),
     ]
 
     /// Parses a timeout in seconds (decimals allowed) into milliseconds, replying with Redis's errors.
     static func timeout(_ client: ClientSession, _ args: Arguments, _ index: Int) -> Int? {
-        guard let seconds = StringNumbers.parseLongDouble(args[index]), seconds.isFinite else {
+        guard let seconds = StringNumbers.parseLongDouble(args[index]) else {
             client.error("ERR timeout is not a float or out of range")
             return nil
         }
-        guard seconds >= 0 else {
+        // Redis converts to a 64-bit millisecond count; values that don't fit (inf, 1e400) come out negative.
+        let milliseconds = seconds * 1000
+        guard milliseconds.isFinite, milliseconds < 9.2e18, milliseconds >= 0 else {
             client.error("ERR timeout is negative")
             return nil
         }
-        let milliseconds = seconds * 1000
-        guard milliseconds < Float80(Int64.max / 2) else {
+        let result = Int(milliseconds)
+        guard result <= Int.max - Engine.unixMilliseconds() else {
             client.error("ERR timeout is out of range")
             return nil
         }
-        return Int(milliseconds.rounded(.up))
+        return result
     }
 
     static func blockingPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool) {
@@ -178,6 +217,39 @@ enum BlockingCommands {
             return
         }
         engine.block(client, keys: (1..<(args.count - 1)).map { args.bytes($0) }, operation: .pop(left: left), timeoutMilliseconds: timeout)
+    }
+
+    static func blockingZsetPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, min: Bool) {
+        guard let timeout = timeout(client, args, args.count - 1) else { return }
+        for index in 1..<(args.count - 1) {
+            switch engine.zset(client, args[index], write: true) {
+            case .wrongType: return
+            case .missing: continue
+            case .found(let zset):
+                let element = SortedSetCommands.popElements(engine, client, args[index], zset, min: min, count: 1)[0]
+                client.reply.arrayHeader(3)
+                client.reply.bulk(args[index])
+                element.member.withUnsafeBytes { client.reply.bulk($0) }
+                client.replyScore(element.score)
+                return
+            }
+        }
+        if client.inTransaction {
+            client.reply.nullArray()
+            return
+        }
+        engine.block(client, keys: (1..<(args.count - 1)).map { args.bytes($0) }, operation: .zsetPop(min: min), timeoutMilliseconds: timeout)
+    }
+
+    static func bzmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let timeout = timeout(client, args, 1) else { return }
+        guard let request = SortedSetCommands.parseMultiPop(client, args, from: 2) else { return }
+        if SortedSetCommands.multiPop(engine, client, args, request) { return }
+        if client.inTransaction {
+            client.reply.nullArray()
+            return
+        }
+        engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .zsetMultiPop(min: request.min, count: request.count), timeoutMilliseconds: timeout)
     }
 
     static func blmove(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

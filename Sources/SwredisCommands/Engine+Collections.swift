@@ -100,3 +100,31 @@ func normalizedRange(start: Int, end: Int, count: Int) -> ClosedRange<Int>? {
     guard start <= end, start < count, end >= 0 else { return nil }
     return start...end
 }
+
+extension Engine {
+    func zset(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<SortedSetValue> {
+        lookup(client, key, write: write) { if case .zset(let zset) = $0 { return zset }; return nil }
+    }
+
+    func zsetForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SortedSetValue? {
+        switch zset(client, key, write: true) {
+        case .found(let zset): return zset
+        case .wrongType: return nil
+        case .missing:
+            let zset = SortedSetValue()
+            storeValue(client.database, ByteString(key), .zset(zset))
+            return zset
+        }
+    }
+
+    var zsetLimits: (entries: Int, value: Int) {
+        (config.int("zset-max-listpack-entries"), config.int("zset-max-listpack-value"))
+    }
+}
+
+extension ClientSession {
+    /// A score: RESP3 double, RESP2 bulk string, formatted like Redis (`%.17g`).
+    func replyScore(_ score: Double) {
+        reply.double(score, formatted: ScoreFormat.format(score))
+    }
+}

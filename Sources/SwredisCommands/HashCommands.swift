@@ -141,6 +141,10 @@ enum HashCommands {
             client.error(RedisError.notFloat)
             return
         }
+        guard delta.isFinite else {
+            client.error("ERR value is NaN or Infinity")
+            return
+        }
         if case .wrongType = engine.hash(client, args[1], write: true) { return }
         guard let hash = engine.hashForWrite(client, args[1]) else { return }
         var current: Float80 = 0
@@ -185,8 +189,8 @@ enum HashCommands {
         var withValues = false
         if args.count >= 3 {
             guard let value = args.integerOrReply(2, client) else { return }
-            guard value > Int.min / 2 && value < Int.max / 2 else {
-                client.error("ERR value is out of range")
+            guard value != Int.min else {
+                client.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
                 return
             }
             count = value
@@ -196,6 +200,11 @@ enum HashCommands {
                     return
                 }
                 withValues = true
+                // The reply holds 2×count items, which must not overflow.
+                guard value >= -(Int.max / 2) else {
+                    client.error("ERR value is out of range")
+                    return
+                }
             } else if args.count > 4 {
                 client.error(RedisError.syntax)
                 return

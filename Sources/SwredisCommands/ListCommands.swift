@@ -130,11 +130,11 @@ enum ListCommands {
     }
 
     static func lset(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let index = args.integerOrReply(2, client) else { return }
         switch engine.list(client, args[1], write: true) {
         case .wrongType: return
         case .missing: client.error(RedisError.noSuchKey)
         case .found(let list):
+            guard let index = args.integerOrReply(2, client) else { return }
             let position = index < 0 ? list.items.count + index : index
             guard position >= 0 && position < list.items.count else {
                 client.error("ERR index out of range")
@@ -236,24 +236,19 @@ enum ListCommands {
             if args.matches(index, "rank") {
                 guard let value = args.integerOrReply(index + 1, client) else { return }
                 guard value != 0 else {
-                    client.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the last match")
+                    client.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
                     return
                 }
-                guard value != Int.min else {
-                    client.error("ERR value is out of range")
-                    return
-                }
-                rank = value
+                // Redis negates the rank in a signed long, so LONG_MIN stays negative and acts like -1.
+                rank = value == Int.min ? -1 : value
             } else if args.matches(index, "count") {
-                guard let value = args.integerOrReply(index + 1, client) else { return }
-                guard value >= 0 else {
+                guard let value = args.integer(index + 1), value >= 0 else {
                     client.error("ERR COUNT can't be negative")
                     return
                 }
                 count = value
             } else if args.matches(index, "maxlen") {
-                guard let value = args.integerOrReply(index + 1, client) else { return }
-                guard value >= 0 else {
+                guard let value = args.integer(index + 1), value >= 0 else {
                     client.error("ERR MAXLEN can't be negative")
                     return
                 }
@@ -274,7 +269,7 @@ enum ListCommands {
         }
         let wanted = count == 0 ? Int.max : (count ?? 1)
         var matches: [Int] = []
-        var skip = abs(rank) - 1
+        var skip = rank.magnitude - 1
         let total = list.items.count
         var compared = 0
         var position = rank > 0 ? 0 : total - 1
@@ -345,12 +340,16 @@ enum ListCommands {
     }
 
     static func parseMultiPop(_ client: ClientSession, _ args: Arguments, from: Int) -> MultiPop? {
-        guard let numkeys = args.integer(from), numkeys > 0, numkeys <= Int(Int32.max) else {
+        guard let numkeys = args.integer(from), numkeys > 0 else {
             client.error("ERR numkeys should be greater than 0")
             return nil
         }
+        guard numkeys < args.count - from - 1 else {
+            client.error(RedisError.syntax)
+            return nil
+        }
         let sideIndex = from + 1 + numkeys
-        guard sideIndex < args.count, let left = side(args, sideIndex) else {
+        guard let left = side(args, sideIndex) else {
             client.error(RedisError.syntax)
             return nil
         }

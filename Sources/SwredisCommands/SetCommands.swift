@@ -120,8 +120,8 @@ enum SetCommands {
         var count: Int?
         if args.count == 3 {
             guard let value = args.integerOrReply(2, client) else { return }
-            guard value > Int.min / 2 && value < Int.max / 2 else {
-                client.error("ERR value is out of range")
+            guard value != Int.min else {
+                client.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
                 return
             }
             count = value
@@ -158,7 +158,6 @@ enum SetCommands {
         switch engine.set(client, args[1], write: true) {
         case .wrongType: return
         case .missing:
-            if case .wrongType = engine.set(client, args[2], write: true) { return }
             client.reply.integer(0)
             return
         case .found(let found): source = found

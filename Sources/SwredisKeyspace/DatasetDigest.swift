@@ -55,6 +55,14 @@ public enum DatasetDigest {
         case .set(let set):
             mix(&digest, bigEndian: 2)
             set.forEach { member in member.withUnsafeBytes { xor(&digest, $0) } }
+        case .zset(let zset):
+            mix(&digest, bigEndian: 3)
+            for (member, score) in zset.all {
+                var element = [UInt8](repeating: 0, count: 20)
+                member.withUnsafeBytes { mix(&element, $0) }
+                Array(ScoreFormat.format(score).utf8).withUnsafeBytes { mix(&element, $0) }
+                element.withUnsafeBytes { xor(&digest, $0) }
+            }
         case .hash(let hash):
             mix(&digest, bigEndian: 4)
             hash.forEach { field, value in

@@ -10,6 +10,7 @@ public enum Value: Sendable {
     case list(ListValue)
     case hash(HashValue)
     case set(SetValue)
+    case zset(SortedSetValue)
 
     /// The name TYPE replies with.
     public var typeName: String {
@@ -18,6 +19,7 @@ public enum Value: Sendable {
         case .list: return "list"
         case .hash: return "hash"
         case .set: return "set"
+        case .zset: return "zset"
         }
     }
 
@@ -29,6 +31,7 @@ public enum Value: Sendable {
         case .list: return "quicklist"
         case .hash(let hash): return hash.isCompact ? "listpack" : "hashtable"
         case .set(let set): return set.isIntset ? "intset" : "hashtable"
+        case .zset(let zset): return zset.isCompact ? "listpack" : "skiplist"
         }
     }
 
@@ -76,6 +79,7 @@ public enum Value: Sendable {
         case .list(let list): return .list(ListValue(list.items))
         case .hash(let hash): return .hash(hash.copy())
         case .set(let set): return .set(set.copy())
+        case .zset(let zset): return .zset(zset.copy())
         }
     }
 }

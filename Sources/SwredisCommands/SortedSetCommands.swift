@@ -1,0 +1,783 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// Sorted set commands (Redis's `t_zset.c`). Blocking pops are in `BlockingCommands`.
+enum SortedSetCommands {
+    static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String], _ summary: String, since: String = "1.2.0", _ handler: @escaping CommandHandler) -> CommandSpec {
+        CommandSpec(name, arity: arity, flags: flags, keys: keys, categories: categories, group: "sorted-set", summary: summary, since: since, handler: handler)
+    }
+
+    static let specs: [CommandSpec] = [
+        spec("zadd", -4, [.write, .denyOOM, .fast], .single, ["write", "sortedset", "fast"], "Add one or more members to a sorted set, or update its score if it already exists", zadd),
+        spec("zincrby", 4, [.write, .denyOOM, .fast], .single, ["write", "sortedset", "fast"], "Increment the score of a member in a sorted set", zincrby),
+        spec("zrem", -3, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove one or more members from a sorted set", zrem),
+        spec("zscore", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Get the score associated with the given member in a sorted set") { engine, client, args in
+            withZset(engine, client, args, missing: { client.reply.null() }) { zset in
+                if let score = zset.score(args[2]) { client.replyScore(score) } else { client.reply.null() }
+            }
+        },
+        spec("zmscore", -3, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Get the score associated with the given members in a sorted set", since: "6.2.0") { engine, client, args in
+            var zset: SortedSetValue?
+            switch engine.zset(client, args[1], write: false) {
+            case .wrongType: return
+            case .missing: zset = nil
+            case .found(let found): zset = found
+            }
+            client.reply.arrayHeader(args.count - 2)
+            for index in 2..<args.count {
+                if let score = zset?.score(args[index]) { client.replyScore(score) } else { client.reply.null() }
+            }
+        },
+        spec("zcard", 2, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Get the number of members in a sorted set") { engine, client, args in
+            withZset(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.count) }
+        },
+        spec("zcount", 4, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Count the members in a sorted set with scores within the given values", since: "2.0.0") { engine, client, args in
+            guard let (min, max) = scoreRange(client, args, 2, 3) else { return }
+            withZset(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0) }
+        },
+        spec("zlexcount", 4, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Count the number of members in a sorted set between a given lexicographical range", since: "2.8.9") { engine, client, args in
+            guard let (min, max) = lexRange(client, args, 2, 3) else { return }
+            withZset(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0) }
+        },
+        spec("zrange", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: nil, reverse: nil)) },
+        spec("zrangestore", -5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "sortedset", "slow"], "Store a range of members from sorted set into another key", since: "6.2.0") { zrange($0, $1, $2, RangeRequest(firstArgument: 2, store: true, type: nil, reverse: nil)) },
+        spec("zrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by score", since: "1.0.5") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: false)) },
+        spec("zrevrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by score, with scores ordered from high to low", since: "2.2.0") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: true)) },
+        spec("zrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by lexicographical range", since: "2.8.9") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: false)) },
+        spec("zrevrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", since: "2.8.9") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: true)) },
+        spec("zrevrange", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by index, with scores ordered from high to low") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .rank, reverse: true)) },
+        spec("zrank", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Determine the index of a member in a sorted set", since: "2.0.0") { zrank($0, $1, $2, reverse: false) },
+        spec("zrevrank", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Determine the index of a member in a sorted set, with scores ordered from high to low", since: "2.0.0") { zrank($0, $1, $2, reverse: true) },
+        spec("zremrangebyrank", 4, [.write], .single, ["write", "sortedset", "slow"], "Remove all members in a sorted set within the given indexes", since: "2.0.0") { zremrange($0, $1, $2, .rank) },
+        spec("zremrangebyscore", 4, [.write], .single, ["write", "sortedset", "slow"], "Remove all members in a sorted set within the given scores") { zremrange($0, $1, $2, .score) },
+        spec("zremrangebylex", 4, [.write], .single, ["write", "sortedset", "slow"], "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9") { zremrange($0, $1, $2, .lex) },
+        spec("zpopmin", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the lowest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: true) },
+        spec("zpopmax", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the highest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: false) },
+        spec("zmpop", -4, [.write], .none, ["write", "sortedset", "slow"], "Remove and return members with scores in a sorted set", since: "7.0.0") { engine, client, args in
+            guard let request = parseMultiPop(client, args, from: 1) else { return }
+            if !multiPop(engine, client, args, request) { client.reply.nullArray() }
+        },
+        spec("zunion", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Add multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .union, store: false) },
+        spec("zinter", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Intersect multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .intersection, store: false) },
+        spec("zdiff", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Subtract multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .difference, store: false) },
+        spec("zunionstore", -4, [.write, .denyOOM], .single, ["write", "sortedset", "slow"], "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .union, store: true) },
+        spec("zinterstore", -4, [.write, .denyOOM], .single, ["write", "sortedset", "slow"], "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .intersection, store: true) },
+        spec("zdiffstore", -4, [.write, .denyOOM], .single, ["write", "sortedset", "slow"], "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0") { combine($0, $1, $2, .difference, store: true) },
+        spec("zintercard", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0", zintercard),
+        spec("zrandmember", -2, [.readonly], .single, ["read", "sortedset", "slow"], "Get one or multiple random elements from a sorted set", since: "6.2.0", zrandmember),
+        spec("zscan", -3, [.readonly], .single, ["read", "sortedset", "slow"], "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0", zscan),
+    ]
+
+    static func withZset(_ engine: Engine, _ client: ClientSession, _ args: Arguments, missing: () -> Void, _ body: (SortedSetValue) -> Void) {
+        switch engine.zset(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: missing()
+        case .found(let zset): body(zset)
+        }
+    }
+
+    /// A score argument (`getDoubleFromObject`): replies `value is not a valid float` when invalid.
+    static func score(_ client: ClientSession, _ args: Arguments, _ index: Int) -> Double? {
+        guard let value = StringNumbers.parseDouble(args[index]) else {
+            client.error(RedisError.notFloat)
+            return nil
+        }
+        return value
+    }
+
+    static func scoreRange(_ client: ClientSession, _ args: Arguments, _ minIndex: Int, _ maxIndex: Int) -> (ScoreBound, ScoreBound)? {
+        guard let min = ScoreBound(args[minIndex]), let max = ScoreBound(args[maxIndex]) else {
+            client.error("ERR min or max is not a float")
+            return nil
+        }
+        return (min, max)
+    }
+
+    static func lexRange(_ client: ClientSession, _ args: Arguments, _ minIndex: Int, _ maxIndex: Int) -> (LexBound, LexBound)? {
+        guard let min = LexBound(args[minIndex]), let max = LexBound(args[maxIndex]) else {
+            client.error("ERR min or max not valid string range item")
+            return nil
+        }
+        return (min, max)
+    }
+
+    // MARK: ZADD, ZINCRBY, ZREM
+
+    struct AddFlags {
+        var nx = false, xx = false, gt = false, lt = false, ch = false, incr = false
+    }
+
+    /// Applies one ZADD element with Redis's `zsetAdd` rules. Returns the resulting score when the element was
+    /// processed, nil when a flag skipped it; `added`/`updated` report what changed.
+    static func apply(_ engine: Engine, _ zset: SortedSetValue, _ member: UnsafeRawBufferPointer, _ value: Double, _ flags: AddFlags,
+                      added: inout Int, updated: inout Int) -> Double?? {
+        let limits = engine.zsetLimits
+        if let current = zset.score(member) {
+            if flags.nx { return .some(nil) }
+            var newScore = value
+            if flags.incr {
+                newScore = current + value
+                if newScore.isNaN { return nil }
+            }
+            if (flags.lt && newScore >= current) || (flags.gt && newScore <= current) { return .some(nil) }
+            if newScore != current {
+                zset.set(ByteString(member), newScore, maxCompactEntries: limits.entries, maxCompactValue: limits.value)
+                updated += 1
+            }
+            return .some(newScore)
+        }
+        if flags.xx { return .some(nil) }
+        zset.set(ByteString(member), value, maxCompactEntries: limits.entries, maxCompactValue: limits.value)
+        added += 1
+        return .some(value)
+    }
+
+    static func zadd(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var flags = AddFlags()
+        var index = 2
+        while index < args.count {
+            if args.matches(index, "nx") { flags.nx = true }
+            else if args.matches(index, "xx") { flags.xx = true }
+            else if args.matches(index, "ch") { flags.ch = true }
+            else if args.matches(index, "incr") { flags.incr = true }
+            else if args.matches(index, "gt") { flags.gt = true }
+            else if args.matches(index, "lt") { flags.lt = true }
+            else { break }
+            index += 1
+        }
+        let elements = args.count - index
+        guard elements > 0 && elements % 2 == 0 else {
+            client.error(RedisError.syntax)
+            return
+        }
+        if flags.nx && flags.xx {
+            client.error("ERR XX and NX options at the same time are not compatible")
+            return
+        }
+        if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+            client.error("ERR GT, LT, and/or NX options at the same time are not compatible")
+            return
+        }
+        if flags.incr && elements > 2 {
+            client.error("ERR INCR option supports a single increment-element pair")
+            return
+        }
+        var scores: [Double] = []
+        for position in stride(from: index, to: args.count, by: 2) {
+            guard let value = score(client, args, position) else { return }
+            scores.append(value)
+        }
+        let zset: SortedSetValue
+        switch engine.zset(client, args[1], write: true) {
+        case .wrongType: return
+        case .found(let found): zset = found
+        case .missing:
+            if flags.xx {
+                if flags.incr { client.reply.null() } else { client.reply.integer(0) }
+                return
+            }
+            guard let created = engine.zsetForWrite(client, args[1]) else { return }
+            zset = created
+        }
+        var added = 0, updated = 0
+        var lastScore: Double?
+        for (offset, value) in scores.enumerated() {
+            guard let result = apply(engine, zset, args[index + offset * 2 + 1], value, flags, added: &added, updated: &updated) else {
+                engine.deleteIfEmpty(client.database, args[1], count: zset.count)
+                client.error("ERR resulting score is not a number (NaN)")
+                return
+            }
+            lastScore = result
+        }
+        engine.deleteIfEmpty(client.database, args[1], count: zset.count)
+        if added + updated > 0 {
+            engine.dirty += added + updated
+            engine.signalKeyAsReady(client.database, args[1])
+        }
+        if flags.incr {
+            if let lastScore { client.replyScore(lastScore) } else { client.reply.null() }
+        } else {
+            client.reply.integer(flags.ch ? added + updated : added)
+        }
+    }
+
+    static func zincrby(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let delta = score(client, args, 2) else { return }
+        guard let zset = engine.zsetForWrite(client, args[1]) else { return }
+        var added = 0, updated = 0
+        var flags = AddFlags()
+        flags.incr = true
+        guard let result = apply(engine, zset, args[3], delta, flags, added: &added, updated: &updated), let newScore = result else {
+            engine.deleteIfEmpty(client.database, args[1], count: zset.count)
+            client.error("ERR resulting score is not a number (NaN)")
+            return
+        }
+        engine.dirty += 1
+        engine.signalKeyAsReady(client.database, args[1])
+        client.replyScore(newScore)
+    }
+
+    static func zrem(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        switch engine.zset(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing: client.reply.integer(0)
+        case .found(let zset):
+            var removed = 0
+            for index in 2..<args.count where zset.remove(args[index]) { removed += 1 }
+            engine.dirty += removed
+            engine.deleteIfEmpty(client.database, args[1], count: zset.count)
+            client.reply.integer(removed)
+        }
+    }
+
+    // MARK: Ranges
+
+    enum RangeType { case rank, score, lex }
+
+    struct RangeRequest {
+        /// Index of the source key.
+        let firstArgument: Int
+        let store: Bool
+        var type: RangeType?
+        var reverse: Bool?
+    }
+
+    /// Writes (member, score) results, with scores as RESP3 pairs or flat RESP2 bulks.
+    static func replyElements(_ client: ClientSession, _ elements: [(member: ByteString, score: Double)], withScores: Bool) {
+        let pairs = withScores && client.reply.isRESP3
+        client.reply.arrayHeader(withScores && !pairs ? elements.count * 2 : elements.count)
+        for element in elements {
+            if pairs { client.reply.arrayHeader(2) }
+            element.member.withUnsafeBytes { client.reply.bulk($0) }
+            if withScores { client.replyScore(element.score) }
+        }
+    }
+
+    /// The ZRANGE family (Redis's `zrangeGenericCommand`).
+    static func zrange(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: RangeRequest) {
+        var request = request
+        let keyIndex = request.firstArgument
+        var minIndex = keyIndex + 1
+        var maxIndex = keyIndex + 2
+        var withScores = false
+        var limit: (offset: Int, count: Int)?
+        var index = keyIndex + 3
+        while index < args.count {
+            let remaining = args.count - index - 1
+            if !request.store && args.matches(index, "withscores") {
+                withScores = true
+            } else if args.matches(index, "limit") && remaining >= 2 {
+                guard let offset = args.integerOrReply(index + 1, client), let count = args.integerOrReply(index + 2, client) else { return }
+                limit = (offset, count)
+                index += 2
+            } else if request.reverse == nil && args.matches(index, "rev") {
+                request.reverse = true
+            } else if request.type == nil && args.matches(index, "bylex") {
+                request.type = .lex
+            } else if request.type == nil && args.matches(index, "byscore") {
+                request.type = .score
+            } else {
+                client.error(RedisError.syntax)
+                return
+            }
+            index += 1
+        }
+        let reverse = request.reverse ?? false
+        let type = request.type ?? .rank
+        if limit != nil && type == .rank {
+            client.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+            return
+        }
+        if withScores && type == .lex {
+            client.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
+            return
+        }
+        if reverse && type != .rank { swap(&minIndex, &maxIndex) }
+        var rankStart = 0, rankEnd = 0
+        var scores: (ScoreBound, ScoreBound)?
+        var lex: (LexBound, LexBound)?
+        switch type {
+        case .rank:
+            guard let start = args.integerOrReply(minIndex, client), let end = args.integerOrReply(maxIndex, client) else { return }
+            rankStart = start
+            rankEnd = end
+        case .score:
+            guard let range = scoreRange(client, args, minIndex, maxIndex) else { return }
+            scores = range
+        case .lex:
+            guard let range = lexRange(client, args, minIndex, maxIndex) else { return }
+            lex = range
+        }
+        let zset: SortedSetValue
+        switch engine.zset(client, args[keyIndex], write: false) {
+        case .wrongType: return
+        case .missing:
+            if request.store { storeRange(engine, client, args, []) } else { client.reply.arrayHeader(0) }
+            return
+        case .found(let found): zset = found
+        }
+        var ranks: ClosedRange<Int>?
+        switch type {
+        case .rank:
+            let count = zset.count
+            var start = rankStart < 0 ? count + rankStart : rankStart
+            var end = rankEnd < 0 ? count + rankEnd : rankEnd
+            if start < 0 { start = 0 }
+            if end >= count { end = count - 1 }
+            if start <= end && start < count {
+                ranks = reverse ? (count - 1 - end)...(count - 1 - start) : start...end
+            }
+        case .score:
+            if let (min, max) = scores { ranks = zset.ranks(min: min, max: max) }
+        case .lex:
+            if let (min, max) = lex { ranks = zset.ranks(min: min, max: max) }
+        }
+        var elements: [(member: ByteString, score: Double)] = []
+        if var selected = ranks {
+            if let limit {
+                if limit.offset < 0 {
+                    selected = 1...0
+                } else {
+                    let available = selected.count - limit.offset
+                    let take = limit.count < 0 ? available : min(limit.count, available)
+                    if take <= 0 {
+                        selected = 1...0
+                    } else if reverse {
+                        selected = (selected.upperBound - limit.offset - take + 1)...(selected.upperBound - limit.offset)
+                    } else {
+                        selected = (selected.lowerBound + limit.offset)...(selected.lowerBound + limit.offset + take - 1)
+                    }
+                }
+            }
+            if !selected.isEmpty {
+                elements = zset.range(selected)
+                if reverse { elements.reverse() }
+            }
+        }
+        if request.store {
+            storeRange(engine, client, args, elements)
+        } else {
+            replyElements(client, elements, withScores: withScores)
+        }
+    }
+
+    static func storeRange(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ elements: [(member: ByteString, score: Double)]) {
+        store(engine, client, args.bytes(1), elements)
+        client.reply.integer(elements.count)
+    }
+
+    /// Replaces `destination` with a sorted set of `elements` (deleting it when empty).
+    static func store(_ engine: Engine, _ client: ClientSession, _ destination: ByteString, _ elements: [(member: ByteString, score: Double)]) {
+        let db = client.database
+        let existed = destination.withUnsafeBytes { engine.lookupWrite(db, $0) } != nil
+        if elements.isEmpty {
+            if existed {
+                engine.databases[db].remove(destination)
+                engine.dirty += 1
+            }
+            return
+        }
+        let zset = SortedSetValue()
+        let limits = engine.zsetLimits
+        for element in elements { zset.set(element.member, element.score, maxCompactEntries: limits.entries, maxCompactValue: limits.value) }
+        engine.storeValue(db, destination, .zset(zset))
+        engine.dirty += 1
+        destination.withUnsafeBytes { engine.signalKeyAsReady(db, $0) }
+    }
+
+    static func zrank(_ engine: Engine, _ client: ClientSession, _ args: Arguments, reverse: Bool) {
+        withZset(engine, client, args, missing: { client.reply.null() }) { zset in
+            guard let rank = zset.rank(args[2]) else {
+                client.reply.null()
+                return
+            }
+            client.reply.integer(reverse ? zset.count - 1 - rank : rank)
+        }
+    }
+
+    static func zremrange(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ type: RangeType) {
+        var rankBounds: (Int, Int)?
+        var scores: (ScoreBound, ScoreBound)?
+        var lex: (LexBound, LexBound)?
+        switch type {
+        case .rank:
+            guard let start = args.integerOrReply(2, client), let end = args.integerOrReply(3, client) else { return }
+            rankBounds = (start, end)
+        case .score:
+            guard let range = scoreRange(client, args, 2, 3) else { return }
+            scores = range
+        case .lex:
+            guard let range = lexRange(client, args, 2, 3) else { return }
+            lex = range
+        }
+        switch engine.zset(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing: client.reply.integer(0)
+        case .found(let zset):
+            var ranks: ClosedRange<Int>?
+            if let (start, end) = rankBounds { ranks = normalizedRange(start: start, end: end, count: zset.count) }
+            if let (min, max) = scores { ranks = zset.ranks(min: min, max: max) }
+            if let (min, max) = lex { ranks = zset.ranks(min: min, max: max) }
+            guard let ranks else {
+                client.reply.integer(0)
+                return
+            }
+            for element in zset.range(ranks) { element.member.withUnsafeBytes { _ = zset.remove($0) } }
+            engine.dirty += ranks.count
+            engine.deleteIfEmpty(client.database, args[1], count: zset.count)
+            client.reply.integer(ranks.count)
+        }
+    }
+
+    // MARK: Pops
+
+    /// Removes up to `count` elements from the low (or high) end.
+    static func popElements(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ zset: SortedSetValue, min: Bool, count: Int) -> [(member: ByteString, score: Double)] {
+        let taken = Swift.min(count, zset.count)
+        guard taken > 0 else { return [] }
+        var elements = min ? zset.range(0...(taken - 1)) : zset.range((zset.count - taken)...(zset.count - 1))
+        if !min { elements.reverse() }
+        for element in elements { element.member.withUnsafeBytes { _ = zset.remove($0) } }
+        engine.dirty += taken
+        engine.deleteIfEmpty(client.database, key, count: zset.count)
+        return elements
+    }
+
+    static func zpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, min: Bool) {
+        guard args.count <= 3 else {
+            client.error(RedisError.syntax)
+            return
+        }
+        var count = 1
+        if args.count == 3 {
+            guard let value = args.integer(2), value >= 0 else {
+                client.error("ERR value is out of range, must be positive")
+                return
+            }
+            count = value
+        }
+        switch engine.zset(client, args[1], write: true) {
+        case .wrongType: return
+        case .missing: client.reply.arrayHeader(0)
+        case .found(let zset):
+            let elements = popElements(engine, client, args[1], zset, min: min, count: count)
+            if args.count == 3 {
+                replyElements(client, elements, withScores: true)
+            } else {
+                client.reply.arrayHeader(elements.count * 2)
+                for element in elements {
+                    element.member.withUnsafeBytes { client.reply.bulk($0) }
+                    client.replyScore(element.score)
+                }
+            }
+        }
+    }
+
+    struct MultiPop {
+        var keys: [Int]
+        var min: Bool
+        var count: Int
+    }
+
+    static func parseMultiPop(_ client: ClientSession, _ args: Arguments, from: Int) -> MultiPop? {
+        guard let numkeys = args.integer(from), numkeys > 0 else {
+            client.error("ERR numkeys should be greater than 0")
+            return nil
+        }
+        let sideIndex = from + 1 + min(numkeys, args.count)
+        guard numkeys < args.count - from - 1 else {
+            client.error(RedisError.syntax)
+            return nil
+        }
+        let min: Bool
+        if args.matches(sideIndex, "min") { min = true }
+        else if args.matches(sideIndex, "max") { min = false }
+        else {
+            client.error(RedisError.syntax)
+            return nil
+        }
+        var count = 1
+        var index = sideIndex + 1
+        var countSeen = false
+        while index < args.count {
+            if args.matches(index, "count") && index + 1 < args.count && !countSeen {
+                guard let value = args.integer(index + 1), value > 0 else {
+                    client.error("ERR count should be greater than 0")
+                    return nil
+                }
+                count = value
+                countSeen = true
+                index += 2
+            } else {
+                client.error(RedisError.syntax)
+                return nil
+            }
+        }
+        return MultiPop(keys: Array((from + 1)..<sideIndex), min: min, count: count)
+    }
+
+    /// ZMPOP's reply: [key, [[member, score], ...]]. Returns false when every key was empty.
+    static func multiPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: MultiPop) -> Bool {
+        for keyIndex in request.keys {
+            switch engine.zset(client, args[keyIndex], write: true) {
+            case .wrongType: return true
+            case .missing: continue
+            case .found(let zset):
+                let elements = popElements(engine, client, args[keyIndex], zset, min: request.min, count: request.count)
+                client.reply.arrayHeader(2)
+                client.reply.bulk(args[keyIndex])
+                client.reply.arrayHeader(elements.count)
+                for element in elements {
+                    client.reply.arrayHeader(2)
+                    element.member.withUnsafeBytes { client.reply.bulk($0) }
+                    client.replyScore(element.score)
+                }
+                return true
+            }
+        }
+        return false
+    }
+
+    // MARK: Set algebra
+
+    enum Operation { case union, intersection, difference }
+    enum Aggregate { case sum, min, max }
+
+    static func combine(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ operation: Operation, store: Bool) {
+        let numkeysIndex = store ? 2 : 1
+        let name = args.lowercased(0)
+        guard let numkeys = args.integerOrReply(numkeysIndex, client) else { return }
+        guard numkeys >= 1 else {
+            client.error("ERR at least 1 input key is needed for '\(name)' command")
+            return
+        }
+        guard numkeys <= args.count - numkeysIndex - 1 else {
+            client.error(RedisError.syntax)
+            return
+        }
+        let keyIndexes = Array((numkeysIndex + 1)...(numkeysIndex + numkeys))
+        var weights = Array(repeating: 1.0, count: numkeys)
+        var aggregate = Aggregate.sum
+        var withScores = false
+        var index = numkeysIndex + numkeys + 1
+        while index < args.count {
+            let remaining = args.count - index - 1
+            if operation != .difference && args.matches(index, "weights") && remaining >= numkeys {
+                for offset in 0..<numkeys {
+                    guard let weight = StringNumbers.parseDouble(args[index + 1 + offset]) else {
+                        client.error("ERR weight value is not a float")
+                        return
+                    }
+                    weights[offset] = weight
+                }
+                index += numkeys + 1
+            } else if operation != .difference && args.matches(index, "aggregate") && remaining >= 1 {
+                if args.matches(index + 1, "sum") { aggregate = .sum }
+                else if args.matches(index + 1, "min") { aggregate = .min }
+                else if args.matches(index + 1, "max") { aggregate = .max }
+                else {
+                    client.error(RedisError.syntax)
+                    return
+                }
+                index += 2
+            } else if !store && args.matches(index, "withscores") {
+                withScores = true
+                index += 1
+            } else {
+                client.error(RedisError.syntax)
+                return
+            }
+        }
+        // Inputs may be sorted sets or plain sets (members scored 1).
+        var inputs: [[(member: ByteString, score: Double)]?] = []
+        for keyIndex in keyIndexes {
+            let db = client.database
+            guard let position = store ? engine.lookupWrite(db, args[keyIndex]) : engine.lookupRead(db, args[keyIndex]) else {
+                inputs.append(nil)
+                continue
+            }
+            switch engine.databases[db].keys.value(at: position).value {
+            case .zset(let zset): inputs.append(zset.all)
+            case .set(let set): inputs.append(set.members.map { ($0, 1.0) })
+            default:
+                client.error(RedisError.wrongType)
+                return
+            }
+        }
+        let result = compute(operation, inputs, weights: weights, aggregate: aggregate)
+        if store {
+            self.store(engine, client, args.bytes(1), result)
+            client.reply.integer(result.count)
+        } else {
+            replyElements(client, result, withScores: withScores)
+        }
+    }
+
+    static func combineScores(_ a: Double, _ b: Double, _ aggregate: Aggregate) -> Double {
+        switch aggregate {
+        case .sum:
+            let sum = a + b
+            return sum.isNaN ? 0 : sum
+        case .min: return Swift.min(a, b)
+        case .max: return Swift.max(a, b)
+        }
+    }
+
+    static func weighted(_ score: Double, _ weight: Double) -> Double {
+        let value = score * weight
+        return value.isNaN ? 0 : value
+    }
+
+    /// The result of a ZUNION/ZINTER/ZDIFF, sorted by (score, member).
+    static func compute(_ operation: Operation, _ inputs: [[(member: ByteString, score: Double)]?], weights: [Double], aggregate: Aggregate) -> [(member: ByteString, score: Double)] {
+        var scores: [ByteString: Double] = [:]
+        switch operation {
+        case .union:
+            for (offset, input) in inputs.enumerated() {
+                for element in input ?? [] {
+                    let value = weighted(element.score, weights[offset])
+                    if let existing = scores[element.member] {
+                        scores[element.member] = combineScores(existing, value, aggregate)
+                    } else {
+                        scores[element.member] = value
+                    }
+                }
+            }
+        case .intersection:
+            guard !inputs.contains(where: { $0 == nil }), let first = inputs.first ?? nil else { return [] }
+            let lookups = inputs.dropFirst().map { input in Dictionary((input ?? []).map { ($0.member, $0.score) }, uniquingKeysWith: { a, _ in a }) }
+            outer: for element in first {
+                var value = weighted(element.score, weights[0])
+                for (offset, lookup) in lookups.enumerated() {
+                    guard let other = lookup[element.member] else { continue outer }
+                    value = combineScores(value, weighted(other, weights[offset + 1]), aggregate)
+                }
+                scores[element.member] = value
+            }
+        case .difference:
+            guard let first = inputs.first ?? nil else { return [] }
+            let excluded = Set(inputs.dropFirst().flatMap { ($0 ?? []).map(\.member) })
+            for element in first where !excluded.contains(element.member) { scores[element.member] = element.score }
+        }
+        return scores.map { (member: $0.key, score: $0.value) }.sorted { ScoreTree.precedes($0.score, $0.member, $1.score, $1.member) }
+    }
+
+    static func zintercard(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let numkeys = args.integer(1), numkeys > 0 else {
+            client.error("ERR numkeys should be greater than 0")
+            return
+        }
+        guard numkeys <= args.count - 2 else {
+            client.error("ERR Number of keys can't be greater than number of args")
+            return
+        }
+        var limit = 0
+        var index = 2 + numkeys
+        while index < args.count {
+            if args.matches(index, "limit") && index + 1 < args.count {
+                guard let value = args.integer(index + 1), value >= 0 else {
+                    client.error("ERR LIMIT can't be negative")
+                    return
+                }
+                limit = value
+                index += 2
+            } else {
+                client.error(RedisError.syntax)
+                return
+            }
+        }
+        var inputs: [[(member: ByteString, score: Double)]?] = []
+        for keyIndex in 2..<(2 + numkeys) {
+            guard let position = engine.lookupRead(client.database, args[keyIndex]) else {
+                inputs.append(nil)
+                continue
+            }
+            switch engine.databases[client.database].keys.value(at: position).value {
+            case .zset(let zset): inputs.append(zset.all)
+            case .set(let set): inputs.append(set.members.map { ($0, 1.0) })
+            default:
+                client.error(RedisError.wrongType)
+                return
+            }
+        }
+        let count = compute(.intersection, inputs, weights: Array(repeating: 1, count: numkeys), aggregate: .sum).count
+        client.reply.integer(limit > 0 ? min(limit, count) : count)
+    }
+
+    static func zrandmember(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var count: Int?
+        var withScores = false
+        if args.count >= 3 {
+            guard let value = args.integerOrReply(2, client) else { return }
+            guard value != Int.min else {
+                client.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+                return
+            }
+            count = value
+            if args.count == 4 {
+                guard args.matches(3, "withscores") else {
+                    client.error(RedisError.syntax)
+                    return
+                }
+                withScores = true
+                // The reply holds 2×count items, which must not overflow.
+                guard value >= -(Int.max / 2) else {
+                    client.error("ERR value is out of range")
+                    return
+                }
+            } else if args.count > 4 {
+                client.error(RedisError.syntax)
+                return
+            }
+        }
+        let zset: SortedSetValue
+        switch engine.zset(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing:
+            if count == nil { client.reply.null() } else { client.reply.arrayHeader(0) }
+            return
+        case .found(let found): zset = found
+        }
+        guard let count else {
+            zset.randomMember()?.0.withUnsafeBytes { client.reply.bulk($0) }
+            return
+        }
+        var chosen: [(member: ByteString, score: Double)] = []
+        if count < 0 {
+            for _ in 0..<(-count) { if let element = zset.randomMember() { chosen.append(element) } }
+        } else if count >= zset.count {
+            chosen = zset.all
+        } else {
+            chosen = Array(zset.all.shuffled().prefix(count))
+        }
+        replyElements(client, chosen, withScores: withScores)
+    }
+
+    static func zscan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let cursor = ScanOptions.parseCursor(client, args, 2), let options = ScanOptions.parse(client, args, from: 3) else { return }
+        var items: [ByteString] = []
+        var next: UInt64 = 0
+        switch engine.zset(client, args[1], write: false) {
+        case .wrongType: return
+        case .missing: break
+        case .found(let zset):
+            let keep: (ByteString) -> Bool = { member in
+                guard let pattern = options.pattern else { return true }
+                return pattern.withUnsafeBytes { p in member.withUnsafeBytes { GlobPattern.matches(p, $0) } }
+            }
+            if zset.isCompact {
+                for element in zset.all where keep(element.member) {
+                    items.append(element.member)
+                    items.append(ByteString(ScoreFormat.format(element.score)))
+                }
+            } else {
+                next = zset.scores.scan(cursor: cursor, count: options.count) { member, score in
+                    guard keep(member) else { return }
+                    items.append(member)
+                    items.append(ByteString(ScoreFormat.format(score)))
+                }
+            }
+        }
+        ScanOptions.reply(client, cursor: next, keys: items)
+    }
+}
