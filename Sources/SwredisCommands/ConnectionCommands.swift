@@ -117,7 +117,7 @@ enum ConnectionCommands {
         }
         if authenticatedNow { client.authenticated = true }
         guard client.authenticated else {
-            client.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+            client.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
             return
         }
         if let newName { client.name = newName }

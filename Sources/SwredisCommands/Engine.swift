@@ -217,9 +217,6 @@ public final class Engine {
             client.reply.simple("QUEUED")
             return
         }
-        if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
-            feedMonitors(client, args)
-        }
         let replyStart = client.reply.buffer.writerIndex
         let dirtyBefore = dirty
         let started = Engine.monotonicMicroseconds()
@@ -228,6 +225,10 @@ public final class Engine {
             for index in command.keys.keyIndexes(argumentCount: args.count) { touchWatchedKey(client.database, args.bytes(index)) }
         }
         if !readyKeys.isEmpty { handleReadyKeys() }
+        // Like Redis, monitors see a command after it ran, with the database it left selected.
+        if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
+            feedMonitors(client, args)
+        }
         let elapsed = Engine.monotonicMicroseconds() - started
         command.calls += 1
         command.microseconds += elapsed

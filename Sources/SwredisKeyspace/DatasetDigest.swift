@@ -36,7 +36,8 @@ public enum DatasetDigest {
                 var digest = [UInt8](repeating: 0, count: 20)
                 key.withUnsafeBytes { mix(&digest, $0) }
                 mixValue(&digest, entry.value, hasExpire: db.expireTime(of: key) != nil)
-                for position in 0..<20 { final[position] ^= digest[position] }
+                // Redis's xorDigest: the key's digest enters the total through one more SHA-1.
+                digest.withUnsafeBytes { xor(&final, $0) }
             }
         }
         return final
