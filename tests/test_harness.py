@@ -243,3 +243,51 @@ def test_redis_fixture_answers(redis_server):
         assert c.command("PING") == b"+PONG\r\n"
         assert c.call("CONFIG", "GET", "save") == [b"save", b""]
         assert c.call("CONFIG", "GET", "dir") == [b"dir", redis_server.dir.encode()]
+
+
+# --------------------------------------------------------------------------
+# runner: multi-frame replies, script lookup
+# --------------------------------------------------------------------------
+
+def test_ask_reads_every_pubsub_frame(redis_server):
+    with redis_server.client() as c:
+        st = runner.ConnState()
+
+        def ask(*args):
+            frames, err = runner._ask(c, [a.encode() for a in args], st)
+            assert err is None
+            return frames
+
+        assert len(ask("SUBSCRIBE", "a", "b")) == 2
+        assert len(ask("PSUBSCRIBE", "p*")) == 1
+        assert len(ask("UNSUBSCRIBE", "a", "nosuch")) == 2
+        f = ask("UNSUBSCRIBE")                    # one channel left
+        assert len(f) == 1 and f[0].children[1].payload == b"b"
+        assert len(ask("PUNSUBSCRIBE")) == 1      # one pattern left
+        f = ask("UNSUBSCRIBE")                    # nothing left: a single frame, nil channel
+        assert len(f) == 1 and f[0].children[1].is_null
+        assert ask("GET", "k")[0].raw == b"$-1\r\n"
+        ask("HELLO", "3")
+        assert len(ask("SUBSCRIBE", "c")) == 1
+        # RESP3: the message push to ourselves precedes the PUBLISH reply
+        assert [x.type for x in ask("PUBLISH", "c", "hi")] == [">", ":"]
+        assert ask("PING")[0].raw == b"+PONG\r\n"
+        assert ask("RESET")[0].raw == b"+RESET\r\n"
+        assert st.subs["channels"] == set()
+        assert ask("PING")[0].raw == b"+PONG\r\n"
+
+
+def test_frames_match():
+    a = [parse_one(b":1\r\n"), parse_one(b"+OK\r\n")]
+    assert runner.frames_match(a, list(a), set())
+    assert not runner.frames_match(a, a[:1], set())
+    assert runner.frames_match(a, a[:1], {"ignore"})
+
+
+def test_resolve_script(tmp_path):
+    p = tmp_path / "x.redis"
+    p.write_text("PING\n")
+    assert runner.resolve_script(str(p)) == str(p)
+    assert runner.resolve_script("strings").endswith(os.path.join("scripts", "strings.redis"))
+    with pytest.raises(runner.ScriptError):
+        runner.resolve_script("no-such-script-anywhere")

@@ -70,7 +70,10 @@ extension Engine {
 
     /// Redis deletes a collection key when its last element goes.
     func deleteIfEmpty(_ db: Int, _ key: UnsafeRawBufferPointer, count: Int) {
-        if count == 0 { databases[db].remove(ByteString(key)) }
+        guard count == 0 else { return }
+        let name = ByteString(key)
+        databases[db].remove(name)
+        notifyKeyspaceEvent(.generic, "del", name, db)
     }
 
     var hashLimits: (entries: Int, value: Int) {

@@ -13,33 +13,37 @@ extension Engine {
         databases[db].remove(name)
         stats.expiredKeys += 1
         touchWatchedKey(db, name)
+        notifyKeyspaceEvent(.expired, "expired", name, db)
         return true
     }
 
     /// Slot of `key` in `db` for a read: expired keys are removed first; counts a hit or a miss and
     /// refreshes the key's access clock.
-    @inlinable
     public func lookupRead(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int = Engine.unixMilliseconds()) -> Int? {
         if !databases[db].expires.isEmpty { expireIfNeeded(db, key, now: now) }
         guard let position = databases[db].keys.index(of: key) else {
             stats.keyspaceMisses += 1
+            if keyspaceEvents.contains(.keyMiss) { notifyKeyspaceEvent(.keyMiss, "keymiss", ByteString(key), db) }
             return nil
         }
         stats.keyspaceHits += 1
-        let clock = Engine.lruClock(now: now)
-        databases[db].keys.modifyValue(at: position) { $0.accessClock = clock }
+        if lfuMode {
+            let factor = lfuLogFactor, decay = lfuDecayTime
+            databases[db].keys.modifyValue(at: position) { $0.accessClock = LFU.touch($0.accessClock, now: now, logFactor: factor, decayMinutes: decay) }
+        } else {
+            let clock = Engine.lruClock(now: now)
+            databases[db].keys.modifyValue(at: position) { $0.accessClock = clock }
+        }
         return position
     }
 
     /// Slot of `key` in `db` for a write (no hit/miss accounting); expired keys are removed first.
-    @inlinable
     public func lookupWrite(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int = Engine.unixMilliseconds()) -> Int? {
         if !databases[db].expires.isEmpty { expireIfNeeded(db, key, now: now) }
         return databases[db].keys.index(of: key)
     }
 
     /// The value of `key` for a read, or nil.
-    @inlinable
     public func readValue(_ db: Int, _ key: UnsafeRawBufferPointer) -> Value? {
         guard let position = lookupRead(db, key) else { return nil }
         return databases[db].keys.value(at: position).value
@@ -51,13 +55,13 @@ extension Engine {
     }
 
     /// Stores `value` under `key`, clearing any TTL unless `keepTTL`.
-    @inlinable
     public func storeValue(_ db: Int, _ key: ByteString, _ value: Value, keepTTL: Bool = false, now: Int = Engine.unixMilliseconds()) {
-        databases[db].set(key, Entry(value: value, accessClock: Engine.lruClock(now: now)), keepTTL: keepTTL)
+        let clock = lfuMode ? LFU.initial(now: now) : Engine.lruClock(now: now)
+        let isNew = databases[db].set(key, Entry(value: value, accessClock: clock), keepTTL: keepTTL)
+        if isNew && keyspaceEvents.contains(.new) { notifyKeyspaceEvent(.new, "new", key, db) }
     }
 
     /// Replaces the value at a slot found by `lookupWrite`, keeping the TTL.
-    @inlinable
     public func overwriteValue(_ db: Int, at position: Int, _ value: Value, raw: Bool = false) {
         databases[db].keys.modifyValue(at: position) {
             $0.value = value
@@ -76,7 +80,9 @@ extension Engine {
     @discardableResult
     public func deleteKey(_ db: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         guard lookupWrite(db, key) != nil else { return false }
-        databases[db].remove(ByteString(key))
+        let name = ByteString(key)
+        databases[db].remove(name)
+        notifyKeyspaceEvent(.generic, "del", name, db)
         return true
     }
 
@@ -116,6 +122,7 @@ extension Engine {
                         databases[db].remove(key)
                         stats.expiredKeys += 1
                         touchWatchedKey(db, key)
+                        notifyKeyspaceEvent(.expired, "expired", key, db)
                         expired += 1
                     }
                 }

@@ -81,6 +81,12 @@ public final class Engine {
     public private(set) var requirePass = ""
     public private(set) var maxBulkLength = 512 * 1024 * 1024
     public private(set) var slowlogThreshold = 10000
+    public private(set) var maxMemory = 0
+    public private(set) var keyspaceEvents: KeyspaceEventFlags = []
+    /// Whether access clocks hold LFU counters (an LFU maxmemory-policy) instead of LRU times.
+    public private(set) var lfuMode = false
+    private(set) var lfuLogFactor = 10
+    private(set) var lfuDecayTime = 1
 
     public init(config: ConfigStore) {
         self.config = config
@@ -101,6 +107,11 @@ public final class Engine {
         maxBulkLength = config.int("proto-max-bulk-len")
         slowlogThreshold = config.int("slowlog-log-slower-than")
         slowlog.maxLength = config.int("slowlog-max-len")
+        maxMemory = config.int("maxmemory")
+        keyspaceEvents = KeyspaceEventFlags(parsing: config.string("notify-keyspace-events")) ?? []
+        lfuMode = config.string("maxmemory-policy").hasSuffix("lfu")
+        lfuLogFactor = config.int("lfu-log-factor")
+        lfuDecayTime = config.int("lfu-decay-time")
     }
 
     /// Takes one ops/sec sample; the server calls it every 100 ms, like Redis's `trackInstantaneousMetric`.
@@ -210,6 +221,10 @@ public final class Engine {
         }
         if client.isInSubscribedMode && !command.flags.contains(.allowedInSubscribe) {
             reject(client, command, "ERR Can't execute '\(command.name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+            return
+        }
+        if maxMemory > 0 && !freeMemoryIfNeeded() && command.flags.contains(.denyOOM) {
+            reject(client, command, Engine.oomError)
             return
         }
         if client.transaction != nil && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name) {

@@ -86,8 +86,10 @@ enum ExpireCommands {
         let key = args.bytes(1)
         if when <= now {
             engine.databases[db].remove(key)
+            engine.notify(client, .generic, "del", args[1])
         } else {
             engine.databases[db].setExpire(key, at: when)
+            engine.notify(client, .generic, "expire", args[1])
         }
         engine.dirty += 1
         client.reply.integer(1)
@@ -119,7 +121,10 @@ enum ExpireCommands {
             return
         }
         let removed = engine.databases[db].persist(args.bytes(1))
-        if removed { engine.dirty += 1 }
+        if removed {
+            engine.dirty += 1
+            engine.notify(client, .generic, "persist", args[1])
+        }
         client.reply.integer(removed ? 1 : 0)
     }
 }

@@ -53,6 +53,7 @@ enum HashCommands {
             added += 1
         }
         engine.dirty += (args.count - 2) / 2
+        engine.notify(client, .hash, "hset", args[1])
         if legacy { client.reply.ok() } else { client.reply.integer(added) }
     }
 
@@ -66,6 +67,7 @@ enum HashCommands {
         let limits = engine.hashLimits
         hash.set(args.bytes(2), args.bytes(3), maxEntries: limits.entries, maxValue: limits.value)
         engine.dirty += 1
+        engine.notify(client, .hash, "hset", args[1])
         client.reply.integer(1)
     }
 
@@ -96,6 +98,7 @@ enum HashCommands {
             var removed = 0
             for index in 2..<args.count where hash.remove(args[index]) { removed += 1 }
             engine.dirty += removed
+            if removed > 0 { engine.notify(client, .hash, "hdel", args[1]) }
             engine.deleteIfEmpty(client.database, args[1], count: hash.count)
             client.reply.integer(removed)
         }
@@ -133,6 +136,7 @@ enum HashCommands {
         let limits = engine.hashLimits
         hash.set(args.bytes(2), ByteString(String(result)), maxEntries: limits.entries, maxValue: limits.value)
         engine.dirty += 1
+        engine.notify(client, .hash, "hincrby", args[1])
         client.reply.integer(result)
     }
 
@@ -164,6 +168,7 @@ enum HashCommands {
         let limits = engine.hashLimits
         hash.set(args.bytes(2), text, maxEntries: limits.entries, maxValue: limits.value)
         engine.dirty += 1
+        engine.notify(client, .hash, "hincrbyfloat", args[1])
         text.withUnsafeBytes { client.reply.bulk($0) }
     }
 

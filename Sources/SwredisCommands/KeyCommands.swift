@@ -86,6 +86,8 @@ enum KeyCommands {
         engine.databases[db].set(target, entry)
         if let expireAt { engine.databases[db].setExpire(target, at: expireAt) }
         engine.dirty += 1
+        engine.notify(client, .generic, "rename_from", args[1])
+        engine.notify(client, .generic, "rename_to", args[2])
         if nx { client.reply.integer(1) } else { client.reply.ok() }
     }
 
@@ -210,6 +212,8 @@ enum KeyCommands {
         engine.databases[target].set(key, entry)
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
         engine.dirty += 1
+        engine.notifyKeyspaceEvent(.generic, "move_from", key, source)
+        engine.notifyKeyspaceEvent(.generic, "move_to", key, target)
         client.reply.integer(1)
     }
 
@@ -262,6 +266,7 @@ enum KeyCommands {
         engine.databases[target].set(key, copied)
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
         engine.dirty += 1
+        engine.notifyKeyspaceEvent(.generic, "copy_to", key, target)
         client.reply.integer(1)
     }
 
@@ -328,12 +333,12 @@ enum KeyCommands {
     }
 
     static func objectFreq(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard objectEntry(engine, client, args) != nil else { return }
+        guard let entry = objectEntry(engine, client, args) else { return }
         guard engine.config.string("maxmemory-policy").contains("lfu") else {
             client.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
             return
         }
-        client.reply.integer(0)
+        client.reply.integer(Int(LFU.decayedCounter(entry.accessClock, now: Engine.unixMilliseconds(), decayMinutes: engine.config.int("lfu-decay-time"))))
     }
 }
 

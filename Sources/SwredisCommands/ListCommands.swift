@@ -46,6 +46,7 @@ enum ListCommands {
             if left { list.items.prepend(args.bytes(index)) } else { list.items.append(args.bytes(index)) }
         }
         engine.dirty += args.count - 2
+        engine.notify(client, .list, left ? "lpush" : "rpush", args[1])
         engine.signalKeyAsReady(client.database, args[1])
         client.reply.integer(list.items.count)
     }
@@ -74,6 +75,7 @@ enum ListCommands {
         guard let count else {
             let element = left ? list.items.removeFirst() : list.items.removeLast()
             element.withUnsafeBytes { client.reply.bulk($0) }
+            engine.notify(client, .list, left ? "lpop" : "rpop", args[1])
             finishPop(engine, client, args[1], list, removed: 1)
             return
         }
@@ -83,7 +85,10 @@ enum ListCommands {
             let element = left ? list.items.removeFirst() : list.items.removeLast()
             element.withUnsafeBytes { client.reply.bulk($0) }
         }
-        if taken > 0 { finishPop(engine, client, args[1], list, removed: taken) }
+        if taken > 0 {
+            engine.notify(client, .list, left ? "lpop" : "rpop", args[1])
+            finishPop(engine, client, args[1], list, removed: taken)
+        }
     }
 
     static func finishPop(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ list: ListValue, removed: Int) {
@@ -142,6 +147,7 @@ enum ListCommands {
             }
             list.items[position] = args.bytes(3)
             engine.dirty += 1
+            engine.notify(client, .list, "lset", args[1])
             client.reply.ok()
         }
     }
@@ -177,6 +183,7 @@ enum ListCommands {
         }
         if removed > 0 {
             engine.dirty += removed
+            engine.notify(client, .list, "lrem", args[1])
             engine.deleteIfEmpty(client.database, args[1], count: list.items.count)
         }
         client.reply.integer(removed)
@@ -195,6 +202,7 @@ enum ListCommands {
                 list.items.removeAll()
             }
             engine.dirty += before - list.items.count
+            engine.notify(client, .list, "ltrim", args[1])
             engine.deleteIfEmpty(client.database, args[1], count: list.items.count)
             client.reply.ok()
         }
@@ -218,6 +226,7 @@ enum ListCommands {
             }
             list.items.insert(args.bytes(4), at: after ? pivot + 1 : pivot)
             engine.dirty += 1
+            engine.notify(client, .list, "linsert", args[1])
             engine.signalKeyAsReady(client.database, args[1])
             client.reply.integer(list.items.count)
         }
@@ -307,6 +316,8 @@ enum ListCommands {
         guard let to = engine.listForWrite(client, destination) else { return nil }
         if toLeft { to.items.prepend(element) } else { to.items.append(element) }
         engine.dirty += 1
+        engine.notify(client, .list, fromLeft ? "lpop" : "rpop", source)
+        engine.notify(client, .list, toLeft ? "lpush" : "rpush", destination)
         engine.deleteIfEmpty(client.database, source, count: from.items.count)
         engine.signalKeyAsReady(client.database, destination)
         return element
@@ -388,6 +399,7 @@ enum ListCommands {
                     let element = request.left ? list.items.removeFirst() : list.items.removeLast()
                     element.withUnsafeBytes { client.reply.bulk($0) }
                 }
+                engine.notify(client, .list, request.left ? "lpop" : "rpop", args[keyIndex])
                 finishPop(engine, client, args[keyIndex], list, removed: taken)
                 return true
             }

@@ -65,6 +65,7 @@ enum SetCommands {
         var added = 0
         for index in 2..<args.count where set.add(args[index], maxIntsetEntries: limit) { added += 1 }
         engine.dirty += added
+        if added > 0 { engine.notify(client, .set, "sadd", args[1]) }
         client.reply.integer(added)
     }
 
@@ -76,6 +77,7 @@ enum SetCommands {
             var removed = 0
             for index in 2..<args.count where set.remove(args[index]) { removed += 1 }
             engine.dirty += removed
+            if removed > 0 { engine.notify(client, .set, "srem", args[1]) }
             engine.deleteIfEmpty(client.database, args[1], count: set.count)
             client.reply.integer(removed)
         }
@@ -108,6 +110,7 @@ enum SetCommands {
             popped.append(member)
         }
         engine.dirty += popped.count
+        if !popped.isEmpty { engine.notify(client, .set, "spop", args[1]) }
         engine.deleteIfEmpty(client.database, args[1], count: set.count)
         if count == nil {
             popped[0].withUnsafeBytes { client.reply.bulk($0) }
@@ -171,10 +174,12 @@ enum SetCommands {
             client.reply.integer(0)
             return
         }
+        engine.notify(client, .set, "srem", args[1])
         engine.deleteIfEmpty(client.database, args[1], count: source.count)
         guard let destination = engine.setForWrite(client, args[2]) else { return }
         destination.add(args[3], maxIntsetEntries: engine.intsetLimit)
         engine.dirty += 1
+        engine.notify(client, .set, "sadd", args[2])
         client.reply.integer(1)
     }
 
@@ -233,6 +238,7 @@ enum SetCommands {
             if existed {
                 engine.databases[db].remove(target)
                 engine.dirty += 1
+                engine.notify(client, .generic, "del", args[1])
             }
             client.reply.integer(0)
             return
@@ -242,6 +248,7 @@ enum SetCommands {
         for member in result { member.withUnsafeBytes { _ = stored.add($0, maxIntsetEntries: limit) } }
         engine.storeValue(db, target, .set(stored))
         engine.dirty += 1
+        engine.notify(client, .set, args.lowercased(0), args[1])
         client.reply.integer(stored.count)
     }
 

@@ -192,6 +192,7 @@ enum SortedSetCommands {
         engine.deleteIfEmpty(client.database, args[1], count: zset.count)
         if added + updated > 0 {
             engine.dirty += added + updated
+            engine.notify(client, .zset, flags.incr ? "zincr" : "zadd", args[1])
             engine.signalKeyAsReady(client.database, args[1])
         }
         if flags.incr {
@@ -213,6 +214,7 @@ enum SortedSetCommands {
             return
         }
         engine.dirty += 1
+        engine.notify(client, .zset, "zincr", args[1])
         engine.signalKeyAsReady(client.database, args[1])
         client.replyScore(newScore)
     }
@@ -225,6 +227,7 @@ enum SortedSetCommands {
             var removed = 0
             for index in 2..<args.count where zset.remove(args[index]) { removed += 1 }
             engine.dirty += removed
+            if removed > 0 { engine.notify(client, .zset, "zrem", args[1]) }
             engine.deleteIfEmpty(client.database, args[1], count: zset.count)
             client.reply.integer(removed)
         }
@@ -362,18 +365,19 @@ enum SortedSetCommands {
     }
 
     static func storeRange(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ elements: [(member: ByteString, score: Double)]) {
-        store(engine, client, args.bytes(1), elements)
+        store(engine, client, args.bytes(1), elements, event: "zrangestore")
         client.reply.integer(elements.count)
     }
 
     /// Replaces `destination` with a sorted set of `elements` (deleting it when empty).
-    static func store(_ engine: Engine, _ client: ClientSession, _ destination: ByteString, _ elements: [(member: ByteString, score: Double)]) {
+    static func store(_ engine: Engine, _ client: ClientSession, _ destination: ByteString, _ elements: [(member: ByteString, score: Double)], event: String) {
         let db = client.database
         let existed = destination.withUnsafeBytes { engine.lookupWrite(db, $0) } != nil
         if elements.isEmpty {
             if existed {
                 engine.databases[db].remove(destination)
                 engine.dirty += 1
+                engine.notifyKeyspaceEvent(.generic, "del", destination, db)
             }
             return
         }
@@ -382,6 +386,7 @@ enum SortedSetCommands {
         for element in elements { zset.set(element.member, element.score, maxCompactEntries: limits.entries, maxCompactValue: limits.value) }
         engine.storeValue(db, destination, .zset(zset))
         engine.dirty += 1
+        engine.notifyKeyspaceEvent(.zset, event, destination, db)
         destination.withUnsafeBytes { engine.signalKeyAsReady(db, $0) }
     }
 
@@ -424,6 +429,7 @@ enum SortedSetCommands {
             }
             for element in zset.range(ranks) { element.member.withUnsafeBytes { _ = zset.remove($0) } }
             engine.dirty += ranks.count
+            engine.notify(client, .zset, args.lowercased(0), args[1])
             engine.deleteIfEmpty(client.database, args[1], count: zset.count)
             client.reply.integer(ranks.count)
         }
@@ -439,6 +445,7 @@ enum SortedSetCommands {
         if !min { elements.reverse() }
         for element in elements { element.member.withUnsafeBytes { _ = zset.remove($0) } }
         engine.dirty += taken
+        engine.notify(client, .zset, min ? "zpopmin" : "zpopmax", key)
         engine.deleteIfEmpty(client.database, key, count: zset.count)
         return elements
     }
@@ -606,7 +613,7 @@ enum SortedSetCommands {
         }
         let result = compute(operation, inputs, weights: weights, aggregate: aggregate)
         if store {
-            self.store(engine, client, args.bytes(1), result)
+            self.store(engine, client, args.bytes(1), result, event: name)
             client.reply.integer(result.count)
         } else {
             replyElements(client, result, withScores: withScores)

@@ -201,7 +201,11 @@ enum StringCommands {
         let name = ByteString(key)
         engine.storeValue(db, name, Value.fromString(args[valueIndex]), keepTTL: options.keepTTL)
         engine.dirty += 1
-        if let expireAt { engine.databases[db].setExpire(name, at: expireAt) }
+        engine.notify(client, .string, "set", key)
+        if let expireAt {
+            engine.databases[db].setExpire(name, at: expireAt)
+            engine.notify(client, .generic, "expire", key)
+        }
         if !options.get {
             if let okReply { okReply() } else { client.reply.ok() }
         }
@@ -239,6 +243,7 @@ enum StringCommands {
         guard replyWithString(engine, client, args[1]) else { return }
         engine.storeValue(client.database, args.bytes(1), Value.fromString(args[2]))
         engine.dirty += 1
+        engine.notify(client, .string, "set", args[1])
     }
 
     static func getdel(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -272,12 +277,17 @@ enum StringCommands {
         if let expireAt {
             if options.absolute && expireAt <= Engine.unixMilliseconds() {
                 engine.databases[db].remove(key)
+                engine.notify(client, .generic, "del", args[1])
             } else {
                 engine.databases[db].setExpire(key, at: expireAt)
+                engine.notify(client, .generic, "expire", args[1])
             }
             engine.dirty += 1
         } else if options.persist {
-            if engine.databases[db].persist(key) { engine.dirty += 1 }
+            if engine.databases[db].persist(key) {
+                engine.dirty += 1
+                engine.notify(client, .generic, "persist", args[1])
+            }
         }
     }
 
@@ -288,6 +298,7 @@ enum StringCommands {
         }
         for index in stride(from: 1, to: args.count, by: 2) {
             engine.storeValue(client.database, args.bytes(index), Value.fromString(args[index + 1]))
+            engine.notify(client, .string, "set", args[index])
         }
         engine.dirty += (args.count - 1) / 2
         client.reply.ok()
@@ -304,6 +315,7 @@ enum StringCommands {
         }
         for index in stride(from: 1, to: args.count, by: 2) {
             engine.storeValue(client.database, args.bytes(index), Value.fromString(args[index + 1]))
+            engine.notify(client, .string, "set", args[index])
         }
         engine.dirty += (args.count - 1) / 2
         client.reply.integer(1)
@@ -328,6 +340,7 @@ enum StringCommands {
             engine.storeValue(db, args.bytes(1), .string(ByteString(addition)))
             engine.markRaw(db, args[1])
             engine.dirty += 1
+            engine.notify(client, .string, "append", args[1])
             client.reply.integer(addition.count)
             return
         }
@@ -343,6 +356,7 @@ enum StringCommands {
         combined.append(contentsOf: addition)
         engine.overwriteValue(db, at: position, .string(ByteString(bytes: combined)), raw: true)
         engine.dirty += 1
+        engine.notify(client, .string, "append", args[1])
         client.reply.integer(combined.count)
     }
 
@@ -393,6 +407,7 @@ enum StringCommands {
             engine.markRaw(db, args[1])
         }
         engine.dirty += 1
+        engine.notify(client, .string, "setrange", args[1])
         client.reply.integer(bytes.count)
     }
 
@@ -448,6 +463,7 @@ enum StringCommands {
             engine.storeValue(db, args.bytes(1), .integer(result))
         }
         engine.dirty += 1
+        engine.notify(client, .string, "incrby", args[1])
         client.reply.integer(result)
     }
 
@@ -483,6 +499,7 @@ enum StringCommands {
             engine.storeValue(db, args.bytes(1), .string(text))
         }
         engine.dirty += 1
+        engine.notify(client, .string, "incrbyfloat", args[1])
         text.withUnsafeBytes { client.reply.bulk($0) }
     }
 }

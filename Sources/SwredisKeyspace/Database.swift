@@ -31,9 +31,12 @@ public struct Database {
     }
 
     /// Stores a value, keeping or clearing the key's expiry.
-    public mutating func set(_ key: ByteString, _ entry: Entry, keepTTL: Bool = false) {
-        keys.set(key, entry)
+    /// Stores an entry, keeping or clearing the key's expiry; returns true when the key is new.
+    @discardableResult
+    public mutating func set(_ key: ByteString, _ entry: Entry, keepTTL: Bool = false) -> Bool {
+        let isNew = keys.set(key, entry)
         if !keepTTL && !expires.isEmpty { expires.remove(key) }
+        return isNew
     }
 
     public mutating func setExpire(_ key: ByteString, at when: Int) {

@@ -23,6 +23,10 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     private var pausedRetryScheduled = false
     /// Fires when a blocked command's timeout passes.
     private var blockTimeout: Scheduled<Void>?
+    /// Reply bytes handed to the channel but not yet written to the socket (a slow reader's backlog).
+    private var unwrittenBytes = 0
+    /// Since when (Unix ms) the backlog is over the soft limit of the client's class, if it is.
+    private var overSoftLimitSince: Int?
 
     init(server: EngineServer) {
         self.server = server
@@ -212,7 +216,15 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         if readable > 0 {
             engine.stats.netOutputBytes += readable
             engine.stats.writesProcessed += 1
-            context.write(wrapOutboundOut(session.reply.buffer), promise: nil)
+            unwrittenBytes += readable
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { [weak self] _ in self?.unwrittenBytes -= readable }
+            context.write(wrapOutboundOut(session.reply.buffer), promise: promise)
+            if exceedsOutputLimits(session) {
+                serverLog(.warning, "Client id=\(session.id) addr=\(session.address) scheduled to be closed ASAP for overcoming of output buffer limits.")
+                closeNow()
+                return
+            }
             // The channel holds its own reference to the bytes; mark them consumed here and reuse the
             // storage for the next batch once the channel has written and released it.
             session.reply.buffer.moveReaderIndex(forwardBy: readable)
@@ -223,6 +235,23 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
                 context.close(promise: nil)
             }
         }
+    }
+
+    /// `client-output-buffer-limit` for the client's class (normal or pubsub): over the hard limit, or over
+    /// the soft limit for longer than its seconds, the client is disconnected so it can't exhaust memory.
+    private func exceedsOutputLimits(_ session: ClientSession) -> Bool {
+        let limit = session.isSubscriber ? server.outputLimits.pubsub : server.outputLimits.normal
+        if limit.hard > 0 && unwrittenBytes > limit.hard { return true }
+        guard limit.soft > 0 && unwrittenBytes > limit.soft else {
+            overSoftLimitSince = nil
+            return false
+        }
+        let now = Engine.unixMilliseconds()
+        guard let since = overSoftLimitSince else {
+            overSoftLimitSince = now
+            return limit.seconds == 0
+        }
+        return now - since >= limit.seconds * 1000
     }
 
     /// Makes the reply buffer empty again before a new batch. When the previous write has gone out the storage

@@ -31,6 +31,18 @@ public final class EngineServer: EngineHost {
     /// Unix ms, refreshed by the cron; good enough for idle times.
     var cachedMilliseconds = Engine.unixMilliseconds()
     var queryBufferLimit: Int { config.int("client-query-buffer-limit") }
+    /// `client-output-buffer-limit` per class, refreshed on CONFIG SET.
+    private(set) var outputLimits = OutputLimits(ClientBufferLimits(words: []))
+
+    struct OutputLimits {
+        let normal: (hard: Int, soft: Int, seconds: Int)
+        let pubsub: (hard: Int, soft: Int, seconds: Int)
+
+        init(_ limits: ClientBufferLimits) {
+            normal = limits.limit("normal")
+            pubsub = limits.limit("pubsub")
+        }
+    }
 
     public init(config: ConfigStore, configFile: String) {
         self.config = config
@@ -40,6 +52,7 @@ public final class EngineServer: EngineHost {
         engine.configFile = configFile
         engine.executablePath = EngineServer.executablePath()
         engine.host = self
+        outputLimits = OutputLimits(ClientBufferLimits(words: config.words("client-output-buffer-limit")))
     }
 
     /// Starts everything and blocks until shutdown; returns the process exit status.
@@ -330,6 +343,8 @@ public final class EngineServer: EngineHost {
 
     public func configurationChanged(_ name: String) {
         switch name {
+        case "client-output-buffer-limit":
+            outputLimits = OutputLimits(ClientBufferLimits(words: config.words("client-output-buffer-limit")))
         case "loglevel":
             if let level = RedisLogFormat.Level(name: config.string("loglevel")) { LogSink.shared.threshold = level }
         default:
