@@ -45,6 +45,19 @@ public enum StringNumbers {
         return value
     }
 
+    /// A range bound's number as Redis's `zslParseRange` reads it: plain `strtod` (leading spaces and an
+    /// empty string, which reads as 0, are accepted), the whole text consumed, NaN refused.
+    public static func parseRangeDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard !text.utf8.contains(0) else { return nil }
+        return text.withCString { pointer -> Double? in
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(pointer, &end)
+            guard let end, end.pointee == 0, !value.isNaN else { return nil }
+            return value
+        }
+    }
+
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 32 || (byte >= 9 && byte <= 13)
     }
@@ -55,7 +68,7 @@ public enum StringNumbers {
             errno = 0
             let value = strtod(pointer, &end)
             guard let end, end.pointee == 0, end != UnsafeMutablePointer(mutating: pointer) else { return nil }
-            if errno == ERANGE && (value == .infinity || value == -.infinity) { return nil }
+            if errno == ERANGE && (value.isInfinite || value == 0) { return nil }
             return value
         }
     }

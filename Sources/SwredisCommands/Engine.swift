@@ -277,6 +277,13 @@ public final class Engine {
 
     private func reject(_ client: ClientSession, _ command: CommandSpec, _ text: String) {
         command.rejectedCalls += 1
+        // A rejected EXEC ends the transaction with the reason (Redis's execCommandAbort).
+        if client.transaction != nil && command.name == "exec" {
+            client.transaction = nil
+            unwatchAll(client)
+            client.error("EXECABORT Transaction discarded because of: " + (text.hasPrefix("ERR ") ? String(text.dropFirst(4)) : text))
+            return
+        }
         client.error(text)
         client.transaction?.aborted = true
     }

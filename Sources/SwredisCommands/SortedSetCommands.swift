@@ -336,32 +336,26 @@ enum SortedSetCommands {
             if let (min, max) = lex { ranks = zset.ranks(min: min, max: max) }
         }
         var elements: [(member: ByteString, score: Double)] = []
-        if var selected = ranks {
-            if let limit {
-                if limit.offset < 0 {
-                    selected = 1...0
-                } else {
-                    let available = selected.count - limit.offset
-                    let take = limit.count < 0 ? available : min(limit.count, available)
-                    if take <= 0 {
-                        selected = 1...0
-                    } else if reverse {
-                        selected = (selected.upperBound - limit.offset - take + 1)...(selected.upperBound - limit.offset)
-                    } else {
-                        selected = (selected.lowerBound + limit.offset)...(selected.lowerBound + limit.offset + take - 1)
-                    }
-                }
-            }
-            if !selected.isEmpty {
-                elements = zset.range(selected)
-                if reverse { elements.reverse() }
-            }
+        if let matched = ranks, let selected = applyLimit(limit, to: matched, reverse: reverse) {
+            elements = zset.range(selected)
+            if reverse { elements.reverse() }
         }
         if request.store {
             storeRange(engine, client, args, elements)
         } else {
             replyElements(client, elements, withScores: withScores)
         }
+    }
+
+    /// Narrows matched ranks by LIMIT offset count (counted from the high end when reversed); nil when empty.
+    static func applyLimit(_ limit: (offset: Int, count: Int)?, to ranks: ClosedRange<Int>, reverse: Bool) -> ClosedRange<Int>? {
+        guard let limit else { return ranks }
+        guard limit.offset >= 0, limit.offset < ranks.count else { return nil }
+        let available = ranks.count - limit.offset
+        let take = limit.count < 0 ? available : min(limit.count, available)
+        guard take > 0 else { return nil }
+        if reverse { return (ranks.upperBound - limit.offset - take + 1)...(ranks.upperBound - limit.offset) }
+        return (ranks.lowerBound + limit.offset)...(ranks.lowerBound + limit.offset + take - 1)
     }
 
     static func storeRange(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ elements: [(member: ByteString, score: Double)]) {
@@ -670,12 +664,13 @@ enum SortedSetCommands {
     }
 
     static func zintercard(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let numkeys = args.integer(1), numkeys > 0 else {
-            client.error("ERR numkeys should be greater than 0")
+        guard let numkeys = args.integerOrReply(1, client) else { return }
+        guard numkeys > 0 else {
+            client.error("ERR at least 1 input key is needed for 'zintercard' command")
             return
         }
         guard numkeys <= args.count - 2 else {
-            client.error("ERR Number of keys can't be greater than number of args")
+            client.error(RedisError.syntax)
             return
         }
         var limit = 0
@@ -775,7 +770,7 @@ enum SortedSetCommands {
             if zset.isCompact {
                 for element in zset.all where keep(element.member) {
                     items.append(element.member)
-                    items.append(ByteString(ScoreFormat.format(element.score)))
+                    items.append(ByteString(ScoreFormat.formatStored(element.score)))
                 }
             } else {
                 next = zset.scores.scan(cursor: cursor, count: options.count) { member, score in

@@ -28,6 +28,8 @@ public final class SortedSetValue: @unchecked Sendable {
     /// Sets a member's score (adding it if new); returns true if it was new.
     @discardableResult
     public func set(_ member: ByteString, _ score: Double, maxCompactEntries: Int, maxCompactValue: Int) -> Bool {
+        // A listpack keeps integral scores as integers, so -0 comes back as 0 there.
+        let score = isCompact && score == 0 ? 0 : score
         if let position = scores.index(of: member) {
             let old = scores.value(at: position)
             if old != score {
@@ -126,7 +128,7 @@ public struct ScoreBound {
             exclusive = true
             slice = UnsafeRawBufferPointer(rebasing: bytes[1...])
         }
-        guard let value = StringNumbers.parseDouble(slice) else { return nil }
+        guard let value = StringNumbers.parseRangeDouble(slice) else { return nil }
         self.init(value: value, exclusive: exclusive)
     }
 }
@@ -173,6 +175,12 @@ public enum LexBound {
 
 /// Redis's score formatting: `%.17g`, with `inf`/`-inf`.
 public enum ScoreFormat {
+    /// How a listpack-encoded score reads back raw (ZSCAN): integral scores within ±2^62 were stored as integers.
+    public static func formatStored(_ value: Double) -> String {
+        if value.isFinite && abs(value) <= Double(Int64.max / 2) && value == value.rounded() { return String(Int64(value)) }
+        return format(value)
+    }
+
     public static func format(_ value: Double) -> String {
         if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         if value.isNaN { return "nan" }

@@ -18,7 +18,16 @@ Markers (several may be combined; each starts with whitespace + "#!"):
     #!deepsorted   every aggregate at every depth compared as a sorted multiset
                    (e.g. SCAN: cursor + keys)
 
-Run standalone:  python3 tests/diff/runner.py [--target redis] [--transcript] [script ...]
+Commands that answer with several frames are read completely: the
+(P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE family (one frame per argument; without
+arguments one per current subscription, or one if there is none -- the runner
+tracks each connection's subscriptions from the frames it reads), and RESP3
+out-of-band pub/sub pushes (">3 message ...", ">4 pmessage ...") that arrive
+before a reply are kept as part of that command's reply.  All frames must
+match, in order (markers apply to each frame).
+
+Run standalone:  python3 tests/diff/runner.py [--target redis] [--transcript] [--pending] [script ...]
+A script is a path (any directory) or a name looked up in scripts/, then pending/.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ import helpers  # noqa: E402
 from helpers import ConnectionClosed, Node, ProtocolError, RespClient, SplitError, encode_command, split_args  # noqa: E402
 
 SCRIPTS_DIR = os.path.join(HERE, "scripts")
+PENDING_DIR = os.path.join(HERE, "pending")   # scripts for commands not implemented yet (not run by pytest)
 ALLOWLIST = os.path.join(HERE, "allowlist.txt")
 
 MARKERS = {"ignore", "type", "sorted", "sortedpairs", "deepsorted"}
@@ -199,17 +209,93 @@ def format_mismatch(m: Mismatch, a_name: str = "redis", b_name: str = "swredis")
     return s
 
 
-def _ask(conn: RespClient, args: Sequence[bytes]):
-    """Returns (Node|None, error-description|None)."""
+# (P|S)SUBSCRIBE family: reply frame kind -> (subscription set, +1 add / -1 remove)
+_SUB_KINDS = {b"subscribe": ("channels", 1), b"psubscribe": ("patterns", 1), b"ssubscribe": ("shard", 1),
+              b"unsubscribe": ("channels", -1), b"punsubscribe": ("patterns", -1),
+              b"sunsubscribe": ("shard", -1)}
+# RESP3 out-of-band pushes that may precede a command's reply (e.g. PUBLISH to a
+# channel the publishing connection itself is subscribed to)
+_OOB_PUSHES = {b"message", b"pmessage", b"smessage"}
+
+
+class ConnState:
+    """What the runner must know about one connection to read its replies:
+    its subscriptions, tracked from the subscribe/unsubscribe frames it got."""
+
+    def __init__(self):
+        self.subs: Dict[str, set] = {"channels": set(), "patterns": set(), "shard": set()}
+
+    def note_frame(self, node: Node) -> Optional[bytes]:
+        """If `node` is a (un)subscribe confirmation frame, update the tracked
+        subscriptions and return its kind (lowercase), else None."""
+        if node.type not in "*>" or len(node.children) != 3:
+            return None
+        kind = (node.children[0].payload or b"").lower()
+        if kind not in _SUB_KINDS or node.children[2].type != ":":
+            return None
+        which, sign = _SUB_KINDS[kind]
+        name = node.children[1].payload
+        if name is not None:
+            if sign > 0:
+                self.subs[which].add(name)
+            else:
+                self.subs[which].discard(name)
+        return kind
+
+
+def _is_oob_push(node: Node) -> bool:
+    return (node.type == ">" and len(node.children) >= 3
+            and (node.children[0].payload or b"").lower() in _OOB_PUSHES)
+
+
+def _ask(conn: RespClient, args: Sequence[bytes], state: Optional[ConnState] = None):
+    """Returns ([Node, ...] | None, error-description | None).
+
+    Normally one frame; more for the subscribe family and when RESP3 pub/sub
+    pushes precede the reply (see the module docstring)."""
+    state = state if state is not None else ConnState()
+    frames: List[Node] = []
     try:
         conn.send(encode_command(*args))
-        return conn.read_node(), None
+        node = conn.read_node()
+        while _is_oob_push(node):
+            frames.append(node)
+            node = conn.read_node()
+        frames.append(node)
+        cmd = args[0].lower() if args else b""
+        if cmd == b"reset" and node.raw == b"+RESET\r\n":
+            state.__init__()
+        kind = state.note_frame(node)
+        if kind is not None and kind == cmd:
+            which, sign = _SUB_KINDS[kind]
+            if len(args) > 1:
+                expected = len(args) - 1
+            else:
+                # no arguments: one frame per subscription it had (counted
+                # before this reply's first frame), or a single frame if none
+                had = len(state.subs[which]) + (1 if node.children[1].payload is not None else 0)
+                expected = max(1, had)
+            for _ in range(expected - 1):
+                node = conn.read_node()
+                frames.append(node)
+                state.note_frame(node)
+        return frames, None
     except socket.timeout:
         return None, "timed out waiting for a reply"
     except (ConnectionClosed, BrokenPipeError, ConnectionResetError) as e:
         return None, f"connection lost: {e}"
     except ProtocolError as e:
         return None, f"unparseable reply: {e}"
+
+
+def frames_match(a: List[Node], b: List[Node], markers) -> bool:
+    if "ignore" in markers:
+        return True
+    return len(a) == len(b) and all(replies_match(x, y, markers) for x, y in zip(a, b))
+
+
+def _raw(frames: Optional[List[Node]]) -> Optional[bytes]:
+    return None if frames is None else b"".join(f.raw for f in frames)
 
 
 def run_steps(steps: List[Step], conn_a: RespClient, conn_b: RespClient,
@@ -220,33 +306,50 @@ def run_steps(steps: List[Step], conn_a: RespClient, conn_b: RespClient,
     Stops early (with a final Mismatch) if either side stops answering."""
     allow = allow or {}
     mismatches: List[Mismatch] = []
+    state_a, state_b = ConnState(), ConnState()
     for conn in (conn_a, conn_b):
-        node, err = _ask(conn, [b"FLUSHALL"])
-        if err or node.raw != b"+OK\r\n":
-            raise RuntimeError(f"FLUSHALL at script start failed: {err or node.raw!r}")
+        frames, err = _ask(conn, [b"FLUSHALL"])
+        if err or _raw(frames) != b"+OK\r\n":
+            raise RuntimeError(f"FLUSHALL at script start failed: {err or _raw(frames)!r}")
     for st in steps:
         if st.kind == "sleep":
             time.sleep(st.seconds)
             continue
-        na, ea = _ask(conn_a, st.args)
-        nb, eb = _ask(conn_b, st.args)
+        na, ea = _ask(conn_a, st.args, state_a)
+        nb, eb = _ask(conn_b, st.args, state_b)
         if transcript is not None:
-            transcript.write(f"{st.where}: {st.text}\n    -> {_shorten(na.raw if na else None, 4000)}\n")
+            transcript.write(f"{st.where}: {st.text}\n    -> {_shorten(_raw(na), 4000)}\n")
         if ea or eb:
-            mismatches.append(Mismatch(st, na.raw if na else None, nb.raw if nb else None,
+            mismatches.append(Mismatch(st, _raw(na), _raw(nb),
                                        note="; ".join(x for x in (ea and f"A: {ea}", eb and f"B: {eb}") if x)
                                        + " -- script aborted"))
             break
         if (st.script, st.lineno) in allow:
             continue
-        if not replies_match(na, nb, st.markers):
+        if not frames_match(na, nb, st.markers):
             note = ("compared: " + ",".join(sorted(st.markers))) if st.markers else ""
-            mismatches.append(Mismatch(st, na.raw, nb.raw, note=note))
+            if len(na) != len(nb):
+                note = (note + "; " if note else "") + f"{len(na)} vs {len(nb)} frames"
+            mismatches.append(Mismatch(st, _raw(na), _raw(nb), note=note))
     return mismatches
 
 
-def all_scripts() -> List[str]:
-    return sorted(os.path.join(SCRIPTS_DIR, f) for f in os.listdir(SCRIPTS_DIR) if f.endswith(".redis"))
+def all_scripts(directory: str = SCRIPTS_DIR) -> List[str]:
+    if not os.path.isdir(directory):
+        return []
+    return sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(".redis"))
+
+
+def resolve_script(s: str) -> str:
+    """A path as given if it exists, else a name looked up in scripts/ then pending/."""
+    if os.path.isfile(s):
+        return s
+    name = s if s.endswith(".redis") else s + ".redis"
+    for d in (SCRIPTS_DIR, PENDING_DIR):
+        p = os.path.join(d, name)
+        if os.path.isfile(p):
+            return p
+    raise ScriptError(f"no such script: {s!r} (not a file, not in {SCRIPTS_DIR} or {PENDING_DIR})")
 
 
 def main(argv=None) -> int:
@@ -256,12 +359,19 @@ def main(argv=None) -> int:
                     help="what plays side B (default swredis; 'redis' = self-check)")
     ap.add_argument("--transcript", action="store_true", help="print every command and side A's reply")
     ap.add_argument("--max", type=int, default=30, help="max mismatches printed per script")
+    ap.add_argument("--pending", action="store_true",
+                    help="run every script in tests/diff/pending/ (commands not implemented yet) "
+                         "instead of scripts/ (in addition to any named scripts)")
     ns = ap.parse_args(argv)
-    paths = []
-    for s in ns.scripts or all_scripts():
-        if not os.path.exists(s):
-            s = os.path.join(SCRIPTS_DIR, s if s.endswith(".redis") else s + ".redis")
-        paths.append(s)
+    try:
+        paths = [resolve_script(s) for s in ns.scripts]
+    except ScriptError as e:
+        print(e, file=sys.stderr)
+        return 2
+    if ns.pending:
+        paths += [p for p in all_scripts(PENDING_DIR) if p not in paths]
+    if not paths:
+        paths = all_scripts()
     allow = load_allowlist()
     b_argv = helpers.redis_argv() if ns.target == "redis" else helpers.swredis_argv()
     failed = 0
