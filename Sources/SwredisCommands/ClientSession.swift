@@ -56,12 +56,13 @@ public final class ClientSession {
     var watchBroken = false
     var channels: [ByteString] = []
     var patterns: [ByteString] = []
+    var shardChannels: [ByteString] = []
 
     /// Whether the client waits in BLPOP & co.; the server stops reading its commands meanwhile.
     public var isBlocked: Bool { blocked != nil }
     /// Unix ms when a blocked client's timeout passes, if it has one.
     public var blockedDeadline: Int? { blocked?.deadline }
-    var subscriptionCount: Int { channels.count + patterns.count }
+    var subscriptionCount: Int { channels.count + patterns.count + shardChannels.count }
     /// Subscribed to any channel or pattern (idle timeouts don't apply).
     public var isSubscriber: Bool { subscriptionCount > 0 }
     /// RESP2 clients with subscriptions may only run (un)subscribe commands, PING, QUIT and RESET.

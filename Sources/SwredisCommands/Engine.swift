@@ -69,6 +69,7 @@ public final class Engine {
     var watchers: [DatabaseKey: [ClientSession]] = [:]
     var channelSubscribers: [ByteString: [ClientSession]] = [:]
     var patternSubscribers: [(ByteString, ClientSession)] = []
+    var shardSubscribers: [ByteString: [ClientSession]] = [:]
 
     /// DEBUG SET-ACTIVE-EXPIRE.
     public var activeExpireEnabled = true

@@ -5,32 +5,33 @@ import SwredisKeyspace
 /// reach them in a stable order; pattern subscriptions are matched with Redis's glob rules.
 enum PubSubCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("subscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given channels", since: "2.0.0", handler: { subscribe($0, $1, $2, pattern: false) }),
-        CommandSpec("psubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to channels matching the given patterns", since: "2.0.0", handler: { subscribe($0, $1, $2, pattern: true) }),
-        CommandSpec("unsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given channels", since: "2.0.0", handler: { unsubscribe($0, $1, $2, pattern: false) }),
-        CommandSpec("punsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to channels matching the given patterns", since: "2.0.0", handler: { unsubscribe($0, $1, $2, pattern: true) }),
+        CommandSpec("subscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given channels", since: "2.0.0", handler: { subscribe($0, $1, $2, .channel) }),
+        CommandSpec("psubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to channels matching the given patterns", since: "2.0.0", handler: { subscribe($0, $1, $2, .pattern) }),
+        CommandSpec("ssubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .all, categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given shard channels", since: "7.0.0", handler: { subscribe($0, $1, $2, .shard) }),
+        CommandSpec("unsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given channels", since: "2.0.0", handler: { unsubscribe($0, $1, $2, .channel) }),
+        CommandSpec("punsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to channels matching the given patterns", since: "2.0.0", handler: { unsubscribe($0, $1, $2, .pattern) }),
+        CommandSpec("sunsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .all, categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given shard channels", since: "7.0.0", handler: { unsubscribe($0, $1, $2, .shard) }),
         CommandSpec("publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a channel", since: "2.0.0", handler: { engine, client, args in
             client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
         }),
+        CommandSpec("spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], keys: .single, categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a shard channel", since: "7.0.0", handler: { engine, client, args in
+            client.reply.integer(engine.publishToShard(args.bytes(1), args.bytes(2)))
+        }),
         CommandSpec("pubsub", arity: -2, flags: [], categories: ["slow"], group: "pubsub", summary: "A container for Pub/Sub commands", since: "2.8.0", complexity: "Depends on subcommand.", subcommands: [
-            CommandSpec("pubsub|channels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active channels", handler: channels),
+            CommandSpec("pubsub|channels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active channels", handler: { engine, client, args in
+                listChannels(client, args, engine.channelSubscribers)
+            }),
             CommandSpec("pubsub|numsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of subscribers for channels", handler: { engine, client, args in
-                client.reply.mapHeader(args.count - 2)
-                for index in 2..<max(2, args.count) {
-                    client.reply.bulk(args[index])
-                    client.reply.integer(engine.channelSubscribers[args.bytes(index)]?.count ?? 0)
-                }
+                numsub(client, args, engine.channelSubscribers)
             }),
             CommandSpec("pubsub|numpat", arity: 2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of unique patterns pattern subscriptions", handler: { engine, client, _ in
                 client.reply.integer(engine.patternSubscribers.count)
             }),
-            CommandSpec("pubsub|shardchannels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active shard channels", since: "7.0.0", handler: { _, client, _ in client.reply.arrayHeader(0) }),
-            CommandSpec("pubsub|shardnumsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of subscribers for shard channels", since: "7.0.0", handler: { _, client, args in
-                client.reply.mapHeader(args.count - 2)
-                for index in 2..<max(2, args.count) {
-                    client.reply.bulk(args[index])
-                    client.reply.integer(0)
-                }
+            CommandSpec("pubsub|shardchannels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active shard channels", since: "7.0.0", handler: { engine, client, args in
+                listChannels(client, args, engine.shardSubscribers)
+            }),
+            CommandSpec("pubsub|shardnumsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of subscribers for shard channels", since: "7.0.0", handler: { engine, client, args in
+                numsub(client, args, engine.shardSubscribers)
             }),
             CommandSpec("pubsub|help", arity: 2, flags: [.loading, .stale], categories: ["slow"], group: "pubsub", summary: "Show helpful text about the different subcommands", handler: { _, client, _ in
                 HelpText.reply(client, "PUBSUB", [
@@ -45,54 +46,85 @@ enum PubSubCommands {
         ], handler: { _, _, _ in }),
     ]
 
-    static func subscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, pattern: Bool) {
+    /// The three subscription namespaces.
+    enum Kind {
+        case channel, pattern, shard
+
+        var subscribeName: String { self == .channel ? "subscribe" : (self == .pattern ? "psubscribe" : "ssubscribe") }
+        var unsubscribeName: String { self == .channel ? "unsubscribe" : (self == .pattern ? "punsubscribe" : "sunsubscribe") }
+    }
+
+    static func subscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ kind: Kind) {
         for index in 1..<args.count {
             let name = args.bytes(index)
-            if pattern {
+            switch kind {
+            case .pattern:
                 if !client.patterns.contains(name) {
                     client.patterns.append(name)
                     engine.patternSubscribers.append((name, client))
                 }
-            } else if !client.channels.contains(name) {
-                client.channels.append(name)
-                engine.channelSubscribers[name, default: []].append(client)
+            case .channel:
+                if !client.channels.contains(name) {
+                    client.channels.append(name)
+                    engine.channelSubscribers[name, default: []].append(client)
+                }
+            case .shard:
+                if !client.shardChannels.contains(name) {
+                    client.shardChannels.append(name)
+                    engine.shardSubscribers[name, default: []].append(client)
+                }
             }
             client.reply.pushHeader(3)
-            client.reply.bulk(pattern ? "psubscribe" : "subscribe")
+            client.reply.bulk(kind.subscribeName)
             name.withUnsafeBytes { client.reply.bulk($0) }
-            client.reply.integer(client.subscriptionCount)
+            client.reply.integer(count(client, kind))
         }
     }
 
-    static func unsubscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, pattern: Bool) {
-        let names = args.count > 1 ? (1..<args.count).map { args.bytes($0) } : (pattern ? client.patterns : client.channels)
+    /// The count a (un)subscribe reply carries: channels and patterns together, shard channels apart.
+    static func count(_ client: ClientSession, _ kind: Kind) -> Int {
+        kind == .shard ? client.shardChannels.count : client.channels.count + client.patterns.count
+    }
+
+    static func unsubscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ kind: Kind) {
+        let current = kind == .channel ? client.channels : (kind == .pattern ? client.patterns : client.shardChannels)
+        let names = args.count > 1 ? (1..<args.count).map { args.bytes($0) } : current
         if names.isEmpty {
             client.reply.pushHeader(3)
-            client.reply.bulk(pattern ? "punsubscribe" : "unsubscribe")
+            client.reply.bulk(kind.unsubscribeName)
             client.reply.null()
-            client.reply.integer(client.subscriptionCount)
+            client.reply.integer(count(client, kind))
             return
         }
         for name in names {
-            engine.removeSubscription(client, name, pattern: pattern)
+            engine.removeSubscription(client, name, kind)
             client.reply.pushHeader(3)
-            client.reply.bulk(pattern ? "punsubscribe" : "unsubscribe")
+            client.reply.bulk(kind.unsubscribeName)
             name.withUnsafeBytes { client.reply.bulk($0) }
-            client.reply.integer(client.subscriptionCount)
+            client.reply.integer(count(client, kind))
         }
     }
 
-    static func channels(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+    static func listChannels(_ client: ClientSession, _ args: Arguments, _ table: [ByteString: [ClientSession]]) {
         guard args.count <= 3 else {
-            client.error(RedisError.wrongArity("pubsub|channels"))
+            client.error("ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try PUBSUB HELP.")
             return
         }
-        var names = Array(engine.channelSubscribers.keys)
+        var names = Array(table.keys)
         if args.count == 3 {
             names = names.filter { name in name.withUnsafeBytes { GlobPattern.matches(args[2], $0) } }
         }
         client.reply.arrayHeader(names.count)
         for name in names { name.withUnsafeBytes { client.reply.bulk($0) } }
+    }
+
+    /// NUMSUB replies are flat arrays even in RESP3.
+    static func numsub(_ client: ClientSession, _ args: Arguments, _ table: [ByteString: [ClientSession]]) {
+        client.reply.arrayHeader((args.count - 2) * 2)
+        for index in 2..<max(2, args.count) {
+            client.reply.bulk(args[index])
+            client.reply.integer(table[args.bytes(index)]?.count ?? 0)
+        }
     }
 }
 
@@ -125,20 +157,39 @@ extension Engine {
         return receivers
     }
 
-    func removeSubscription(_ client: ClientSession, _ name: ByteString, pattern: Bool) {
-        if pattern {
+    func removeSubscription(_ client: ClientSession, _ name: ByteString, _ kind: PubSubCommands.Kind) {
+        switch kind {
+        case .pattern:
             client.patterns.removeAll { $0 == name }
             patternSubscribers.removeAll { $0.0 == name && $0.1 === client }
-        } else {
+        case .channel:
             client.channels.removeAll { $0 == name }
             channelSubscribers[name]?.removeAll { $0 === client }
             if channelSubscribers[name]?.isEmpty == true { channelSubscribers.removeValue(forKey: name) }
+        case .shard:
+            client.shardChannels.removeAll { $0 == name }
+            shardSubscribers[name]?.removeAll { $0 === client }
+            if shardSubscribers[name]?.isEmpty == true { shardSubscribers.removeValue(forKey: name) }
         }
     }
 
     /// Drops every subscription of a client (disconnect, RESET).
     func removeAllSubscriptions(_ client: ClientSession) {
-        for channel in client.channels { removeSubscription(client, channel, pattern: false) }
-        for pattern in client.patterns { removeSubscription(client, pattern, pattern: true) }
+        for channel in client.channels { removeSubscription(client, channel, .channel) }
+        for pattern in client.patterns { removeSubscription(client, pattern, .pattern) }
+        for channel in client.shardChannels { removeSubscription(client, channel, .shard) }
+    }
+
+    /// SPUBLISH: shard channels are their own namespace (one shard here, as without cluster mode).
+    func publishToShard(_ channel: ByteString, _ message: ByteString) -> Int {
+        guard let subscribers = shardSubscribers[channel] else { return 0 }
+        for subscriber in subscribers {
+            subscriber.reply.pushHeader(3)
+            subscriber.reply.bulk("smessage")
+            channel.withUnsafeBytes { subscriber.reply.bulk($0) }
+            message.withUnsafeBytes { subscriber.reply.bulk($0) }
+            clientsWithPendingWrites.append(subscriber)
+        }
+        return subscribers.count
     }
 }
