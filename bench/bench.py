@@ -14,7 +14,16 @@ import sys
 import tempfile
 import time
 
-TESTS = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET"]
+TESTS = ["PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET", "LPUSH", "RPUSH", "LPOP", "RPOP", "SADD", "HSET",
+         "SPOP", "ZADD", "ZPOPMIN", "LRANGE_100", "LRANGE_600"]
+
+# Memory datasets: (label, redis-benchmark test, how to count what was stored).
+MEMORY_DATASETS = [
+    ("1M small keys", "SET", ["DBSIZE"]),
+    ("1M-member hash", "HSET", ["HLEN", "myhash"]),
+    ("1M-member set", "SADD", ["SCARD", "myset"]),
+    ("1M-member zset", "ZADD", ["ZCARD", "myzset"]),
+]
 
 
 def free_port():
@@ -90,7 +99,7 @@ def benchmark(port, tests, requests, pipeline, clients):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=200000)
+    parser.add_argument("--requests", type=int, default=100000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--memory-keys", type=int, default=1000000)
     parser.add_argument("--tests", default=",".join(TESTS))
@@ -121,23 +130,23 @@ def main():
                 print(f"{test:<14}{mr:>16.0f}{ms:>16.0f}{ms / mr:>8.2f}x")
             sys.stdout.flush()
         if not args.skip_memory:
-            print(f"\nmemory after {args.memory_keys} keys (key:NNNNNNNNNNNN = 3-byte value, DEBUG POPULATE-style via redis-benchmark SET -r)")
-            print(f"{'server':<14}{'RSS MB':>10}{'used_memory MB':>16}")
-            results = {}
-            # Fresh processes, so neither carries buffers or fragmentation from the throughput runs.
-            for server in servers:
-                server.stop()
-            servers = [Server("redis", ["redis-server"]), Server("swredis", [swredisd, "server"])]
-            for server in servers:
-                base_rss = server.rss()
-                subprocess.run(["redis-benchmark", "-p", str(server.port), "-c", "50", "-P", "64", "-t", "SET",
-                                "-n", str(args.memory_keys * 3), "-r", str(args.memory_keys), "-d", "3", "-q"],
-                               check=True, capture_output=True, timeout=600)
-                keys = int(server.cli("DBSIZE").strip())
-                results[server.name] = (server.rss(), server.info("used_memory"), keys, base_rss)
-                print(f"{server.name:<14}{results[server.name][0] / 1e6:>10.1f}{results[server.name][1] / 1e6:>16.1f}   ({keys} keys)")
-            r, s = results["redis"], results["swredis"]
-            print(f"RSS ratio swredisd/redis-server: {s[0] / r[0]:.2f}x")
+            print(f"\nmemory after ~{args.memory_keys} random inserts (-r {args.memory_keys}, 3-byte values), fresh servers")
+            print(f"{'dataset':<18}{'redis RSS MB':>14}{'swredis RSS MB':>16}{'RSS ratio':>11}{'redis used MB':>15}{'swredis used MB':>17}")
+            for label, test, count_command in MEMORY_DATASETS:
+                for server in servers:
+                    server.stop()
+                servers = [Server("redis", ["redis-server"]), Server("swredis", [swredisd, "server"])]
+                results = {}
+                for server in servers:
+                    subprocess.run(["redis-benchmark", "-p", str(server.port), "-c", "50", "-P", "64", "-t", test,
+                                    "-n", str(args.memory_keys * 3), "-r", str(args.memory_keys), "-d", "3", "-q"],
+                                   check=True, capture_output=True, timeout=900)
+                    stored = server.cli(*count_command).strip()
+                    results[server.name] = (server.rss(), server.info("used_memory"), stored)
+                r, w = results["redis"], results["swredis"]
+                print(f"{label:<18}{r[0] / 1e6:>14.1f}{w[0] / 1e6:>16.1f}{w[0] / r[0]:>10.2f}x{r[1] / 1e6:>15.1f}{w[1] / 1e6:>17.1f}"
+                      f"   ({r[2]} / {w[2]} stored)")
+                sys.stdout.flush()
     finally:
         for server in servers:
             server.stop()
