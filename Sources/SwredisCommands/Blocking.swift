@@ -243,13 +243,13 @@ enum BlockingCommands {
 
     static func bzmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let timeout = timeout(client, args, 1) else { return }
-        guard let request = SortedSetCommands.parseMultiPop(client, args, from: 2) else { return }
+        guard let request = SharedArguments.multiPop(client, args, from: 2, front: "min", back: "max") else { return }
         if SortedSetCommands.multiPop(engine, client, args, request) { return }
         if client.inTransaction {
             client.reply.nullArray()
             return
         }
-        engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .zsetMultiPop(min: request.min, count: request.count), timeoutMilliseconds: timeout)
+        engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .zsetMultiPop(min: request.fromFront, count: request.count), timeoutMilliseconds: timeout)
     }
 
     static func blmove(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -280,12 +280,12 @@ enum BlockingCommands {
 
     static func blmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let timeout = timeout(client, args, 1) else { return }
-        guard let request = ListCommands.parseMultiPop(client, args, from: 2) else { return }
+        guard let request = SharedArguments.multiPop(client, args, from: 2, front: "left", back: "right") else { return }
         if ListCommands.multiPop(engine, client, args, request) { return }
         if client.inTransaction {
             client.reply.nullArray()
             return
         }
-        engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .multiPop(left: request.left, count: request.count), timeoutMilliseconds: timeout)
+        engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .multiPop(left: request.fromFront, count: request.count), timeoutMilliseconds: timeout)
     }
 }

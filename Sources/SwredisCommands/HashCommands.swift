@@ -190,31 +190,9 @@ enum HashCommands {
     }
 
     static func hrandfield(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        var count: Int?
-        var withValues = false
-        if args.count >= 3 {
-            guard let value = args.integerOrReply(2, client) else { return }
-            guard value != Int.min else {
-                client.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-                return
-            }
-            count = value
-            if args.count == 4 {
-                guard args.matches(3, "withvalues") else {
-                    client.error(RedisError.syntax)
-                    return
-                }
-                withValues = true
-                // The reply holds 2×count items, which must not overflow.
-                guard value >= -(Int.max / 2) else {
-                    client.error("ERR value is out of range")
-                    return
-                }
-            } else if args.count > 4 {
-                client.error(RedisError.syntax)
-                return
-            }
-        }
+        guard let request = SharedArguments.randomCount(client, args, flag: "withvalues") else { return }
+        let count = request.count
+        let withValues = request.withValues
         let hash: HashValue
         switch engine.hash(client, args[1], write: false) {
         case .wrongType: return

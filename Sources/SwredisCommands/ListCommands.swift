@@ -343,49 +343,8 @@ enum ListCommands {
         }
     }
 
-    /// LMPOP/BLMPOP arguments: `numkeys key... LEFT|RIGHT [COUNT n]` starting at `from`.
-    struct MultiPop {
-        var keys: [Int]
-        var left: Bool
-        var count: Int
-    }
-
-    static func parseMultiPop(_ client: ClientSession, _ args: Arguments, from: Int) -> MultiPop? {
-        guard let numkeys = args.integer(from), numkeys > 0 else {
-            client.error("ERR numkeys should be greater than 0")
-            return nil
-        }
-        guard numkeys < args.count - from - 1 else {
-            client.error(RedisError.syntax)
-            return nil
-        }
-        let sideIndex = from + 1 + numkeys
-        guard let left = side(args, sideIndex) else {
-            client.error(RedisError.syntax)
-            return nil
-        }
-        var count = 1
-        var index = sideIndex + 1
-        var countSeen = false
-        while index < args.count {
-            if args.matches(index, "count") && index + 1 < args.count && !countSeen {
-                guard let value = args.integer(index + 1), value > 0 else {
-                    client.error("ERR count should be greater than 0")
-                    return nil
-                }
-                count = value
-                countSeen = true
-                index += 2
-            } else {
-                client.error(RedisError.syntax)
-                return nil
-            }
-        }
-        return MultiPop(keys: Array((from + 1)..<sideIndex), left: left, count: count)
-    }
-
     /// Pops from the first non-empty list; returns false when all were empty (nothing replied).
-    static func multiPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: MultiPop) -> Bool {
+    static func multiPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: SharedArguments.MultiPop) -> Bool {
         for keyIndex in request.keys {
             switch engine.list(client, args[keyIndex], write: true) {
             case .wrongType: return true
@@ -396,10 +355,10 @@ enum ListCommands {
                 client.reply.bulk(args[keyIndex])
                 client.reply.arrayHeader(taken)
                 for _ in 0..<taken {
-                    let element = request.left ? list.items.removeFirst() : list.items.removeLast()
+                    let element = request.fromFront ? list.items.removeFirst() : list.items.removeLast()
                     element.withUnsafeBytes { client.reply.bulk($0) }
                 }
-                engine.notify(client, .list, request.left ? "lpop" : "rpop", args[keyIndex])
+                engine.notify(client, .list, request.fromFront ? "lpop" : "rpop", args[keyIndex])
                 finishPop(engine, client, args[keyIndex], list, removed: taken)
                 return true
             }
@@ -408,7 +367,7 @@ enum ListCommands {
     }
 
     static func lmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let request = parseMultiPop(client, args, from: 1) else { return }
+        guard let request = SharedArguments.multiPop(client, args, from: 1, front: "left", back: "right") else { return }
         if !multiPop(engine, client, args, request) { client.reply.nullArray() }
     }
 }

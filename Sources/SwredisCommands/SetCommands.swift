@@ -261,21 +261,7 @@ enum SetCommands {
             client.error("ERR Number of keys can't be greater than number of args")
             return
         }
-        var limit = 0
-        var index = 2 + numkeys
-        while index < args.count {
-            if args.matches(index, "limit") && index + 1 < args.count {
-                guard let value = args.integer(index + 1), value >= 0 else {
-                    client.error("ERR LIMIT can't be negative")
-                    return
-                }
-                limit = value
-                index += 2
-            } else {
-                client.error(RedisError.syntax)
-                return
-            }
-        }
+        guard let limit = SharedArguments.intercardLimit(client, args, from: 2 + numkeys) else { return }
         guard let sets = operands(engine, client, args, from: 2, to: 1 + numkeys) else { return }
         let count = compute(.intersection, sets).count
         client.reply.integer(limit > 0 ? min(limit, count) : count)

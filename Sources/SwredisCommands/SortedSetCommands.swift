@@ -54,7 +54,7 @@ enum SortedSetCommands {
         spec("zpopmin", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the lowest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: true) },
         spec("zpopmax", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the highest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: false) },
         spec("zmpop", -4, [.write], .none, ["write", "sortedset", "slow"], "Remove and return members with scores in a sorted set", since: "7.0.0") { engine, client, args in
-            guard let request = parseMultiPop(client, args, from: 1) else { return }
+            guard let request = SharedArguments.multiPop(client, args, from: 1, front: "min", back: "max") else { return }
             if !multiPop(engine, client, args, request) { client.reply.nullArray() }
         },
         spec("zunion", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Add multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .union, store: false) },
@@ -474,57 +474,14 @@ enum SortedSetCommands {
         }
     }
 
-    struct MultiPop {
-        var keys: [Int]
-        var min: Bool
-        var count: Int
-    }
-
-    static func parseMultiPop(_ client: ClientSession, _ args: Arguments, from: Int) -> MultiPop? {
-        guard let numkeys = args.integer(from), numkeys > 0 else {
-            client.error("ERR numkeys should be greater than 0")
-            return nil
-        }
-        let sideIndex = from + 1 + min(numkeys, args.count)
-        guard numkeys < args.count - from - 1 else {
-            client.error(RedisError.syntax)
-            return nil
-        }
-        let min: Bool
-        if args.matches(sideIndex, "min") { min = true }
-        else if args.matches(sideIndex, "max") { min = false }
-        else {
-            client.error(RedisError.syntax)
-            return nil
-        }
-        var count = 1
-        var index = sideIndex + 1
-        var countSeen = false
-        while index < args.count {
-            if args.matches(index, "count") && index + 1 < args.count && !countSeen {
-                guard let value = args.integer(index + 1), value > 0 else {
-                    client.error("ERR count should be greater than 0")
-                    return nil
-                }
-                count = value
-                countSeen = true
-                index += 2
-            } else {
-                client.error(RedisError.syntax)
-                return nil
-            }
-        }
-        return MultiPop(keys: Array((from + 1)..<sideIndex), min: min, count: count)
-    }
-
     /// ZMPOP's reply: [key, [[member, score], ...]]. Returns false when every key was empty.
-    static func multiPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: MultiPop) -> Bool {
+    static func multiPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: SharedArguments.MultiPop) -> Bool {
         for keyIndex in request.keys {
             switch engine.zset(client, args[keyIndex], write: true) {
             case .wrongType: return true
             case .missing: continue
             case .found(let zset):
-                let elements = popElements(engine, client, args[keyIndex], zset, min: request.min, count: request.count)
+                let elements = popElements(engine, client, args[keyIndex], zset, min: request.fromFront, count: request.count)
                 client.reply.arrayHeader(2)
                 client.reply.bulk(args[keyIndex])
                 client.reply.arrayHeader(elements.count)
@@ -673,21 +630,7 @@ enum SortedSetCommands {
             client.error(RedisError.syntax)
             return
         }
-        var limit = 0
-        var index = 2 + numkeys
-        while index < args.count {
-            if args.matches(index, "limit") && index + 1 < args.count {
-                guard let value = args.integer(index + 1), value >= 0 else {
-                    client.error("ERR LIMIT can't be negative")
-                    return
-                }
-                limit = value
-                index += 2
-            } else {
-                client.error(RedisError.syntax)
-                return
-            }
-        }
+        guard let limit = SharedArguments.intercardLimit(client, args, from: 2 + numkeys) else { return }
         var inputs: [[(member: ByteString, score: Double)]?] = []
         for keyIndex in 2..<(2 + numkeys) {
             guard let position = engine.lookupRead(client.database, args[keyIndex]) else {
@@ -707,31 +650,9 @@ enum SortedSetCommands {
     }
 
     static func zrandmember(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        var count: Int?
-        var withScores = false
-        if args.count >= 3 {
-            guard let value = args.integerOrReply(2, client) else { return }
-            guard value != Int.min else {
-                client.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-                return
-            }
-            count = value
-            if args.count == 4 {
-                guard args.matches(3, "withscores") else {
-                    client.error(RedisError.syntax)
-                    return
-                }
-                withScores = true
-                // The reply holds 2×count items, which must not overflow.
-                guard value >= -(Int.max / 2) else {
-                    client.error("ERR value is out of range")
-                    return
-                }
-            } else if args.count > 4 {
-                client.error(RedisError.syntax)
-                return
-            }
-        }
+        guard let request = SharedArguments.randomCount(client, args, flag: "withscores") else { return }
+        let count = request.count
+        let withScores = request.withValues
         let zset: SortedSetValue
         switch engine.zset(client, args[1], write: false) {
         case .wrongType: return
