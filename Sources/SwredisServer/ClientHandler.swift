@@ -220,11 +220,6 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             let promise = context.eventLoop.makePromise(of: Void.self)
             promise.futureResult.whenComplete { [weak self] _ in self?.unwrittenBytes -= readable }
             context.write(wrapOutboundOut(session.reply.buffer), promise: promise)
-            if exceedsOutputLimits(session) {
-                serverLog(.warning, "Client id=\(session.id) addr=\(session.address) scheduled to be closed ASAP for overcoming of output buffer limits.")
-                closeNow()
-                return
-            }
             // The channel holds its own reference to the bytes; mark them consumed here and reuse the
             // storage for the next batch once the channel has written and released it.
             session.reply.buffer.moveReaderIndex(forwardBy: readable)
@@ -270,6 +265,12 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         guard let session, let context else { return }
         writeReplies(session)
         context.flush()
+        // Only what the socket could not take counts against the limit: a subscriber that keeps up never holds
+        // more than what one flush leaves behind.
+        if exceedsOutputLimits(session) {
+            serverLog(.warning, "Client id=\(session.id) addr=\(session.address) scheduled to be closed ASAP for overcoming of output buffer limits.")
+            closeNow()
+        }
     }
 
     func closeAfterFlush() {
