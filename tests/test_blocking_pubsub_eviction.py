@@ -558,7 +558,8 @@ def test_keyspace_notifications_redis_vs_swredis(server_factory):
 
 MB = 1024 * 1024
 N_KEYS, VALUE_SIZE, BATCH = 10000, 1024, 250
-SLACK = 2 * MB
+# Sampled eviction overshoots a little, more on a loaded machine (both servers alike).
+SLACK = 4 * MB
 OOM = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
 
 

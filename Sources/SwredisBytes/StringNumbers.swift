@@ -38,18 +38,18 @@ public enum StringNumbers {
         guard bytes.count > 0, bytes.count < 5120 else { return nil }
         let first = bytes[0]
         let last = bytes[bytes.count - 1]
-        if isSpace(first) || isSpace(last) { return nil }
+        // Like Redis's string2d/string2ld, the whole argument must be the number: no spaces, no NUL inside.
+        if isSpace(first) || isSpace(last) || bytes.contains(0) { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
         guard let value = parseWithStrtod(text) else { return nil }
         if value.isNaN { return nil }
         return value
     }
 
-    /// A range bound's number as Redis's `zslParseRange` reads it: plain `strtod` (leading spaces and an
-    /// empty string, which reads as 0, are accepted), the whole text consumed, NaN refused.
+    /// A range bound's number as Redis's `zslParseRange` reads it: plain `strtod` on a C string (leading spaces
+    /// and an empty string, which reads as 0, are accepted; a NUL byte ends the text), NaN refused.
     public static func parseRangeDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard !text.utf8.contains(0) else { return nil }
+        let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
         return text.withCString { pointer -> Double? in
             var end: UnsafeMutablePointer<CChar>?
             let value = strtod(pointer, &end)
@@ -76,7 +76,7 @@ public enum StringNumbers {
     /// Parses a long double the way Redis's `string2ld` does (INCRBYFLOAT): no surrounding spaces, not NaN.
     public static func parseLongDouble(_ bytes: UnsafeRawBufferPointer) -> Float80? {
         guard bytes.count > 0, bytes.count < 5120 else { return nil }
-        if isSpace(bytes[0]) || isSpace(bytes[bytes.count - 1]) { return nil }
+        if isSpace(bytes[0]) || isSpace(bytes[bytes.count - 1]) || bytes.contains(0) { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
         return text.withCString { pointer -> Float80? in
             var end: UnsafeMutablePointer<CChar>?

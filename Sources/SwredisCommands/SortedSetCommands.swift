@@ -177,6 +177,9 @@ enum SortedSetCommands {
                 return
             }
             guard let created = engine.zsetForWrite(client, args[1]) else { return }
+            // Redis 7.0 starts a skiplist only when listpacks are disabled or the first member is too long.
+            let limits = engine.zsetLimits
+            if limits.entries == 0 || args[index + 1].count > limits.value { created.convertToSkiplist() }
             zset = created
         }
         var added = 0, updated = 0
@@ -377,6 +380,7 @@ enum SortedSetCommands {
         }
         let zset = SortedSetValue()
         let limits = engine.zsetLimits
+        if elements.count > limits.entries || elements.contains(where: { $0.member.count > limits.value }) { zset.convertToSkiplist() }
         for element in elements { zset.set(element.member, element.score, maxCompactEntries: limits.entries, maxCompactValue: limits.value) }
         engine.storeValue(db, destination, .zset(zset))
         engine.dirty += 1
@@ -586,8 +590,16 @@ enum SortedSetCommands {
         return value.isNaN ? 0 : value
     }
 
-    /// The result of a ZUNION/ZINTER/ZDIFF, sorted by (score, member).
+    /// The result of a ZUNION/ZINTER/ZDIFF, sorted by (score, member). Like Redis, union and intersection visit
+    /// their sources smallest first, which decides the order floating-point sums are taken in.
     static func compute(_ operation: Operation, _ inputs: [[(member: ByteString, score: Double)]?], weights: [Double], aggregate: Aggregate) -> [(member: ByteString, score: Double)] {
+        var inputs = inputs
+        var weights = weights
+        if operation != .difference {
+            let order = inputs.indices.sorted { (inputs[$0]?.count ?? 0, $0) < (inputs[$1]?.count ?? 0, $1) }
+            inputs = order.map { inputs[$0] }
+            weights = order.map { weights[$0] }
+        }
         var scores: [ByteString: Double] = [:]
         switch operation {
         case .union:
@@ -608,7 +620,8 @@ enum SortedSetCommands {
                 var value = weighted(element.score, weights[0])
                 for (offset, lookup) in lookups.enumerated() {
                     guard let other = lookup[element.member] else { continue outer }
-                    value = combineScores(value, weighted(other, weights[offset + 1]), aggregate)
+                    // Only the first source's inf×0 is zeroed; later NaNs go through the aggregate as they are.
+                    value = combineScores(value, other * weights[offset + 1], aggregate)
                 }
                 scores[element.member] = value
             }

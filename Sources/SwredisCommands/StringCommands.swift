@@ -337,8 +337,7 @@ enum StringCommands {
         let db = client.database
         let addition = args[2]
         guard let position = engine.lookupWrite(db, args[1]) else {
-            engine.storeValue(db, args.bytes(1), .string(ByteString(addition)))
-            engine.markRaw(db, args[1])
+            engine.storeValue(db, args.bytes(1), Value.fromString(addition))
             engine.dirty += 1
             engine.notify(client, .string, "append", args[1])
             client.reply.integer(addition.count)

@@ -202,6 +202,8 @@ enum StringExtraCommands {
                 elements = set.members
                 isSet = true
             case .zset(let zset):
+                // Redis converts a listpack sorted set to a skiplist before sorting it.
+                zset.convertToSkiplist()
                 elements = zset.all.map(\.member)
             default:
                 client.error(RedisError.wrongType)

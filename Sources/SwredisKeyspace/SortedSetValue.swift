@@ -12,6 +12,11 @@ public final class SortedSetValue: @unchecked Sendable {
 
     public var count: Int { scores.count }
 
+    /// Switches the reported encoding to `skiplist` for good (what Redis's conversion does to OBJECT ENCODING).
+    public func convertToSkiplist() {
+        isCompact = false
+    }
+
     public func copy() -> SortedSetValue {
         let other = SortedSetValue()
         other.scores = scores
@@ -28,20 +33,22 @@ public final class SortedSetValue: @unchecked Sendable {
     /// Sets a member's score (adding it if new); returns true if it was new.
     @discardableResult
     public func set(_ member: ByteString, _ score: Double, maxCompactEntries: Int, maxCompactValue: Int) -> Bool {
-        // A listpack keeps integral scores as integers, so -0 comes back as 0 there.
-        let score = isCompact && score == 0 ? 0 : score
         if let position = scores.index(of: member) {
             let old = scores.value(at: position)
             if old != score {
+                let stored = isCompact && score == 0 ? 0 : score
                 tree.remove(member, old)
-                tree.insert(member, score)
-                scores.setValue(score, at: position)
+                tree.insert(member, stored)
+                scores.setValue(stored, at: position)
             }
             return false
         }
-        scores.set(member, score)
-        tree.insert(member, score)
-        if isCompact && (scores.count > maxCompactEntries || member.count > maxCompactValue) { isCompact = false }
+        // Redis converts before inserting the element that doesn't fit, so that element keeps a -0 score.
+        if isCompact && (scores.count + 1 > maxCompactEntries || member.count > maxCompactValue) { isCompact = false }
+        // A listpack keeps integral scores as integers, so -0 comes back as 0 there.
+        let stored = isCompact && score == 0 ? 0 : score
+        scores.set(member, stored)
+        tree.insert(member, stored)
         return true
     }
 
