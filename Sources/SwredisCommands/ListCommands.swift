@@ -57,12 +57,10 @@ enum ListCommands {
             return
         }
         var count: Int?
-        if args.count == 3 {
-            guard let value = args.integer(2), value >= 0 else {
-                client.error("ERR value is out of range, must be positive")
-                return
-            }
-            count = value
+        switch SharedArguments.popCount(client, args) {
+        case .failure: return
+        case .absent: count = nil
+        case .count(let value): count = value
         }
         let list: ListValue
         switch engine.list(client, args[1], write: true) {

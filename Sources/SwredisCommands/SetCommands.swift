@@ -84,16 +84,15 @@ enum SetCommands {
     }
 
     static func spop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        var count: Int?
-        if args.count == 3 {
-            guard let value = args.integer(2), value >= 0 else {
-                client.error("ERR value is out of range, must be positive")
-                return
-            }
-            count = value
-        } else if args.count > 3 {
+        guard args.count <= 3 else {
             client.error(RedisError.syntax)
             return
+        }
+        var count: Int?
+        switch SharedArguments.popCount(client, args) {
+        case .failure: return
+        case .absent: count = nil
+        case .count(let value): count = value
         }
         let set: SetValue
         switch engine.set(client, args[1], write: true) {

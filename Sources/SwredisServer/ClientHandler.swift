@@ -178,16 +178,21 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         guard let context else { return }
         // Resume on a later turn of the loop: the engine may be in the middle of another client's command.
         context.eventLoop.execute { [weak self] in
-            guard let self, let session = self.session, let context = self.context else { return }
-            if var buffer = self.pending {
-                self.pending = nil
-                self.processBuffer(&buffer, session)
-                if buffer.readableBytes > 0 { self.pending = buffer }
-            }
-            self.writeReplies(session)
-            context.flush()
-            self.server.flushOtherClients()
+            self?.runPendingCommands()
+            self?.server.flushOtherClients()
         }
+    }
+
+    /// Runs the commands that waited in `pending` (while blocked or paused), then writes and flushes.
+    private func runPendingCommands() {
+        guard let session, let context else { return }
+        if var buffer = pending {
+            pending = nil
+            processBuffer(&buffer, session)
+            if buffer.readableBytes > 0 { pending = buffer }
+        }
+        writeReplies(session)
+        context.flush()
     }
 
     private func schedulePausedRetry() {
@@ -195,15 +200,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         pausedRetryScheduled = true
         let delay = max(1, engine.pauseUntil - server.cachedMilliseconds)
         context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
-            guard let self, let session = self.session, let context = self.context else { return }
-            self.pausedRetryScheduled = false
-            if var buffer = self.pending {
-                self.pending = nil
-                self.processBuffer(&buffer, session)
-                if buffer.readableBytes > 0 { self.pending = buffer }
-            }
-            self.writeReplies(session)
-            context.flush()
+            self?.pausedRetryScheduled = false
+            self?.runPendingCommands()
         }
     }
 
