@@ -38,28 +38,46 @@ public struct CommandFlags: OptionSet, Sendable {
     }
 }
 
-/// Where a command's keys are: Redis's legacy (first, last, step) triple. `lastKey` -1 means the last
-/// argument, -2 the one before it.
+/// Where a command's keys are: Redis's legacy (first, last, step) triple — `last` -1 means the last argument,
+/// -2 the one before it — plus, for commands like ZUNIONSTORE or LMPOP, a `numkeys` argument followed by that
+/// many keys.
 public struct KeySpec: Sendable {
     public let first: Int
     public let last: Int
     public let step: Int
+    /// Index of a `numkeys` argument whose keys follow it.
+    public let numKeysAt: Int?
     public static let none = KeySpec(first: 0, last: 0, step: 0)
     public static let single = KeySpec(first: 1, last: 1, step: 1)
     public static let all = KeySpec(first: 1, last: -1, step: 1)
 
-    public init(first: Int, last: Int, step: Int) {
+    public init(first: Int, last: Int, step: Int, numKeysAt: Int? = nil) {
         self.first = first
         self.last = last
         self.step = step
+        self.numKeysAt = numKeysAt
     }
 
-    /// Argument indexes that are keys, for `argumentCount` arguments.
-    public func keyIndexes(argumentCount: Int) -> [Int] {
-        guard first > 0, step > 0 else { return [] }
-        let lastIndex = last < 0 ? argumentCount + last : last
-        guard first <= lastIndex, lastIndex < argumentCount else { return [] }
-        return Array(stride(from: first, through: lastIndex, by: step))
+    /// Keys counted by the argument at `index`, nothing else.
+    public static func numKeys(at index: Int) -> KeySpec {
+        KeySpec(first: 0, last: 0, step: 0, numKeysAt: index)
+    }
+
+    /// Indexes (relative to the command name at `offset`) of the arguments that are keys.
+    public func keyIndexes(in args: Arguments, from offset: Int = 0) -> [Int] {
+        let argumentCount = args.count - offset
+        var indexes: [Int] = []
+        if first > 0, step > 0 {
+            let lastIndex = last < 0 ? argumentCount + last : last
+            if first <= lastIndex, lastIndex < argumentCount {
+                indexes = Array(stride(from: first, through: lastIndex, by: step))
+            }
+        }
+        if let numKeysAt, numKeysAt < argumentCount, let count = args.integer(offset + numKeysAt),
+           count > 0, count < argumentCount - numKeysAt {
+            indexes += Array((numKeysAt + 1)...(numKeysAt + count))
+        }
+        return indexes
     }
 }
 

@@ -238,7 +238,7 @@ public final class Engine {
         let started = Engine.monotonicMicroseconds()
         command.handler(self, client, args)
         if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty {
-            for index in command.keys.keyIndexes(argumentCount: args.count) { touchWatchedKey(client.database, args.bytes(index)) }
+            for index in command.keys.keyIndexes(in: args) { touchWatchedKey(client.database, args.bytes(index)) }
         }
         if !readyKeys.isEmpty { handleReadyKeys() }
         // Like Redis, monitors see a command after it ran, with the database it left selected.

@@ -175,7 +175,7 @@ enum IntrospectionCommands {
             client.error("ERR Invalid number of arguments specified for command")
             return
         }
-        let indexes = spec.keys.keyIndexes(argumentCount: commandArgs)
+        let indexes = spec.keys.keyIndexes(in: args, from: 2)
         guard !indexes.isEmpty else {
             client.error("ERR The command has no key arguments")
             return

@@ -25,7 +25,7 @@ enum ListCommands {
         spec("lpos", -3, [.readonly], .single, ["read", "list", "slow"], "Return the index of matching elements on a list", lpos),
         spec("lmove", 5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"], "Pop an element from a list, push it to another list and return it", lmove),
         spec("rpoplpush", 3, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"], "Remove the last element in a list, prepend it to another list and return it", rpoplpush),
-        spec("lmpop", -4, [.write], .none, ["write", "list", "slow"], "Pop elements from a list", lmpop),
+        spec("lmpop", -4, [.write], .numKeys(at: 1), ["write", "list", "slow"], "Pop elements from a list", lmpop),
     ]
 
     static func push(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool, onlyExisting: Bool) {

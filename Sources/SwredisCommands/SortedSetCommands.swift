@@ -53,17 +53,17 @@ enum SortedSetCommands {
         spec("zremrangebylex", 4, [.write], .single, ["write", "sortedset", "slow"], "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9") { zremrange($0, $1, $2, .lex) },
         spec("zpopmin", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the lowest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: true) },
         spec("zpopmax", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the highest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: false) },
-        spec("zmpop", -4, [.write], .none, ["write", "sortedset", "slow"], "Remove and return members with scores in a sorted set", since: "7.0.0") { engine, client, args in
+        spec("zmpop", -4, [.write], .numKeys(at: 1), ["write", "sortedset", "slow"], "Remove and return members with scores in a sorted set", since: "7.0.0") { engine, client, args in
             guard let request = SharedArguments.multiPop(client, args, from: 1, front: "min", back: "max") else { return }
             if !multiPop(engine, client, args, request) { client.reply.nullArray() }
         },
-        spec("zunion", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Add multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .union, store: false) },
-        spec("zinter", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Intersect multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .intersection, store: false) },
-        spec("zdiff", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Subtract multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .difference, store: false) },
-        spec("zunionstore", -4, [.write, .denyOOM], .single, ["write", "sortedset", "slow"], "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .union, store: true) },
-        spec("zinterstore", -4, [.write, .denyOOM], .single, ["write", "sortedset", "slow"], "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .intersection, store: true) },
-        spec("zdiffstore", -4, [.write, .denyOOM], .single, ["write", "sortedset", "slow"], "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0") { combine($0, $1, $2, .difference, store: true) },
-        spec("zintercard", -3, [.readonly], .none, ["read", "sortedset", "slow"], "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0", zintercard),
+        spec("zunion", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Add multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .union, store: false) },
+        spec("zinter", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Intersect multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .intersection, store: false) },
+        spec("zdiff", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Subtract multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .difference, store: false) },
+        spec("zunionstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2), ["write", "sortedset", "slow"], "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .union, store: true) },
+        spec("zinterstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2), ["write", "sortedset", "slow"], "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .intersection, store: true) },
+        spec("zdiffstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2), ["write", "sortedset", "slow"], "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0") { combine($0, $1, $2, .difference, store: true) },
+        spec("zintercard", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0", zintercard),
         spec("zrandmember", -2, [.readonly], .single, ["read", "sortedset", "slow"], "Get one or multiple random elements from a sorted set", since: "6.2.0", zrandmember),
         spec("zscan", -3, [.readonly], .single, ["read", "sortedset", "slow"], "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0", zscan),
     ]
