@@ -100,7 +100,16 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
 
     /// Byte-wise ordering, as Redis compares strings (memcmp, then length).
     public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
-        lhs.withUnsafeBytes { a in
+        // Two inline strings: compare the zero-padded words most-significant byte first, then the lengths.
+        if case let .small(a0, a1, a2) = lhs.storage, case let .small(b0, b1, b2) = rhs.storage {
+            if a0 != b0 { return a0.bigEndian < b0.bigEndian }
+            if a1 != b1 { return a1.bigEndian < b1.bigEndian }
+            let lengthMask: UInt64 = 0x00FF_FFFF_FFFF_FFFF
+            let (a, b) = (a2 & lengthMask, b2 & lengthMask)
+            if a != b { return a.bigEndian < b.bigEndian }
+            return a2 >> 56 < b2 >> 56
+        }
+        return lhs.withUnsafeBytes { a in
             rhs.withUnsafeBytes { b in
                 let common = min(a.count, b.count)
                 if common > 0 {

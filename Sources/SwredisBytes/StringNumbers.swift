@@ -40,17 +40,35 @@ public enum StringNumbers {
         let last = bytes[bytes.count - 1]
         // Like Redis's string2d/string2ld, the whole argument must be the number: no spaces, no NUL inside.
         if isSpace(first) || isSpace(last) || bytes.contains(0) { return nil }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let value = parseWithStrtod(text) else { return nil }
-        if value.isNaN { return nil }
-        return value
+        return withCString(bytes) { pointer -> Double? in
+            var end: UnsafeMutablePointer<CChar>?
+            errno = 0
+            let value = strtod(pointer, &end)
+            guard let end, end.pointee == 0, end != pointer else { return nil }
+            if errno == ERANGE && (value.isInfinite || value == 0) { return nil }
+            return value.isNaN ? nil : value
+        }
+    }
+
+    /// Calls `body` with `bytes` as a NUL-terminated C string in temporary (usually stack) memory, so number
+    /// parsing on the hot path (ZADD scores) allocates nothing.
+    @inline(__always)
+    static func withCString<R>(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeMutablePointer<CChar>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer in
+            let base = buffer.baseAddress!
+            if let source = bytes.baseAddress, bytes.count > 0 {
+                UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: bytes.count)
+            }
+            base[bytes.count] = 0
+            return body(base)
+        }
     }
 
     /// A range bound's number as Redis's `zslParseRange` reads it: plain `strtod` on a C string (leading spaces
     /// and an empty string, which reads as 0, are accepted; a NUL byte ends the text), NaN refused.
     public static func parseRangeDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        let text = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-        return text.withCString { pointer -> Double? in
+        // The copy is NUL-terminated, and strtod stops at an embedded NUL like Redis's C string does.
+        return withCString(bytes) { pointer -> Double? in
             var end: UnsafeMutablePointer<CChar>?
             let value = strtod(pointer, &end)
             guard let end, end.pointee == 0, !value.isNaN else { return nil }
@@ -60,17 +78,6 @@ public enum StringNumbers {
 
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 32 || (byte >= 9 && byte <= 13)
-    }
-
-    static func parseWithStrtod(_ text: String) -> Double? {
-        text.withCString { pointer -> Double? in
-            var end: UnsafeMutablePointer<CChar>?
-            errno = 0
-            let value = strtod(pointer, &end)
-            guard let end, end.pointee == 0, end != UnsafeMutablePointer(mutating: pointer) else { return nil }
-            if errno == ERANGE && (value.isInfinite || value == 0) { return nil }
-            return value
-        }
     }
 
     /// Parses a long double the way Redis's `string2ld` does (INCRBYFLOAT): no surrounding spaces, not NaN.

@@ -13,6 +13,20 @@ final class ByteStringTests: XCTestCase {
         XCTAssertEqual(ByteString(String(repeating: "y", count: 24)).count, 24)
         XCTAssertTrue(ByteString("abc") < ByteString("abd"))
         XCTAssertTrue(ByteString("ab") < ByteString("abc"))
+        // The inline fast path must agree with memcmp-then-length on every pair, including NUL bytes and
+        // strings that cross the inline/heap boundary.
+        let samples: [[UInt8]] = [[], [0], [0, 0], [1], [0, 1], [255], [97, 0, 98], [97], [97, 98],
+                                  Array(repeating: 120, count: 23), Array(repeating: 120, count: 24),
+                                  Array(repeating: 120, count: 22) + [0], Array(repeating: 0, count: 23), [200, 1, 2, 3, 4, 5, 6, 7, 8]]
+        func reference(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+            for (x, y) in zip(a, b) where x != y { return x < y }
+            return a.count < b.count
+        }
+        for a in samples {
+            for b in samples {
+                XCTAssertEqual(ByteString(bytes: a) < ByteString(bytes: b), reference(a, b), "\(a) < \(b)")
+            }
+        }
     }
 
     func testCanonicalIntegers() {
