@@ -34,38 +34,29 @@ extension Engine {
         lookup(client, key, write: write) { if case .set(let set) = $0 { return set }; return nil }
     }
 
-    /// The list at `key`, created empty if missing; nil after a WRONGTYPE reply.
-    func listForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> ListValue? {
-        switch list(client, key, write: true) {
-        case .found(let list): return list
+    /// The collection at `key`, created empty by `make` if missing; nil after a WRONGTYPE reply.
+    func collectionForWrite<T: AnyObject>(_ client: ClientSession, _ key: UnsafeRawBufferPointer,
+                                          _ extract: (Value) -> T?, make: () -> T, wrap: (T) -> Value) -> T? {
+        switch lookup(client, key, write: true, extract) {
+        case .found(let collection): return collection
         case .wrongType: return nil
         case .missing:
-            let list = ListValue()
-            storeValue(client.database, ByteString(key), .list(list))
-            return list
+            let collection = make()
+            storeValue(client.database, ByteString(key), wrap(collection))
+            return collection
         }
+    }
+
+    func listForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> ListValue? {
+        collectionForWrite(client, key, { if case .list(let list) = $0 { return list }; return nil }, make: { ListValue() }, wrap: Value.list)
     }
 
     func hashForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> HashValue? {
-        switch hash(client, key, write: true) {
-        case .found(let hash): return hash
-        case .wrongType: return nil
-        case .missing:
-            let hash = HashValue()
-            storeValue(client.database, ByteString(key), .hash(hash))
-            return hash
-        }
+        collectionForWrite(client, key, { if case .hash(let hash) = $0 { return hash }; return nil }, make: HashValue.init, wrap: Value.hash)
     }
 
     func setForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SetValue? {
-        switch set(client, key, write: true) {
-        case .found(let set): return set
-        case .wrongType: return nil
-        case .missing:
-            let set = SetValue()
-            storeValue(client.database, ByteString(key), .set(set))
-            return set
-        }
+        collectionForWrite(client, key, { if case .set(let set) = $0 { return set }; return nil }, make: SetValue.init, wrap: Value.set)
     }
 
     /// Redis deletes a collection key when its last element goes.
@@ -110,14 +101,7 @@ extension Engine {
     }
 
     func zsetForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SortedSetValue? {
-        switch zset(client, key, write: true) {
-        case .found(let zset): return zset
-        case .wrongType: return nil
-        case .missing:
-            let zset = SortedSetValue()
-            storeValue(client.database, ByteString(key), .zset(zset))
-            return zset
-        }
+        collectionForWrite(client, key, { if case .zset(let zset) = $0 { return zset }; return nil }, make: SortedSetValue.init, wrap: Value.zset)
     }
 
     var zsetLimits: (entries: Int, value: Int) {

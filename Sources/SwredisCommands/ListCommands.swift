@@ -56,12 +56,8 @@ enum ListCommands {
             client.error(RedisError.wrongArity(left ? "lpop" : "rpop"))
             return
         }
-        var count: Int?
-        switch SharedArguments.popCount(client, args) {
-        case .failure: return
-        case .absent: count = nil
-        case .count(let value): count = value
-        }
+        let (count, failed) = SharedArguments.popCount(client, args)
+        if failed { return }
         let list: ListValue
         switch engine.list(client, args[1], write: true) {
         case .wrongType: return

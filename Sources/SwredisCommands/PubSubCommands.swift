@@ -134,14 +134,8 @@ extension Engine {
     public func publish(_ channel: ByteString, _ message: ByteString) -> Int {
         var receivers = 0
         if let subscribers = channelSubscribers[channel] {
-            for subscriber in subscribers {
-                subscriber.reply.pushHeader(3)
-                subscriber.reply.bulk("message")
-                channel.withUnsafeBytes { subscriber.reply.bulk($0) }
-                message.withUnsafeBytes { subscriber.reply.bulk($0) }
-                clientsWithPendingWrites.append(subscriber)
-                receivers += 1
-            }
+            deliver("message", channel, message, to: subscribers)
+            receivers += subscribers.count
         }
         for (pattern, subscriber) in patternSubscribers {
             let matches = pattern.withUnsafeBytes { p in channel.withUnsafeBytes { GlobPattern.matches(p, $0) } }
@@ -183,13 +177,18 @@ extension Engine {
     /// SPUBLISH: shard channels are their own namespace (one shard here, as without cluster mode).
     func publishToShard(_ channel: ByteString, _ message: ByteString) -> Int {
         guard let subscribers = shardSubscribers[channel] else { return 0 }
+        deliver("smessage", channel, message, to: subscribers)
+        return subscribers.count
+    }
+
+    /// Writes a `[kind, channel, message]` push to each subscriber; they are flushed after the command.
+    private func deliver(_ kind: String, _ channel: ByteString, _ message: ByteString, to subscribers: [ClientSession]) {
         for subscriber in subscribers {
             subscriber.reply.pushHeader(3)
-            subscriber.reply.bulk("smessage")
+            subscriber.reply.bulk(kind)
             channel.withUnsafeBytes { subscriber.reply.bulk($0) }
             message.withUnsafeBytes { subscriber.reply.bulk($0) }
             clientsWithPendingWrites.append(subscriber)
         }
-        return subscribers.count
     }
 }

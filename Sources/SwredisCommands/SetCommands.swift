@@ -88,12 +88,8 @@ enum SetCommands {
             client.error(RedisError.syntax)
             return
         }
-        var count: Int?
-        switch SharedArguments.popCount(client, args) {
-        case .failure: return
-        case .absent: count = nil
-        case .count(let value): count = value
-        }
+        let (count, failed) = SharedArguments.popCount(client, args)
+        if failed { return }
         let set: SetValue
         switch engine.set(client, args[1], write: true) {
         case .wrongType: return

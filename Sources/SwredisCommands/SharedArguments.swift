@@ -2,20 +2,14 @@ import SwredisBytes
 
 /// Argument shapes several commands share, parsed once with Redis's error texts.
 enum SharedArguments {
-    /// LPOP/RPOP/SPOP's optional `count` (argument 2); `.failure` means the error was already replied.
-    enum OptionalCount {
-        case absent
-        case count(Int)
-        case failure
-    }
-
-    static func popCount(_ client: ClientSession, _ args: Arguments) -> OptionalCount {
-        guard args.count == 3 else { return .absent }
+    /// LPOP/RPOP/SPOP's optional `count` (argument 2); `failed` means the error was already replied.
+    static func popCount(_ client: ClientSession, _ args: Arguments) -> (count: Int?, failed: Bool) {
+        guard args.count == 3 else { return (nil, false) }
         guard let value = args.integer(2), value >= 0 else {
             client.error("ERR value is out of range, must be positive")
-            return .failure
+            return (nil, true)
         }
-        return .count(value)
+        return (value, false)
     }
 
     /// HRANDFIELD / ZRANDMEMBER: `[count [WITH…]]`.
