@@ -140,9 +140,9 @@ public enum StringNumbers {
             start = position
         }
 
-        @inlinable public mutating func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        @inlinable public mutating func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
             let from = start
-            return withUnsafeBytes(of: &storage) { body(UnsafeRawBufferPointer(rebasing: $0[from..<24])) }
+            return try withUnsafeBytes(of: &storage) { try body(UnsafeRawBufferPointer(rebasing: $0[from..<24])) }
         }
     }
 }

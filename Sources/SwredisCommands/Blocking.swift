@@ -79,6 +79,7 @@ extension Engine {
         let previousDatabase = client.database
         client.database = db
         defer { client.database = previousDatabase }
+        databases[db].prepareForInPlaceWrite(at: position, generations: snapshotGenerations)
         if case .zset(let zset) = databases[db].keys.value(at: position).value {
             return serveSortedSet(client, blockKey, zset, state.operation)
         }

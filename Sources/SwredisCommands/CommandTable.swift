@@ -16,7 +16,7 @@ public final class CommandTable {
     static func declarations() -> [CommandSpec] {
         ConnectionCommands.specs + StringCommands.specs + KeyCommands.specs + ExpireCommands.specs
             + ListCommands.specs + BlockingCommands.specs + HashCommands.specs + SetCommands.specs + SortedSetCommands.specs
-            + BitCommands.specs + StringExtraCommands.specs
+            + BitCommands.specs + StringExtraCommands.specs + PersistenceCommands.specs
             + TransactionCommands.specs + PubSubCommands.specs + ServerCommands.specs + IntrospectionCommands.specs
     }
 

@@ -1,6 +1,7 @@
 import SwredisBytes
 import SwredisKeyspace
 import SwredisLog
+import SwredisPersistence
 
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,46 @@ import Glibc
 /// LOG, OBJECT). Unlike most commands DEBUG takes its subcommand as a plain argument, as Redis does.
 enum DebugCommand {
     static let spec = CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: handler)
+
+    /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset and load the file back.
+    static func reload(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var save = true
+        var flush = true
+        for index in 2..<max(2, args.count) {
+            switch args.lowercased(index) {
+            case "merge": flush = false
+            case "noflush": flush = false
+            case "nosave": save = false
+            default:
+                client.error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+                return
+            }
+        }
+        if save && !engine.saveNow() {
+            client.error("ERR")
+            return
+        }
+        let started = Engine.monotonicMicroseconds()
+        do {
+            var loaded = try Engine.loadRDB(path: engine.config.string("dbfilename"), limits: engine.collectionLimits,
+                                            databaseCount: engine.databases.count, lfu: engine.lfuMode)
+            if !flush {
+                for index in loaded.databases.indices {
+                    engine.databases[index].keys.forEach { key, entry in
+                        if loaded.databases[index].keys.index(of: key) == nil { loaded.databases[index].set(key, entry) }
+                    }
+                }
+            }
+            engine.touchWatchedKeys(inDatabases: Array(engine.databases.indices))
+            engine.install(loaded, startedAt: started)
+        } catch {
+            serverLog(.warning, "Error loading the RDB file: \(error)")
+            client.error("ERR Error trying to load the RDB dump, check server logs.")
+            return
+        }
+        serverLog(.notice, "DB reloaded by DEBUG RELOAD")
+        client.reply.ok()
+    }
 
     static func handler(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         let sub = args.lowercased(1)
@@ -41,6 +82,8 @@ enum DebugCommand {
                 }
                 client.reply.simple(DatasetDigest.hex(digest))
             }
+        case "reload":
+            reload(engine, client, args)
         case "log" where args.count == 3:
             serverLog(.warning, "DEBUG LOG: \(args.string(2))")
             client.reply.ok()

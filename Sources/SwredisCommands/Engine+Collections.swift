@@ -15,6 +15,7 @@ extension Engine {
         let db = client.database
         let position = write ? lookupWrite(db, key) : lookupRead(db, key)
         guard let position else { return .missing }
+        if write { databases[db].prepareForInPlaceWrite(at: position, generations: snapshotGenerations) }
         guard let typed = extract(databases[db].keys.value(at: position).value) else {
             client.error(RedisError.wrongType)
             return .wrongType
@@ -35,13 +36,14 @@ extension Engine {
     }
 
     /// The collection at `key`, created empty by `make` if missing; nil after a WRONGTYPE reply.
-    func collectionForWrite<T: AnyObject>(_ client: ClientSession, _ key: UnsafeRawBufferPointer,
+    func collectionForWrite<T: SnapshotVersioned>(_ client: ClientSession, _ key: UnsafeRawBufferPointer,
                                           _ extract: (Value) -> T?, make: () -> T, wrap: (T) -> Value) -> T? {
         switch lookup(client, key, write: true, extract) {
         case .found(let collection): return collection
         case .wrongType: return nil
         case .missing:
             let collection = make()
+            collection.snapshotGeneration = snapshotGenerations.current
             storeValue(client.database, ByteString(key), wrap(collection))
             return collection
         }

@@ -53,6 +53,12 @@ public final class Engine {
     /// Changes since the last save (rdb_changes_since_last_save).
     public var dirty = 0
     public var lastSaveTime: Int
+    /// RDB saving and loading state (INFO persistence).
+    public var persistence = PersistenceState()
+    /// Generations of snapshots being written in the background (see `SnapshotVersioned`).
+    public var snapshotGenerations = SnapshotGenerations()
+    /// Runs a closure on the engine's thread; set by the server so background jobs can report back.
+    public var runOnEngineThread: ((@escaping @Sendable () -> Void) -> Void)?
 
     /// Highest `used_memory` seen, and what was allocated once the server was up (INFO memory).
     public var peakMemory = 0
@@ -226,6 +232,14 @@ public final class Engine {
         }
         if maxMemory > 0 && !freeMemoryIfNeeded() && command.flags.contains(.denyOOM) {
             reject(client, command, Engine.oomError)
+            return
+        }
+        if persistence.loading && !command.flags.contains(.loading) {
+            reject(client, command, Engine.loadingError)
+            return
+        }
+        if !persistence.lastBackgroundSaveOK && (command.flags.contains(.write) || command.name == "ping") && writesDeniedByDiskError {
+            reject(client, command, Engine.misconfError)
             return
         }
         if client.transaction != nil && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name) {

@@ -135,19 +135,46 @@ enum InfoCommand {
     }
 
     static func persistence(_ engine: Engine) -> [(String, String)] {
-        [
-            ("loading", "0"), ("async_loading", "0"), ("current_cow_peak", "0"), ("current_cow_size", "0"),
-            ("current_cow_size_age", "0"), ("current_fork_perc", "0.00"), ("current_save_keys_processed", "0"),
-            ("current_save_keys_total", "0"), ("rdb_changes_since_last_save", String(engine.dirty)),
-            ("rdb_bgsave_in_progress", "0"), ("rdb_last_save_time", String(engine.lastSaveTime)),
-            ("rdb_last_bgsave_status", "ok"), ("rdb_last_bgsave_time_sec", "-1"), ("rdb_current_bgsave_time_sec", "-1"),
-            ("rdb_saves", "0"), ("rdb_last_cow_size", "0"), ("rdb_last_load_keys_expired", "0"),
-            ("rdb_last_load_keys_loaded", "0"), ("aof_enabled", "0"), ("aof_rewrite_in_progress", "0"),
+        let state = engine.persistence
+        let now = Engine.unixMilliseconds()
+        var fields: [(String, String)] = [("loading", state.loading ? "1" : "0"), ("async_loading", "0")]
+        fields += [
+            ("current_cow_peak", "0"), ("current_cow_size", "0"), ("current_cow_size_age", "0"), ("current_fork_perc", "0.00"),
+            ("current_save_keys_processed", "0"), ("current_save_keys_total", "0"),
+            ("rdb_changes_since_last_save", String(engine.dirty)),
+            ("rdb_bgsave_in_progress", state.backgroundSaveInProgress ? "1" : "0"),
+            ("rdb_last_save_time", String(engine.lastSaveTime)),
+            ("rdb_last_bgsave_status", state.lastBackgroundSaveOK ? "ok" : "err"),
+            ("rdb_last_bgsave_time_sec", String(state.lastBackgroundSaveSeconds)),
+            ("rdb_current_bgsave_time_sec", state.backgroundSaveInProgress ? String((now - state.backgroundSaveStartedAt) / 1000) : "-1"),
+            ("rdb_saves", String(state.saves)), ("rdb_last_cow_size", "0"),
+            ("rdb_last_load_keys_expired", String(state.lastLoadKeysExpired)),
+            ("rdb_last_load_keys_loaded", String(state.lastLoadKeysLoaded)),
+            ("aof_enabled", "0"), ("aof_rewrite_in_progress", "0"),
             ("aof_rewrite_scheduled", "0"), ("aof_last_rewrite_time_sec", "-1"), ("aof_current_rewrite_time_sec", "-1"),
             ("aof_last_bgrewrite_status", "ok"), ("aof_rewrites", "0"), ("aof_rewrites_consecutive_failures", "0"),
             ("aof_last_write_status", "ok"), ("aof_last_cow_size", "0"), ("module_fork_in_progress", "0"),
             ("module_fork_last_cow_size", "0"),
         ]
+        if state.loading {
+            let elapsed = max(0, (now - state.loadingStartedAt) / 1000)
+            let percent = state.loadingTotalBytes > 0 ? Double(state.loadingLoadedBytes) * 100 / Double(state.loadingTotalBytes) : 0
+            let rate = elapsed > 0 ? state.loadingLoadedBytes / elapsed : 0
+            let eta = rate > 0 ? (state.loadingTotalBytes - state.loadingLoadedBytes) / rate : 1
+            fields += [
+                ("loading_start_time", String(state.loadingStartedAt / 1000)),
+                ("loading_total_bytes", String(state.loadingTotalBytes)), ("loading_rdb_used_mem", "0"),
+                ("loading_loaded_bytes", String(state.loadingLoadedBytes)),
+                ("loading_loaded_perc", formatPercent(percent)), ("loading_eta_seconds", String(eta)),
+            ]
+        }
+        return fields
+    }
+
+    static func formatPercent(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     static func stats(_ engine: Engine) -> [(String, String)] {

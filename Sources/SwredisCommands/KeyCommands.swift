@@ -290,7 +290,11 @@ enum KeyCommands {
     static func flushall(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard parseFlushMode(client, args) else { return }
         engine.touchWatchedKeys(inDatabases: Array(engine.databases.indices))
-        engine.dirty += engine.flushAll() + 1
+        engine.dirty += engine.flushAll()
+        // Like Redis, FLUSHALL stops a running BGSAVE and, with save points set, saves the empty dataset at once.
+        engine.cancelBackgroundSave()
+        if !engine.config.savePoints.isEmpty { engine.saveNow() }
+        engine.dirty += 1
         client.reply.ok()
     }
 

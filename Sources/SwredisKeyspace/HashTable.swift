@@ -29,7 +29,8 @@ public struct HashTable<Value> {
         }
     }
 
-    @usableFromInline var entries: [Entry] = []
+    @usableFromInline typealias Storage = ChunkedArray<Entry>
+    @usableFromInline var entries = Storage()
     @usableFromInline var index: [UInt32]
     @usableFromInline var mask: Int
 
@@ -158,7 +159,6 @@ public struct HashTable<Value> {
             var size = index.count
             while size > HashTable.minimumCapacity && entries.count * 4 < size { size >>= 1 }
             rebuildIndex(size: max(size, HashTable.minimumCapacity))
-            if entries.capacity > 4 * max(entries.count, 16) { entries = Array(entries) }
         }
         return removed
     }
@@ -172,7 +172,7 @@ public struct HashTable<Value> {
 
     /// Empties the table.
     public mutating func removeAll() {
-        entries = []
+        entries = ChunkedArray()
         index = Array(repeating: 0, count: HashTable.minimumCapacity)
         mask = HashTable.minimumCapacity - 1
     }
@@ -180,7 +180,7 @@ public struct HashTable<Value> {
     mutating func rebuildIndex(size: Int) {
         index = Array(repeating: 0, count: size)
         mask = size - 1
-        for position in entries.indices {
+        for position in 0..<entries.count {
             var slot = home(entries[position].hash)
             while index[slot] != 0 { slot = (slot &+ 1) & mask }
             index[slot] = UInt32(truncatingIfNeeded: position + 1)
@@ -202,12 +202,21 @@ public struct HashTable<Value> {
 
     /// Calls `body` for every entry.
     public func forEach(_ body: (ByteString, Value) throws -> Void) rethrows {
-        for entry in entries { try body(entry.key, entry.value) }
+        try entries.forEach { try body($0.key, $0.value) }
     }
 
     /// All keys.
     public var keys: [ByteString] {
-        entries.map(\.key)
+        var keys: [ByteString] = []
+        keys.reserveCapacity(count)
+        entries.forEach { keys.append($0.key) }
+        return keys
+    }
+
+    /// The entries as they are now, for a background writer (BGSAVE, AOF rewrite): O(count / 128) to take,
+    /// and later writes to this table copy only the chunks they touch.
+    public var snapshot: HashTableSnapshot<Value> {
+        HashTableSnapshot(entries: entries)
     }
 
     /// One SCAN step: visits home buckets starting at `cursor` until about `count` entries were seen,
@@ -246,5 +255,21 @@ public struct HashTable<Value> {
         v = ((v >> 2) & 0x3333_3333_3333_3333) | ((v & 0x3333_3333_3333_3333) << 2)
         v = ((v >> 4) & 0x0F0F_0F0F_0F0F_0F0F) | ((v & 0x0F0F_0F0F_0F0F_0F0F) << 4)
         return v.byteSwapped
+    }
+}
+
+/// A point-in-time view of a table's entries that another thread may read while the owner keeps writing.
+public struct HashTableSnapshot<Value>: @unchecked Sendable {
+    @usableFromInline var entries: HashTable<Value>.Storage
+
+    @usableFromInline init(entries: HashTable<Value>.Storage) {
+        self.entries = entries
+    }
+
+    public var count: Int { entries.count }
+
+    /// Visits every entry once, releasing each chunk after it was visited.
+    public mutating func drain(_ body: (ByteString, Value) throws -> Void) rethrows {
+        try entries.drain { try body($0.key, $0.value) }
     }
 }

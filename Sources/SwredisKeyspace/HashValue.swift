@@ -6,6 +6,7 @@ import SwredisBytes
 public final class HashValue: @unchecked Sendable {
     public private(set) var pairs: [(field: ByteString, value: ByteString)] = []
     public private(set) var table: HashTable<ByteString>?
+    public var snapshotGeneration: UInt32 = 0
 
     public init() {}
 
@@ -88,6 +89,7 @@ public final class HashValue: @unchecked Sendable {
 public final class SetValue: @unchecked Sendable {
     public private(set) var integers: [Int] = []
     public private(set) var table: HashTable<Bool>?
+    public var snapshotGeneration: UInt32 = 0
 
     public init() {}
 

@@ -7,6 +7,7 @@ public final class SortedSetValue: @unchecked Sendable {
     public private(set) var scores = HashTable<Double>()
     public private(set) var tree = ScoreTree()
     public private(set) var isCompact = true
+    public var snapshotGeneration: UInt32 = 0
 
     public init() {}
 

@@ -109,6 +109,7 @@ public struct Entry: Sendable {
 /// A list: a double-ended queue, O(1) push and pop at both ends.
 public final class ListValue: @unchecked Sendable {
     public var items: Deque<ByteString>
+    public var snapshotGeneration: UInt32 = 0
 
     public init(_ items: Deque<ByteString> = []) {
         self.items = items

@@ -4,6 +4,7 @@ import NIOPosix
 import SwredisCommands
 import SwredisConfig
 import SwredisLog
+import SwredisPersistence
 import SwredisSystemd
 
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ import Glibc
 /// Startup follows redis-server: log the banner, bind every `bind` address (a `-` prefix marks an address
 /// that may be missing), the unix socket, write the pidfile, start the cron (`hz`), tell the service manager
 /// we are ready. SIGTERM/SIGINT and SHUTDOWN stop it gracefully.
-public final class EngineServer: EngineHost {
+public final class EngineServer: @unchecked Sendable, EngineHost {
     public let config: ConfigStore
     public private(set) var engine: Engine!
     let group: MultiThreadedEventLoopGroup
@@ -92,9 +93,69 @@ public final class EngineServer: EngineHost {
         try bindUnixSocket()
         writePidfile()
         serverLog(.notice, "Server initialized")
-        engine.startupMemory = ProcessMetrics.allocatedBytes()
+        let loop = self.loop
+        engine.runOnEngineThread = { body in loop.execute(body) }
         startCron()
         installSignalHandlers()
+        loop.execute { self.loadDataset() }
+    }
+
+    /// Loads the RDB file on a background thread while clients connect and get `-LOADING`; the service is
+    /// ready (sd_notify READY=1) once the data is in. A file that cannot be read stops the server, like Redis.
+    private func loadDataset() {
+        let path = config.string("dbfilename")
+        guard access(path, F_OK) == 0 else {
+            becomeReady()
+            return
+        }
+        let started = Engine.monotonicMicroseconds()
+        engine.persistence.loading = true
+        engine.persistence.loadingStartedAt = Engine.unixMilliseconds()
+        let limits = engine.collectionLimits
+        let databaseCount = engine.databases.count
+        let lfu = engine.lfuMode
+        let notify = notifySystemd
+        let loop = self.loop
+        DispatchQueue.global().async {
+            var lastReport = 0
+            let result = Result {
+                try Engine.loadRDB(path: path, limits: limits, databaseCount: databaseCount, lfu: lfu) { loaded, total in
+                    let now = Engine.monotonicMicroseconds()
+                    guard now - lastReport > 200_000 else { return }
+                    lastReport = now
+                    loop.execute {
+                        self.engine.persistence.loadingLoadedBytes = loaded
+                        self.engine.persistence.loadingTotalBytes = total
+                    }
+                    if notify {
+                        ServiceNotifier.status("Loading \(path): \(loaded * 100 / max(total, 1))%")
+                        ServiceNotifier.extendTimeout(microseconds: 10_000_000)
+                    }
+                }
+            }
+            loop.execute { self.finishLoading(result, startedAt: started) }
+        }
+    }
+
+    private func finishLoading(_ result: Result<LoadedDataset, Error>, startedAt: Int) {
+        engine.persistence.loading = false
+        switch result {
+        case .success(let loaded):
+            engine.install(loaded, startedAt: startedAt)
+            becomeReady()
+        case .failure(let error as FileError):
+            serverLog(.warning, "Fatal error loading the DB: \(error.reason). Exiting.")
+            exitPromise.succeed(1)
+        case .failure(let error):
+            serverLog(.warning, "Short read or OOM loading DB. Unrecoverable error, aborting now.")
+            serverLog(.warning, "Internal error in RDB reading: \(error)")
+            serverLog(.warning, "Fatal error loading the DB, check server logs. Exiting.")
+            exitPromise.succeed(1)
+        }
+    }
+
+    private func becomeReady() {
+        engine.startupMemory = ProcessMetrics.allocatedBytes()
         serverLog(.notice, "Ready to accept connections")
         if notifySystemd { ServiceNotifier.ready(status: "Ready to accept connections") }
     }
@@ -218,6 +279,7 @@ public final class EngineServer: EngineHost {
             }
         }
         if engine.pauseUntil > 0 && engine.pauseUntil <= cachedMilliseconds { engine.pauseUntil = 0 }
+        engine.persistenceCron()
     }
 
     // MARK: Clients
@@ -291,7 +353,7 @@ public final class EngineServer: EngineHost {
             source.setEventHandler { [unowned self] in
                 self.loop.execute {
                     serverLog(.warning, signalNumber == SIGTERM ? "Received SIGTERM scheduling shutdown..." : "Received SIGINT scheduling shutdown...")
-                    _ = self.shutdown(reason: "signal")
+                    self.shutdownOnSignal(signalNumber == SIGTERM ? "shutdown-on-sigterm" : "shutdown-on-sigint")
                 }
             }
             source.resume()
@@ -300,12 +362,23 @@ public final class EngineServer: EngineHost {
     }
 
     public func requestShutdown(save: Bool?, now: Bool, force: Bool) -> String? {
-        if save == true {
-            serverLog(.warning, "Error trying to save the DB: persistence is not available in this build yet.")
+        serverLog(.warning, "User requested shutdown...")
+        guard engine.prepareForShutdown(save: save, force: force) else {
             return "ERR Errors trying to SHUTDOWN. Check logs."
         }
-        serverLog(.warning, "User requested shutdown...")
         return shutdown(reason: "command")
+    }
+
+    /// SIGTERM/SIGINT: `shutdown-on-sigterm` / `shutdown-on-sigint` choose whether to save and whether a failed
+    /// save may be ignored; when the save fails otherwise, the server keeps running, as Redis does.
+    private func shutdownOnSignal(_ directive: String) {
+        let flags = config.words(directive)
+        let save: Bool? = flags.contains("save") ? true : flags.contains("nosave") ? false : nil
+        guard engine.prepareForShutdown(save: save, force: flags.contains("force")) else {
+            serverLog(.warning, "SIGTERM received but errors trying to shut down the server, check the logs for more information")
+            return
+        }
+        shutdown(reason: "signal")
     }
 
     @discardableResult

@@ -1,6 +1,7 @@
 import Logging
 import SwredisConfig
 import SwredisLog
+import SwredisPersistence
 import SwredisServer
 
 #if canImport(Glibc)
@@ -16,6 +17,7 @@ Usage: swredisd server [/path/to/redis.conf] [options] [-]
        swredisd server - (read config from stdin)
        swredisd server --version
        swredisd server --test-config [/path/to/redis.conf] [options]
+       swredisd check-rdb <rdb-file-name>
        swredisd --version
 
 Examples:
@@ -24,7 +26,7 @@ Examples:
        swredisd server --port 7777
        swredisd server /etc/myredis.conf --loglevel verbose -
 
-Subcommands still to come (see README): the supervisor (no subcommand), sentinel, check-rdb, check-aof, ctl.
+Subcommands still to come (see README): the supervisor (no subcommand), sentinel, check-aof, ctl.
 
 """
 
@@ -35,6 +37,12 @@ func versionLine() -> String {
 switch arguments.first {
 case "server":
     exit(ServerCommandLine.run(Array(arguments.dropFirst())))
+case "check-rdb":
+    guard arguments.count == 2 else {
+        FileHandleOutput.standardError("Usage: swredisd check-rdb <rdb-file-name>\n")
+        exit(1)
+    }
+    exit(RDBChecker.check(path: arguments[1]) { print($0) })
 case "--version", "-v":
     print(versionLine())
     exit(0)

@@ -1,0 +1,134 @@
+import SwredisBytes
+import SwredisKeyspace
+import SwredisLog
+import SwredisPersistence
+
+/// SAVE, BGSAVE, DUMP and RESTORE: the RDB format at the command level.
+enum PersistenceCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Synchronously save the dataset to disk", complexity: "O(N) where N is the total number of keys in all databases", handler: save),
+        CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Asynchronously save the dataset to disk", complexity: "O(1)", handler: bgsave),
+        CommandSpec("dump", arity: 2, flags: [.readonly], keys: .single, categories: ["keyspace", "read", "slow"], group: "generic", summary: "Return a serialized version of the value stored at the specified key.", since: "2.6.0", complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", handler: dump),
+        CommandSpec("restore", arity: -4, flags: [.write, .denyOOM], keys: .single, categories: ["keyspace", "write", "slow", "dangerous"], group: "generic", summary: "Create a key using the provided serialized value, previously obtained using DUMP.", since: "2.6.0", complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", handler: restore),
+    ]
+
+    static func save(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard !engine.persistence.backgroundSaveInProgress else {
+            client.error("ERR Background save already in progress")
+            return
+        }
+        if engine.saveNow() { client.reply.ok() } else { client.error("ERR") }
+    }
+
+    static func bgsave(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        // BGSAVE SCHEDULE matters only while another background job runs; RDB saves are the only kind yet.
+        guard args.count == 1 || (args.count == 2 && args.matches(1, "schedule")) else {
+            client.error(RedisError.syntax)
+            return
+        }
+        if engine.persistence.backgroundSaveInProgress {
+            client.error("ERR Background save already in progress")
+        } else if client.inTransaction {
+            // Redis defers a BGSAVE issued inside EXEC to the next cron tick.
+            engine.persistence.backgroundSaveScheduled = true
+            client.reply.simple("Background saving scheduled")
+        } else if engine.startBackgroundSave() {
+            client.reply.simple("Background saving started")
+        } else {
+            client.error("ERR")
+        }
+    }
+
+    static func dump(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let value = engine.readValue(client.database, args[1]) else {
+            client.reply.null()
+            return
+        }
+        let payload = RDBEncoder.dumpPayload(value, compression: engine.config.bool("rdbcompression"))
+        payload.withUnsafeBytes { client.reply.bulk($0) }
+    }
+
+    static func restore(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        var replace = false
+        var absoluteTTL = false
+        var idleSeconds: Int?
+        var frequency: Int?
+        var index = 4
+        while index < args.count {
+            let hasValue = index + 1 < args.count
+            if args.matches(index, "replace") {
+                replace = true
+            } else if args.matches(index, "absttl") {
+                absoluteTTL = true
+            } else if args.matches(index, "idletime") && hasValue && frequency == nil {
+                guard let idle = args.integerOrReply(index + 1, client) else { return }
+                guard idle >= 0 else {
+                    client.error("ERR Invalid IDLETIME value, must be >= 0")
+                    return
+                }
+                idleSeconds = idle
+                index += 1
+            } else if args.matches(index, "freq") && hasValue && idleSeconds == nil {
+                guard let count = args.integerOrReply(index + 1, client) else { return }
+                guard count >= 0 && count <= 255 else {
+                    client.error("ERR Invalid FREQ value, must be >= 0 and <= 255")
+                    return
+                }
+                frequency = count
+                index += 1
+            } else {
+                client.error(RedisError.syntax)
+                return
+            }
+            index += 1
+        }
+        let db = client.database
+        if !replace && engine.lookupWrite(db, args[1]) != nil {
+            client.error("BUSYKEY Target key name already exists.")
+            return
+        }
+        guard var ttl = args.integerOrReply(2, client) else { return }
+        guard ttl >= 0 else {
+            client.error("ERR Invalid TTL value, must be >= 0")
+            return
+        }
+        let value: Value
+        do {
+            value = try DumpPayload.decode(args[3], limits: engine.collectionLimits)
+        } catch let error as RDBError {
+            client.error("ERR " + error.reason)
+            return
+        } catch {
+            client.error("ERR Bad data format")
+            return
+        }
+        let key = args.bytes(1)
+        var deleted = false
+        if replace { deleted = engine.databases[db].remove(key) != nil }
+        let now = Engine.unixMilliseconds()
+        if ttl > 0 && !absoluteTTL { ttl += now }
+        if ttl > 0 && ttl <= now {
+            // Already expired: the key is not created (and a replaced one stays deleted).
+            if deleted {
+                engine.notifyKeyspaceEvent(.generic, "del", key, db)
+                engine.dirty += 1
+            }
+            client.reply.ok()
+            return
+        }
+        engine.storeValue(db, key, value, now: now)
+        if ttl > 0 { engine.databases[db].setExpire(key, at: ttl) }
+        if let position = engine.databases[db].keys.index(of: key), idleSeconds != nil || frequency != nil {
+            engine.databases[db].keys.modifyValue(at: position) { entry in
+                if let idleSeconds, !engine.lfuMode {
+                    entry.accessClock = Engine.lruClock(now: now - idleSeconds * 1000)
+                } else if let frequency, engine.lfuMode {
+                    entry.accessClock = LFU.minutes(now: now) << 8 | UInt32(frequency)
+                }
+            }
+        }
+        engine.notify(client, .generic, "restore", args[1])
+        engine.dirty += 1
+        client.reply.ok()
+    }
+}

@@ -1,0 +1,357 @@
+import Dispatch
+import NIOConcurrencyHelpers
+import SwredisBytes
+import SwredisConfig
+import SwredisKeyspace
+import SwredisLog
+import SwredisPersistence
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// RDB state INFO persistence reports, owned by the engine thread.
+public struct PersistenceState {
+    public var backgroundSaveInProgress = false
+    /// BGSAVE SCHEDULE asked for a save while another background job ran.
+    public var backgroundSaveScheduled = false
+    var backgroundSaveStartedAt = 0
+    var backgroundSave: BackgroundSave?
+    var dirtyBeforeBackgroundSave = 0
+    public var lastBackgroundSaveOK = true
+    public var lastBackgroundSaveSeconds = -1
+    /// Unix seconds of the last BGSAVE attempt (failed saves are retried after 5 s).
+    var lastBackgroundSaveTry = 0
+    public var saves = 0
+    /// True while the dataset is being loaded: commands without the `loading` flag get `-LOADING`.
+    public var loading = false
+    public var loadingStartedAt = 0
+    public var loadingTotalBytes = 0
+    public var loadingLoadedBytes = 0
+    public var lastLoadKeysLoaded = 0
+    public var lastLoadKeysExpired = 0
+}
+
+/// Set from the engine thread, read by a background writer between buffers.
+final class CancellationFlag: Sendable {
+    private let flag = NIOLockedValueBox(false)
+    func cancel() { flag.withLockedValue { $0 = true } }
+    var isCancelled: Bool { flag.withLockedValue { $0 } }
+}
+
+struct SaveCancelled: Error {}
+
+/// One BGSAVE: the snapshot and settings it writes with, run on a background thread, and its outcome.
+final class BackgroundSave: @unchecked Sendable {
+    private var snapshot: [DatabaseSnapshot]
+    let generation: UInt32
+    let path: String
+    let temporaryPath: String
+    let options: RDBWriteOptions
+    let metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?)
+    let cancel = CancellationFlag()
+    private let finished = DispatchSemaphore(value: 0)
+    /// Set by `run`; read on the engine thread after it finished.
+    private(set) var failure: Error?
+
+    init(snapshot: [DatabaseSnapshot], generation: UInt32, path: String, temporaryPath: String, options: RDBWriteOptions,
+         metadata: @escaping (Entry) -> (idleSeconds: Int?, frequency: UInt8?)) {
+        self.snapshot = snapshot
+        self.generation = generation
+        self.path = path
+        self.temporaryPath = temporaryPath
+        self.options = options
+        self.metadata = metadata
+    }
+
+    func run() {
+        do {
+            try Engine.writeRDB(&snapshot, path: path, temporaryPath: temporaryPath, options: options, metadata: metadata, cancel: cancel)
+            serverLog(.notice, "DB saved on disk")
+        } catch {
+            failure = error
+        }
+        snapshot = []
+        finished.signal()
+    }
+
+    /// Cancels the job and waits until its thread stopped touching files (it stops at its next buffer).
+    func cancelAndWait() {
+        cancel.cancel()
+        finished.wait()
+        finished.signal()
+    }
+}
+
+/// The loaded dataset, ready to replace the engine's databases.
+public struct LoadedDataset: @unchecked Sendable {
+    public var databases: [Database]
+    public var summary: RDBFileSummary
+    public var expiredKeys: Int
+}
+
+extension Engine {
+    static let misconfError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+    static let loadingError = "LOADING Redis is loading the dataset in memory"
+
+    /// Whether writes are refused with `-MISCONF` (a failed save while save points and
+    /// `stop-writes-on-bgsave-error` are set).
+    var writesDeniedByDiskError: Bool {
+        !persistence.lastBackgroundSaveOK && config.bool("stop-writes-on-bgsave-error") && !config.savePoints.isEmpty
+    }
+
+    // MARK: Writing
+
+    /// Snapshots every database for a writer; the caller must call `snapshotGenerations.end` when done.
+    func takeSnapshot() -> (generation: UInt32, databases: [DatabaseSnapshot]) {
+        let generation = snapshotGenerations.begin()
+        return (generation, databases.map(\.snapshot))
+    }
+
+    /// The AUX fields Redis 7.0 writes.
+    func rdbWriteOptions() -> RDBWriteOptions {
+        var options = RDBWriteOptions()
+        options.compression = config.bool("rdbcompression")
+        options.checksum = config.bool("rdbchecksum")
+        options.aux = [
+            ("redis-ver", ServerIdentity.redisVersion), ("redis-bits", "64"),
+            ("ctime", String(Engine.unixMilliseconds() / 1000)), ("used-mem", String(ProcessMetrics.allocatedBytes())),
+            ("aof-base", "0"),
+        ]
+        return options
+    }
+
+    /// The LRU idle time or LFU counter the file keeps for each key under the current policy.
+    func rdbKeyMetadata() -> (Entry) -> (idleSeconds: Int?, frequency: UInt8?) {
+        let policy = config.string("maxmemory-policy")
+        let now = Engine.unixMilliseconds()
+        if policy.hasSuffix("lru") {
+            return { entry in (Engine.idleSeconds(entry.accessClock, now: now), nil) }
+        }
+        if policy.hasSuffix("lfu") {
+            return { entry in (nil, UInt8(truncatingIfNeeded: LFU.decayedCounter(entry.accessClock, now: now))) }
+        }
+        return { _ in (nil, nil) }
+    }
+
+    /// Writes a snapshot to `path` through a temporary file. Runs on any thread.
+    static func writeRDB(_ snapshot: inout [DatabaseSnapshot], path: String, temporaryPath: String, options: RDBWriteOptions,
+                         metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?), cancel: CancellationFlag? = nil) throws {
+        try DurableFile.replace(path, temporaryPath: temporaryPath) { write in
+            try withoutActuallyEscaping(write) { write in
+                _ = try RDBSnapshotWriter.write(&snapshot, options: options, metadata: metadata) { bytes in
+                    if let cancel, cancel.isCancelled { throw SaveCancelled() }
+                    try write(bytes)
+                }
+            }
+        }
+    }
+
+    var rdbPath: String { config.string("dbfilename") }
+
+    func logSaveFailure(_ error: Error, temporaryPath: String) {
+        if let failure = error as? FileError, failure.operation == "open", failure.path == temporaryPath {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let cwd = getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "unknown"
+            serverLog(.warning, "Failed opening the temp RDB file \(temporaryPath) (in server root dir \(cwd)) for saving: \(failure.reason)")
+        } else if let failure = error as? FileError {
+            serverLog(.warning, "Write error saving DB on disk: \(failure.reason)")
+        } else {
+            serverLog(.warning, "Write error saving DB on disk: \(error)")
+        }
+    }
+
+    /// SAVE: writes the dataset on the engine thread (clients wait, as with Redis's SAVE). Returns success.
+    @discardableResult
+    public func saveNow() -> Bool {
+        // A background save still running must not rename its older snapshot over this one.
+        cancelBackgroundSave()
+        let temporaryPath = "temp-\(getpid()).rdb"
+        var (generation, snapshot) = takeSnapshot()
+        defer { snapshotGenerations.end(generation) }
+        do {
+            try Engine.writeRDB(&snapshot, path: rdbPath, temporaryPath: temporaryPath, options: rdbWriteOptions(), metadata: rdbKeyMetadata())
+        } catch {
+            logSaveFailure(error, temporaryPath: temporaryPath)
+            persistence.lastBackgroundSaveOK = false
+            return false
+        }
+        serverLog(.notice, "DB saved on disk")
+        dirty = 0
+        lastSaveTime = Engine.unixMilliseconds() / 1000
+        persistence.lastBackgroundSaveOK = true
+        persistence.saves += 1
+        return true
+    }
+
+    /// BGSAVE: snapshots the keyspace and writes it on a background thread while clients are served.
+    /// Returns false if a save already runs.
+    @discardableResult
+    public func startBackgroundSave() -> Bool {
+        guard !persistence.backgroundSaveInProgress else { return false }
+        guard let runOnEngineThread else { return saveNow() }
+        let taken = takeSnapshot()
+        let job = BackgroundSave(snapshot: taken.databases, generation: taken.generation, path: rdbPath,
+                                 temporaryPath: "temp-bgsave-\(getpid()).rdb", options: rdbWriteOptions(), metadata: rdbKeyMetadata())
+        persistence.backgroundSaveInProgress = true
+        persistence.backgroundSaveScheduled = false
+        persistence.backgroundSaveStartedAt = Engine.unixMilliseconds()
+        persistence.backgroundSave = job
+        persistence.dirtyBeforeBackgroundSave = dirty
+        persistence.lastBackgroundSaveTry = Engine.unixMilliseconds() / 1000
+        serverLog(.notice, "Background saving started by pid \(getpid())")
+        DispatchQueue.global().async {
+            job.run()
+            runOnEngineThread { [weak self] in self?.backgroundSaveFinished(job) }
+        }
+        return true
+    }
+
+    private func backgroundSaveFinished(_ job: BackgroundSave) {
+        snapshotGenerations.end(job.generation)
+        let error = job.failure
+        let temporaryPath = job.temporaryPath
+        persistence.backgroundSaveInProgress = false
+        persistence.backgroundSave = nil
+        persistence.lastBackgroundSaveSeconds = (Engine.unixMilliseconds() - persistence.backgroundSaveStartedAt) / 1000
+        if error is SaveCancelled {
+            serverLog(.warning, "Background saving terminated by signal 10")
+            return
+        }
+        if let error {
+            logSaveFailure(error, temporaryPath: temporaryPath)
+            serverLog(.warning, "Background saving error")
+            persistence.lastBackgroundSaveOK = false
+            return
+        }
+        serverLog(.notice, "Background saving terminated with success")
+        dirty -= persistence.dirtyBeforeBackgroundSave
+        lastSaveTime = Engine.unixMilliseconds() / 1000
+        persistence.lastBackgroundSaveOK = true
+        persistence.saves += 1
+    }
+
+    /// Stops a running background save and waits for its thread to let go of the files (its temporary file is
+    /// removed; the file it would have replaced stays). Redis kills its saving child in the same situations.
+    public func cancelBackgroundSave() {
+        persistence.backgroundSave?.cancelAndWait()
+    }
+
+    /// What SHUTDOWN and SIGTERM do before the process exits: stop a running BGSAVE, then save when asked to
+    /// (`save == nil`: when save points are configured). Returns false when the save failed and `force` is not set.
+    public func prepareForShutdown(save: Bool?, force: Bool) -> Bool {
+        if persistence.backgroundSaveInProgress {
+            serverLog(.warning, "There is a child saving an .rdb. Killing it!")
+            cancelBackgroundSave()
+        }
+        guard save ?? !config.savePoints.isEmpty else { return true }
+        serverLog(.notice, "Saving the final RDB snapshot before exiting.")
+        if saveNow() { return true }
+        if force {
+            serverLog(.warning, "Error trying to save the DB. Exit anyway.")
+            return true
+        }
+        serverLog(.warning, "Error trying to save the DB, can't exit.")
+        return false
+    }
+
+    /// Called from cron: starts a background save when a `save <seconds> <changes>` point is reached, or when
+    /// one was scheduled.
+    public func persistenceCron() {
+        guard !persistence.backgroundSaveInProgress, !persistence.loading else { return }
+        if persistence.backgroundSaveScheduled {
+            startBackgroundSave()
+            return
+        }
+        let now = Engine.unixMilliseconds() / 1000
+        for point in config.savePoints where dirty >= point.changes && now - lastSaveTime > point.seconds {
+            // After a failure, retry only every 5 seconds (CONFIG_BGSAVE_RETRY_DELAY).
+            guard persistence.lastBackgroundSaveOK || now - persistence.lastBackgroundSaveTry > 5 else { continue }
+            serverLog(.notice, "\(point.changes) changes in \(point.seconds) seconds. Saving...")
+            startBackgroundSave()
+            return
+        }
+    }
+
+    // MARK: Loading
+
+    /// The encoding thresholds loaded collections follow.
+    public var collectionLimits: CollectionLimits {
+        var limits = CollectionLimits()
+        limits.hashEntries = config.int("hash-max-listpack-entries")
+        limits.hashValue = config.int("hash-max-listpack-value")
+        limits.intsetEntries = config.int("set-max-intset-entries")
+        limits.zsetEntries = config.int("zset-max-listpack-entries")
+        limits.zsetValue = config.int("zset-max-listpack-value")
+        return limits
+    }
+
+    /// Reads an RDB file into fresh databases. Runs on any thread; `progress` receives bytes read.
+    public static func loadRDB(path: String, limits: CollectionLimits, databaseCount: Int, lfu: Bool,
+                               progress: (Int, Int) -> Void = { _, _ in }) throws -> LoadedDataset {
+        let file = try MappedFile(path: path)
+        var databases = Array(repeating: Database(), count: databaseCount)
+        var expired = 0
+        let now = Engine.unixMilliseconds()
+        let total = file.bytes.count
+        let summary = try RDBReader.read(file.bytes, limits: limits, databases: databaseCount, progress: { progress($0, total) },
+                                         onResize: { database, keys, expires in
+            if databases[database].count == 0 && keys > 0 {
+                databases[database].keys = HashTable(capacity: keys)
+                if expires > 0 { databases[database].expires = HashTable(capacity: expires) }
+            }
+        }, onKey: { record in
+            if let expireAt = record.expireAt, expireAt < now {
+                expired += 1
+                return
+            }
+            var clock: UInt32
+            if lfu {
+                clock = LFU.minutes(now: now) << 8 | UInt32(record.frequency ?? UInt8(LFU.initialValue))
+            } else {
+                clock = Engine.lruClock(now: now - (record.idleSeconds ?? 0) * 1000)
+            }
+            if record.frequency == nil && lfu { clock = LFU.initial(now: now) }
+            let isNew = databases[record.database].set(record.key, Entry(value: record.value, accessClock: clock))
+            guard isNew else { throw RDBError(offset: 0, "Duplicate key '\(record.key)' found in RDB file") }
+            if let expireAt = record.expireAt { databases[record.database].setExpire(record.key, at: expireAt) }
+        })
+        return LoadedDataset(databases: databases, summary: summary, expiredKeys: expired)
+    }
+
+    /// Logs what Redis logs about a loaded file and installs the dataset.
+    public func install(_ loaded: LoadedDataset, startedAt: Int) {
+        databases = loaded.databases
+        let summary = loaded.summary
+        if let version = summary.auxValue("redis-ver") { serverLog(.notice, "Loading RDB produced by version \(version)") }
+        if let created = summary.auxValue("ctime").flatMap({ Int("\($0)") }) {
+            serverLog(.notice, "RDB age \(max(0, Engine.unixMilliseconds() / 1000 - created)) seconds")
+        }
+        if let memory = summary.auxValue("used-mem").flatMap({ Int("\($0)") }) {
+            serverLog(.notice, "RDB memory usage when created \(formatMegabytes(memory)) Mb")
+        }
+        if summary.functionsSkipped > 0 {
+            serverLog(.warning, "Skipped \(summary.functionsSkipped) function libraries found in the RDB file (functions are not supported)")
+        }
+        if summary.emptyKeysSkipped > 0 { serverLog(.notice, "Done loading RDB, empty keys skipped: \(summary.emptyKeysSkipped)") }
+        serverLog(.notice, "Done loading RDB, keys loaded: \(summary.keys - loaded.expiredKeys), keys expired: \(loaded.expiredKeys).")
+        let seconds = Double(Engine.monotonicMicroseconds() - startedAt) / 1_000_000
+        serverLog(.notice, "DB loaded from disk: \(formatSeconds(seconds)) seconds")
+        persistence.lastLoadKeysLoaded = summary.keys - loaded.expiredKeys
+        persistence.lastLoadKeysExpired = loaded.expiredKeys
+        dirty = 0
+        lastSaveTime = Engine.unixMilliseconds() / 1000
+    }
+
+    private func formatMegabytes(_ bytes: Int) -> String {
+        let hundredths = (bytes * 100 + 524_288) / 1_048_576
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    private func formatSeconds(_ seconds: Double) -> String {
+        let thousandths = Int((seconds * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+}

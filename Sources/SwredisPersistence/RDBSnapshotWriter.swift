@@ -1,0 +1,41 @@
+import SwredisBytes
+import SwredisKeyspace
+
+/// What goes into an RDB file besides the keys.
+public struct RDBWriteOptions: Sendable {
+    public var compression = true
+    public var checksum = true
+    /// AUX fields in order (redis-ver, redis-bits, ctime, used-mem, replication fields, aof-base).
+    public var aux: [(String, String)] = []
+
+    public init() {}
+}
+
+/// Writes a keyspace snapshot as a whole RDB file. Runs on any thread: it only reads the snapshot.
+public enum RDBSnapshotWriter {
+    /// Encodes `databases` and hands the bytes to `output`. `metadata` gives a key's LRU idle seconds or LFU
+    /// counter when the eviction policy keeps them. `progress` is called with the number of keys written.
+    public static func write(_ databases: inout [DatabaseSnapshot], options: RDBWriteOptions,
+                             metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?) = { _ in (nil, nil) },
+                             output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        var encoder = RDBEncoder(compression: options.compression, output: output)
+        encoder.appendHeader(aux: options.aux)
+        var keysWritten = 0
+        for index in databases.indices where databases[index].count > 0 {
+            let expires = databases[index].expires
+            encoder.appendDatabaseStart(index, keys: databases[index].count, expires: expires.count)
+            try databases[index].keys.drain { key, entry in
+                var expireAt: Int?
+                if !expires.isEmpty, let position = expires.index(of: key) {
+                    expireAt = expires.value(at: position)
+                }
+                let extra = metadata(entry)
+                try encoder.appendKey(key, entry.value, expireAt: expireAt, idleSeconds: extra.idleSeconds, frequency: extra.frequency)
+                try encoder.flushIfFull()
+                keysWritten += 1
+            }
+        }
+        try encoder.appendEnd(checksum: options.checksum)
+        return keysWritten
+    }
+}
