@@ -7,7 +7,7 @@ RELEASE_BIN := .build/release/swredisd
 APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config
 SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 
-.PHONY: deps build release test unit-test integration-test run bench clean
+.PHONY: deps build release test unit-test integration-test run bench bench-persistence clean
 
 ## Installs the system and Python packages the build and the tests need (idempotent).
 deps:
@@ -41,6 +41,11 @@ run: release
 ## redis-benchmark against Debian's redis-server and swredisd, side by side.
 bench: release
 	SWREDISD=$(CURDIR)/$(RELEASE_BIN) bench/run.sh
+	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/persistence.py
+
+## Only the persistence figures (SAVE/load time, RDB size, latency and memory during BGSAVE).
+bench-persistence: release
+	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/persistence.py
 
 clean:
 	rm -rf .build

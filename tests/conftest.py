@@ -40,6 +40,18 @@ def server_factory():
 
 
 @pytest.fixture
+def procs():
+    """List to append started servers to; all are stopped at teardown."""
+    started = []
+    yield started
+    for s in started:
+        try:
+            s.stop()
+        except Exception:
+            pass
+
+
+@pytest.fixture
 def redis_server(server_factory):
     return server_factory("redis")
 

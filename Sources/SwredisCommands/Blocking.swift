@@ -93,6 +93,7 @@ extension Engine {
             blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
             element.withUnsafeBytes { client.reply.bulk($0) }
             dirty += 1
+            propagate(db, [ByteString(left ? "LPOP" : "RPOP"), blockKey.key])
         case .multiPop(let left, let count):
             let taken = min(count, list.items.count)
             client.reply.arrayHeader(2)
@@ -103,13 +104,17 @@ extension Engine {
                 element.withUnsafeBytes { client.reply.bulk($0) }
             }
             dirty += taken
+            propagate(db, [ByteString(left ? "LPOP" : "RPOP"), blockKey.key, ByteString(String(taken))])
         case .move(let destination, let fromLeft, let toLeft):
             let moved = blockKey.key.withUnsafeBytes { source in
                 destination.withUnsafeBytes { target in
                     ListCommands.move(self, client, source: source, destination: target, fromLeft: fromLeft, toLeft: toLeft)
                 }
             }
-            if let moved { moved.withUnsafeBytes { client.reply.bulk($0) } }
+            if let moved {
+                moved.withUnsafeBytes { client.reply.bulk($0) }
+                propagate(db, Engine.lmoveCommand(blockKey.key, destination, fromLeft: fromLeft, toLeft: toLeft))
+            }
         }
         if list.items.isEmpty, let current = databases[db].keys.index(of: blockKey.key),
            case .list(let stillThere) = databases[db].keys.value(at: current).value, stillThere === list {
@@ -126,12 +131,14 @@ extension Engine {
         switch operation {
         case .zsetPop(let min):
             elements = blockKey.key.withUnsafeBytes { SortedSetCommands.popElements(self, client, $0, zset, min: min, count: 1) }
+            propagate(blockKey.db, [ByteString(min ? "ZPOPMIN" : "ZPOPMAX"), blockKey.key])
             client.reply.arrayHeader(3)
             blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
             elements[0].member.withUnsafeBytes { client.reply.bulk($0) }
             client.replyScore(elements[0].score)
         case .zsetMultiPop(let min, let count):
             elements = blockKey.key.withUnsafeBytes { SortedSetCommands.popElements(self, client, $0, zset, min: min, count: count) }
+            propagate(blockKey.db, [ByteString(min ? "ZPOPMIN" : "ZPOPMAX"), blockKey.key, ByteString(String(elements.count))])
             client.reply.arrayHeader(2)
             blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
             client.reply.arrayHeader(elements.count)
@@ -210,6 +217,7 @@ enum BlockingCommands {
                 client.reply.bulk(args[index])
                 element.withUnsafeBytes { client.reply.bulk($0) }
                 ListCommands.finishPop(engine, client, args[index], list, removed: 1)
+                engine.propagateInstead([[ByteString(left ? "LPOP" : "RPOP"), args.bytes(index)]])
                 return
             }
         }
@@ -228,6 +236,7 @@ enum BlockingCommands {
             case .missing: continue
             case .found(let zset):
                 let element = SortedSetCommands.popElements(engine, client, args[index], zset, min: min, count: 1)[0]
+                engine.propagateInstead([[ByteString(min ? "ZPOPMIN" : "ZPOPMAX"), args.bytes(index)]])
                 client.reply.arrayHeader(3)
                 client.reply.bulk(args[index])
                 element.member.withUnsafeBytes { client.reply.bulk($0) }
@@ -245,7 +254,10 @@ enum BlockingCommands {
     static func bzmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let timeout = timeout(client, args, 1) else { return }
         guard let request = SharedArguments.multiPop(client, args, from: 2, front: "min", back: "max") else { return }
-        if SortedSetCommands.multiPop(engine, client, args, request) { return }
+        if SortedSetCommands.multiPop(engine, client, args, request) {
+            engine.propagateInstead([[ByteString("ZMPOP")] + (2..<args.count).map { args.bytes($0) }])
+            return
+        }
         if client.inTransaction {
             client.reply.nullArray()
             return
@@ -269,6 +281,7 @@ enum BlockingCommands {
         guard let timeout = timeout(client, args, timeoutIndex) else { return }
         if let element = ListCommands.move(engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft) {
             element.withUnsafeBytes { client.reply.bulk($0) }
+            engine.propagateInstead([Engine.lmoveCommand(args.bytes(1), args.bytes(2), fromLeft: fromLeft, toLeft: toLeft)])
             return
         }
         if client.currentCommandFailed { return }
@@ -282,11 +295,21 @@ enum BlockingCommands {
     static func blmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let timeout = timeout(client, args, 1) else { return }
         guard let request = SharedArguments.multiPop(client, args, from: 2, front: "left", back: "right") else { return }
-        if ListCommands.multiPop(engine, client, args, request) { return }
+        if ListCommands.multiPop(engine, client, args, request) {
+            engine.propagateInstead([[ByteString("LMPOP")] + (2..<args.count).map { args.bytes($0) }])
+            return
+        }
         if client.inTransaction {
             client.reply.nullArray()
             return
         }
         engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .multiPop(left: request.fromFront, count: request.count), timeoutMilliseconds: timeout)
+    }
+}
+
+extension Engine {
+    /// LMOVE as it is propagated for a (blocking) move.
+    static func lmoveCommand(_ source: ByteString, _ destination: ByteString, fromLeft: Bool, toLeft: Bool) -> [ByteString] {
+        [ByteString("LMOVE"), source, destination, ByteString(fromLeft ? "LEFT" : "RIGHT"), ByteString(toLeft ? "LEFT" : "RIGHT")]
     }
 }

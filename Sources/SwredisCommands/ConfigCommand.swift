@@ -106,6 +106,14 @@ enum ConfigCommand {
         case "dir":
             let path = engine.config.string("dir")
             if chdir(path) != 0 { return String(cString: strerror(errno)) }
+        case "appendonly":
+            if engine.config.bool("appendonly") {
+                if engine.appendOnlyLog == nil && !engine.appendOnly.enabling { return engine.enableAppendOnly() }
+            } else if engine.appendOnlyLog != nil {
+                engine.disableAppendOnly()
+            }
+        case "appendfsync":
+            engine.appendOnlyLog?.policy = engine.fsyncPolicy
         default:
             break
         }

@@ -14,6 +14,7 @@ extension Engine {
         stats.expiredKeys += 1
         touchWatchedKey(db, name)
         notifyKeyspaceEvent(.expired, "expired", name, db)
+        propagateDeletion(db, name)
         return true
     }
 
@@ -123,6 +124,7 @@ extension Engine {
                         stats.expiredKeys += 1
                         touchWatchedKey(db, key)
                         notifyKeyspaceEvent(.expired, "expired", key, db)
+                        propagateDeletion(db, key)
                         expired += 1
                     }
                 }

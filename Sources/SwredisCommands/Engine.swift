@@ -3,6 +3,7 @@ import SwredisBytes
 import SwredisConfig
 import SwredisKeyspace
 import SwredisLog
+import SwredisPersistence
 import SwredisProtocol
 
 #if canImport(Glibc)
@@ -57,6 +58,14 @@ public final class Engine {
     public var persistence = PersistenceState()
     /// Generations of snapshots being written in the background (see `SnapshotVersioned`).
     public var snapshotGenerations = SnapshotGenerations()
+    /// The open AOF when `appendonly yes` (see Propagation.swift and AOFPersistence.swift).
+    public var appendOnlyLog: AppendOnlyLog?
+    /// AOF state INFO persistence reports.
+    public var appendOnly = AppendOnlyState()
+    /// Set while replaying the AOF: the replayed commands must not be logged again.
+    public var propagationSuppressed = false
+    var propagationOverride: [[ByteString]]?
+    var transactionPropagation = TransactionPropagation.none
     /// Runs a closure on the engine's thread; set by the server so background jobs can report back.
     public var runOnEngineThread: ((@escaping @Sendable () -> Void) -> Void)?
 
@@ -234,12 +243,18 @@ public final class Engine {
             reject(client, command, Engine.oomError)
             return
         }
-        if persistence.loading && !command.flags.contains(.loading) {
+        // The internal client (id 0) is the one replaying the AOF while everybody else waits for it.
+        if persistence.loading && !command.flags.contains(.loading) && client.id != 0 {
             reject(client, command, Engine.loadingError)
             return
         }
         if !persistence.lastBackgroundSaveOK && (command.flags.contains(.write) || command.name == "ping") && writesDeniedByDiskError {
             reject(client, command, Engine.misconfError)
+            return
+        }
+        if let log = appendOnlyLog, log.lastError != nil, command.flags.contains(.write) || command.name == "ping",
+           let refusal = appendOnlyWriteError {
+            reject(client, command, refusal)
             return
         }
         if client.transaction != nil && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name) {
@@ -249,8 +264,11 @@ public final class Engine {
         }
         let replyStart = client.reply.buffer.writerIndex
         let dirtyBefore = dirty
+        let database = client.database
         let started = Engine.monotonicMicroseconds()
         command.handler(self, client, args)
+        if dirty != dirtyBefore && command.flags.contains(.write) && appendOnlyLog != nil { propagateExecuted(database, args) }
+        propagationOverride = nil
         if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty {
             for index in command.keys.keyIndexes(in: args) { touchWatchedKey(client.database, args.bytes(index)) }
         }

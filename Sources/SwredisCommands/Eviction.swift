@@ -46,6 +46,7 @@ extension Engine {
             guard let (db, key) = evictionCandidate(policy, samples: samples, using: &generator) else { return false }
             databases[db].remove(key)
             stats.evictedKeys += 1
+            propagateDeletion(db, key)
             touchWatchedKey(db, key)
             notifyKeyspaceEvent(.evicted, "evicted", key, db)
             rounds += 1

@@ -87,9 +87,11 @@ enum ExpireCommands {
         if when <= now {
             engine.databases[db].remove(key)
             engine.notify(client, .generic, "del", args[1])
+            engine.propagateInstead([[ByteString("DEL"), key]])
         } else {
             engine.databases[db].setExpire(key, at: when)
             engine.notify(client, .generic, "expire", args[1])
+            engine.propagateInstead([[ByteString("PEXPIREAT"), key, Engine.millisecondsArgument(when)]])
         }
         engine.dirty += 1
         client.reply.integer(1)

@@ -168,6 +168,7 @@ enum HashCommands {
         let limits = engine.hashLimits
         hash.set(args.bytes(2), text, maxEntries: limits.entries, maxValue: limits.value)
         engine.dirty += 1
+        engine.propagateInstead([[ByteString("HSET"), args.bytes(1), args.bytes(2), text]])
         engine.notify(client, .hash, "hincrbyfloat", args[1])
         text.withUnsafeBytes { client.reply.bulk($0) }
     }

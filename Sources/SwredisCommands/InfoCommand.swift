@@ -136,6 +136,7 @@ enum InfoCommand {
 
     static func persistence(_ engine: Engine) -> [(String, String)] {
         let state = engine.persistence
+        let aof = engine.appendOnly
         let now = Engine.unixMilliseconds()
         var fields: [(String, String)] = [("loading", state.loading ? "1" : "0"), ("async_loading", "0")]
         fields += [
@@ -150,12 +151,23 @@ enum InfoCommand {
             ("rdb_saves", String(state.saves)), ("rdb_last_cow_size", "0"),
             ("rdb_last_load_keys_expired", String(state.lastLoadKeysExpired)),
             ("rdb_last_load_keys_loaded", String(state.lastLoadKeysLoaded)),
-            ("aof_enabled", "0"), ("aof_rewrite_in_progress", "0"),
-            ("aof_rewrite_scheduled", "0"), ("aof_last_rewrite_time_sec", "-1"), ("aof_current_rewrite_time_sec", "-1"),
-            ("aof_last_bgrewrite_status", "ok"), ("aof_rewrites", "0"), ("aof_rewrites_consecutive_failures", "0"),
-            ("aof_last_write_status", "ok"), ("aof_last_cow_size", "0"), ("module_fork_in_progress", "0"),
-            ("module_fork_last_cow_size", "0"),
+            ("aof_enabled", engine.appendOnlyLog != nil ? "1" : "0"),
+            ("aof_rewrite_in_progress", aof.rewriteInProgress ? "1" : "0"),
+            ("aof_rewrite_scheduled", aof.rewriteScheduled ? "1" : "0"),
+            ("aof_last_rewrite_time_sec", String(aof.lastRewriteSeconds)),
+            ("aof_current_rewrite_time_sec", aof.rewriteInProgress ? String((now - aof.rewriteStartedAt) / 1000) : "-1"),
+            ("aof_last_bgrewrite_status", aof.lastRewriteOK ? "ok" : "err"), ("aof_rewrites", String(aof.rewrites)),
+            ("aof_rewrites_consecutive_failures", String(aof.consecutiveFailures)),
+            ("aof_last_write_status", engine.appendOnlyLog?.lastError == nil ? "ok" : "err"), ("aof_last_cow_size", "0"),
+            ("module_fork_in_progress", "0"), ("module_fork_last_cow_size", "0"),
         ]
+        if let log = engine.appendOnlyLog {
+            fields += [
+                ("aof_current_size", String(engine.appendOnlyCurrentSize)), ("aof_base_size", String(aof.baseSize)),
+                ("aof_pending_rewrite", aof.rewriteScheduled ? "1" : "0"), ("aof_buffer_length", String(log.pendingBytes)),
+                ("aof_pending_bio_fsync", log.backgroundFsyncInFlight ? "1" : "0"), ("aof_delayed_fsync", "0"),
+            ]
+        }
         if state.loading {
             let elapsed = max(0, (now - state.loadingStartedAt) / 1000)
             let percent = state.loadingTotalBytes > 0 ? Double(state.loadingLoadedBytes) * 100 / Double(state.loadingTotalBytes) : 0

@@ -8,6 +8,7 @@ enum PersistenceCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Synchronously save the dataset to disk", complexity: "O(N) where N is the total number of keys in all databases", handler: save),
         CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Asynchronously save the dataset to disk", complexity: "O(1)", handler: bgsave),
+        CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Asynchronously rewrite the append-only file", complexity: "O(1)", handler: bgrewriteaof),
         CommandSpec("dump", arity: 2, flags: [.readonly], keys: .single, categories: ["keyspace", "read", "slow"], group: "generic", summary: "Return a serialized version of the value stored at the specified key.", since: "2.6.0", complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", handler: dump),
         CommandSpec("restore", arity: -4, flags: [.write, .denyOOM], keys: .single, categories: ["keyspace", "write", "slow", "dangerous"], group: "generic", summary: "Create a key using the provided serialized value, previously obtained using DUMP.", since: "2.6.0", complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", handler: restore),
     ]
@@ -36,6 +37,19 @@ enum PersistenceCommands {
             client.reply.simple("Background saving started")
         } else {
             client.error("ERR")
+        }
+    }
+
+    static func bgrewriteaof(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        if engine.appendOnly.rewriteInProgress {
+            client.error("ERR Background append only file rewriting already in progress")
+        } else if engine.persistence.backgroundSaveInProgress || client.inTransaction {
+            engine.appendOnly.rewriteScheduled = true
+            client.reply.simple("Background append only file rewriting scheduled")
+        } else if engine.startAppendOnlyRewrite() {
+            client.reply.simple("Background append only file rewriting started")
+        } else {
+            client.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
         }
     }
 
@@ -126,6 +140,12 @@ enum PersistenceCommands {
                     entry.accessClock = LFU.minutes(now: now) << 8 | UInt32(frequency)
                 }
             }
+        }
+        if ttl > 0 && !absoluteTTL {
+            var rewritten = (0..<args.count).map { args.bytes($0) }
+            rewritten[2] = Engine.millisecondsArgument(ttl)
+            rewritten.append(ByteString("ABSTTL"))
+            engine.propagateInstead([rewritten])
         }
         engine.notify(client, .generic, "restore", args[1])
         engine.dirty += 1

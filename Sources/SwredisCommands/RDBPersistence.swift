@@ -16,7 +16,7 @@ public struct PersistenceState {
     /// BGSAVE SCHEDULE asked for a save while another background job ran.
     public var backgroundSaveScheduled = false
     var backgroundSaveStartedAt = 0
-    var backgroundSave: BackgroundSave?
+    var backgroundSave: BackgroundSnapshotJob?
     var dirtyBeforeBackgroundSave = 0
     public var lastBackgroundSaveOK = true
     public var lastBackgroundSaveSeconds = -1
@@ -41,33 +41,28 @@ final class CancellationFlag: Sendable {
 
 struct SaveCancelled: Error {}
 
-/// One BGSAVE: the snapshot and settings it writes with, run on a background thread, and its outcome.
-final class BackgroundSave: @unchecked Sendable {
+/// A snapshot written on a background thread (BGSAVE, AOF rewrite), and its outcome.
+final class BackgroundSnapshotJob: @unchecked Sendable {
     private var snapshot: [DatabaseSnapshot]
     let generation: UInt32
-    let path: String
     let temporaryPath: String
-    let options: RDBWriteOptions
-    let metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?)
+    private let work: (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
     let cancel = CancellationFlag()
     private let finished = DispatchSemaphore(value: 0)
     /// Set by `run`; read on the engine thread after it finished.
     private(set) var failure: Error?
 
-    init(snapshot: [DatabaseSnapshot], generation: UInt32, path: String, temporaryPath: String, options: RDBWriteOptions,
-         metadata: @escaping (Entry) -> (idleSeconds: Int?, frequency: UInt8?)) {
+    init(snapshot: [DatabaseSnapshot], generation: UInt32, temporaryPath: String,
+         work: @escaping (inout [DatabaseSnapshot], CancellationFlag) throws -> Void) {
         self.snapshot = snapshot
         self.generation = generation
-        self.path = path
         self.temporaryPath = temporaryPath
-        self.options = options
-        self.metadata = metadata
+        self.work = work
     }
 
     func run() {
         do {
-            try Engine.writeRDB(&snapshot, path: path, temporaryPath: temporaryPath, options: options, metadata: metadata, cancel: cancel)
-            serverLog(.notice, "DB saved on disk")
+            try work(&snapshot, cancel)
         } catch {
             failure = error
         }
@@ -172,8 +167,8 @@ extension Engine {
         do {
             try Engine.writeRDB(&snapshot, path: rdbPath, temporaryPath: temporaryPath, options: rdbWriteOptions(), metadata: rdbKeyMetadata())
         } catch {
+            // A failed SAVE leaves rdb_last_bgsave_status alone, as in Redis; only BGSAVE failures set it.
             logSaveFailure(error, temporaryPath: temporaryPath)
-            persistence.lastBackgroundSaveOK = false
             return false
         }
         serverLog(.notice, "DB saved on disk")
@@ -191,8 +186,14 @@ extension Engine {
         guard !persistence.backgroundSaveInProgress else { return false }
         guard let runOnEngineThread else { return saveNow() }
         let taken = takeSnapshot()
-        let job = BackgroundSave(snapshot: taken.databases, generation: taken.generation, path: rdbPath,
-                                 temporaryPath: "temp-bgsave-\(getpid()).rdb", options: rdbWriteOptions(), metadata: rdbKeyMetadata())
+        let options = rdbWriteOptions()
+        let metadata = rdbKeyMetadata()
+        let path = rdbPath
+        let temporaryPath = "temp-bgsave-\(getpid()).rdb"
+        let job = BackgroundSnapshotJob(snapshot: taken.databases, generation: taken.generation, temporaryPath: temporaryPath) { snapshot, cancel in
+            try Engine.writeRDB(&snapshot, path: path, temporaryPath: temporaryPath, options: options, metadata: metadata, cancel: cancel)
+            serverLog(.notice, "DB saved on disk")
+        }
         persistence.backgroundSaveInProgress = true
         persistence.backgroundSaveScheduled = false
         persistence.backgroundSaveStartedAt = Engine.unixMilliseconds()
@@ -207,7 +208,7 @@ extension Engine {
         return true
     }
 
-    private func backgroundSaveFinished(_ job: BackgroundSave) {
+    private func backgroundSaveFinished(_ job: BackgroundSnapshotJob) {
         snapshotGenerations.end(job.generation)
         let error = job.failure
         let temporaryPath = job.temporaryPath
@@ -244,12 +245,26 @@ extension Engine {
             serverLog(.warning, "There is a child saving an .rdb. Killing it!")
             cancelBackgroundSave()
         }
+        if appendOnly.rewriteInProgress {
+            serverLog(.warning, "There is a child rewriting the AOF. Killing it!")
+            appendOnly.rewriteJob?.cancelAndWait()
+        }
+        if let log = appendOnlyLog {
+            serverLog(.notice, "Calling fsync() on the AOF file.")
+            flushAppendOnly()
+            log.close(nowMilliseconds: Engine.unixMilliseconds())
+            appendOnlyLog = nil
+        }
         guard save ?? !config.savePoints.isEmpty else { return true }
         serverLog(.notice, "Saving the final RDB snapshot before exiting.")
         if saveNow() { return true }
         if force {
             serverLog(.warning, "Error trying to save the DB. Exit anyway.")
             return true
+        }
+        // The server keeps running: keep appending to the AOF.
+        if config.bool("appendonly"), let manifest = appendOnly.manifest, let last = manifest.incremental.last {
+            appendOnlyLog = try? AppendOnlyLog(path: appendOnlyPath(last.name), policy: fsyncPolicy)
         }
         serverLog(.warning, "Error trying to save the DB, can't exit.")
         return false
@@ -287,7 +302,7 @@ extension Engine {
     }
 
     /// Reads an RDB file into fresh databases. Runs on any thread; `progress` receives bytes read.
-    public static func loadRDB(path: String, limits: CollectionLimits, databaseCount: Int, lfu: Bool,
+    public static func loadRDB(path: String, limits: CollectionLimits, databaseCount: Int, lfu: Bool, keepExpired: Bool = false,
                                progress: (Int, Int) -> Void = { _, _ in }) throws -> LoadedDataset {
         let file = try MappedFile(path: path)
         var databases = Array(repeating: Database(), count: databaseCount)
@@ -301,7 +316,7 @@ extension Engine {
                 if expires > 0 { databases[database].expires = HashTable(capacity: expires) }
             }
         }, onKey: { record in
-            if let expireAt = record.expireAt, expireAt < now {
+            if !keepExpired, let expireAt = record.expireAt, expireAt < now {
                 expired += 1
                 return
             }
@@ -336,7 +351,7 @@ extension Engine {
         if summary.emptyKeysSkipped > 0 { serverLog(.notice, "Done loading RDB, empty keys skipped: \(summary.emptyKeysSkipped)") }
         serverLog(.notice, "Done loading RDB, keys loaded: \(summary.keys - loaded.expiredKeys), keys expired: \(loaded.expiredKeys).")
         let seconds = Double(Engine.monotonicMicroseconds() - startedAt) / 1_000_000
-        serverLog(.notice, "DB loaded from disk: \(formatSeconds(seconds)) seconds")
+        serverLog(.notice, "DB loaded from disk: \(Engine.formatSeconds(seconds)) seconds")
         persistence.lastLoadKeysLoaded = summary.keys - loaded.expiredKeys
         persistence.lastLoadKeysExpired = loaded.expiredKeys
         dirty = 0
@@ -349,7 +364,7 @@ extension Engine {
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
-    private func formatSeconds(_ seconds: Double) -> String {
+    public static func formatSeconds(_ seconds: Double) -> String {
         let thousandths = Int((seconds * 1000).rounded())
         let fraction = String(thousandths % 1000)
         return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"

@@ -105,7 +105,10 @@ enum SetCommands {
             popped.append(member)
         }
         engine.dirty += popped.count
-        if !popped.isEmpty { engine.notify(client, .set, "spop", args[1]) }
+        if !popped.isEmpty {
+            engine.notify(client, .set, "spop", args[1])
+            engine.propagateInstead([[ByteString("SREM"), args.bytes(1)] + popped])
+        }
         engine.deleteIfEmpty(client.database, args[1], count: set.count)
         if count == nil {
             popped[0].withUnsafeBytes { client.reply.bulk($0) }

@@ -205,6 +205,8 @@ enum StringCommands {
         if let expireAt {
             engine.databases[db].setExpire(name, at: expireAt)
             engine.notify(client, .generic, "expire", key)
+            engine.propagateInstead([[ByteString("SET"), name, ByteString(args[valueIndex]), ByteString("PXAT"),
+                                      Engine.millisecondsArgument(expireAt)]])
         }
         if !options.get {
             if let okReply { okReply() } else { client.reply.ok() }
@@ -278,15 +280,18 @@ enum StringCommands {
             if options.absolute && expireAt <= Engine.unixMilliseconds() {
                 engine.databases[db].remove(key)
                 engine.notify(client, .generic, "del", args[1])
+                engine.propagateInstead([[ByteString("DEL"), key]])
             } else {
                 engine.databases[db].setExpire(key, at: expireAt)
                 engine.notify(client, .generic, "expire", args[1])
+                engine.propagateInstead([[ByteString("PEXPIREAT"), key, Engine.millisecondsArgument(expireAt)]])
             }
             engine.dirty += 1
         } else if options.persist {
             if engine.databases[db].persist(key) {
                 engine.dirty += 1
                 engine.notify(client, .generic, "persist", args[1])
+                engine.propagateInstead([[ByteString("PERSIST"), key]])
             }
         }
     }
@@ -498,6 +503,7 @@ enum StringCommands {
             engine.storeValue(db, args.bytes(1), .string(text))
         }
         engine.dirty += 1
+        engine.propagateInstead([[ByteString("SET"), args.bytes(1), text, ByteString("KEEPTTL")]])
         engine.notify(client, .string, "incrbyfloat", args[1])
         text.withUnsafeBytes { client.reply.bulk($0) }
     }

@@ -96,9 +96,11 @@ enum TransactionCommands {
         engine.unwatchAll(client)
         client.reply.arrayHeader(transaction.queued.count)
         client.inTransaction = true
+        engine.beginTransactionPropagation()
         for command in transaction.queued {
             command.withArguments { engine.execute(client, $0) }
         }
+        engine.endTransactionPropagation(client.database)
         client.inTransaction = false
     }
 

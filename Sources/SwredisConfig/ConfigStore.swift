@@ -164,6 +164,10 @@ public final class ConfigStore {
                 saveSeenInFile = true
                 return .words([])
             }
+            // `--save "3600 1 300 100"` arrives as one argument; Redis splits it on spaces.
+            if arguments.count == 1 && arguments[0].contains(" ") {
+                return try accumulateValue(directive, arguments[0].split(separator: " ").map(String.init), accumulate: accumulate)
+            }
             guard arguments.count % 2 == 0, !arguments.isEmpty,
                   arguments.allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {
                 throw ConfigError("Invalid save parameters")

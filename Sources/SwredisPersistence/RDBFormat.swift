@@ -6,8 +6,9 @@ public enum RDBFormat {
     public static let version = 10
     /// The file's first nine bytes.
     public static let magic = "REDIS0010"
-    /// The newest version the reader accepts (Redis 7.2 adds set listpacks in version 11).
-    public static let newestReadable = 11
+    /// The newest version the reader accepts: like Redis 7.0, files and DUMP payloads from newer servers
+    /// are refused (their encodings may not be known).
+    public static let newestReadable = 10
 
     /// Value types, as stored in front of each key.
     public enum ValueType: UInt8 {

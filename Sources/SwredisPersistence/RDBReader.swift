@@ -122,9 +122,10 @@ public enum RDBReader {
         guard cursor.remaining >= 9 else { throw cursor.error("Short read or OOM loading DB. Unrecoverable error, aborting now.") }
         let magic = try cursor.take(9)
         guard magic.starts(with: Array("REDIS".utf8)) else { throw RDBError(offset: 0, "Wrong signature trying to load DB from file") }
+        // Like Redis's atoi: leading digits only, so a non-numeric version reads as 0.
         var version = 0
         for digit in magic[5..<9] {
-            guard digit >= 48 && digit <= 57 else { throw RDBError(offset: 5, "Wrong signature trying to load DB from file") }
+            guard digit >= 48 && digit <= 57 else { break }
             version = version * 10 + Int(digit - 48)
         }
         guard version >= 1 && version <= RDBFormat.newestReadable else {
@@ -140,7 +141,7 @@ public enum RDBReader {
         guard verify, stored != 0 else { return }
         let computed = CRC64.checksum(UnsafeRawBufferPointer(rebasing: cursor.bytes[..<covered]))
         guard computed == stored else {
-            throw RDBError(offset: covered, "Wrong RDB checksum expected: (\(hex(stored))) got (\(hex(computed))). Aborting now.")
+            throw RDBError(offset: covered, "Wrong RDB checksum expected: (\(hex(computed))) but got (\(hex(stored))). Aborting now.")
         }
     }
 

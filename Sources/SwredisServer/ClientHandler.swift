@@ -106,8 +106,17 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
+        if let log = engine.appendOnlyLog, log.hasPendingBytes {
+            server.flushAfterAppendOnly(self)
+        } else {
+            context.flush()
+        }
         server.flushOtherClients()
+    }
+
+    /// Flushes what was written to the channel (after the AOF took this tick's writes).
+    func flushNow() {
+        context?.flush()
     }
 
     /// Parses and executes every complete command at the front of `buffer`, consuming what it ran.
@@ -192,6 +201,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             if buffer.readableBytes > 0 { pending = buffer }
         }
         writeReplies(session)
+        engine.flushAppendOnly()
         context.flush()
     }
 
@@ -262,6 +272,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     func flushPendingReplies() {
         guard let session, let context else { return }
         writeReplies(session)
+        engine.flushAppendOnly()
         context.flush()
         // Only what the socket could not take counts against the limit: a subscriber that keeps up never holds
         // more than what one flush leaves behind.

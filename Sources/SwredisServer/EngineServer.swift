@@ -103,6 +103,10 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     /// Loads the RDB file on a background thread while clients connect and get `-LOADING`; the service is
     /// ready (sd_notify READY=1) once the data is in. A file that cannot be read stops the server, like Redis.
     private func loadDataset() {
+        if config.bool("appendonly") {
+            loadAppendOnly()
+            return
+        }
         let path = config.string("dbfilename")
         guard access(path, F_OK) == 0 else {
             becomeReady()
@@ -137,6 +141,84 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         }
     }
 
+    /// `appendonly yes`: the AOF, not the RDB file, holds the dataset: its RDB base loads in the background,
+    /// then its command files replay on the loop in slices (clients get `-LOADING` in between).
+    private func loadAppendOnly() {
+        let startup: AppendOnlyStartup?
+        do {
+            startup = try engine.prepareAppendOnlyLoad()
+        } catch {
+            failStartup(error)
+            return
+        }
+        guard let startup else {
+            openAppendOnlyAndBecomeReady(startedAt: nil)
+            return
+        }
+        let started = Engine.monotonicMicroseconds()
+        engine.persistence.loading = true
+        engine.persistence.loadingStartedAt = Engine.unixMilliseconds()
+        guard let base = startup.rdbBase else {
+            replay(engine.makeAppendOnlyReplay(startup), startedAt: started)
+            return
+        }
+        let limits = engine.collectionLimits
+        let databaseCount = engine.databases.count
+        let lfu = engine.lfuMode
+        let loop = self.loop
+        DispatchQueue.global().async {
+            let result = Result { try Engine.loadRDB(path: base, limits: limits, databaseCount: databaseCount, lfu: lfu, keepExpired: true) }
+            loop.execute {
+                switch result {
+                case .success(let loaded):
+                    serverLog(.notice, "Reading RDB base file on AOF loading...")
+                    self.engine.install(loaded, startedAt: started)
+                    self.engine.persistence.loading = true
+                    self.replay(self.engine.makeAppendOnlyReplay(startup), startedAt: started)
+                case .failure(let error):
+                    self.failStartup(error)
+                }
+            }
+        }
+    }
+
+    /// Replays a slice of AOF commands, then yields to the loop and continues.
+    private func replay(_ replay: AOFReplay, startedAt: Int) {
+        do {
+            if try replay.step(budget: 20_000) {
+                engine.persistence.loading = false
+                let seconds = Double(Engine.monotonicMicroseconds() - startedAt) / 1_000_000
+                serverLog(.notice, "DB loaded from append only file: \(Engine.formatSeconds(seconds)) seconds")
+                openAppendOnlyAndBecomeReady(startedAt: startedAt)
+            } else {
+                loop.execute { self.replay(replay, startedAt: startedAt) }
+            }
+        } catch {
+            failStartup(error)
+        }
+    }
+
+    private func openAppendOnlyAndBecomeReady(startedAt: Int?) {
+        engine.persistence.loading = false
+        do {
+            try engine.openAppendOnlyAfterLoad()
+        } catch {
+            failStartup(error)
+            return
+        }
+        becomeReady()
+    }
+
+    private func failStartup(_ error: Error) {
+        engine.persistence.loading = false
+        if let error = error as? FileError {
+            serverLog(.warning, "Fatal error loading the DB: \(error.reason) (\(error.path)). Exiting.")
+        } else {
+            logLoadFailure(error)
+        }
+        exitPromise.succeed(1)
+    }
+
     private func finishLoading(_ result: Result<LoadedDataset, Error>, startedAt: Int) {
         engine.persistence.loading = false
         switch result {
@@ -147,11 +229,30 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             serverLog(.warning, "Fatal error loading the DB: \(error.reason). Exiting.")
             exitPromise.succeed(1)
         case .failure(let error):
-            serverLog(.warning, "Short read or OOM loading DB. Unrecoverable error, aborting now.")
-            serverLog(.warning, "Internal error in RDB reading: \(error)")
-            serverLog(.warning, "Fatal error loading the DB, check server logs. Exiting.")
+            logLoadFailure(error)
             exitPromise.succeed(1)
         }
+    }
+
+    /// Redis's wording for an RDB file that cannot be loaded.
+    private func logLoadFailure(_ error: Error) {
+        guard let error = error as? RDBError else {
+            serverLog(.warning, "\(error)")
+            serverLog(.warning, "Fatal error loading the DB, check server logs. Exiting.")
+            return
+        }
+        if error.reason.hasPrefix("Wrong signature") {
+            serverLog(.warning, error.reason)
+            serverLog(.warning, "Fatal error loading the DB: Invalid argument. Exiting.")
+            return
+        }
+        if error.reason.hasPrefix("Unexpected EOF") || error.reason.hasPrefix("Short read") {
+            serverLog(.warning, "Short read or OOM loading DB. Unrecoverable error, aborting now.")
+        } else {
+            serverLog(.warning, error.reason)
+        }
+        serverLog(.warning, "Internal error in RDB reading offset \(error.offset) -> \(error.reason)")
+        serverLog(.warning, "Fatal error loading the DB, check server logs. Exiting.")
     }
 
     private func becomeReady() {
@@ -280,6 +381,25 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         }
         if engine.pauseUntil > 0 && engine.pauseUntil <= cachedMilliseconds { engine.pauseUntil = 0 }
         engine.persistenceCron()
+        engine.appendOnlyCron()
+        engine.flushAppendOnly()
+    }
+
+    // MARK: AOF group commit
+
+    private var handlersAwaitingAppendOnly: [ClientHandler] = []
+
+    /// Replies of this tick wait until the AOF holds the writes they acknowledge: handlers queue here and one
+    /// task after the tick's reads writes (and, with `always`, fsyncs) the AOF once, then flushes them all.
+    func flushAfterAppendOnly(_ handler: ClientHandler) {
+        handlersAwaitingAppendOnly.append(handler)
+        guard handlersAwaitingAppendOnly.count == 1 else { return }
+        loop.execute {
+            self.engine.flushAppendOnly()
+            let handlers = self.handlersAwaitingAppendOnly
+            self.handlersAwaitingAppendOnly.removeAll(keepingCapacity: true)
+            for handler in handlers { handler.flushNow() }
+        }
     }
 
     // MARK: Clients

@@ -18,6 +18,7 @@ Usage: swredisd server [/path/to/redis.conf] [options] [-]
        swredisd server --version
        swredisd server --test-config [/path/to/redis.conf] [options]
        swredisd check-rdb <rdb-file-name>
+       swredisd check-aof [--fix] <file.manifest|file.aof>
        swredisd --version
 
 Examples:
@@ -26,7 +27,7 @@ Examples:
        swredisd server --port 7777
        swredisd server /etc/myredis.conf --loglevel verbose -
 
-Subcommands still to come (see README): the supervisor (no subcommand), sentinel, check-aof, ctl.
+Subcommands still to come (see README): the supervisor (no subcommand), sentinel, ctl.
 
 """
 
@@ -43,6 +44,18 @@ case "check-rdb":
         exit(1)
     }
     exit(RDBChecker.check(path: arguments[1]) { print($0) })
+case "check-aof":
+    let options = Array(arguments.dropFirst())
+    let fix = options.first == "--fix"
+    let files = options.filter { $0 != "--fix" }
+    guard files.count == 1, options.count == (fix ? 2 : 1) else {
+        FileHandleOutput.standardError("Usage: swredisd check-aof [--fix] <file.manifest|file.aof>\n")
+        exit(1)
+    }
+    exit(AOFChecker.run(path: files[0], fix: fix, confirm: {
+        let answer = readLine() ?? ""
+        return answer.hasPrefix("y") || answer.hasPrefix("Y")
+    }, print: { print($0) }))
 case "--version", "-v":
     print(versionLine())
     exit(0)

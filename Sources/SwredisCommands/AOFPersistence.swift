@@ -1,0 +1,365 @@
+import Dispatch
+import NIOCore
+import SwredisBytes
+import SwredisConfig
+import SwredisKeyspace
+import SwredisLog
+import SwredisPersistence
+import SwredisProtocol
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// AOF state INFO persistence reports, owned by the engine thread.
+public struct AppendOnlyState {
+    public var rewriteInProgress = false
+    public var rewriteScheduled = false
+    var rewriteStartedAt = 0
+    public var lastRewriteSeconds = -1
+    public var lastRewriteOK = true
+    public var rewrites = 0
+    public var consecutiveFailures = 0
+    /// The manifest as it is on disk.
+    public var manifest: AOFManifest?
+    /// AOF size after the last rewrite or load: the reference of `auto-aof-rewrite-percentage`.
+    public var baseSize = 0
+    var rewriteJob: BackgroundSnapshotJob?
+    /// Index in the manifest's incremental files of the first file the running rewrite keeps.
+    var keptIncrementalFrom = 0
+    /// `appendonly` was switched on and waits for its first base file.
+    var enabling = false
+}
+
+extension Engine {
+    var appendDirectory: String { config.string("appenddirname") }
+    var appendFilename: String { config.string("appendfilename") }
+    var fsyncPolicy: FsyncPolicy { FsyncPolicy(rawValue: config.string("appendfsync")) ?? .everysec }
+
+    func appendOnlyPath(_ name: String) -> String { "\(appendDirectory)/\(name)" }
+
+    /// AOF bytes on disk now: base plus incremental files (INFO aof_current_size).
+    public var appendOnlyCurrentSize: Int {
+        guard let manifest = appendOnly.manifest else { return 0 }
+        var total = 0
+        for file in manifest.loadOrder {
+            var info = stat()
+            if stat(appendOnlyPath(file.name), &info) == 0 { total += Int(info.st_size) }
+        }
+        return total + (appendOnlyLog?.pendingBytes ?? 0)
+    }
+
+    /// Writes the manifest durably (temporary file, fsync, rename, directory fsync).
+    func persistManifest(_ manifest: AOFManifest) throws {
+        let name = AOFManifest.manifestName(appendFilename)
+        var text = manifest.text
+        try DurableFile.replace(appendOnlyPath(name), temporaryPath: appendOnlyPath("temp-" + name)) { write in
+            try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+        }
+        appendOnly.manifest = manifest
+    }
+
+    func ensureAppendDirectory() throws {
+        if mkdir(appendDirectory, 0o755) != 0 && errno != EEXIST {
+            throw FileError(path: appendDirectory, operation: "mkdir", code: errno)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes what commands of this event-loop tick appended (and fsyncs under `appendfsync always`). The
+    /// server calls it before it sends the tick's replies. A failed write under `always` stops the process,
+    /// as Redis does: the replies must not claim durability the disk did not give.
+    public func flushAppendOnly() {
+        guard let log = appendOnlyLog else { return }
+        do {
+            try log.flush(nowMilliseconds: Engine.unixMilliseconds())
+        } catch {
+            if log.policy == .always {
+                serverLog(.warning, "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+                exit(1)
+            }
+            serverLog(.warning, "Error writing to the AOF file: \(error)")
+        }
+    }
+
+    /// `-MISCONF` text when the AOF cannot be written (writes are refused until it can).
+    var appendOnlyWriteError: String? {
+        guard let error = appendOnlyLog?.lastError else { return nil }
+        return "MISCONF Errors writing to the AOF file: \(error.reason)"
+    }
+
+    // MARK: Switching on and off
+
+    /// CONFIG SET appendonly yes: a rewrite writes the first base while new writes go to a fresh
+    /// incremental file; the AOF counts as on once the base is in place.
+    func enableAppendOnly() -> String? {
+        guard appendOnlyLog == nil else { return nil }
+        appendOnly.enabling = true
+        if !startAppendOnlyRewrite() {
+            appendOnly.enabling = false
+            return "ERR Background append only file rewriting could not be started"
+        }
+        return nil
+    }
+
+    /// CONFIG SET appendonly no: flush, fsync and close the file; a running rewrite is stopped.
+    func disableAppendOnly() {
+        appendOnly.rewriteJob?.cancelAndWait()
+        appendOnlyLog?.close(nowMilliseconds: Engine.unixMilliseconds())
+        appendOnlyLog = nil
+        appendOnly.enabling = false
+    }
+
+    // MARK: Rewriting
+
+    /// BGREWRITEAOF: new writes go to a new incremental file at once; a snapshot of this instant is written as
+    /// the new base on a background thread; when it is in place the manifest drops the files it replaces.
+    @discardableResult
+    public func startAppendOnlyRewrite() -> Bool {
+        guard !appendOnly.rewriteInProgress else { return false }
+        let now = Engine.unixMilliseconds()
+        do {
+            try ensureAppendDirectory()
+            var manifest = appendOnly.manifest ?? AOFManifest()
+            let incremental = AOFManifest.File(name: AOFManifest.incrementalName(appendFilename, sequence: manifest.nextIncrementalSequence),
+                                               sequence: manifest.nextIncrementalSequence, kind: .incremental)
+            if let log = appendOnlyLog {
+                try log.switchFile(to: appendOnlyPath(incremental.name), nowMilliseconds: now)
+                manifest.incremental.append(incremental)
+                try persistManifest(manifest)
+                appendOnly.keptIncrementalFrom = manifest.incremental.count - 1
+                serverLog(.notice, "Creating AOF incr file \(incremental.name) on background rewrite")
+            } else if appendOnly.enabling {
+                appendOnlyLog = try AppendOnlyLog(path: appendOnlyPath(incremental.name), policy: fsyncPolicy)
+                appendOnly.keptIncrementalFrom = -1
+            } else {
+                appendOnly.keptIncrementalFrom = manifest.incremental.count
+            }
+        } catch {
+            serverLog(.warning, "Can't open the append-only file for the rewrite: \(error)")
+            appendOnly.lastRewriteOK = false
+            return false
+        }
+        let taken = takeSnapshot()
+        let preamble = config.bool("aof-use-rdb-preamble")
+        let sequence = appendOnly.manifest?.nextBaseSequence ?? 1
+        let baseName = AOFManifest.baseName(appendFilename, sequence: sequence, rdbPreamble: preamble)
+        let basePath = appendOnlyPath(baseName)
+        let temporaryPath = appendOnlyPath("temp-rewriteaof-bg-\(getpid()).aof")
+        var options = rdbWriteOptions()
+        options.aux = options.aux.map { $0.0 == "aof-base" ? ("aof-base", "1") : $0 }
+        let metadata = rdbKeyMetadata()
+        let job = BackgroundSnapshotJob(snapshot: taken.databases, generation: taken.generation, temporaryPath: temporaryPath) { snapshot, cancel in
+            try DurableFile.replace(basePath, temporaryPath: temporaryPath) { write in
+                try withoutActuallyEscaping(write) { write in
+                    let checked: (UnsafeRawBufferPointer) throws -> Void = { bytes in
+                        if cancel.isCancelled { throw SaveCancelled() }
+                        try write(bytes)
+                    }
+                    if preamble {
+                        _ = try RDBSnapshotWriter.write(&snapshot, options: options, metadata: metadata, output: checked)
+                    } else {
+                        try AOFCommandWriter.write(&snapshot, output: checked)
+                    }
+                }
+            }
+        }
+        appendOnly.rewriteInProgress = true
+        appendOnly.rewriteScheduled = false
+        appendOnly.rewriteStartedAt = now
+        appendOnly.rewriteJob = job
+        serverLog(.notice, "Background append only file rewriting started")
+        guard let runOnEngineThread else {
+            job.run()
+            appendOnlyRewriteFinished(job, base: AOFManifest.File(name: baseName, sequence: sequence, kind: .base))
+            return true
+        }
+        DispatchQueue.global().async {
+            job.run()
+            runOnEngineThread { [weak self] in
+                self?.appendOnlyRewriteFinished(job, base: AOFManifest.File(name: baseName, sequence: sequence, kind: .base))
+            }
+        }
+        return true
+    }
+
+    private func appendOnlyRewriteFinished(_ job: BackgroundSnapshotJob, base: AOFManifest.File) {
+        snapshotGenerations.end(job.generation)
+        appendOnly.rewriteInProgress = false
+        appendOnly.rewriteJob = nil
+        appendOnly.lastRewriteSeconds = (Engine.unixMilliseconds() - appendOnly.rewriteStartedAt) / 1000
+        if let failure = job.failure {
+            if !(failure is SaveCancelled) { serverLog(.warning, "Background AOF rewrite terminated with error: \(failure)") }
+            appendOnly.lastRewriteOK = false
+            appendOnly.consecutiveFailures += 1
+            abandonEnabling()
+            return
+        }
+        let old = appendOnly.manifest ?? AOFManifest()
+        var manifest = AOFManifest()
+        manifest.base = base
+        var obsolete = old.base.map { [$0] } ?? []
+        if appendOnly.enabling, let log = appendOnlyLog {
+            let name = String(log.path.split(separator: "/").last ?? "")
+            manifest.incremental = [AOFManifest.File(name: name, sequence: old.nextIncrementalSequence, kind: .incremental)]
+            obsolete += old.incremental
+        } else {
+            let split = max(0, min(appendOnly.keptIncrementalFrom, old.incremental.count))
+            manifest.incremental = Array(old.incremental[split...])
+            obsolete += old.incremental[..<split]
+        }
+        do {
+            try persistManifest(manifest)
+        } catch {
+            serverLog(.warning, "Error trying to persist the AOF manifest after a rewrite: \(error)")
+            appendOnly.lastRewriteOK = false
+            appendOnly.consecutiveFailures += 1
+            abandonEnabling()
+            return
+        }
+        for file in obsolete where file.name != base.name {
+            serverLog(.notice, "Removing the history file \(file.name) in the background")
+            unlink(appendOnlyPath(file.name))
+        }
+        if appendOnly.enabling {
+            appendOnly.enabling = false
+            serverLog(.notice, "Background AOF rewrite finished successfully; appendonly is on")
+        }
+        serverLog(.notice, "Background AOF rewrite terminated with success")
+        serverLog(.notice, "Background AOF rewrite finished successfully")
+        appendOnly.lastRewriteOK = true
+        appendOnly.consecutiveFailures = 0
+        appendOnly.rewrites += 1
+        appendOnly.baseSize = appendOnlyCurrentSize
+    }
+
+    private func abandonEnabling() {
+        guard appendOnly.enabling else { return }
+        appendOnly.enabling = false
+        if let log = appendOnlyLog {
+            let path = log.path
+            log.close(nowMilliseconds: Engine.unixMilliseconds())
+            unlink(path)
+        }
+        appendOnlyLog = nil
+        try? config.set(name: "appendonly", value: "no")
+        serverLog(.warning, "appendonly could not be switched on: the first AOF rewrite failed")
+    }
+
+    /// Cron: scheduled rewrites, and `auto-aof-rewrite-percentage` / `auto-aof-rewrite-min-size`.
+    public func appendOnlyCron() {
+        guard !appendOnly.rewriteInProgress, !persistence.backgroundSaveInProgress, !persistence.loading else { return }
+        if appendOnly.rewriteScheduled {
+            startAppendOnlyRewrite()
+            return
+        }
+        guard appendOnlyLog != nil, !appendOnly.enabling else { return }
+        let percentage = config.int("auto-aof-rewrite-percentage")
+        let minimum = config.int("auto-aof-rewrite-min-size")
+        guard percentage > 0 else { return }
+        let current = appendOnlyCurrentSize
+        let reference = max(appendOnly.baseSize, 1)
+        let growth = (current - reference) * 100 / reference
+        if current > minimum && growth >= percentage {
+            serverLog(.notice, "Starting automatic rewriting of AOF on \(growth)% growth")
+            startAppendOnlyRewrite()
+        }
+    }
+}
+
+// MARK: Startup
+
+/// What startup finds in the AOF directory.
+public struct AppendOnlyStartup {
+    /// The base file when it is an RDB preamble, loaded like an RDB file (expired keys kept: later commands
+    /// in the incremental files may still touch them).
+    public var rdbBase: String?
+    /// Command files to replay after the base, in order.
+    public var commandFiles: [(path: String, name: String)] = []
+}
+
+extension Engine {
+    /// Reads the manifest (upgrading a legacy single `appendonly.aof` the way Redis 7.0 does) and lists what to
+    /// load. Returns nil when there is no AOF yet.
+    public func prepareAppendOnlyLoad() throws -> AppendOnlyStartup? {
+        let manifestPath = appendOnlyPath(AOFManifest.manifestName(appendFilename))
+        var manifest: AOFManifest
+        if access(manifestPath, F_OK) == 0 {
+            let file = try MappedFile(path: manifestPath)
+            manifest = try AOFManifest.parse(String(decoding: file.bytes, as: UTF8.self))
+            appendOnly.manifest = manifest
+        } else if access(appendFilename, F_OK) == 0 {
+            try ensureAppendDirectory()
+            guard rename(appendFilename, appendOnlyPath(appendFilename)) == 0 else {
+                throw FileError(path: appendFilename, operation: "rename", code: errno)
+            }
+            manifest = AOFManifest()
+            manifest.base = AOFManifest.File(name: appendFilename, sequence: 1, kind: .base)
+            try persistManifest(manifest)
+            serverLog(.notice, "Successfully migrated an old-style AOF into the AOF directory")
+        } else {
+            return nil
+        }
+        var startup = AppendOnlyStartup()
+        for file in manifest.loadOrder {
+            let path = appendOnlyPath(file.name)
+            guard access(path, F_OK) == 0 else {
+                throw AOFLoadError(description: "The AOF file \(file.name) doesn't exist")
+            }
+            if file.kind == .base, isRDBFile(path) {
+                startup.rdbBase = path
+            } else {
+                startup.commandFiles.append((path, file.name))
+            }
+        }
+        return startup
+    }
+
+    private func isRDBFile(_ path: String) -> Bool {
+        guard let file = try? MappedFile(path: path) else { return false }
+        return file.bytes.count >= 5 && file.bytes.prefix(5).elementsEqual("REDIS".utf8)
+    }
+
+    /// A replay of the command files, driven by the server in slices.
+    public func makeAppendOnlyReplay(_ startup: AppendOnlyStartup) -> AOFReplay {
+        AOFReplay(engine: self, files: startup.commandFiles)
+    }
+
+    /// After loading: appends go to the last incremental file, or to a new one (with a base written first when
+    /// there is none yet, as Redis creates both on a start without AOF).
+    public func openAppendOnlyAfterLoad() throws {
+        try ensureAppendDirectory()
+        var manifest = appendOnly.manifest ?? AOFManifest()
+        if manifest.base == nil {
+            let sequence = manifest.nextBaseSequence
+            let preamble = config.bool("aof-use-rdb-preamble")
+            let name = AOFManifest.baseName(appendFilename, sequence: sequence, rdbPreamble: preamble)
+            var (generation, snapshot) = takeSnapshot()
+            defer { snapshotGenerations.end(generation) }
+            let options = rdbWriteOptions()
+            try DurableFile.replace(appendOnlyPath(name), temporaryPath: appendOnlyPath("temp-" + name)) { write in
+                try withoutActuallyEscaping(write) { write in
+                    if preamble {
+                        _ = try RDBSnapshotWriter.write(&snapshot, options: options, output: write)
+                    } else {
+                        try AOFCommandWriter.write(&snapshot, output: write)
+                    }
+                }
+            }
+            manifest.base = AOFManifest.File(name: name, sequence: sequence, kind: .base)
+            serverLog(.notice, "Creating AOF base file \(name) on server start")
+        }
+        if manifest.incremental.isEmpty {
+            let sequence = manifest.nextIncrementalSequence
+            let name = AOFManifest.incrementalName(appendFilename, sequence: sequence)
+            manifest.incremental.append(AOFManifest.File(name: name, sequence: sequence, kind: .incremental))
+            serverLog(.notice, "Creating AOF incr file \(name) on server start")
+        }
+        if let last = manifest.incremental.last {
+            appendOnlyLog = try AppendOnlyLog(path: appendOnlyPath(last.name), policy: fsyncPolicy)
+        }
+        if manifest != appendOnly.manifest { try persistManifest(manifest) }
+        appendOnly.baseSize = appendOnlyCurrentSize
+    }
+}

@@ -1,0 +1,84 @@
+import SwredisBytes
+import SwredisKeyspace
+import SwredisPersistence
+
+/// Propagation: every write that changed data is appended to the AOF (and, with replication, sent to
+/// replicas) as the command that reproduces it, in execution order, as Redis's `propagate` does.
+///
+/// Most commands are logged as they were sent. Commands whose effect depends on time or chance are logged
+/// in a deterministic form instead (`propagateInstead`): relative expiries become PEXPIREAT / SET ... PXAT,
+/// INCRBYFLOAT becomes SET ... KEEPTTL, SPOP becomes SREM, a served blocking pop becomes its non-blocking
+/// form. Keys removed by expiry or eviction are logged as DEL when they go. The commands of one EXEC are
+/// wrapped in MULTI/EXEC.
+extension Engine {
+    /// True when propagated commands have somewhere to go.
+    var propagates: Bool { appendOnlyLog != nil && !propagationSuppressed }
+
+    /// Logs `commands` instead of the command now running.
+    func propagateInstead(_ commands: [[ByteString]]) {
+        guard propagates else { return }
+        propagationOverride = commands
+    }
+
+    /// Logs the deletion of a key that expired or was evicted, at once (before the command that caused it).
+    func propagateDeletion(_ db: Int, _ key: ByteString) {
+        guard propagates else { return }
+        propagate(db, [ByteString("DEL"), key])
+    }
+
+    /// Logs one command given as byte strings.
+    func propagate(_ db: Int, _ arguments: [ByteString]) {
+        guard let log = appendOnlyLog, !propagationSuppressed else { return }
+        openTransactionIfNeeded(db, log)
+        log.beginCommand(database: db, count: arguments.count)
+        for argument in arguments { argument.withUnsafeBytes { log.appendArgument($0) } }
+    }
+
+    /// After a write command ran and changed data: logs it (or what it asked to log instead).
+    func propagateExecuted(_ db: Int, _ args: Arguments) {
+        guard let log = appendOnlyLog, !propagationSuppressed else { return }
+        if let replacement = propagationOverride {
+            propagationOverride = nil
+            for command in replacement { propagate(db, command) }
+            return
+        }
+        openTransactionIfNeeded(db, log)
+        log.beginCommand(database: db, count: args.count)
+        for index in 0..<args.count { log.appendArgument(args[index]) }
+    }
+
+    private func openTransactionIfNeeded(_ db: Int, _ log: AppendOnlyLog) {
+        guard transactionPropagation == .pending else { return }
+        transactionPropagation = .open
+        log.beginCommand(database: db, count: 1)
+        log.appendArgument(Array("MULTI".utf8))
+    }
+
+    /// EXEC starts: the first propagated command of the transaction is preceded by MULTI.
+    func beginTransactionPropagation() {
+        transactionPropagation = .pending
+    }
+
+    /// EXEC ends: closes the MULTI block if one was opened.
+    func endTransactionPropagation(_ db: Int) {
+        if transactionPropagation == .open, let log = appendOnlyLog {
+            log.beginCommand(database: db, count: 1)
+            log.appendArgument(Array("EXEC".utf8))
+        }
+        transactionPropagation = .none
+    }
+
+    /// An absolute Unix-millisecond time as a byte string.
+    static func millisecondsArgument(_ value: Int) -> ByteString {
+        ByteString(String(value))
+    }
+}
+
+/// Where the MULTI/EXEC wrapping of an EXEC's propagated commands stands.
+enum TransactionPropagation {
+    case none
+    /// Inside EXEC, nothing propagated yet.
+    case pending
+    /// MULTI was written; EXEC must follow.
+    case open
+}

@@ -1,0 +1,183 @@
+import Dispatch
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `appendfsync`: when appended commands reach the disk.
+public enum FsyncPolicy: String, Sendable {
+    /// After every write, before any reply to the commands it holds is sent.
+    case always
+    /// By a background thread about once a second.
+    case everysec
+    /// When the kernel decides.
+    case no
+}
+
+/// The open incremental AOF file. The engine thread appends commands to an in-memory buffer (in RESP, with a
+/// SELECT whenever the database changes); once per event-loop tick, before the replies of that tick are sent,
+/// `flush` writes the buffer with one `write` and, with `appendfsync always`, `fsync`s it — so no client hears
+/// "OK" for a write that is not in the file (on disk, with `always`).
+public final class AppendOnlyLog: @unchecked Sendable {
+    public private(set) var path: String
+    public var policy: FsyncPolicy
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var selectedDatabase = -1
+    /// Bytes in the current incremental file, including what is still buffered.
+    public private(set) var incrementalSize: Int
+    private let fsyncQueue = DispatchQueue(label: "swredis.aof.fsync")
+    private let backgroundFsync = NIOLockedValueBox(BackgroundFsync())
+    /// The last write or fsync failure (INFO aof_last_write_status); cleared by a successful write.
+    public private(set) var lastError: FileError?
+
+    struct BackgroundFsync {
+        var inFlight = false
+        var lastFinished = 0
+    }
+
+    /// Opens (or creates) `path` for appending.
+    public init(path: String, policy: FsyncPolicy) throws {
+        self.path = path
+        self.policy = policy
+        descriptor = try AppendOnlyLog.open(path)
+        var info = stat()
+        incrementalSize = fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    static func open(_ path: String) throws -> Int32 {
+        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError(path: path, operation: "open", code: errno) }
+        return descriptor
+    }
+
+    public var hasPendingBytes: Bool { !buffer.isEmpty }
+    public var pendingBytes: Int { buffer.count }
+
+    // MARK: Appending (engine thread)
+
+    /// Starts a command of `count` arguments executed in `database`.
+    public func beginCommand(database: Int, count: Int) {
+        if database != selectedDatabase {
+            var digits = Array(String(database).utf8)
+            appendHeader(UInt8(ascii: "*"), 2)
+            appendArgument(Array("SELECT".utf8))
+            appendArgument(&digits)
+            selectedDatabase = database
+        }
+        appendHeader(UInt8(ascii: "*"), count)
+    }
+
+    /// Appends one argument of the current command.
+    public func appendArgument(_ bytes: UnsafeRawBufferPointer) {
+        appendHeader(UInt8(ascii: "$"), bytes.count)
+        buffer.append(contentsOf: bytes)
+        buffer.append(13)
+        buffer.append(10)
+    }
+
+    public func appendArgument(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { appendArgument($0) }
+    }
+
+    private func appendArgument(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeBytes { appendArgument($0) }
+    }
+
+    private func appendHeader(_ marker: UInt8, _ value: Int) {
+        buffer.append(marker)
+        if value < 10 {
+            buffer.append(UInt8(48 + value))
+        } else {
+            buffer.append(contentsOf: String(value).utf8)
+        }
+        buffer.append(13)
+        buffer.append(10)
+    }
+
+    /// Forgets which database the file has selected (a new file starts without one).
+    public func resetSelectedDatabase() {
+        selectedDatabase = -1
+    }
+
+    // MARK: Writing
+
+    /// Writes the buffer and applies the fsync policy. Throws when the bytes could not be written (they stay
+    /// buffered and the next flush retries).
+    public func flush(nowMilliseconds: Int) throws {
+        if !buffer.isEmpty {
+            do {
+                try buffer.withUnsafeBytes { try DurableFile.writeAll(descriptor, $0, path: path) }
+            } catch let error as FileError {
+                lastError = error
+                throw error
+            }
+            incrementalSize += buffer.count
+            if buffer.capacity > 4 * 1024 * 1024 { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
+            lastError = nil
+            if policy == .always {
+                guard fdatasync(descriptor) == 0 else {
+                    let error = FileError(path: path, operation: "fsync", code: errno)
+                    lastError = error
+                    throw error
+                }
+                return
+            }
+        }
+        if policy == .everysec { fsyncInBackgroundIfDue(nowMilliseconds: nowMilliseconds) }
+    }
+
+    /// With `everysec`: starts a background fsync when the last one finished over a second ago.
+    private func fsyncInBackgroundIfDue(nowMilliseconds: Int) {
+        let due = backgroundFsync.withLockedValue { state -> Bool in
+            guard !state.inFlight, nowMilliseconds - state.lastFinished >= 1000 else { return false }
+            state.inFlight = true
+            return true
+        }
+        guard due else { return }
+        let descriptor = self.descriptor
+        fsyncQueue.async { [backgroundFsync] in
+            _ = fdatasync(descriptor)
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let finished = now.tv_sec * 1000 + now.tv_nsec / 1_000_000
+            backgroundFsync.withLockedValue { state in
+                state.inFlight = false
+                state.lastFinished = finished
+            }
+        }
+    }
+
+    /// Whether a background fsync is running (INFO aof_pending_bio_fsync).
+    public var backgroundFsyncInFlight: Bool { backgroundFsync.withLockedValue { $0.inFlight } }
+
+    /// Flushes, then continues in a new file `path` (a rewrite started). The old file is fsynced and closed on
+    /// the background queue, after any fsync already queued for it.
+    public func switchFile(to newPath: String, nowMilliseconds: Int) throws {
+        try flush(nowMilliseconds: nowMilliseconds)
+        let newDescriptor = try AppendOnlyLog.open(newPath)
+        let old = descriptor
+        fsyncQueue.async {
+            _ = fdatasync(old)
+            _ = Glibc.close(old)
+        }
+        descriptor = newDescriptor
+        path = newPath
+        incrementalSize = 0
+        selectedDatabase = -1
+    }
+
+    /// Flushes and fsyncs everything, then closes the file (shutdown, `appendonly no`).
+    public func close(nowMilliseconds: Int) {
+        try? flush(nowMilliseconds: nowMilliseconds)
+        fsyncQueue.sync {}
+        _ = fdatasync(descriptor)
+        _ = Glibc.close(descriptor)
+        descriptor = -1
+    }
+
+    deinit {
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+    }
+}
