@@ -297,7 +297,7 @@ extension Engine {
             manifest = AOFManifest()
             manifest.base = AOFManifest.File(name: appendFilename, sequence: 1, kind: .base)
             try persistManifest(manifest)
-            serverLog(.notice, "Successfully migrated an old-style AOF into the AOF directory")
+            serverLog(.notice, "Successfully migrated an old-style AOF file (\(appendFilename)) into the AOF directory (\(appendDirectory)).")
         } else {
             return nil
         }
