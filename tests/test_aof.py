@@ -262,3 +262,19 @@ def test_kill9_loses_no_acknowledged_write_with_fsync_always(procs, tmp_path):
 def test_kill9_loses_no_acknowledged_write_with_fsync_everysec(procs, tmp_path):
     # A process crash (not a power cut) loses nothing either: the bytes are written before the replies go out.
     acknowledged_writes_survive(procs, tmp_path, "everysec", rounds=3)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sigterm_after_background_jobs_exits_cleanly(kind, procs, tmp_path):
+    """The process must leave with status 0 after BGSAVE and a rewrite (systemd reads a crash at exit as a failure)."""
+    s = start(procs, kind, tmp_path / "a")
+    with s.client() as c:
+        ph.pipeline(c, [["HSET", "h%d" % (i % 50), "f%d" % i, i] for i in range(5000)])
+        ph.call(c, "BGSAVE")
+        ph.wait_bgsave_done(c)
+        ph.call(c, "BGREWRITEAOF")
+        ph.wait_for(lambda: ph.info(c, "persistence")["aof_rewrite_in_progress"] == "0"
+                    and ph.info(c, "persistence")["aof_rewrite_scheduled"] == "0", what="rewrite")
+    s.proc.send_signal(signal.SIGTERM)
+    assert s.proc.wait(timeout=10) == 0, s.log_tail()
+    assert "ready to exit, bye bye" in s.log()

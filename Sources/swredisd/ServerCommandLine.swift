@@ -87,7 +87,10 @@ enum ServerCommandLine {
             serverLog(.warning, "Can't chdir to '\(dir)': \(String(cString: strerror(errno)))")
             return 1
         }
-        return EngineServer(config: store, configFile: configFile).run()
+        // Exit while the server is still referenced: tearing the object graph down would race the event loop's
+        // last tasks and gains nothing at process exit.
+        let server = EngineServer(config: store, configFile: configFile)
+        exit(withExtendedLifetime(server) { server.run() })
     }
 
     /// Quotes an argument so the config parser reads it back as one word.
