@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SwredisProtocol", dependencies: ["SwredisBytes", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "SwredisKeyspace", dependencies: ["SwredisBytes", .product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "SwredisConfig", dependencies: ["SwredisBytes"]),
-        .target(name: "SwredisPersistence", dependencies: ["SwredisBytes", "SwredisKeyspace", "SwredisProtocol",
+        .target(name: "SwredisPersistence", dependencies: ["CMallocInfo", "SwredisBytes", "SwredisKeyspace", "SwredisProtocol",
                                                            .product(name: "DequeModule", package: "swift-collections"),
                                                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .target(name: "SwredisLog", dependencies: [.product(name: "Logging", package: "swift-log")]),

@@ -175,7 +175,7 @@ extension Engine {
             appendOnlyRewriteFinished(job, base: AOFManifest.File(name: baseName, sequence: sequence, kind: .base))
             return true
         }
-        DispatchQueue.global().async {
+        BackgroundThread.start {
             job.run()
             runOnEngineThread { [weak self] in
                 self?.appendOnlyRewriteFinished(job, base: AOFManifest.File(name: baseName, sequence: sequence, kind: .base))

@@ -201,7 +201,7 @@ extension Engine {
         persistence.dirtyBeforeBackgroundSave = dirty
         persistence.lastBackgroundSaveTry = Engine.unixMilliseconds() / 1000
         serverLog(.notice, "Background saving started by pid \(getpid())")
-        DispatchQueue.global().async {
+        BackgroundThread.start {
             job.run()
             runOnEngineThread { [weak self] in self?.backgroundSaveFinished(job) }
         }
