@@ -114,11 +114,36 @@ def loaded_seconds(log_path):
     return float(found[-1]) if found else float("nan")
 
 
+def aof_throughput(argv, name, fsync, requests):
+    """SET requests/s with the AOF on, one fresh server."""
+    server = Server(name, argv + ["--appendonly", "yes", "--appendfsync", fsync])
+    try:
+        out = subprocess.run(["redis-benchmark", "-p", str(server.port), "-c", "50", "-n", str(requests), "-r", "100000",
+                              "-t", "set", "--csv"], check=True, capture_output=True, text=True, timeout=600).stdout
+        for line in out.splitlines():
+            parts = [p.strip('"') for p in line.split(",")]
+            if parts and parts[0] == "SET":
+                return float(parts[1])
+    finally:
+        server.stop()
+    return float("nan")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=300000)
+    parser.add_argument("--aof-only", action="store_true")
     args = parser.parse_args()
+    swredisd_argv = [os.environ.get("SWREDISD", ".build/release/swredisd"), "server"]
+    print(f"\nAOF: redis-benchmark -t set -c 50, requests/s, median of {args.runs} runs (fresh server each)")
+    print(f"{'appendfsync':<14}{'redis-server':>14}{'swredisd':>14}{'ratio':>9}")
+    for fsync, requests in (("always", 20000), ("everysec", 200000)):
+        r = statistics.median(aof_throughput(["redis-server"], "redis", fsync, requests) for _ in range(args.runs))
+        s_ = statistics.median(aof_throughput(swredisd_argv, "swredis", fsync, requests) for _ in range(args.runs))
+        print(f"{fsync:<14}{r:>14.0f}{s_:>14.0f}{s_ / r:>8.2f}x")
+    if args.aof_only:
+        return
     swredisd = os.environ.get("SWREDISD", ".build/release/swredisd")
     work = tempfile.mkdtemp(prefix="bench-persistence-")
     dataset = os.path.join(work, "dataset.resp")
