@@ -189,7 +189,9 @@ class ServerStartError(RuntimeError):
     pass
 
 
-def wait_for_ping(host: str, port: int, deadline: float, proc: Optional[subprocess.Popen] = None) -> None:
+def wait_for_ping(host: str, port: int, deadline: float, proc: Optional[subprocess.Popen] = None,
+                  accept_noauth: bool = False) -> None:
+    """Wait until PING answers +PONG (or -NOAUTH when `accept_noauth`: a password-protected server is up)."""
     last_err: Optional[BaseException] = None
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -204,7 +206,7 @@ def wait_for_ping(host: str, port: int, deadline: float, proc: Optional[subproce
                     if not chunk:
                         break
                     data += chunk
-                if data == b"+PONG\r\n":
+                if data == b"+PONG\r\n" or (accept_noauth and data.startswith(b"-NOAUTH")):
                     return
                 # e.g. "-LOADING ..." : keep waiting
                 last_err = RuntimeError(f"PING replied {data!r}")
@@ -272,8 +274,8 @@ def start_swredis(extra_args: Sequence[str] = (), **kw) -> ServerProcess:
     return start_server(swredis_argv(), extra_args, **kw)
 
 
-def start_kind(kind: str, extra_args: Sequence[str] = (), **kw) -> ServerProcess:
-    """Start "redis" or "swredis"; pytest.skip() with the reason if unavailable."""
+def argv_for_kind(kind: str) -> List[str]:
+    """The argv prefix of "redis" or "swredis"; pytest.skip() with the reason if unavailable."""
     import pytest
     if kind == "redis":
         reason, argv = redis_unavailable_reason(), redis_argv()
@@ -286,7 +288,12 @@ def start_kind(kind: str, extra_args: Sequence[str] = (), **kw) -> ServerProcess
         if os.environ.get("SWREDIS_REQUIRED") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    return start_server(argv, extra_args, **kw)
+    return list(argv)
+
+
+def start_kind(kind: str, extra_args: Sequence[str] = (), **kw) -> ServerProcess:
+    """Start "redis" or "swredis"; pytest.skip() with the reason if unavailable."""
+    return start_server(argv_for_kind(kind), extra_args, **kw)
 
 
 # --------------------------------------------------------------------------

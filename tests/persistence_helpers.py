@@ -57,22 +57,6 @@ MISCONF_ERROR = (b"-MISCONF Redis is configured to save RDB snapshots, but it's 
 # Starting servers on files
 # --------------------------------------------------------------------------
 
-def argv_for(kind: str) -> List[str]:
-    """Binary argv for "redis"/"swredis"; pytest.skip()s if unavailable."""
-    import pytest
-    if kind == "redis":
-        reason, argv = helpers.redis_unavailable_reason(), helpers.redis_argv()
-    elif kind == "swredis":
-        reason, argv = helpers.swredis_unavailable_reason(), helpers.swredis_argv()
-    else:
-        raise ValueError(kind)
-    if reason:
-        if os.environ.get("SWREDIS_REQUIRED") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return argv
-
-
 def write_file(path: str, data: bytes) -> str:
     with open(path, "wb") as f:
         f.write(data)
@@ -100,7 +84,7 @@ def expect_startup_failure(kind: str, dir: str, extra_args: Sequence[str] = (),
     Returns (returncode, log text).  returncode is None if it started anyway
     (answered PING) or was still running after `timeout` s -- it is then
     killed; negative if it died from a signal."""
-    argv = argv_for(kind)
+    argv = helpers.argv_for_kind(kind)
     port = helpers.free_port()
     full = list(argv) + ["--port", str(port), "--dir", dir, "--save", "", "--appendonly", "no",
                          "--daemonize", "no", "--bind", helpers.HOST] + [str(a) for a in extra_args]

@@ -154,13 +154,18 @@ def last_incr(directory):
     return os.path.join(directory, "appendonlydir", "appendonly.aof.1.incr.aof")
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_truncated_tail_is_cut_when_allowed_and_refused_otherwise(kind, procs, tmp_path):
-    s = start(procs, kind, tmp_path / "a")
+def stopped_with_two_keys(procs, kind, directory):
+    """A stopped server whose AOF holds SET a 1, SET b 2; returns it and its incremental file."""
+    s = start(procs, kind, directory)
     with s.client() as c:
         ph.pipeline(c, [["SET", "a", "1"], ["SET", "b", "2"]])
     s.stop()
-    incr = last_incr(s.dir)
+    return s, last_incr(s.dir)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_truncated_tail_is_cut_when_allowed_and_refused_otherwise(kind, procs, tmp_path):
+    s, incr = stopped_with_two_keys(procs, kind, tmp_path / "a")
     good_size = os.path.getsize(incr)
     with open(incr, "ab") as f:
         f.write(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$5\r\nhal")
@@ -176,11 +181,7 @@ def test_truncated_tail_is_cut_when_allowed_and_refused_otherwise(kind, procs, t
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_corruption_in_the_middle_stops_startup(kind, procs, tmp_path):
-    s = start(procs, kind, tmp_path / "a")
-    with s.client() as c:
-        ph.pipeline(c, [["SET", "a", "1"], ["SET", "b", "2"]])
-    s.stop()
-    incr = last_incr(s.dir)
+    s, incr = stopped_with_two_keys(procs, kind, tmp_path / "a")
     data = open(incr, "rb").read()
     middle = data.index(b"$1\r\na")
     with open(incr, "wb") as f:

@@ -50,45 +50,9 @@ swredis_only = pytest.mark.skipif(helpers.swredis_is_redis(),
 # Process plumbing
 # --------------------------------------------------------------------------
 
-def base_argv(kind: str) -> List[str]:
-    """argv prefix for `kind`; skip (or fail under SWREDIS_REQUIRED=1) if unavailable."""
-    if kind == "redis":
-        reason, argv = helpers.redis_unavailable_reason(), helpers.redis_argv()
-    elif kind == "swredis":
-        reason, argv = helpers.swredis_unavailable_reason(), helpers.swredis_argv()
-    else:
-        raise ValueError(kind)
-    if reason:
-        if os.environ.get("SWREDIS_REQUIRED") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return list(argv)
-
-
 def wait_ready(port: int, proc: subprocess.Popen, timeout: float = helpers.STARTUP_TIMEOUT) -> None:
     """Wait (bounded) until the server answers PING with +PONG or -NOAUTH."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise helpers.ServerStartError(f"server exited with status {proc.returncode} before answering")
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5) as s:
-                s.settimeout(1.0)
-                s.sendall(b"*1\r\n$4\r\nPING\r\n")
-                data = b""
-                while not data.endswith(b"\r\n"):
-                    chunk = s.recv(256)
-                    if not chunk:
-                        break
-                    data += chunk
-                if data == b"+PONG\r\n" or data.startswith(b"-NOAUTH"):
-                    return
-                last = data
-        except OSError as e:
-            last = e
-        time.sleep(0.02)
-    raise helpers.ServerStartError(f"no reply from {HOST}:{port} in time (last: {last!r})")
+    helpers.wait_for_ping(HOST, port, time.monotonic() + timeout, proc, accept_noauth=True)
 
 
 class Launcher:
@@ -106,7 +70,7 @@ class Launcher:
     def start(self, kind: str, extra: Sequence[str] = (), *, conf: Optional[str] = None,
               env: Optional[dict] = None, stdin_data: Optional[bytes] = None,
               dir: Optional[str] = None, wait: bool = True) -> helpers.ServerProcess:
-        argv0 = base_argv(kind)
+        argv0 = helpers.argv_for_kind(kind)
         d = dir or self.tmpdir()
         port = helpers.free_port()
         argv = list(argv0)
@@ -224,7 +188,7 @@ BAD_CONFIGS = [
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name,line,reason", BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
 def test_config_file_error_is_fatal(kind, name, line, reason, launcher):
-    argv = base_argv(kind)
+    argv = helpers.argv_for_kind(kind)
     d = launcher.tmpdir()
     path = write(os.path.join(d, "x.conf"), f"# line one is a comment\n{line}\nloglevel notice\n")
     r = run_once(argv + [path], cwd=d)
@@ -241,7 +205,7 @@ def test_config_file_error_is_fatal(kind, name, line, reason, launcher):
 
 @swredis_only
 def test_test_config_flag(launcher):
-    argv = base_argv("swredis")
+    argv = helpers.argv_for_kind("swredis")
     d = launcher.tmpdir()
     good = write(os.path.join(d, "good.conf"), "port 7777\nmaxmemory 64mb\nsave \"\"\n")
     bad = write(os.path.join(d, "bad.conf"), "port 7777\nmaxmemory abc\n")
@@ -269,7 +233,7 @@ def test_config_from_stdin(kind, launcher):
 @pytest.mark.parametrize("kind", KINDS)
 def test_config_stdin_error_is_fatal(kind, launcher):
     d = launcher.tmpdir()
-    r = run_once(base_argv(kind) + ["--port", str(helpers.free_port()), "-"], stdin=b"maxmemory abc\n", cwd=d)
+    r = run_once(helpers.argv_for_kind(kind) + ["--port", str(helpers.free_port()), "-"], stdin=b"maxmemory abc\n", cwd=d)
     err = r.stderr.decode()
     assert r.returncode == 1, (r.returncode, err)
     assert "*** FATAL CONFIG FILE ERROR" in err and ">>> 'maxmemory abc'" in err, err

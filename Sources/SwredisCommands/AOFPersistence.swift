@@ -24,6 +24,9 @@ public struct AppendOnlyState {
     public var manifest: AOFManifest?
     /// AOF size after the last rewrite or load: the reference of `auto-aof-rewrite-percentage`.
     public var baseSize = 0
+    /// Bytes in the manifest's files other than the incremental file being appended to, measured when the
+    /// manifest changes (so the cron's size check needs no `stat`).
+    var closedFilesSize = 0
     var rewriteJob: BackgroundSnapshotJob?
     /// Index in the manifest's incremental files of the first file the running rewrite keeps.
     var keptIncrementalFrom = 0
@@ -38,15 +41,30 @@ extension Engine {
 
     func appendOnlyPath(_ name: String) -> String { "\(appendDirectory)/\(name)" }
 
-    /// AOF bytes on disk now: base plus incremental files (INFO aof_current_size).
+    /// The name and format of base file `sequence`: an RDB preamble marked `aof-base 1`, or commands.
+    func appendOnlyBase(sequence: Int) -> (name: String, format: SnapshotFileFormat) {
+        let preamble = config.bool("aof-use-rdb-preamble")
+        let name = AOFManifest.baseName(appendFilename, sequence: sequence, rdbPreamble: preamble)
+        guard preamble else { return (name, .commands) }
+        var options = rdbWriteOptions()
+        options.aux = options.aux.map { $0.0 == "aof-base" ? ("aof-base", "1") : $0 }
+        return (name, .rdb(options))
+    }
+
+    /// AOF bytes now: base plus incremental files, including what is still buffered (INFO aof_current_size).
     public var appendOnlyCurrentSize: Int {
-        guard let manifest = appendOnly.manifest else { return 0 }
+        appendOnly.closedFilesSize + (appendOnlyLog.map { $0.incrementalSize + $0.pendingBytes } ?? 0)
+    }
+
+    /// Records `manifest` as the one on disk and measures its files that are no longer appended to.
+    func adoptManifest(_ manifest: AOFManifest) {
+        appendOnly.manifest = manifest
         var total = 0
-        for file in manifest.loadOrder {
+        for file in manifest.loadOrder.dropLast(manifest.incremental.isEmpty ? 0 : 1) {
             var info = stat()
             if stat(appendOnlyPath(file.name), &info) == 0 { total += Int(info.st_size) }
         }
-        return total + (appendOnlyLog?.pendingBytes ?? 0)
+        appendOnly.closedFilesSize = total
     }
 
     /// Writes the manifest durably (temporary file, fsync, rename, directory fsync).
@@ -56,7 +74,7 @@ extension Engine {
         try DurableFile.replace(appendOnlyPath(name), temporaryPath: appendOnlyPath("temp-" + name)) { write in
             try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
         }
-        appendOnly.manifest = manifest
+        adoptManifest(manifest)
     }
 
     func ensureAppendDirectory() throws {
@@ -81,12 +99,6 @@ extension Engine {
             }
             serverLog(.warning, "Error writing to the AOF file: \(error)")
         }
-    }
-
-    /// `-MISCONF` text when the AOF cannot be written (writes are refused until it can).
-    var appendOnlyWriteError: String? {
-        guard let error = appendOnlyLog?.lastError else { return nil }
-        return "MISCONF Errors writing to the AOF file: \(error.reason)"
     }
 
     // MARK: Switching on and off
@@ -142,28 +154,14 @@ extension Engine {
             return false
         }
         let taken = takeSnapshot()
-        let preamble = config.bool("aof-use-rdb-preamble")
         let sequence = appendOnly.manifest?.nextBaseSequence ?? 1
-        let baseName = AOFManifest.baseName(appendFilename, sequence: sequence, rdbPreamble: preamble)
+        let (baseName, format) = appendOnlyBase(sequence: sequence)
         let basePath = appendOnlyPath(baseName)
         let temporaryPath = appendOnlyPath("temp-rewriteaof-bg-\(getpid()).aof")
-        var options = rdbWriteOptions()
-        options.aux = options.aux.map { $0.0 == "aof-base" ? ("aof-base", "1") : $0 }
         let metadata = rdbKeyMetadata()
         let job = BackgroundSnapshotJob(snapshot: taken.databases, generation: taken.generation, temporaryPath: temporaryPath) { snapshot, cancel in
-            try DurableFile.replace(basePath, temporaryPath: temporaryPath) { write in
-                try withoutActuallyEscaping(write) { write in
-                    let checked: (UnsafeRawBufferPointer) throws -> Void = { bytes in
-                        if cancel.isCancelled { throw SaveCancelled() }
-                        try write(bytes)
-                    }
-                    if preamble {
-                        _ = try RDBSnapshotWriter.write(&snapshot, options: options, metadata: metadata, output: checked)
-                    } else {
-                        try AOFCommandWriter.write(&snapshot, output: checked)
-                    }
-                }
-            }
+            try SnapshotFile.write(&snapshot, path: basePath, temporaryPath: temporaryPath, format: format, metadata: metadata,
+                                   isCancelled: { cancel.isCancelled })
         }
         appendOnly.rewriteInProgress = true
         appendOnly.rewriteScheduled = false
@@ -190,7 +188,7 @@ extension Engine {
         appendOnly.rewriteJob = nil
         appendOnly.lastRewriteSeconds = (Engine.unixMilliseconds() - appendOnly.rewriteStartedAt) / 1000
         if let failure = job.failure {
-            if !(failure is SaveCancelled) { serverLog(.warning, "Background AOF rewrite terminated with error: \(failure)") }
+            if !(failure is SnapshotCancelled) { serverLog(.warning, "Background AOF rewrite terminated with error: \(failure)") }
             appendOnly.lastRewriteOK = false
             appendOnly.consecutiveFailures += 1
             abandonEnabling()
@@ -288,7 +286,7 @@ extension Engine {
         if access(manifestPath, F_OK) == 0 {
             let file = try MappedFile(path: manifestPath)
             manifest = try AOFManifest.parse(String(decoding: file.bytes, as: UTF8.self))
-            appendOnly.manifest = manifest
+            adoptManifest(manifest)
         } else if access(appendFilename, F_OK) == 0 {
             try ensureAppendDirectory()
             guard rename(appendFilename, appendOnlyPath(appendFilename)) == 0 else {
@@ -307,18 +305,13 @@ extension Engine {
             guard access(path, F_OK) == 0 else {
                 throw AOFLoadError(description: "The AOF file \(file.name) doesn't exist")
             }
-            if file.kind == .base, isRDBFile(path) {
+            if file.kind == .base, RDBFormat.isRDBFile(path) {
                 startup.rdbBase = path
             } else {
                 startup.commandFiles.append((path, file.name))
             }
         }
         return startup
-    }
-
-    private func isRDBFile(_ path: String) -> Bool {
-        guard let file = try? MappedFile(path: path) else { return false }
-        return file.bytes.count >= 5 && file.bytes.prefix(5).elementsEqual("REDIS".utf8)
     }
 
     /// A replay of the command files, driven by the server in slices.
@@ -333,20 +326,10 @@ extension Engine {
         var manifest = appendOnly.manifest ?? AOFManifest()
         if manifest.base == nil {
             let sequence = manifest.nextBaseSequence
-            let preamble = config.bool("aof-use-rdb-preamble")
-            let name = AOFManifest.baseName(appendFilename, sequence: sequence, rdbPreamble: preamble)
+            let (name, format) = appendOnlyBase(sequence: sequence)
             var (generation, snapshot) = takeSnapshot()
             defer { snapshotGenerations.end(generation) }
-            let options = rdbWriteOptions()
-            try DurableFile.replace(appendOnlyPath(name), temporaryPath: appendOnlyPath("temp-" + name)) { write in
-                try withoutActuallyEscaping(write) { write in
-                    if preamble {
-                        _ = try RDBSnapshotWriter.write(&snapshot, options: options, output: write)
-                    } else {
-                        try AOFCommandWriter.write(&snapshot, output: write)
-                    }
-                }
-            }
+            try SnapshotFile.write(&snapshot, path: appendOnlyPath(name), temporaryPath: appendOnlyPath("temp-" + name), format: format)
             manifest.base = AOFManifest.File(name: name, sequence: sequence, kind: .base)
             serverLog(.notice, "Creating AOF base file \(name) on server start")
         }

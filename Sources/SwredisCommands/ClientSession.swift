@@ -84,6 +84,9 @@ public final class ClientSession {
         self.reply = ReplyWriter(buffer: allocator.buffer(capacity: 16 * 1024))
     }
 
+    /// The engine's own client (AOF replay, id 0): it runs while everybody else gets `-LOADING`.
+    var isInternal: Bool { id == 0 }
+
     /// Writes an error reply and marks the command as failed.
     public func error(_ text: String) {
         currentCommandFailed = true

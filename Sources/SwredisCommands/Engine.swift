@@ -243,8 +243,7 @@ public final class Engine {
             reject(client, command, Engine.oomError)
             return
         }
-        // The internal client (id 0) is the one replaying the AOF while everybody else waits for it.
-        if persistence.loading && !command.flags.contains(.loading) && client.id != 0 {
+        if persistence.loading && !command.flags.contains(.loading) && !client.isInternal {
             reject(client, command, Engine.loadingError)
             return
         }
@@ -252,9 +251,8 @@ public final class Engine {
             reject(client, command, Engine.misconfError)
             return
         }
-        if let log = appendOnlyLog, log.lastError != nil, command.flags.contains(.write) || command.name == "ping",
-           let refusal = appendOnlyWriteError {
-            reject(client, command, refusal)
+        if let failure = appendOnlyLog?.lastError, command.flags.contains(.write) || command.name == "ping" {
+            reject(client, command, "MISCONF Errors writing to the AOF file: \(failure.reason)")
             return
         }
         if client.transaction != nil && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name) {

@@ -39,7 +39,6 @@ final class CancellationFlag: Sendable {
     var isCancelled: Bool { flag.withLockedValue { $0 } }
 }
 
-struct SaveCancelled: Error {}
 
 /// A snapshot written on a background thread (BGSAVE, AOF rewrite), and its outcome.
 final class BackgroundSnapshotJob: @unchecked Sendable {
@@ -129,19 +128,6 @@ extension Engine {
         return { _ in (nil, nil) }
     }
 
-    /// Writes a snapshot to `path` through a temporary file. Runs on any thread.
-    static func writeRDB(_ snapshot: inout [DatabaseSnapshot], path: String, temporaryPath: String, options: RDBWriteOptions,
-                         metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?), cancel: CancellationFlag? = nil) throws {
-        try DurableFile.replace(path, temporaryPath: temporaryPath) { write in
-            try withoutActuallyEscaping(write) { write in
-                _ = try RDBSnapshotWriter.write(&snapshot, options: options, metadata: metadata) { bytes in
-                    if let cancel, cancel.isCancelled { throw SaveCancelled() }
-                    try write(bytes)
-                }
-            }
-        }
-    }
-
     var rdbPath: String { config.string("dbfilename") }
 
     func logSaveFailure(_ error: Error, temporaryPath: String) {
@@ -165,7 +151,8 @@ extension Engine {
         var (generation, snapshot) = takeSnapshot()
         defer { snapshotGenerations.end(generation) }
         do {
-            try Engine.writeRDB(&snapshot, path: rdbPath, temporaryPath: temporaryPath, options: rdbWriteOptions(), metadata: rdbKeyMetadata())
+            try SnapshotFile.write(&snapshot, path: rdbPath, temporaryPath: temporaryPath, format: .rdb(rdbWriteOptions()),
+                                   metadata: rdbKeyMetadata())
         } catch {
             // A failed SAVE leaves rdb_last_bgsave_status alone, as in Redis; only BGSAVE failures set it.
             logSaveFailure(error, temporaryPath: temporaryPath)
@@ -191,7 +178,8 @@ extension Engine {
         let path = rdbPath
         let temporaryPath = "temp-bgsave-\(getpid()).rdb"
         let job = BackgroundSnapshotJob(snapshot: taken.databases, generation: taken.generation, temporaryPath: temporaryPath) { snapshot, cancel in
-            try Engine.writeRDB(&snapshot, path: path, temporaryPath: temporaryPath, options: options, metadata: metadata, cancel: cancel)
+            try SnapshotFile.write(&snapshot, path: path, temporaryPath: temporaryPath, format: .rdb(options), metadata: metadata,
+                                   isCancelled: { cancel.isCancelled })
             serverLog(.notice, "DB saved on disk")
         }
         persistence.backgroundSaveInProgress = true
@@ -215,7 +203,7 @@ extension Engine {
         persistence.backgroundSaveInProgress = false
         persistence.backgroundSave = nil
         persistence.lastBackgroundSaveSeconds = (Engine.unixMilliseconds() - persistence.backgroundSaveStartedAt) / 1000
-        if error is SaveCancelled {
+        if error is SnapshotCancelled {
             serverLog(.warning, "Background saving terminated by signal 10")
             return
         }
@@ -249,25 +237,24 @@ extension Engine {
             serverLog(.warning, "There is a child rewriting the AOF. Killing it!")
             appendOnly.rewriteJob?.cancelAndWait()
         }
-        if let log = appendOnlyLog {
+        if appendOnlyLog != nil {
             serverLog(.notice, "Calling fsync() on the AOF file.")
             flushAppendOnly()
-            log.close(nowMilliseconds: Engine.unixMilliseconds())
-            appendOnlyLog = nil
         }
-        guard save ?? !config.savePoints.isEmpty else { return true }
-        serverLog(.notice, "Saving the final RDB snapshot before exiting.")
-        if saveNow() { return true }
-        if force {
-            serverLog(.warning, "Error trying to save the DB. Exit anyway.")
-            return true
+        if save ?? !config.savePoints.isEmpty {
+            serverLog(.notice, "Saving the final RDB snapshot before exiting.")
+            if !saveNow() {
+                // Without FORCE the server keeps running, still appending to its AOF.
+                guard force else {
+                    serverLog(.warning, "Error trying to save the DB, can't exit.")
+                    return false
+                }
+                serverLog(.warning, "Error trying to save the DB. Exit anyway.")
+            }
         }
-        // The server keeps running: keep appending to the AOF.
-        if config.bool("appendonly"), let manifest = appendOnly.manifest, let last = manifest.incremental.last {
-            appendOnlyLog = try? AppendOnlyLog(path: appendOnlyPath(last.name), policy: fsyncPolicy)
-        }
-        serverLog(.warning, "Error trying to save the DB, can't exit.")
-        return false
+        appendOnlyLog?.close(nowMilliseconds: Engine.unixMilliseconds())
+        appendOnlyLog = nil
+        return true
     }
 
     /// Called from cron: starts a background save when a `save <seconds> <changes>` point is reached, or when
@@ -320,13 +307,8 @@ extension Engine {
                 expired += 1
                 return
             }
-            var clock: UInt32
-            if lfu {
-                clock = LFU.minutes(now: now) << 8 | UInt32(record.frequency ?? UInt8(LFU.initialValue))
-            } else {
-                clock = Engine.lruClock(now: now - (record.idleSeconds ?? 0) * 1000)
-            }
-            if record.frequency == nil && lfu { clock = LFU.initial(now: now) }
+            let clock = lfu ? LFU.minutes(now: now) << 8 | (record.frequency.map(UInt32.init) ?? LFU.initialValue)
+                            : Engine.lruClock(now: now - (record.idleSeconds ?? 0) * 1000)
             let isNew = databases[record.database].set(record.key, Entry(value: record.value, accessClock: clock))
             guard isNew else { throw RDBError(offset: 0, "Duplicate key '\(record.key)' found in RDB file") }
             if let expireAt = record.expireAt { databases[record.database].setExpire(record.key, at: expireAt) }

@@ -34,7 +34,7 @@ public enum AOFChecker {
         }
         if let base = manifest.base {
             let basePath = "\(directory)/\(base.name)"
-            if isRDB(basePath) {
+            if RDBFormat.isRDBFile(basePath) {
                 print("Start to check BASE AOF (RDB format).")
                 let status = RDBChecker.check(path: basePath) { print($0) }
                 guard status == 0 else {
@@ -57,11 +57,6 @@ public enum AOFChecker {
         }
         print("All AOF files and manifest are valid")
         return 0
-    }
-
-    static func isRDB(_ path: String) -> Bool {
-        guard let file = try? MappedFile(path: path) else { return false }
-        return file.bytes.count >= 5 && file.bytes.prefix(5).elementsEqual("REDIS".utf8)
     }
 
     /// Checks one command file; returns whether it is (now) valid.

@@ -25,7 +25,7 @@ public final class AppendOnlyLog: @unchecked Sendable {
     private var descriptor: Int32
     private var buffer: [UInt8] = []
     private var selectedDatabase = -1
-    /// Bytes in the current incremental file, including what is still buffered.
+    /// Bytes written to the current incremental file (what is still buffered is `pendingBytes`).
     public private(set) var incrementalSize: Int
     private let fsyncQueue = DispatchQueue(label: "swredis.aof.fsync")
     private let backgroundFsync = NIOLockedValueBox(BackgroundFsync())

@@ -23,6 +23,19 @@ public enum LZF {
                 var literalControl = 0
                 var literalCount = 0
                 var position = 0
+                /// Copies the byte at `position` into the open literal run, closing the run when it is full.
+                @inline(__always) func emitLiteral() {
+                    if literalCount == 0 { literalControl = outPosition - 1 }
+                    out[outPosition] = source[position]
+                    outPosition += 1
+                    position += 1
+                    literalCount += 1
+                    if literalCount == maxLiteral {
+                        out[literalControl] = UInt8(maxLiteral - 1)
+                        literalCount = 0
+                        outPosition += 1
+                    }
+                }
                 @inline(__always) func hash(_ at: Int) -> Int {
                     let value = UInt32(source[at]) << 16 | UInt32(source[at + 1]) << 8 | UInt32(source[at + 2])
                     return Int((value &* 2_654_435_761) >> UInt32(32 - hashBits))
@@ -63,28 +76,10 @@ public enum LZF {
                         if position + 2 < length { table[hash(position - 1)] = Int32(position - 1) }
                         continue
                     }
-                    if literalCount == 0 { literalControl = outPosition - 1 }
-                    out[outPosition] = source[position]
-                    outPosition += 1
-                    position += 1
-                    literalCount += 1
-                    if literalCount == maxLiteral {
-                        out[literalControl] = UInt8(maxLiteral - 1)
-                        literalCount = 0
-                        outPosition += 1
-                    }
+                    emitLiteral()
                 }
                 while position < length {
-                    if literalCount == 0 { literalControl = outPosition - 1 }
-                    out[outPosition] = source[position]
-                    outPosition += 1
-                    position += 1
-                    literalCount += 1
-                    if literalCount == maxLiteral {
-                        out[literalControl] = UInt8(maxLiteral - 1)
-                        literalCount = 0
-                        outPosition += 1
-                    }
+                    emitLiteral()
                 }
                 if literalCount > 0 {
                     out[literalControl] = UInt8(literalCount - 1)

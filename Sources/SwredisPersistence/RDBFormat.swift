@@ -10,6 +10,12 @@ public enum RDBFormat {
     /// are refused (their encodings may not be known).
     public static let newestReadable = 10
 
+    /// Whether the file at `path` starts like an RDB file (an AOF base with RDB preamble does).
+    public static func isRDBFile(_ path: String) -> Bool {
+        guard let file = try? MappedFile(path: path) else { return false }
+        return file.bytes.count >= 5 && file.bytes.prefix(5).elementsEqual("REDIS".utf8)
+    }
+
     /// Value types, as stored in front of each key.
     public enum ValueType: UInt8 {
         case string = 0

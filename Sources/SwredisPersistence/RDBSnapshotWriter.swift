@@ -39,3 +39,39 @@ public enum RDBSnapshotWriter {
         return keysWritten
     }
 }
+
+/// What a snapshot file holds: an RDB image (dump.rdb, an AOF base with RDB preamble) or commands (an AOF base
+/// with `aof-use-rdb-preamble no`).
+public enum SnapshotFileFormat: Sendable {
+    case rdb(RDBWriteOptions)
+    case commands
+}
+
+/// Raised by `SnapshotFile.write` when its job was cancelled (the temporary file is removed).
+public struct SnapshotCancelled: Error {}
+
+public enum SnapshotFile {
+    /// Writes `snapshot` to `path` through `temporaryPath` (see `DurableFile.replace`). `isCancelled` is asked
+    /// before each buffer goes out, so a cancelled job stops within one buffer.
+    public static func write(_ snapshot: inout [DatabaseSnapshot], path: String, temporaryPath: String,
+                             format: SnapshotFileFormat,
+                             metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?) = { _ in (nil, nil) },
+                             isCancelled: () -> Bool = { false }) throws {
+        try DurableFile.replace(path, temporaryPath: temporaryPath) { write in
+            try withoutActuallyEscaping(write) { write in
+                try withoutActuallyEscaping(isCancelled) { isCancelled in
+                    let output: (UnsafeRawBufferPointer) throws -> Void = { bytes in
+                        if isCancelled() { throw SnapshotCancelled() }
+                        try write(bytes)
+                    }
+                    switch format {
+                    case .rdb(let options):
+                        _ = try RDBSnapshotWriter.write(&snapshot, options: options, metadata: metadata, output: output)
+                    case .commands:
+                        try AOFCommandWriter.write(&snapshot, output: output)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -122,51 +122,49 @@ extension RDBCursor {
             return set.count == 0 ? nil : .set(set)
         case .zsetZiplist, .zsetListpack:
             let zset = SortedSetValue()
-            try blob { blob in
-                var pendingMember: ByteString?
-                let walk = type == .zsetZiplist ? PackedEncodings.ziplist : PackedEncodings.listpack
-                try walk(blob) { stored in
-                    guard let member = pendingMember else {
-                        pendingMember = stored.byteString
-                        return
-                    }
-                    pendingMember = nil
-                    let score: Double
-                    switch stored {
-                    case .integer(let number): score = Double(number)
-                    case .bytes(let bytes):
-                        guard let parsed = StringNumbers.parseRangeDouble(bytes) else { throw RDBError(offset: start, "Zset score is not a number") }
-                        score = parsed
-                    }
-                    guard zset.set(member, score, maxCompactEntries: limits.zsetEntries, maxCompactValue: limits.zsetValue) else {
-                        throw RDBError(offset: start, "Duplicate zset fields detected")
-                    }
+            try packedPairs(ziplist: type == .zsetZiplist, what: "Zset", at: start) { member, stored in
+                let score: Double
+                switch stored {
+                case .integer(let number): score = Double(number)
+                case .bytes(let bytes):
+                    guard let parsed = StringNumbers.parseRangeDouble(bytes) else { throw RDBError(offset: start, "Zset score is not a number") }
+                    score = parsed
                 }
-                guard pendingMember == nil else { throw RDBError(offset: start, "Zset ziplist/listpack has an odd number of entries") }
+                guard zset.set(member, score, maxCompactEntries: limits.zsetEntries, maxCompactValue: limits.zsetValue) else {
+                    throw RDBError(offset: start, "Duplicate zset fields detected")
+                }
             }
             return zset.count == 0 ? nil : .zset(zset)
         case .hashZiplist, .hashListpack:
             let hash = HashValue()
-            try blob { blob in
-                var pendingField: ByteString?
-                let walk = type == .hashZiplist ? PackedEncodings.ziplist : PackedEncodings.listpack
-                try walk(blob) { stored in
-                    guard let field = pendingField else {
-                        pendingField = stored.byteString
-                        return
-                    }
-                    pendingField = nil
-                    guard hash.set(field, stored.byteString, maxEntries: limits.hashEntries, maxValue: limits.hashValue) else {
-                        throw RDBError(offset: start, "Duplicate hash fields detected")
-                    }
+            try packedPairs(ziplist: type == .hashZiplist, what: "Hash", at: start) { field, stored in
+                guard hash.set(field, stored.byteString, maxEntries: limits.hashEntries, maxValue: limits.hashValue) else {
+                    throw RDBError(offset: start, "Duplicate hash fields detected")
                 }
-                guard pendingField == nil else { throw RDBError(offset: start, "Hash ziplist/listpack has an odd number of entries") }
             }
             return hash.count == 0 ? nil : .hash(hash)
         case .modulePreGA, .module2:
             throw error("The RDB file contains module data, which swredis cannot load")
         case .streamListpacks, .streamListpacks2, .streamListpacks3:
             throw error("The RDB file contains a stream, a type swredis does not support")
+        }
+    }
+
+    /// Reads a packed blob of alternating entries (hash field/value, zset member/score) and passes each pair on.
+    private mutating func packedPairs(ziplist: Bool, what: String, at start: Int,
+                                      _ body: (ByteString, StoredString) throws -> Void) throws {
+        try blob { blob in
+            var pendingFirst: ByteString?
+            let element: (StoredString) throws -> Void = { stored in
+                guard let first = pendingFirst else {
+                    pendingFirst = stored.byteString
+                    return
+                }
+                pendingFirst = nil
+                try body(first, stored)
+            }
+            if ziplist { try PackedEncodings.ziplist(blob, element) } else { try PackedEncodings.listpack(blob, element) }
+            guard pendingFirst == nil else { throw RDBError(offset: start, "\(what) ziplist/listpack has an odd number of entries") }
         }
     }
 
