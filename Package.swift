@@ -32,8 +32,13 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .target(
+            name: "SwredisReplication",
+            dependencies: ["SwredisCommands", "SwredisProtocol", "SwredisLog", "SwredisPersistence",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(
             name: "SwredisServer",
-            dependencies: ["SwredisCommands", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
+            dependencies: ["SwredisCommands", "SwredisReplication", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
                            "SwredisSystemd", "SwredisPersistence",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,6 +14,8 @@ enum BlockedOperation {
     case multiPop(left: Bool, count: Int)
     case zsetPop(min: Bool)
     case zsetMultiPop(min: Bool, count: Int)
+    /// WAIT: until `replicas` replicas acknowledged `offset`.
+    case replicationWait(offset: Int, replicas: Int)
 }
 
 /// A client parked by BLPOP & co.
@@ -45,6 +47,7 @@ extension Engine {
             blockedClients[blockKey]?.removeAll { $0 === client }
             if blockedClients[blockKey]?.isEmpty == true { blockedClients.removeValue(forKey: blockKey) }
         }
+        if case .replicationWait = state.operation { replication.clientsWaitingForAcks.removeAll { $0 === client } }
         client.blocked = nil
         blockedClientCount -= 1
         clientsWithPendingWrites.append(client)
@@ -85,7 +88,7 @@ extension Engine {
         }
         guard case .list(let list) = databases[db].keys.value(at: position).value, !list.items.isEmpty else { return false }
         switch state.operation {
-        case .zsetPop, .zsetMultiPop:
+        case .zsetPop, .zsetMultiPop, .replicationWait:
             return false
         case .pop(let left):
             let element = left ? list.items.removeFirst() : list.items.removeLast()
@@ -160,6 +163,7 @@ extension Engine {
         guard let state = client.blocked else { return }
         switch state.operation {
         case .move, .pop, .multiPop, .zsetPop, .zsetMultiPop: client.reply.nullArray()
+        case .replicationWait(let offset, _): client.reply.integer(replicasAcknowledging(offset))
         }
         unblock(client)
     }
@@ -203,6 +207,19 @@ enum BlockingCommands {
             return nil
         }
         return result
+    }
+
+    /// Parses a whole-millisecond timeout (CLIENT PAUSE, WAIT), replying with Redis's errors.
+    static func millisecondsTimeout(_ client: ClientSession, _ args: Arguments, _ index: Int) -> Int? {
+        guard let timeout = args.integer(index) else {
+            client.error("ERR timeout is not an integer or out of range")
+            return nil
+        }
+        guard timeout >= 0 else {
+            client.error("ERR timeout is negative")
+            return nil
+        }
+        return timeout
     }
 
     static func blockingPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool) {

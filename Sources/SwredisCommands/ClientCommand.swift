@@ -51,14 +51,7 @@ enum ClientCommand {
             }
         },
         sub("pause", -3, [.admin], "Stop processing commands from clients for some time") { engine, client, args in
-            guard let timeout = args.integer(2) else {
-                client.error("ERR timeout is not an integer or out of range")
-                return
-            }
-            guard timeout >= 0 else {
-                client.error("ERR timeout is negative")
-                return
-            }
+            guard let timeout = BlockingCommands.millisecondsTimeout(client, args, 2) else { return }
             var writesOnly = false
             if args.count == 4 {
                 if args.matches(3, "write") { writesOnly = true }
@@ -170,6 +163,8 @@ enum ClientCommand {
         let now = Engine.unixMilliseconds()
         var flags = ""
         if client.isMonitor { flags += "O" }
+        if client.replicaLink != nil { flags += "S" }
+        if client.isMaster { flags += "M" }
         if client.closeAfterReply { flags += "c" }
         if client.noEvict { flags += "e" }
         if client.isBlocked { flags += "b" }
@@ -197,7 +192,8 @@ enum ClientCommand {
                     client.error("ERR Unknown client type '\(args.string(index + 1))'")
                     return
                 }
-                if type != "normal" { selected = [] }
+                let wanted = type == "slave" ? "replica" : type
+                selected = selected.filter { $0.kind == wanted }
                 index += 2
             } else if args.matches(index, "id") && index + 1 < args.count {
                 var ids = Set<Int>()
@@ -283,7 +279,7 @@ enum ClientCommand {
             if let id, victim.id != id { continue }
             if let address, victim.address != address { continue }
             if let localAddress, victim.localAddress != localAddress { continue }
-            if let type, type != "normal" { continue }
+            if let type, (type == "slave" ? "replica" : type) != victim.kind { continue }
             if let user, user != "default" { continue }
             if skipMe && victim === client { continue }
             terminate(engine, victim, caller: client)
@@ -299,5 +295,12 @@ enum ClientCommand {
         } else {
             victim.connection?.closeNow()
         }
+    }
+}
+
+extension Engine {
+    /// The CLIENT LIST line of `client`, as Redis's logs name clients.
+    public func clientInfoLine(_ client: ClientSession) -> String {
+        ClientCommand.describe(self, client)
     }
 }

@@ -10,6 +10,9 @@ public protocol ClientConnection: AnyObject {
     func closeNow()
     /// Bytes waiting in the query buffer (`qbuf` in CLIENT LIST).
     var queryBufferLength: Int { get }
+    /// Writes bytes outside the reply protocol (replication stream, RDB transfer) after any pending replies,
+    /// flushes, and calls `written` on the engine thread once the socket took them or the connection closed.
+    func sendRaw(_ buffer: ByteBuffer, written: (() -> Void)?)
 }
 
 /// Per-connection state: selected database, protocol version, authentication, name, reply buffer.
@@ -45,6 +48,19 @@ public final class ClientSession {
     /// Whether the current command replied with an error (failed_calls in commandstats).
     public var currentCommandFailed = false
     public weak var connection: ClientConnection?
+
+    // Replication.
+    /// The connection our master feeds its stream through (Redis's CLIENT_MASTER): its commands are applied
+    /// without replies and never refused.
+    public var isMaster = false
+    /// Set once this client is a replica of ours (it sent SYNC or PSYNC).
+    public var replicaLink: ReplicaLink?
+    /// What REPLCONF told us before PSYNC: listening port, announced address, `capa eof` / `capa psync2`.
+    var announcedReplicaPort = 0
+    var announcedReplicaAddress: String?
+    var replicaCapabilities: Set<String> = []
+    /// Replication offset after this client's last propagated write (what WAIT waits for).
+    public var writeOffset = 0
 
     // Blocking, transactions, pub/sub.
     var blocked: BlockedState?
@@ -86,6 +102,14 @@ public final class ClientSession {
 
     /// The engine's own client (AOF replay, id 0): it runs while everybody else gets `-LOADING`.
     var isInternal: Bool { id == 0 }
+
+    /// CLIENT LIST / CLIENT KILL TYPE classes.
+    var kind: String {
+        if isMaster { return "master" }
+        if replicaLink != nil { return "replica" }
+        if isSubscriber { return "pubsub" }
+        return "normal"
+    }
 
     /// Writes an error reply and marks the command as failed.
     public func error(_ text: String) {

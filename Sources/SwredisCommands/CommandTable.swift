@@ -18,6 +18,7 @@ public final class CommandTable {
             + ListCommands.specs + BlockingCommands.specs + HashCommands.specs + SetCommands.specs + SortedSetCommands.specs
             + BitCommands.specs + StringExtraCommands.specs + PersistenceCommands.specs
             + TransactionCommands.specs + PubSubCommands.specs + ServerCommands.specs + IntrospectionCommands.specs
+            + ReplicationCommands.specs
     }
 
     private func register(_ spec: CommandSpec, as name: String) {

@@ -6,9 +6,13 @@ import SwredisKeyspace
 /// uniformly.
 extension Engine {
     /// Deletes `key` from database `db` if its time has passed. Returns true when it was expired.
+    ///
+    /// A replica never deletes on its own (its master sends the DEL): it only reports an expired key as
+    /// missing, except to the master's own commands, which still see it (Redis's `expireIfNeeded`).
     @discardableResult
     public func expireIfNeeded(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int) -> Bool {
         guard let when = databases[db].expireTime(of: key), when <= now else { return false }
+        if replication.isReplica { return !applyingMasterStream }
         let name = ByteString(key)
         databases[db].remove(name)
         stats.expiredKeys += 1
@@ -21,8 +25,8 @@ extension Engine {
     /// Slot of `key` in `db` for a read: expired keys are removed first; counts a hit or a miss and
     /// refreshes the key's access clock.
     public func lookupRead(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int = Engine.unixMilliseconds()) -> Int? {
-        if !databases[db].expires.isEmpty { expireIfNeeded(db, key, now: now) }
-        guard let position = databases[db].keys.index(of: key) else {
+        let expired = !databases[db].expires.isEmpty && expireIfNeeded(db, key, now: now)
+        guard !expired, let position = databases[db].keys.index(of: key) else {
             stats.keyspaceMisses += 1
             if keyspaceEvents.contains(.keyMiss) { notifyKeyspaceEvent(.keyMiss, "keymiss", ByteString(key), db) }
             return nil
@@ -40,7 +44,7 @@ extension Engine {
 
     /// Slot of `key` in `db` for a write (no hit/miss accounting); expired keys are removed first.
     public func lookupWrite(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int = Engine.unixMilliseconds()) -> Int? {
-        if !databases[db].expires.isEmpty { expireIfNeeded(db, key, now: now) }
+        if !databases[db].expires.isEmpty && expireIfNeeded(db, key, now: now) { return nil }
         return databases[db].keys.index(of: key)
     }
 
@@ -107,6 +111,8 @@ extension Engine {
     /// repeating while more than a quarter of a sample had expired, within a time budget (25% of the tick,
     /// as Redis's slow cycle).
     public func activeExpireCycle(budgetMicroseconds: Int) {
+        // A replica's keys expire when its master says so.
+        guard !replication.isReplica else { return }
         let started = Engine.monotonicMicroseconds()
         let now = Engine.unixMilliseconds()
         var generator = SystemRandomNumberGenerator()

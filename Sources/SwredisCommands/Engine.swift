@@ -62,6 +62,12 @@ public final class Engine {
     public var appendOnlyLog: AppendOnlyLog?
     /// AOF state INFO persistence reports.
     public var appendOnly = AppendOnlyState()
+    /// Replication IDs, offset, backlog, replicas and the link to our master.
+    public var replication: ReplicationState
+    /// The network side of the link to our master (set by the server).
+    public weak var masterLink: MasterLinkController?
+    /// True while a command of our master's stream runs (it sees keys a replica otherwise reports as expired).
+    public internal(set) var applyingMasterStream = false
     /// Set while replaying the AOF: the replayed commands must not be logged again.
     public var propagationSuppressed = false
     var propagationOverride: [[ByteString]]?
@@ -101,6 +107,10 @@ public final class Engine {
     public private(set) var keyspaceEvents: KeyspaceEventFlags = []
     /// Whether access clocks hold LFU counters (an LFU maxmemory-policy) instead of LRU times.
     public private(set) var lfuMode = false
+    private(set) var replicaReadOnly = true
+    private(set) var replicaServesStaleData = true
+    private(set) var minReplicasToWrite = 0
+    private(set) var minReplicasMaxLag = 10
     private(set) var lfuLogFactor = 10
     private(set) var lfuDecayTime = 1
 
@@ -110,6 +120,7 @@ public final class Engine {
         databases = Array(repeating: Database(), count: databaseCount)
         commands = CommandTable()
         runID = Engine.randomHex(40)
+        replication = ReplicationState(replicationID: Engine.randomHex(40))
         let now = Engine.unixMilliseconds()
         startTime = now
         lastSaveTime = now / 1000
@@ -128,6 +139,10 @@ public final class Engine {
         lfuMode = config.string("maxmemory-policy").hasSuffix("lfu")
         lfuLogFactor = config.int("lfu-log-factor")
         lfuDecayTime = config.int("lfu-decay-time")
+        replicaReadOnly = config.bool("replica-read-only")
+        replicaServesStaleData = config.bool("replica-serve-stale-data")
+        minReplicasToWrite = config.int("min-replicas-to-write")
+        minReplicasMaxLag = config.int("min-replicas-max-lag")
     }
 
     /// Takes one ops/sec sample; the server calls it every 100 ms, like Redis's `trackInstantaneousMetric`.
@@ -191,7 +206,9 @@ public final class Engine {
     public func removeClient(_ client: ClientSession) {
         clients.removeValue(forKey: client.id)
         if client.isMonitor { monitors.removeAll { $0 === client } }
+        detachReplica(client)
         if let state = client.blocked {
+            if case .replicationWait = state.operation { replication.clientsWaitingForAcks.removeAll { $0 === client } }
             for key in state.keys { blockedClients[DatabaseKey(db: state.db, key: key)]?.removeAll { $0 === client } }
             blockedClients = blockedClients.filter { !$0.value.isEmpty }
             client.blocked = nil
@@ -239,20 +256,16 @@ public final class Engine {
             reject(client, command, "ERR Can't execute '\(command.name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
             return
         }
-        if maxMemory > 0 && !freeMemoryIfNeeded() && command.flags.contains(.denyOOM) {
+        if maxMemory > 0 && !client.isMaster && !freeMemoryIfNeeded() && command.flags.contains(.denyOOM) {
             reject(client, command, Engine.oomError)
+            return
+        }
+        if let refusal = replicationRefusal(client, command) {
+            reject(client, command, refusal)
             return
         }
         if persistence.loading && !command.flags.contains(.loading) && !client.isInternal {
             reject(client, command, Engine.loadingError)
-            return
-        }
-        if !persistence.lastBackgroundSaveOK && (command.flags.contains(.write) || command.name == "ping") && writesDeniedByDiskError {
-            reject(client, command, Engine.misconfError)
-            return
-        }
-        if let failure = appendOnlyLog?.lastError, command.flags.contains(.write) || command.name == "ping" {
-            reject(client, command, "MISCONF Errors writing to the AOF file: \(failure.reason)")
             return
         }
         if client.transaction != nil && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name) {
@@ -265,7 +278,10 @@ public final class Engine {
         let database = client.database
         let started = Engine.monotonicMicroseconds()
         command.handler(self, client, args)
-        if dirty != dirtyBefore && command.flags.contains(.write) && appendOnlyLog != nil { propagateExecuted(database, args) }
+        if dirty != dirtyBefore && command.flags.contains(.write) && propagates {
+            propagateExecuted(database, args)
+            client.writeOffset = replication.offset
+        }
         propagationOverride = nil
         if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty {
             for index in command.keys.keyIndexes(in: args) { touchWatchedKey(client.database, args.bytes(index)) }
@@ -285,6 +301,25 @@ public final class Engine {
             slowlog.record(args, durationMicros: elapsed, client: client)
         }
         applyReplyMode(client, replyStart: replyStart)
+    }
+
+    /// Redis's refusals that depend on persistence and replication health, in `processCommand`'s order:
+    /// MISCONF (failed save or AOF write), NOREPLICAS, READONLY, then MASTERDOWN. Commands from our master
+    /// are never refused.
+    private func replicationRefusal(_ client: ClientSession, _ command: CommandSpec) -> String? {
+        guard !client.isMaster else { return nil }
+        let isWrite = command.flags.contains(.write)
+        if isWrite || command.name == "ping" {
+            if !persistence.lastBackgroundSaveOK && writesDeniedByDiskError { return Engine.misconfError }
+            if let failure = appendOnlyLog?.lastError { return "MISCONF Errors writing to the AOF file: \(failure.reason)" }
+        }
+        if isWrite && !hasEnoughGoodReplicas { return "NOREPLICAS Not enough good replicas to write." }
+        guard replication.isReplica else { return nil }
+        if isWrite && replicaReadOnly { return "READONLY You can't write against a read only replica." }
+        if replication.linkState != .connected && !replicaServesStaleData && !command.flags.contains(.stale) {
+            return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+        }
+        return nil
     }
 
     private func applyReplyMode(_ client: ClientSession, replyStart: Int) {

@@ -35,6 +35,8 @@ extension Engine {
     /// Frees memory until under `maxmemory`; returns false when the limit can't be met (the command must be refused).
     func freeMemoryIfNeeded() -> Bool {
         guard maxMemory > 0 else { return true }
+        // A replica's keys follow its master; with replica-ignore-maxmemory it never evicts on its own.
+        if replication.isReplica && config.bool("replica-ignore-maxmemory") { return true }
         var used = ProcessMetrics.allocatedBytes()
         guard used > maxMemory else { return true }
         let policy = EvictionPolicy(config.string("maxmemory-policy"))

@@ -199,8 +199,9 @@ enum InfoCommand {
             ("total_net_repl_input_bytes", "0"), ("total_net_repl_output_bytes", "0"),
             ("instantaneous_input_kbps", "0.00"), ("instantaneous_output_kbps", "0.00"),
             ("instantaneous_input_repl_kbps", "0.00"), ("instantaneous_output_repl_kbps", "0.00"),
-            ("rejected_connections", String(stats.rejectedConnections)), ("sync_full", "0"), ("sync_partial_ok", "0"),
-            ("sync_partial_err", "0"), ("expired_keys", String(stats.expiredKeys)),
+            ("rejected_connections", String(stats.rejectedConnections)), ("sync_full", String(engine.replication.fullSyncs)),
+            ("sync_partial_ok", String(engine.replication.partialSyncsAccepted)),
+            ("sync_partial_err", String(engine.replication.partialSyncsRefused)), ("expired_keys", String(stats.expiredKeys)),
             ("expired_stale_perc", "0.00"), ("expired_time_cap_reached_count", "0"), ("expire_cycle_cpu_milliseconds", "0"),
             ("evicted_keys", String(stats.evictedKeys)), ("evicted_clients", "0"), ("total_eviction_exceeded_time", "0"),
             ("current_eviction_exceeded_time", "0"), ("keyspace_hits", String(stats.keyspaceHits)),
@@ -217,14 +218,60 @@ enum InfoCommand {
         ]
     }
 
+    /// INFO replication, field for field as Redis 7.0's `genRedisInfoString`.
     static func replication(_ engine: Engine) -> [(String, String)] {
-        [
-            ("role", "master"), ("connected_slaves", "0"), ("master_failover_state", "no-failover"),
-            ("master_replid", engine.runID), ("master_replid2", String(repeating: "0", count: 40)),
-            ("master_repl_offset", "0"), ("second_repl_offset", "-1"), ("repl_backlog_active", "0"),
-            ("repl_backlog_size", String(engine.config.int("repl-backlog-size"))),
-            ("repl_backlog_first_byte_offset", "0"), ("repl_backlog_histlen", "0"),
+        let replication = engine.replication
+        let now = Engine.unixMilliseconds()
+        var fields: [(String, String)] = [("role", replication.isReplica ? "slave" : "master")]
+        if let host = replication.masterHost {
+            let connected = replication.linkState == .connected
+            fields += [
+                ("master_host", host), ("master_port", String(replication.masterPort)),
+                ("master_link_status", connected ? "up" : "down"),
+                ("master_last_io_seconds_ago", connected ? String((now - replication.lastMasterInteraction) / 1000) : "-1"),
+                ("master_sync_in_progress", replication.linkState == .sync ? "1" : "0"),
+                ("slave_read_repl_offset", String(max(replication.readOffset, replication.offset))),
+                ("slave_repl_offset", String(replication.offset)),
+            ]
+            if replication.linkState == .sync {
+                let total = replication.transferSize
+                let percent = total > 0 ? Double(replication.transferRead) / Double(total) * 100 : 0
+                fields += [
+                    ("master_sync_total_bytes", String(total)), ("master_sync_read_bytes", String(replication.transferRead)),
+                    ("master_sync_left_bytes", String(total - replication.transferRead)), ("master_sync_perc", format2(percent)),
+                    ("master_sync_last_io_seconds_ago", String((now - replication.transferLastIO) / 1000)),
+                ]
+            }
+            if !connected {
+                fields.append(("master_link_down_since_seconds", replication.linkDownSince.map { String((now - $0) / 1000) } ?? "-1"))
+            }
+            fields += [
+                ("slave_priority", String(engine.config.int("replica-priority"))),
+                ("slave_read_only", engine.config.bool("replica-read-only") ? "1" : "0"),
+                ("replica_announced", engine.config.bool("replica-announced") ? "1" : "0"),
+            ]
+        }
+        fields.append(("connected_slaves", String(replication.replicas.count)))
+        if engine.config.int("min-replicas-to-write") > 0 && engine.config.int("min-replicas-max-lag") > 0 {
+            fields.append(("min_slaves_good_slaves", String(replication.goodReplicas)))
+        }
+        for (index, replica) in replication.replicas.enumerated() {
+            guard let link = replica.replicaLink else { continue }
+            let address = link.announcedAddress ?? Engine.host(of: replica.address)
+            let lag = link.state == .online ? (now - link.ackTime) / 1000 : 0
+            fields.append(("slave\(index)", "ip=\(address),port=\(link.listeningPort),state=\(link.state.rawValue),offset=\(link.ackOffset),lag=\(lag)"))
+        }
+        let backlog = replication.backlog
+        fields += [
+            ("master_failover_state", "no-failover"),
+            ("master_replid", replication.replicationID), ("master_replid2", replication.replicationID2),
+            ("master_repl_offset", String(replication.offset)), ("second_repl_offset", String(replication.secondOffset)),
+            ("repl_backlog_active", backlog == nil ? "0" : "1"),
+            ("repl_backlog_size", String(backlog?.capacity ?? engine.config.int("repl-backlog-size"))),
+            ("repl_backlog_first_byte_offset", String(backlog?.firstOffset ?? 0)),
+            ("repl_backlog_histlen", String(backlog?.historyLength ?? 0)),
         ]
+        return fields
     }
 
     static func cpu() -> [(String, String)] {

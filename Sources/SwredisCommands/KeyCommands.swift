@@ -302,8 +302,8 @@ enum KeyCommands {
 
     static func objectEntry(_ engine: Engine, _ client: ClientSession, _ args: Arguments) -> Entry? {
         let db = client.database
-        if !engine.databases[db].expires.isEmpty { engine.expireIfNeeded(db, args[2], now: Engine.unixMilliseconds()) }
-        guard let position = engine.databases[db].keys.index(of: args[2]) else {
+        let expired = !engine.databases[db].expires.isEmpty && engine.expireIfNeeded(db, args[2], now: Engine.unixMilliseconds())
+        guard !expired, let position = engine.databases[db].keys.index(of: args[2]) else {
             client.reply.null()
             return nil
         }

@@ -12,7 +12,7 @@ import SwredisPersistence
 /// wrapped in MULTI/EXEC.
 extension Engine {
     /// True when propagated commands have somewhere to go.
-    var propagates: Bool { appendOnlyLog != nil && !propagationSuppressed }
+    var propagates: Bool { (appendOnlyLog != nil || feedsReplicas) && !propagationSuppressed }
 
     /// Logs `commands` instead of the command now running.
     func propagateInstead(_ commands: [[ByteString]]) {
@@ -22,36 +22,58 @@ extension Engine {
 
     /// Logs the deletion of a key that expired or was evicted, at once (before the command that caused it).
     func propagateDeletion(_ db: Int, _ key: ByteString) {
-        guard propagates else { return }
         propagate(db, [ByteString("DEL"), key])
     }
 
     /// Logs one command given as byte strings.
     func propagate(_ db: Int, _ arguments: [ByteString]) {
-        guard let log = appendOnlyLog, !propagationSuppressed else { return }
-        openTransactionIfNeeded(db, log)
-        log.beginCommand(database: db, count: arguments.count)
-        for argument in arguments { argument.withUnsafeBytes { log.appendArgument($0) } }
+        guard propagates else { return }
+        openTransactionIfNeeded(db)
+        if let log = appendOnlyLog {
+            log.beginCommand(database: db, count: arguments.count)
+            for argument in arguments { argument.withUnsafeBytes { log.appendArgument($0) } }
+        }
+        if feedsReplicas {
+            streamCommand(db, count: arguments.count) { buffer in
+                for argument in arguments { argument.withUnsafeBytes { Engine.writeBulk(&buffer, $0) } }
+            }
+        }
     }
 
     /// After a write command ran and changed data: logs it (or what it asked to log instead).
     func propagateExecuted(_ db: Int, _ args: Arguments) {
-        guard let log = appendOnlyLog, !propagationSuppressed else { return }
+        guard propagates else { return }
         if let replacement = propagationOverride {
             propagationOverride = nil
             for command in replacement { propagate(db, command) }
             return
         }
-        openTransactionIfNeeded(db, log)
-        log.beginCommand(database: db, count: args.count)
-        for index in 0..<args.count { log.appendArgument(args[index]) }
+        openTransactionIfNeeded(db)
+        if let log = appendOnlyLog {
+            log.beginCommand(database: db, count: args.count)
+            for index in 0..<args.count { log.appendArgument(args[index]) }
+        }
+        if feedsReplicas {
+            streamCommand(db, count: args.count) { buffer in
+                for index in 0..<args.count { Engine.writeBulk(&buffer, args[index]) }
+            }
+        }
     }
 
-    private func openTransactionIfNeeded(_ db: Int, _ log: AppendOnlyLog) {
+    /// Sends a command to replicas only (PUBLISH reaches subscribers of replicas; it is not written to the AOF).
+    func propagateToReplicasOnly(_ db: Int, _ args: Arguments) {
+        guard feedsReplicas && !propagationSuppressed else { return }
+        streamCommand(db, count: args.count) { buffer in
+            for index in 0..<args.count { Engine.writeBulk(&buffer, args[index]) }
+        }
+    }
+
+    private func openTransactionIfNeeded(_ db: Int) {
         guard transactionPropagation == .pending else { return }
         transactionPropagation = .open
-        log.beginCommand(database: db, count: 1)
-        log.appendArgument(Array("MULTI".utf8))
+        appendOnlyLog?.beginCommand(database: db, count: 1)
+        appendOnlyLog?.appendArgument(Array("MULTI".utf8))
+        if feedsReplicas { streamCommand(db, count: 1) { Engine.writeBulk(&$0, "MULTI") } }
     }
 
     /// EXEC starts: the first propagated command of the transaction is preceded by MULTI.
@@ -61,9 +83,10 @@ extension Engine {
 
     /// EXEC ends: closes the MULTI block if one was opened.
     func endTransactionPropagation(_ db: Int) {
-        if transactionPropagation == .open, let log = appendOnlyLog {
-            log.beginCommand(database: db, count: 1)
-            log.appendArgument(Array("EXEC".utf8))
+        if transactionPropagation == .open {
+            appendOnlyLog?.beginCommand(database: db, count: 1)
+            appendOnlyLog?.appendArgument(Array("EXEC".utf8))
+            if feedsReplicas { streamCommand(db, count: 1) { Engine.writeBulk(&$0, "EXEC") } }
         }
         transactionPropagation = .none
     }

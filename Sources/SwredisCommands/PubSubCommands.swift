@@ -13,6 +13,8 @@ enum PubSubCommands {
         CommandSpec("sunsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .all, categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given shard channels", since: "7.0.0", handler: { unsubscribe($0, $1, $2, .shard) }),
         CommandSpec("publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a channel", since: "2.0.0", handler: { engine, client, args in
             client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
+            // Like Redis, messages reach subscribers of replicas too (through the stream, not the AOF).
+            engine.propagateToReplicasOnly(client.database, args)
         }),
         CommandSpec("spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], keys: .single, categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a shard channel", since: "7.0.0", handler: { engine, client, args in
             client.reply.integer(engine.publishToShard(args.bytes(1), args.bytes(2)))

@@ -18,6 +18,8 @@ public struct PersistenceState {
     var backgroundSaveStartedAt = 0
     var backgroundSave: BackgroundSnapshotJob?
     var dirtyBeforeBackgroundSave = 0
+    /// The running BGSAVE was started for replicas waiting for a full sync (disk target).
+    var backgroundSaveServesReplicas = false
     public var lastBackgroundSaveOK = true
     public var lastBackgroundSaveSeconds = -1
     /// Unix seconds of the last BGSAVE attempt (failed saves are retried after 5 s).
@@ -110,8 +112,7 @@ extension Engine {
         options.aux = [
             ("redis-ver", ServerIdentity.redisVersion), ("redis-bits", "64"),
             ("ctime", String(Engine.unixMilliseconds() / 1000)), ("used-mem", String(ProcessMetrics.allocatedBytes())),
-            ("aof-base", "0"),
-        ]
+        ] + replicationAuxFields() + [("aof-base", "0")]
         return options
     }
 
@@ -203,6 +204,7 @@ extension Engine {
         persistence.backgroundSaveInProgress = false
         persistence.backgroundSave = nil
         persistence.lastBackgroundSaveSeconds = (Engine.unixMilliseconds() - persistence.backgroundSaveStartedAt) / 1000
+        defer { backgroundSaveFinishedForReplicas(success: error == nil) }
         if error is SnapshotCancelled {
             serverLog(.warning, "Background saving terminated by signal 10")
             return

@@ -27,12 +27,6 @@ enum ServerCommands {
             client.reply.ok()
         }),
         CommandSpec("shutdown", arity: -1, flags: [.admin, .noscript, .loading, .stale, .noMulti, .allowBusy], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Synchronously save the dataset to disk and then shut down the server", complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", handler: shutdown),
-        CommandSpec("role", arity: 1, flags: [.noscript, .loading, .stale, .fast], categories: ["admin", "fast", "dangerous"], group: "server", summary: "Return the role of the instance in the context of replication", since: "2.8.12", handler: { _, client, _ in
-            client.reply.arrayHeader(3)
-            client.reply.bulk("master")
-            client.reply.integer(0)
-            client.reply.arrayHeader(0)
-        }),
         ConfigCommand.spec,
         slowlogSpec,
         latencySpec,

@@ -268,6 +268,12 @@ public enum MemoryUnits {
 }
 
 extension ConfigStore {
+    /// REPLICAOF changed the master: CONFIG REWRITE writes the new `replicaof` line (or drops it).
+    public func setReplicaOf(_ master: (host: String, port: Int)?) {
+        setValue("replicaof", .words(master.map { [$0.host, String($0.port)] } ?? []))
+        explicitlySet.insert("replicaof")
+    }
+
     /// Puts back a value saved before a failed multi-directive CONFIG SET.
     public func restore(_ name: String, _ value: ConfigValue) {
         setValue(name, value)

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -73,8 +74,13 @@ public final class LogSink: @unchecked Sendable {
     private var path: String?
     /// Least severe level that is written (`loglevel`).
     public var threshold: RedisLogFormat.Level = .notice
-    /// Role character shown after the pid (M master, S replica, X sentinel, C child).
-    public var role: Character = "M"
+    /// Role character shown after the pid (M master, S replica, X sentinel, C child); set on the engine
+    /// thread when the role changes, read by every thread that logs.
+    public var role: Character {
+        get { Character(Unicode.Scalar(roleByte.load(ordering: .relaxed))) }
+        set { roleByte.store(newValue.asciiValue ?? UInt8(ascii: "M"), ordering: .relaxed) }
+    }
+    private let roleByte = Atomic<UInt8>(UInt8(ascii: "M"))
 
     /// Sends output to `path` (empty: stdout).
     public func open(path: String) -> Bool {

@@ -48,7 +48,9 @@ public enum SnapshotFileFormat: Sendable {
 }
 
 /// Raised by `SnapshotFile.write` when its job was cancelled (the temporary file is removed).
-public struct SnapshotCancelled: Error {}
+public struct SnapshotCancelled: Error {
+    public init() {}
+}
 
 public enum SnapshotFile {
     /// Writes `snapshot` to `path` through `temporaryPath` (see `DurableFile.replace`). `isCancelled` is asked

@@ -243,7 +243,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     /// `client-output-buffer-limit` for the client's class (normal or pubsub): over the hard limit, or over
     /// the soft limit for longer than its seconds, the client is disconnected so it can't exhaust memory.
     private func exceedsOutputLimits(_ session: ClientSession) -> Bool {
-        let limit = session.isSubscriber ? server.outputLimits.pubsub : server.outputLimits.normal
+        let limit = session.replicaLink != nil ? server.outputLimits.replica
+            : session.isSubscriber ? server.outputLimits.pubsub : server.outputLimits.normal
         if limit.hard > 0 && unwrittenBytes > limit.hard { return true }
         guard limit.soft > 0 && unwrittenBytes > limit.soft else {
             overSoftLimitSince = nil
@@ -278,6 +279,26 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         // more than what one flush leaves behind.
         if exceedsOutputLimits(session) {
             serverLog(.warning, "Client id=\(session.id) addr=\(session.address) scheduled to be closed ASAP for overcoming of output buffer limits.")
+            closeNow()
+        }
+    }
+
+    func sendRaw(_ buffer: ByteBuffer, written: (() -> Void)?) {
+        guard let context, let session, !closing else {
+            written?()
+            return
+        }
+        writeReplies(session)
+        let count = buffer.readableBytes
+        unwrittenBytes += count
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { [weak self] _ in
+            self?.unwrittenBytes -= count
+            written?()
+        }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
+        if session.replicaLink?.state == .online && exceedsOutputLimits(session) {
+            serverLog(.warning, "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits.")
             closeNow()
         }
     }

@@ -5,6 +5,7 @@ import SwredisCommands
 import SwredisConfig
 import SwredisLog
 import SwredisPersistence
+import SwredisReplication
 import SwredisSystemd
 
 #if canImport(Glibc)
@@ -26,6 +27,8 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     private var handlers: [ObjectIdentifier: ClientHandler] = [:]
     private var handlersBySession: [Int: ClientHandler] = [:]
     private var signalSources: [DispatchSourceSignal] = []
+    /// The replica side's connection to its master.
+    private var masterLink: MasterLink?
     private let exitPromise: EventLoopPromise<Int32>
     private var notifySystemd = false
     private var shuttingDown = false
@@ -38,10 +41,12 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     struct OutputLimits {
         let normal: (hard: Int, soft: Int, seconds: Int)
         let pubsub: (hard: Int, soft: Int, seconds: Int)
+        let replica: (hard: Int, soft: Int, seconds: Int)
 
         init(_ limits: ClientBufferLimits) {
             normal = limits.limit("normal")
             pubsub = limits.limit("pubsub")
+            replica = limits.limit("slave")
         }
     }
 
@@ -87,6 +92,10 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         }
         let port = config.int("port")
         engine.tcpPort = port
+        let master = config.words("replicaof")
+        if master.count == 2, let masterPort = Int(master[1]) {
+            engine.configureReplica(of: master[0], port: masterPort)
+        }
         serverLog(.notice, "monotonic clock: POSIX clock_gettime")
         serverLog(.notice, "Running mode=standalone, port=\(port).")
         try bindListeners(port: port)
@@ -95,6 +104,8 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         serverLog(.notice, "Server initialized")
         let loop = self.loop
         engine.runOnEngineThread = { body in loop.execute(body) }
+        masterLink = MasterLink(engine: engine, loop: loop) { [unowned self] in self.flushOtherClients() }
+        engine.masterLink = masterLink
         startCron()
         installSignalHandlers()
         loop.execute { self.loadDataset() }
@@ -224,6 +235,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         switch result {
         case .success(let loaded):
             engine.install(loaded, startedAt: startedAt)
+            engine.adoptReplicationInfo(loaded.summary)
             becomeReady()
         case .failure(let error as FileError):
             serverLog(.warning, "Fatal error loading the DB: \(error.reason). Exiting.")
@@ -257,6 +269,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     private func becomeReady() {
         engine.startupMemory = ProcessMetrics.allocatedBytes()
+        engine.connectToMaster()
         serverLog(.notice, "Ready to accept connections")
         if notifySystemd { ServiceNotifier.ready(status: "Ready to accept connections") }
     }
@@ -362,6 +375,11 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [unowned self] _ in
             self.engine.trackInstantaneousMetrics()
         }
+        loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [unowned self] _ in
+            guard !self.shuttingDown else { return }
+            self.engine.replicationCron()
+            self.flushOtherClients()
+        }
     }
 
     private func cron(periodMilliseconds: Int) {
@@ -374,6 +392,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             let limit = cachedMilliseconds - timeout * 1000
             for (_, handler) in handlersBySession {
                 guard let session = handler.session, !session.isMonitor, !session.isBlocked, !session.isSubscriber,
+                      session.replicaLink == nil,
                       session.lastInteraction < limit else { continue }
                 serverLog(.verbose, "Closing idle client")
                 handler.closeNow()
@@ -412,8 +431,10 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         handlersBySession.removeValue(forKey: session.id)
     }
 
-    /// Flushes clients that received output from another client's command (MONITOR).
+    /// Sends this turn's replication stream, then flushes clients that received output from another client's
+    /// command (MONITOR, pub/sub, served blocked clients).
     func flushOtherClients() {
+        engine.flushReplicationStream()
         guard !engine.clientsWithPendingWrites.isEmpty else { return }
         let sessions = engine.clientsWithPendingWrites
         engine.clientsWithPendingWrites.removeAll(keepingCapacity: true)
@@ -535,6 +556,10 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     public func configurationChanged(_ name: String) {
         switch name {
+        case "repl-backlog-size":
+            if let backlog = engine.replication.backlog {
+                engine.replication.backlog = backlog.resized(to: config.int("repl-backlog-size"))
+            }
         case "client-output-buffer-limit":
             outputLimits = OutputLimits(ClientBufferLimits(words: config.words("client-output-buffer-limit")))
         case "loglevel":

@@ -1,0 +1,127 @@
+import SwredisBytes
+import SwredisLog
+
+/// REPLICAOF / SLAVEOF, REPLCONF, PSYNC, SYNC, WAIT and ROLE.
+enum ReplicationCommands {
+    static let specs: [CommandSpec] = [
+        CommandSpec("replicaof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Make the server a replica of another instance, or promote it as master", since: "5.0.0", handler: replicaof),
+        CommandSpec("slaveof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Make the server a replica of another instance, or promote it as master", since: "1.0.0", handler: replicaof),
+        CommandSpec("replconf", arity: -1, flags: [.admin, .noscript, .loading, .stale, .allowBusy], categories: ["admin", "slow", "dangerous"], group: "server", summary: "An internal command for configuring the replication stream", since: "3.0.0", handler: replconf),
+        CommandSpec("psync", arity: -3, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Internal command used for replication", since: "2.8.0", handler: { engine, client, args in
+            engine.handleSyncRequest(client, args, legacy: false)
+        }),
+        CommandSpec("sync", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Internal command used for replication", since: "1.0.0", handler: { engine, client, args in
+            engine.handleSyncRequest(client, args, legacy: true)
+        }),
+        CommandSpec("wait", arity: 3, flags: [.noscript], categories: ["slow", "connection"], group: "generic", summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", since: "3.0.0", handler: wait),
+        CommandSpec("role", arity: 1, flags: [.noscript, .loading, .stale, .fast], categories: ["admin", "fast", "dangerous"], group: "server", summary: "Return the role of the instance in the context of replication", since: "2.8.12", handler: role),
+    ]
+
+    /// Who asked, as Redis logs it: `id=3 addr=127.0.0.1:5000 laddr=... fd=...` (the CLIENT LIST line).
+    static func requester(_ engine: Engine, _ client: ClientSession) -> String {
+        engine.clientInfoLine(client)
+    }
+
+    static func replicaof(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        if args.matches(1, "no") && args.matches(2, "one") {
+            if engine.replication.isReplica {
+                engine.stopReplicating(requestedBy: requester(engine, client))
+                engine.config.setReplicaOf(nil)
+            }
+            client.reply.ok()
+            return
+        }
+        if client.replicaLink != nil {
+            client.error("ERR Command is not valid when client is a replica.")
+            return
+        }
+        guard let port = args.integer(2), (0...65535).contains(port) else {
+            client.error(RedisError.notInteger)
+            return
+        }
+        let host = args.string(1)
+        if engine.replication.masterHost == host && engine.replication.masterPort == port {
+            serverLog(.notice, "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.")
+            client.reply.simple("OK Already connected to specified master")
+            return
+        }
+        engine.replicate(from: host, port: port, requestedBy: requester(engine, client))
+        engine.config.setReplicaOf((host, port))
+        client.reply.ok()
+    }
+
+    static func replconf(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard args.count % 2 == 1 else {
+            client.error(RedisError.syntax)
+            return
+        }
+        var index = 1
+        while index < args.count {
+            if args.matches(index, "listening-port") {
+                guard let port = args.integer(index + 1) else {
+                    client.error(RedisError.notInteger)
+                    return
+                }
+                client.announcedReplicaPort = port
+            } else if args.matches(index, "ip-address") {
+                client.announcedReplicaAddress = args.string(index + 1)
+            } else if args.matches(index, "capa") {
+                client.replicaCapabilities.insert(args.lowercased(index + 1))
+            } else if args.matches(index, "ack") {
+                // Replicas expect no reply to an ACK.
+                if let offset = args.integer(index + 1) { engine.acknowledge(client, offset: offset) }
+                return
+            } else if args.matches(index, "getack") {
+                if client.isMaster { engine.acknowledgeToMaster() }
+                return
+            } else if args.matches(index, "rdb-only") || args.matches(index, "rdb-filter-only") {
+                // redis-cli --rdb options: accepted, every transfer is a plain RDB.
+            } else {
+                client.error("ERR Unrecognized REPLCONF option: \(args.string(index))")
+                return
+            }
+            index += 2
+        }
+        client.reply.ok()
+    }
+
+    static func wait(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        if engine.replication.isReplica {
+            client.error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+            return
+        }
+        guard let count = args.integer(1) else {
+            client.error(RedisError.notInteger)
+            return
+        }
+        guard let timeout = BlockingCommands.millisecondsTimeout(client, args, 2) else { return }
+        engine.waitForReplicas(client, count: count, timeoutMilliseconds: timeout)
+    }
+
+    static func role(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        let replication = engine.replication
+        if let host = replication.masterHost {
+            client.reply.arrayHeader(5)
+            client.reply.bulk("slave")
+            client.reply.bulk(host)
+            client.reply.integer(replication.masterPort)
+            client.reply.bulk(replication.linkState.rawValue)
+            client.reply.integer(replication.linkState == .connected ? replication.offset : -1)
+            return
+        }
+        client.reply.arrayHeader(3)
+        client.reply.bulk("master")
+        client.reply.integer(replication.offset)
+        let online = replication.replicas.compactMap { replica -> (String, Int, Int)? in
+            guard let link = replica.replicaLink, link.state == .online else { return nil }
+            return (link.announcedAddress ?? Engine.host(of: replica.address), link.listeningPort, link.ackOffset)
+        }
+        client.reply.arrayHeader(online.count)
+        for (address, port, offset) in online {
+            client.reply.arrayHeader(3)
+            client.reply.bulk(address)
+            client.reply.bulk(String(port))
+            client.reply.bulk(String(offset))
+        }
+    }
+}

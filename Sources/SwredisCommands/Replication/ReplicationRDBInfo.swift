@@ -1,0 +1,39 @@
+import SwredisLog
+import SwredisPersistence
+
+/// The replication ID and offset an RDB file carries (AUX `repl-stream-db`, `repl-id`, `repl-offset`), so a
+/// restarted replica continues partially with its master and a restarted master lets its replicas continue.
+extension Engine {
+    /// The AUX fields Redis's `rdbPopulateSaveInfo` provides: only once there is a stream to continue.
+    func replicationAuxFields() -> [(String, String)] {
+        guard replication.isReplica || replication.backlog != nil else { return [] }
+        let streamDatabase: Int
+        if replication.isReplica {
+            streamDatabase = replication.masterClient?.database ?? replication.masterStreamDatabase
+        } else {
+            streamDatabase = max(0, replication.selectedDatabase)
+        }
+        return [("repl-stream-db", String(streamDatabase)), ("repl-id", replication.replicationID),
+                ("repl-offset", String(replication.offset))]
+    }
+
+    /// After loading the dataset at startup: a replica resumes the stream the file was saved at; a master
+    /// keeps the file's ID as its secondary one so replicas that followed it can continue.
+    public func adoptReplicationInfo(_ summary: RDBFileSummary) {
+        guard let id = summary.auxValue("repl-id").map({ "\($0)" }), id.utf8.count == 40,
+              let offset = summary.auxValue("repl-offset").flatMap({ Int("\($0)") }), offset >= 0,
+              let database = summary.auxValue("repl-stream-db").flatMap({ Int("\($0)") }), database >= 0 else { return }
+        if replication.isReplica {
+            replication.replicationID = id
+            replication.offset = offset
+            replication.masterStreamDatabase = database
+            replication.canContinue = true
+        } else {
+            replication.replicationID2 = id
+            replication.secondOffset = offset + 1
+            replication.offset = offset
+            createBacklog()
+            replication.noReplicasSince = Engine.unixMilliseconds()
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import NIOCore
+
+/// What the replica side needs from the network layer: a connection to the master (see `SwredisReplication`).
+public protocol MasterLinkController: AnyObject {
+    /// Opens a new link to the configured master (closing any previous one) and runs the handshake.
+    func connect(host: String, port: Int)
+    /// Closes the link to the master, if any.
+    func disconnect()
+    /// Sends bytes to the master on the open link (REPLCONF ACK).
+    func sendToMaster(_ bytes: String)
+}
+
+/// Where a replica's link to its master stands (Redis's `repl_state`), with the names ROLE reports.
+public enum MasterLinkState: String {
+    /// Must connect (the cron connects once a second).
+    case connect
+    case connecting
+    /// PING, AUTH, REPLCONF and PSYNC are being exchanged.
+    case handshake
+    /// Receiving the RDB of a full resynchronization.
+    case sync
+    case connected
+}
+
+/// Where a replica connected to us stands (Redis's `replstate`), with the names INFO reports.
+public enum ReplicaSyncState: String {
+    /// Asked for a full resynchronization; its snapshot has not started yet.
+    case waitBgsaveStart = "wait_bgsave"
+    /// Its snapshot is being produced (stream bytes are buffered for it meanwhile).
+    case waitBgsaveEnd = "wait_bgsave_end"
+    /// The RDB file is being sent.
+    case sendBulk = "send_bulk"
+    /// Receives the stream as it is produced.
+    case online
+}
+
+/// The master's view of one replica connection (a client that sent SYNC or PSYNC).
+public final class ReplicaLink {
+    public var state: ReplicaSyncState
+    /// Port and address the replica announced with REPLCONF listening-port / ip-address.
+    public var listeningPort = 0
+    public var announcedAddress: String?
+    /// `REPLCONF capa eof` (accepts a diskless `$EOF:` transfer) and `capa psync2`.
+    public var acceptsEOFTransfer = false
+    public var speaksPSYNC2 = false
+    /// Offset of the last REPLCONF ACK, and when it came (Unix ms).
+    public var ackOffset = 0
+    public var ackTime: Int
+    /// Stream produced while the replica waits for its RDB; sent right after it.
+    var pendingStream: ByteBuffer?
+    /// After a diskless transfer the stream waits for the replica's first ACK: the replica finds the end mark in
+    /// the last bytes it read, so nothing may follow the payload until it has loaded it.
+    var streamStartsOnAck = false
+    /// Old-style SYNC: no `+FULLRESYNC` line before the payload.
+    var legacySync = false
+
+    init(state: ReplicaSyncState, now: Int) {
+        self.state = state
+        ackTime = now
+    }
+}
+
+/// Replication state: this server's replication IDs and offset, its backlog and replicas (master side), and
+/// the link to its own master (replica side). Owned by the engine thread.
+public struct ReplicationState {
+    /// `replicaof` host and port; nil for a master.
+    public var masterHost: String?
+    public var masterPort = 0
+    public var linkState = MasterLinkState.connect
+    /// The ID of the stream we produce or follow (`master_replid`), and the one we followed before the last
+    /// promotion (`master_replid2`), valid up to `secondOffset`.
+    public var replicationID: String
+    public var replicationID2 = String(repeating: "0", count: 40)
+    public var secondOffset = -1
+    /// `master_repl_offset`: bytes of stream produced (master) or applied (replica).
+    public var offset = 0
+    public var backlog: ReplicationBacklog?
+
+    // Master side.
+    /// Replica connections in the order they attached.
+    public var replicas: [ClientSession] = []
+    /// The database the stream last SELECTed (-1 forces a SELECT before the next command).
+    var selectedDatabase = -1
+    /// Stream bytes produced this loop turn, written to every online replica at the end of it.
+    var outgoing = ByteBufferAllocator().buffer(capacity: 0)
+    /// Unix ms since when no replica is connected (backlog TTL).
+    var noReplicasSince = 0
+    /// Replicas whose last ACK is within `min-replicas-max-lag` (min_slaves_good_slaves).
+    public var goodReplicas = 0
+    /// WAIT is pending: ask replicas for an ACK at the end of this loop turn.
+    var acknowledgementRequested = false
+    var clientsWaitingForAcks: [ClientSession] = []
+    /// When the first replica asked for a diskless full sync (the sync waits `repl-diskless-sync-delay`).
+    var disklessWaitStartedAt = 0
+    /// Number of full-sync transfers running.
+    var transfersInProgress = 0
+    var lastPing = 0
+
+    // Replica side.
+    /// The session applying our master's stream while the link is up.
+    public var masterClient: ClientSession?
+    /// Whether our dataset follows `replicationID` up to `offset`, so we can ask for a partial resync.
+    public var canContinue = false
+    /// The database the master's stream has selected, carried across reconnections.
+    public var masterStreamDatabase = 0
+    /// Unix ms the link went down (nil while connected or never connected).
+    public var linkDownSince: Int?
+    /// Unix ms of the last bytes from the master.
+    public var lastMasterInteraction = 0
+    /// Bytes read from the master's stream, applied or not (slave_read_repl_offset).
+    public var readOffset = 0
+    /// Full-sync transfer progress.
+    public var transferSize = -1
+    public var transferRead = 0
+    public var transferLastIO = 0
+    public var lastAckSent = 0
+
+    // Statistics (INFO stats).
+    public var fullSyncs = 0
+    public var partialSyncsAccepted = 0
+    public var partialSyncsRefused = 0
+
+    init(replicationID: String) {
+        self.replicationID = replicationID
+    }
+
+    public var isReplica: Bool { masterHost != nil }
+}

@@ -1,0 +1,79 @@
+import NIOCore
+import SwredisBytes
+
+/// The replication stream (master side): every propagated command is encoded once in RESP into `outgoing`
+/// and copied into the backlog, with a SELECT whenever the database changes. At the end of each loop turn
+/// `flushReplicationStream` hands the same buffer (shared, not copied) to every online replica, and appends
+/// it to the buffers of replicas still waiting for their RDB.
+///
+/// A replica forwards its master's stream byte for byte (`feedRawReplicationStream`), so its own replicas
+/// see the same offsets and the same replication ID.
+extension Engine {
+    /// Whether this server produces a stream of its own (a master that has had replicas).
+    var feedsReplicas: Bool { replication.backlog != nil && !replication.isReplica }
+
+    /// Appends one command, its arguments written by `writeArguments`, to the stream.
+    func streamCommand(_ db: Int, count: Int, _ writeArguments: (inout ByteBuffer) -> Void) {
+        let start = replication.outgoing.writerIndex
+        if db != replication.selectedDatabase {
+            replication.outgoing.writeString("*2\r\n$6\r\nSELECT\r\n")
+            Engine.writeBulk(&replication.outgoing, String(db))
+            replication.selectedDatabase = db
+        }
+        replication.outgoing.writeString("*\(count)\r\n")
+        writeArguments(&replication.outgoing)
+        recordStreamBytes(from: start)
+    }
+
+    /// Appends bytes already in RESP (the master's stream on a replica, a PING, a GETACK).
+    func feedRawReplicationStream(_ bytes: UnsafeRawBufferPointer) {
+        guard replication.backlog != nil else { return }
+        let start = replication.outgoing.writerIndex
+        replication.outgoing.writeBytes(bytes)
+        recordStreamBytes(from: start)
+    }
+
+    private func recordStreamBytes(from start: Int) {
+        let reader = replication.outgoing.readerIndex
+        let end = replication.outgoing.writerIndex
+        replication.outgoing.withUnsafeReadableBytes { bytes in
+            replication.backlog?.append(UnsafeRawBufferPointer(rebasing: bytes[(start - reader)..<(end - reader)]))
+        }
+        replication.offset += end - start
+    }
+
+    static func writeBulk(_ buffer: inout ByteBuffer, _ bytes: UnsafeRawBufferPointer) {
+        buffer.writeString("$\(bytes.count)\r\n")
+        buffer.writeBytes(bytes)
+        buffer.writeStaticString("\r\n")
+    }
+
+    static func writeBulk(_ buffer: inout ByteBuffer, _ text: String) {
+        buffer.writeString("$\(text.utf8.count)\r\n\(text)\r\n")
+    }
+
+    /// Sends this loop turn's stream to the replicas (and asks them for an ACK when WAIT needs one).
+    public func flushReplicationStream() {
+        if replication.acknowledgementRequested && !replication.replicas.isEmpty && feedsReplicas {
+            replication.acknowledgementRequested = false
+            "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n".utf8.withContiguousStorageIfAvailable {
+                feedRawReplicationStream(UnsafeRawBufferPointer($0))
+            }
+        }
+        guard replication.outgoing.readableBytes > 0 else { return }
+        let stream = replication.outgoing
+        replication.outgoing = ByteBufferAllocator().buffer(capacity: min(stream.capacity, 64 * 1024))
+        for replica in replication.replicas {
+            guard let link = replica.replicaLink else { continue }
+            switch link.state {
+            case .online where !link.streamStartsOnAck:
+                replica.connection?.sendRaw(stream, written: nil)
+            case .online, .waitBgsaveEnd, .sendBulk:
+                var stream = stream
+                link.pendingStream?.writeBuffer(&stream)
+            case .waitBgsaveStart:
+                break
+            }
+        }
+    }
+}
