@@ -34,8 +34,8 @@ extension Engine {
             for argument in arguments { argument.withUnsafeBytes { log.appendArgument($0) } }
         }
         if feedsReplicas {
-            streamCommand(db, count: arguments.count) { buffer in
-                for argument in arguments { argument.withUnsafeBytes { Engine.writeBulk(&buffer, $0) } }
+            streamCommand(db, count: arguments.count) { stream in
+                for argument in arguments { argument.withUnsafeBytes { stream.bulk($0) } }
             }
         }
     }
@@ -54,8 +54,8 @@ extension Engine {
             for index in 0..<args.count { log.appendArgument(args[index]) }
         }
         if feedsReplicas {
-            streamCommand(db, count: args.count) { buffer in
-                for index in 0..<args.count { Engine.writeBulk(&buffer, args[index]) }
+            streamCommand(db, count: args.count) { stream in
+                for index in 0..<args.count { stream.bulk(args[index]) }
             }
         }
     }
@@ -63,8 +63,8 @@ extension Engine {
     /// Sends a command to replicas only (PUBLISH reaches subscribers of replicas; it is not written to the AOF).
     func propagateToReplicasOnly(_ db: Int, _ args: Arguments) {
         guard feedsReplicas && !propagationSuppressed else { return }
-        streamCommand(db, count: args.count) { buffer in
-            for index in 0..<args.count { Engine.writeBulk(&buffer, args[index]) }
+        streamCommand(db, count: args.count) { stream in
+            for index in 0..<args.count { stream.bulk(args[index]) }
         }
     }
 
@@ -73,7 +73,7 @@ extension Engine {
         transactionPropagation = .open
         appendOnlyLog?.beginCommand(database: db, count: 1)
         appendOnlyLog?.appendArgument(Array("MULTI".utf8))
-        if feedsReplicas { streamCommand(db, count: 1) { Engine.writeBulk(&$0, "MULTI") } }
+        if feedsReplicas { streamCommand(db, count: 1) { $0.bulk("MULTI") } }
     }
 
     /// EXEC starts: the first propagated command of the transaction is preceded by MULTI.
@@ -86,7 +86,7 @@ extension Engine {
         if transactionPropagation == .open {
             appendOnlyLog?.beginCommand(database: db, count: 1)
             appendOnlyLog?.appendArgument(Array("EXEC".utf8))
-            if feedsReplicas { streamCommand(db, count: 1) { Engine.writeBulk(&$0, "EXEC") } }
+            if feedsReplicas { streamCommand(db, count: 1) { $0.bulk("EXEC") } }
         }
         transactionPropagation = .none
     }

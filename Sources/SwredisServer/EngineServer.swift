@@ -434,11 +434,24 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     /// Sends this turn's replication stream, then flushes clients that received output from another client's
     /// command (MONITOR, pub/sub, served blocked clients).
     func flushOtherClients() {
-        engine.flushReplicationStream()
+        scheduleReplicationFlush()
         guard !engine.clientsWithPendingWrites.isEmpty else { return }
         let sessions = engine.clientsWithPendingWrites
         engine.clientsWithPendingWrites.removeAll(keepingCapacity: true)
         for session in sessions { handlersBySession[session.id]?.flushPendingReplies() }
+    }
+
+    private var replicationFlushScheduled = false
+
+    /// The stream goes to replicas once per loop turn, after every ready client was served (Redis does it in
+    /// `beforeSleep`): one write per replica for all of the turn's commands.
+    private func scheduleReplicationFlush() {
+        guard !replicationFlushScheduled, engine.hasPendingReplicationStream else { return }
+        replicationFlushScheduled = true
+        loop.execute {
+            self.replicationFlushScheduled = false
+            self.engine.flushReplicationStream()
+        }
     }
 
     /// Whether a CLIENT PAUSE currently holds this client's commands.

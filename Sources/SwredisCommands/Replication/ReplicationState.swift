@@ -1,4 +1,5 @@
 import NIOCore
+import SwredisProtocol
 
 /// What the replica side needs from the network layer: a connection to the master (see `SwredisReplication`).
 public protocol MasterLinkController: AnyObject {
@@ -82,7 +83,7 @@ public struct ReplicationState {
     /// The database the stream last SELECTed (-1 forces a SELECT before the next command).
     var selectedDatabase = -1
     /// Stream bytes produced this loop turn, written to every online replica at the end of it.
-    var outgoing = ByteBufferAllocator().buffer(capacity: 0)
+    var outgoing = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
     /// Unix ms since when no replica is connected (backlog TTL).
     var noReplicasSince = 0
     /// Replicas whose last ACK is within `min-replicas-max-lag` (min_slaves_good_slaves).

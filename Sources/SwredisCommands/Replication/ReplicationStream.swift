@@ -1,5 +1,6 @@
 import NIOCore
 import SwredisBytes
+import SwredisProtocol
 
 /// The replication stream (master side): every propagated command is encoded once in RESP into `outgoing`
 /// and copied into the backlog, with a SELECT whenever the database changes. At the end of each loop turn
@@ -13,14 +14,15 @@ extension Engine {
     var feedsReplicas: Bool { replication.backlog != nil && !replication.isReplica }
 
     /// Appends one command, its arguments written by `writeArguments`, to the stream.
-    func streamCommand(_ db: Int, count: Int, _ writeArguments: (inout ByteBuffer) -> Void) {
-        let start = replication.outgoing.writerIndex
+    func streamCommand(_ db: Int, count: Int, _ writeArguments: (inout ReplyWriter) -> Void) {
+        let start = replication.outgoing.buffer.writerIndex
         if db != replication.selectedDatabase {
-            replication.outgoing.writeString("*2\r\n$6\r\nSELECT\r\n")
-            Engine.writeBulk(&replication.outgoing, String(db))
+            replication.outgoing.arrayHeader(2)
+            replication.outgoing.bulk("SELECT")
+            replication.outgoing.bulkDecimal(db)
             replication.selectedDatabase = db
         }
-        replication.outgoing.writeString("*\(count)\r\n")
+        replication.outgoing.arrayHeader(count)
         writeArguments(&replication.outgoing)
         recordStreamBytes(from: start)
     }
@@ -28,28 +30,24 @@ extension Engine {
     /// Appends bytes already in RESP (the master's stream on a replica, a PING, a GETACK).
     func feedRawReplicationStream(_ bytes: UnsafeRawBufferPointer) {
         guard replication.backlog != nil else { return }
-        let start = replication.outgoing.writerIndex
-        replication.outgoing.writeBytes(bytes)
+        let start = replication.outgoing.buffer.writerIndex
+        replication.outgoing.buffer.writeBytes(bytes)
         recordStreamBytes(from: start)
     }
 
     private func recordStreamBytes(from start: Int) {
-        let reader = replication.outgoing.readerIndex
-        let end = replication.outgoing.writerIndex
-        replication.outgoing.withUnsafeReadableBytes { bytes in
+        let buffer = replication.outgoing.buffer
+        let reader = buffer.readerIndex
+        let end = buffer.writerIndex
+        buffer.withUnsafeReadableBytes { bytes in
             replication.backlog?.append(UnsafeRawBufferPointer(rebasing: bytes[(start - reader)..<(end - reader)]))
         }
         replication.offset += end - start
     }
 
-    static func writeBulk(_ buffer: inout ByteBuffer, _ bytes: UnsafeRawBufferPointer) {
-        buffer.writeString("$\(bytes.count)\r\n")
-        buffer.writeBytes(bytes)
-        buffer.writeStaticString("\r\n")
-    }
-
-    static func writeBulk(_ buffer: inout ByteBuffer, _ text: String) {
-        buffer.writeString("$\(text.utf8.count)\r\n\(text)\r\n")
+    /// Whether stream bytes wait for `flushReplicationStream`.
+    public var hasPendingReplicationStream: Bool {
+        replication.outgoing.buffer.readableBytes > 0 || replication.acknowledgementRequested
     }
 
     /// Sends this loop turn's stream to the replicas (and asks them for an ACK when WAIT needs one).
@@ -60,9 +58,9 @@ extension Engine {
                 feedRawReplicationStream(UnsafeRawBufferPointer($0))
             }
         }
-        guard replication.outgoing.readableBytes > 0 else { return }
-        let stream = replication.outgoing
-        replication.outgoing = ByteBufferAllocator().buffer(capacity: min(stream.capacity, 64 * 1024))
+        guard replication.outgoing.buffer.readableBytes > 0 else { return }
+        let stream = replication.outgoing.buffer
+        replication.outgoing.buffer = ByteBufferAllocator().buffer(capacity: min(stream.capacity, 64 * 1024))
         for replica in replication.replicas {
             guard let link = replica.replicaLink else { continue }
             switch link.state {
