@@ -145,7 +145,9 @@ public final class ConfigStore {
             }
             return .string(arguments[0])
         case .words(let minimum, let maximum):
-            let words = arguments.filter { !$0.isEmpty }
+            // Like Redis 7, one argument of a multi-word directive is split on spaces (`--bind "a b"`).
+            let source = arguments.count == 1 ? arguments[0].split(separator: " ").map(String.init) : arguments
+            let words = source.filter { !$0.isEmpty }
             guard words.count >= minimum && words.count <= maximum else { throw ConfigError.wrongArguments }
             if directive.name == "replicaof" {
                 if words[0].lowercased() == "no" && words[1].lowercased() == "one" { return .words([]) }

@@ -31,6 +31,12 @@ final class ConfigTests: XCTestCase {
         XCTAssertFalse(store.bool("replica-read-only"))
     }
 
+    func testOneQuotedArgumentOfAMultiWordDirectiveIsSplit() throws {
+        let store = try load("bind \"127.0.0.1 10.0.0.1\"\nreplicaof \"10.0.0.2 6380\"")
+        XCTAssertEqual(store.words("bind"), ["127.0.0.1", "10.0.0.1"])
+        XCTAssertEqual(store.words("replicaof"), ["10.0.0.2", "6380"])
+    }
+
     func testErrorsNameFileLineAndReason() {
         XCTAssertThrowsError(try load("port 7000\nfoo bar\n")) { error in
             let failure = error as! ConfigFileLoader.LoadError
