@@ -3,6 +3,7 @@ two others), full syncs over disk and diskless transfers, chains, partial resync
 backlog overflow, promotion with REPLICAOF NO ONE, WAIT, min-replicas-to-write, expiry on replicas, a replica
 restart that resumes partially, and the errors operators see."""
 
+import socket
 import time
 
 import pytest
@@ -285,3 +286,88 @@ def test_replication_errors(procs):
         assert c.command("GET", "x") == b"-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"
         assert ph.call(c, "INFO", "replication").startswith(b"# Replication")
     assert rh.role(replica)[3] in (b"connect", b"connecting")
+
+
+def test_legacy_sync_gets_a_plain_rdb_then_the_stream(procs):
+    master = rh.start(procs, "swredis")
+    with master.client() as c:
+        ph.ok(c, "SET", "k", "v")
+    with socket.create_connection(("127.0.0.1", master.port), timeout=10) as sock:
+        sock.sendall(b"SYNC\r\n")
+        data = b""
+        # Newlines may keep the link alive before the `$<length>` header.
+        while b"\r\n" not in data.lstrip(b"\n"):
+            data += sock.recv(65536)
+        header, data = data.lstrip(b"\n").split(b"\r\n", 1)
+        assert header.startswith(b"$"), header
+        size = int(header[1:])
+        while len(data) < size:
+            data += sock.recv(65536)
+        assert data[:9] == b"REDIS0010" and b"k" in data[:size]
+        with master.client() as c:
+            ph.ok(c, "SET", "after", "1")
+        stream = data[size:]
+        while b"after" not in stream:
+            stream += sock.recv(65536)
+        assert b"*3\r\n$3\r\nSET\r\n$5\r\nafter\r\n$1\r\n1\r\n" in stream
+    assert "Starting BGSAVE for SYNC with target: disk" in master.log()
+
+
+def test_replica_over_its_output_buffer_limit_is_dropped(procs):
+    master = rh.start(procs, "swredis", ["--client-output-buffer-limit", "replica 1mb 0 0"])
+    replica = rh.start_replica(procs, "swredis", master)
+    rh.wait_in_sync(master, replica)
+    rh.pause(replica)
+    try:
+        with master.client() as c:
+            value = "z" * (1024 * 1024)
+            for i in range(40):
+                ph.ok(c, "SET", f"big:{i}", value)
+                if "overcoming of output buffer limits" in master.log():
+                    break
+        ph.wait_for(lambda: "overcoming of output buffer limits" in master.log(), timeout=10, what="replica dropped")
+        assert rh.replication(master)["connected_slaves"] == "0"
+        with master.client() as c:
+            assert c.command("PING") == b"+PONG\r\n"
+    finally:
+        rh.resume(replica)
+    rh.wait_in_sync(master, replica, timeout=30)
+    assert rh.contents(replica) == rh.contents(master)
+
+
+def test_replica_with_aof_keeps_the_synced_data_across_restart(procs, tmp_path):
+    master = rh.start(procs, "swredis")
+    rh.write_dataset(master, seed=9)
+    directory = tmp_path / "aof-replica"
+    directory.mkdir()
+    replica = rh.start_replica(procs, "swredis", master, ["--appendonly", "yes"], dir=str(directory))
+    rh.wait_in_sync(master, replica)
+    rh.write_keys(master, "live", 10)
+    rh.wait_in_sync(master, replica)
+    expected = rh.contents(master)
+    replica.stop()
+    master.stop()
+    alone = rh.start(procs, "swredis", ["--appendonly", "yes"], dir=str(directory))
+    assert rh.contents(alone) == expected
+
+
+def test_master_restart_lets_replicas_continue_partially(procs, tmp_path):
+    directory = tmp_path / "master"
+    directory.mkdir()
+    master = rh.start(procs, "swredis", dir=str(directory))
+    replica = rh.start_replica(procs, "swredis", master)
+    rh.write_keys(master, "k", 50)
+    rh.wait_in_sync(master, replica)
+    old_id = rh.replication(master)["master_replid"]
+    with master.client() as c:
+        c.send(b"SHUTDOWN SAVE\r\n")
+        c.wait_closed(10)
+    master.proc.wait(timeout=10)
+    again = rh.start(procs, "swredis", dir=str(directory), port=master.port)
+    info = rh.replication(again)
+    assert info["master_replid2"] == old_id
+    rh.wait_in_sync(again, replica)
+    assert rh.stats(again)["sync_partial_ok"] == "1" and rh.stats(again)["sync_full"] == "0"
+    rh.write_keys(again, "new", 5)
+    rh.wait_in_sync(again, replica)
+    assert rh.contents(replica) == rh.contents(again)

@@ -160,15 +160,16 @@ public final class ConfigStore {
     }
 
     private func accumulateValue(_ directive: Directive, _ arguments: [String], accumulate: Bool) throws -> ConfigValue {
+        // `--save "3600 1 300 100"` or `--client-output-buffer-limit "replica 1mb 0 0"` arrive as one argument;
+        // Redis splits it on spaces.
+        if arguments.count == 1 && arguments[0].contains(" ") && directive.name != "rename-command" {
+            return try accumulateValue(directive, arguments[0].split(separator: " ").map(String.init), accumulate: accumulate)
+        }
         switch directive.name {
         case "save":
             if arguments.count == 1 && arguments[0].isEmpty {
                 saveSeenInFile = true
                 return .words([])
-            }
-            // `--save "3600 1 300 100"` arrives as one argument; Redis splits it on spaces.
-            if arguments.count == 1 && arguments[0].contains(" ") {
-                return try accumulateValue(directive, arguments[0].split(separator: " ").map(String.init), accumulate: accumulate)
             }
             guard arguments.count % 2 == 0, !arguments.isEmpty,
                   arguments.allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {

@@ -25,6 +25,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     private var blockTimeout: Scheduled<Void>?
     /// Reply bytes handed to the channel but not yet written to the socket (a slow reader's backlog).
     private var unwrittenBytes = 0
+    /// Set once the socket options of a replica connection were applied.
+    private var replicaSocketConfigured = false
     /// Since when (Unix ms) the backlog is over the soft limit of the client's class, if it is.
     private var overSoftLimitSince: Int?
 
@@ -289,6 +291,13 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             return
         }
         writeReplies(session)
+        if !replicaSocketConfigured && session.replicaLink != nil {
+            replicaSocketConfigured = true
+            // repl-disable-tcp-nodelay: fewer, bigger packets to replicas at the cost of some lag (Redis's option).
+            if server.config.bool("repl-disable-tcp-nodelay") {
+                _ = context.channel.setOption(ChannelOptions.socketOption(.tcp_nodelay), value: 0)
+            }
+        }
         let count = buffer.readableBytes
         unwrittenBytes += count
         let promise = context.eventLoop.makePromise(of: Void.self)
