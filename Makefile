@@ -7,7 +7,7 @@ RELEASE_BIN := .build/release/swredisd
 APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config
 SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 
-.PHONY: deps build release test unit-test integration-test run bench bench-persistence clean
+.PHONY: deps build release test unit-test integration-test run bench bench-persistence bench-replication clean
 
 ## Installs the system and Python packages the build and the tests need (idempotent).
 deps:
@@ -42,6 +42,11 @@ run: release
 bench: release
 	SWREDISD=$(CURDIR)/$(RELEASE_BIN) bench/run.sh
 	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/persistence.py
+	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/replication.py
+
+## Only the replication figures (full sync of 1M keys, replica lag and SET rate under load).
+bench-replication: release
+	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/replication.py
 
 ## Only the persistence figures (SAVE/load time, RDB size, latency and memory during BGSAVE).
 bench-persistence: release
