@@ -371,3 +371,20 @@ def test_master_restart_lets_replicas_continue_partially(procs, tmp_path):
     rh.write_keys(again, "new", 5)
     rh.wait_in_sync(again, replica)
     assert rh.contents(replica) == rh.contents(again)
+
+
+def test_full_sync_abandoned_when_writes_outgrow_the_replica_buffer(procs):
+    """A replica that doesn't read its RDB while writes pile up for it is dropped at the replica class's hard limit."""
+    master = rh.start(procs, "swredis", ["--client-output-buffer-limit", "replica 256kb 0 0"])
+    with master.client() as c:
+        ph.pipeline(c, [["SET", f"blob:{i}", "b" * 100_000] for i in range(300)])
+    with socket.create_connection(("127.0.0.1", master.port), timeout=10) as stalled:
+        stalled.sendall(b"REPLCONF capa eof\r\nPSYNC ? -1\r\n")
+        ph.wait_for(lambda: "Starting BGSAVE for SYNC" in master.log(), what="full sync started")
+        with master.client() as c:
+            for i in range(40):
+                ph.ok(c, "SET", f"more:{i}", "m" * 20_000)
+        ph.wait_for(lambda: "overcoming of output buffer limits" in master.log(), what="stalled replica dropped")
+        ph.wait_for(lambda: rh.replication(master)["connected_slaves"] == "0", what="replica gone")
+    with master.client() as c:
+        assert ph.call(c, "DBSIZE") == 340

@@ -1,5 +1,7 @@
 import NIOCore
 import SwredisBytes
+import SwredisConfig
+import SwredisLog
 import SwredisProtocol
 
 /// The replication stream (master side): every propagated command is encoded once in RESP into `outgoing`
@@ -50,6 +52,11 @@ extension Engine {
         replication.outgoing.buffer.readableBytes > 0 || replication.acknowledgementRequested
     }
 
+    /// The hard limit of the `replica` class of `client-output-buffer-limit` (0: none).
+    var replicaOutputHardLimit: Int {
+        ClientBufferLimits(words: config.words("client-output-buffer-limit")).limit("slave").hard
+    }
+
     /// Sends this loop turn's stream to the replicas (and asks them for an ACK when WAIT needs one).
     public func flushReplicationStream() {
         if replication.acknowledgementRequested && !replication.replicas.isEmpty && feedsReplicas {
@@ -69,6 +76,12 @@ extension Engine {
             case .online, .waitBgsaveEnd, .sendBulk:
                 var stream = stream
                 link.pendingStream?.writeBuffer(&stream)
+                if let held = link.pendingStream?.readableBytes, held > replicaOutputHardLimit, replicaOutputHardLimit > 0 {
+                    // Redis counts this buffer against `client-output-buffer-limit replica` too: a sync that
+                    // can't keep up with the writes is abandoned instead of growing without bound.
+                    serverLog(.warning, "Client \(clientInfoLine(replica)) scheduled to be closed ASAP for overcoming of output buffer limits.")
+                    replica.connection?.closeNow()
+                }
             case .waitBgsaveStart:
                 break
             }
