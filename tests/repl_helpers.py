@@ -89,8 +89,18 @@ def log_count(s: helpers.ServerProcess, text: str) -> int:
     return s.log().count(text)
 
 
+def thread_states(pid: int) -> str:
+    states = ""
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/stat") as f:
+            states += f.read().rsplit(") ", 1)[1][0]
+    return states
+
+
 def pause(s: helpers.ServerProcess) -> None:
+    """SIGSTOP, then wait until every thread is really stopped (delivery is asynchronous)."""
     os.kill(s.pid, signal.SIGSTOP)
+    ph.wait_for(lambda: set(thread_states(s.pid)) <= {"T", "t"}, timeout=5, interval=0.001, what="process stopped")
 
 
 def resume(s: helpers.ServerProcess) -> None:
