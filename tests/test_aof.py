@@ -279,3 +279,73 @@ def test_sigterm_after_background_jobs_exits_cleanly(kind, procs, tmp_path):
     s.proc.send_signal(signal.SIGTERM)
     assert s.proc.wait(timeout=10) == 0, s.log_tail()
     assert "ready to exit, bye bye" in s.log()
+
+
+def test_long_aof_replay_reports_progress(tmp_path):
+    """While a big AOF replays, clients get -LOADING, INFO shows loading_* progress, and systemd gets STATUS= and
+    EXTEND_TIMEOUT_USEC before READY=1."""
+    import socket
+    directory = tmp_path / "big"
+    aof = directory / "appendonlydir"
+    aof.mkdir(parents=True)
+    (aof / "appendonly.aof.manifest").write_text("file appendonly.aof.1.incr.aof seq 1 type i\n")
+    commands = 200_000
+    with open(aof / "appendonly.aof.1.incr.aof", "wb") as f:
+        f.write(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n")
+        for start in range(0, commands, 10_000):
+            f.write(b"".join(helpers.encode_command("SET", f"key:{n}", "v" * 20) for n in range(start, start + 10_000)))
+    notify_path = str(tmp_path / "notify.sock")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(0.2)
+    port = helpers.free_port()
+    argv = helpers.argv_for_kind("swredis") + ["--port", port, "--dir", directory, "--save", "", "--bind", "127.0.0.1",
+                                                "--appendonly", "yes", "--supervised", "systemd"]
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen([str(a) for a in argv], stdout=log, stderr=subprocess.STDOUT, cwd=directory,
+                            env=dict(os.environ, NOTIFY_SOCKET=notify_path))
+    messages, replies = [], []
+    seen_loading = None
+    # Drain the notify socket as systemd does (a full datagram queue would block the sender).
+    draining = threading.Event()
+
+    def drain():
+        while not draining.is_set():
+            try:
+                messages.append(notify.recv(65536))
+            except socket.timeout:
+                continue
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with helpers.RespClient("127.0.0.1", port, timeout=10) as c:
+                    replies.append(c.command("GET", "key:1"))
+                    fields = ph.info(c, "persistence")
+            except OSError:
+                time.sleep(0.02)
+                continue
+            if fields["loading"] == "1" and int(fields.get("loading_loaded_bytes", 0)) > 0:
+                seen_loading = fields
+            if fields["loading"] == "0":
+                break
+            time.sleep(0.05)
+        with helpers.RespClient("127.0.0.1", port) as c:
+            assert ph.call(c, "DBSIZE") == commands
+        time.sleep(0.3)
+    finally:
+        draining.set()
+        reader.join(timeout=5)
+        notify.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+    assert b"-LOADING Redis is loading the dataset in memory\r\n" in replies
+    assert seen_loading is not None, "never saw loading progress in INFO"
+    assert 0 < int(seen_loading["loading_loaded_bytes"]) <= int(seen_loading["loading_total_bytes"])
+    lines = [line for message in messages for line in message.split(b"\n")]
+    assert any(line.startswith(b"STATUS=Loading append only file: ") for line in lines), lines[:10]
+    assert any(line.startswith(b"EXTEND_TIMEOUT_USEC=") for line in lines)
+    assert lines.index(b"READY=1") > max(i for i, line in enumerate(lines) if line.startswith(b"STATUS=Loading"))

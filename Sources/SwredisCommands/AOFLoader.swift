@@ -36,12 +36,22 @@ public final class AOFReplay {
     private var arguments = ArgumentList()
     private let client: ClientSession
     public private(set) var commandsReplayed = 0
+    /// Size of every command file, and bytes of the files already replayed (INFO loading_*, sd_notify STATUS).
+    public let totalBytes: Int
+    private var finishedBytes = 0
 
     init(engine: Engine, files: [(path: String, name: String)]) {
         self.engine = engine
         sources = files.enumerated().map { Source(path: $1.path, name: $1.name, isLast: $0 == files.count - 1) }
         client = engine.makeInternalClient()
+        totalBytes = files.reduce(0) { total, file in
+            var info = stat()
+            return total + (stat(file.path, &info) == 0 ? Int(info.st_size) : 0)
+        }
     }
+
+    /// Bytes replayed so far.
+    public var bytesReplayed: Int { finishedBytes + offset }
 
     /// Replays up to `budget` commands; returns true when every file was replayed.
     public func step(budget: Int) throws -> Bool {
@@ -87,6 +97,8 @@ public final class AOFReplay {
     }
 
     private func finishFile() {
+        finishedBytes += file?.bytes.count ?? offset
+        offset = 0
         file = nil
         source = nil
         client.transaction = nil

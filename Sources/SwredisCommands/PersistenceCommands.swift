@@ -22,14 +22,17 @@ enum PersistenceCommands {
     }
 
     static func bgsave(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        // BGSAVE SCHEDULE matters only while another background job runs; RDB saves are the only kind yet.
+        // BGSAVE SCHEDULE matters only while an AOF rewrite runs.
         guard args.count == 1 || (args.count == 2 && args.matches(1, "schedule")) else {
             client.error(RedisError.syntax)
             return
         }
         if engine.persistence.backgroundSaveInProgress {
             client.error("ERR Background save already in progress")
-        } else if client.inTransaction {
+        } else if engine.appendOnly.rewriteInProgress && !client.inTransaction && args.count == 1 {
+            // Redis runs one child at a time; BGSAVE SCHEDULE waits for the rewrite instead.
+            client.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+        } else if client.inTransaction || engine.appendOnly.rewriteInProgress {
             // Redis defers a BGSAVE issued inside EXEC to the next cron tick.
             engine.persistence.backgroundSaveScheduled = true
             client.reply.simple("Background saving scheduled")

@@ -262,7 +262,7 @@ extension Engine {
     /// Called from cron: starts a background save when a `save <seconds> <changes>` point is reached, or when
     /// one was scheduled.
     public func persistenceCron() {
-        guard !persistence.backgroundSaveInProgress, !persistence.loading else { return }
+        guard !persistence.backgroundSaveInProgress, !persistence.loading, !appendOnly.rewriteInProgress else { return }
         if persistence.backgroundSaveScheduled {
             startBackgroundSave()
             return

@@ -196,17 +196,34 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     /// Replays a slice of AOF commands, then yields to the loop and continues.
     private func replay(_ replay: AOFReplay, startedAt: Int) {
         do {
-            if try replay.step(budget: 20_000) {
+            let finished = try replay.step(budget: 20_000)
+            reportAppendOnlyProgress(replay)
+            if finished {
                 engine.persistence.loading = false
                 let seconds = Double(Engine.monotonicMicroseconds() - startedAt) / 1_000_000
                 serverLog(.notice, "DB loaded from append only file: \(Engine.formatSeconds(seconds)) seconds")
                 openAppendOnlyAndBecomeReady(startedAt: startedAt)
             } else {
-                loop.execute { self.replay(replay, startedAt: startedAt) }
+                // A task that queues itself with `execute` runs again in the same loop tick (NIO drains every
+                // ready task before polling sockets); a 1 ms timer lets clients in between slices.
+                loop.scheduleTask(in: .milliseconds(1)) { self.replay(replay, startedAt: startedAt) }
             }
         } catch {
             failStartup(error)
         }
+    }
+
+    private var lastProgressReport = 0
+
+    /// INFO loading_* and, under systemd, STATUS= with EXTEND_TIMEOUT_USEC while the AOF replays.
+    private func reportAppendOnlyProgress(_ replay: AOFReplay) {
+        engine.persistence.loadingLoadedBytes = replay.bytesReplayed
+        engine.persistence.loadingTotalBytes = replay.totalBytes
+        let now = Engine.monotonicMicroseconds()
+        guard notifySystemd, now - lastProgressReport > 200_000 else { return }
+        lastProgressReport = now
+        ServiceNotifier.status("Loading append only file: \(replay.bytesReplayed * 100 / max(replay.totalBytes, 1))%")
+        ServiceNotifier.extendTimeout(microseconds: 10_000_000)
     }
 
     private func openAppendOnlyAndBecomeReady(startedAt: Int?) {
