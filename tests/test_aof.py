@@ -349,3 +349,32 @@ def test_long_aof_replay_reports_progress(tmp_path):
     assert any(line.startswith(b"STATUS=Loading append only file: ") for line in lines), lines[:10]
     assert any(line.startswith(b"EXTEND_TIMEOUT_USEC=") for line in lines)
     assert lines.index(b"READY=1") > max(i for i, line in enumerate(lines) if line.startswith(b"STATUS=Loading"))
+
+
+def test_bgsave_waits_for_a_running_rewrite(procs, tmp_path):
+    s = start(procs, "swredis", tmp_path / "r")
+    with s.client() as c:
+        ph.ok(c, "DEBUG", "POPULATE", 300_000, "key", 100)
+        assert ph.call(c, "BGREWRITEAOF") == b"Background append only file rewriting started"
+        assert c.command("BGSAVE") == (b"-ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                                       b"Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n")
+        assert c.command("BGSAVE", "SCHEDULE") == b"+Background saving scheduled\r\n"
+        ph.wait_for(lambda: ph.info(c, "persistence")["aof_rewrite_in_progress"] == "0", timeout=60, what="rewrite")
+        ph.wait_for(lambda: ph.info(c, "persistence")["rdb_bgsave_in_progress"] == "0"
+                    and ph.info(c, "persistence")["rdb_last_bgsave_status"] == "ok"
+                    and int(ph.info(c, "persistence")["rdb_saves"]) == 1, timeout=60, what="scheduled BGSAVE")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_debug_populate(kind, procs, tmp_path):
+    s = helpers.start_kind(kind, ph.DEBUG_ARGS)
+    procs.append(s)
+    with s.client() as c:
+        ph.ok(c, "SET", "key:3", "kept")
+        ph.ok(c, "DEBUG", "POPULATE", 10)
+        ph.ok(c, "DEBUG", "POPULATE", 2, "p", 12)
+        assert ph.call(c, "DBSIZE") == 12
+        assert ph.call(c, "GET", "key:3") == b"kept"
+        assert ph.call(c, "GET", "key:9") == b"value:9"
+        assert ph.call(c, "GET", "p:1") == b"value:1\x00\x00\x00\x00\x00"
+        assert c.command("DEBUG", "POPULATE", -1) == b"-ERR value is out of range, must be positive\r\n"

@@ -52,6 +52,33 @@ enum DebugCommand {
         client.reply.ok()
     }
 
+    /// DEBUG POPULATE count [prefix] [size]: `prefix:N` -> `value:N` (cut or zero-padded to `size`), skipping keys
+    /// that exist. Not propagated, as in Redis.
+    static func populate(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        guard let count = args.integer(2), count >= 0 else {
+            client.error("ERR value is out of range, must be positive")
+            return
+        }
+        let prefix = args.count > 3 ? args.string(3) : "key"
+        var size = 0
+        if args.count > 4 {
+            guard let parsed = args.integer(4), parsed >= 0 else {
+                client.error("ERR value is out of range, must be positive")
+                return
+            }
+            size = parsed
+        }
+        let db = client.database
+        for number in 0..<count {
+            let key = ByteString("\(prefix):\(number)")
+            if key.withUnsafeBytes({ engine.databases[db].keys.index(of: $0) }) != nil { continue }
+            var value = Array("value:\(number)".utf8)
+            if size > 0 { value = Array(value.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - value.count)) }
+            engine.storeValue(db, key, .string(ByteString(bytes: value)))
+        }
+        client.reply.ok()
+    }
+
     static func handler(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         let sub = args.lowercased(1)
         switch sub {
@@ -84,6 +111,8 @@ enum DebugCommand {
             }
         case "reload":
             reload(engine, client, args)
+        case "populate" where args.count >= 3 && args.count <= 5:
+            populate(engine, client, args)
         case "log" where args.count == 3:
             serverLog(.warning, "DEBUG LOG: \(args.string(2))")
             client.reply.ok()
@@ -101,6 +130,9 @@ enum DebugCommand {
                 "DIGEST-VALUE <key> [<key> ...]", "    Output a hex signature of the values of all the specified keys.",
                 "LOG <message>", "    Write <message> to the server log.",
                 "OBJECT <key>", "    Show low level info about `key` and associated value.",
+                "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                "    it is used instead of the 'key' prefix. These are not propagated to",
+                "    replicas. Cluster slots are not respected so keys not belonging to the", "    current node can be created.",
                 "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not",
                 "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the", "    default.",
                 "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
