@@ -43,13 +43,17 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "SwredisSupervisor",
+            dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd"]),
         .executableTarget(
             name: "swredisd",
-            dependencies: ["SwredisServer", "SwredisConfig", "SwredisLog", "SwredisPersistence"]),
+            dependencies: ["SwredisServer", "SwredisSupervisor", "SwredisConfig", "SwredisLog", "SwredisPersistence"]),
         .testTarget(name: "SwredisProtocolTests", dependencies: ["SwredisProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SwredisKeyspaceTests", dependencies: ["SwredisKeyspace", "SwredisBytes"]),
         .testTarget(name: "SwredisPersistenceTests", dependencies: ["SwredisPersistence", "SwredisKeyspace", "SwredisBytes",
                                                                    .product(name: "DequeModule", package: "swift-collections")]),
+        .testTarget(name: "SwredisSupervisorTests", dependencies: ["SwredisSupervisor"]),
         .testTarget(name: "SwredisConfigTests", dependencies: ["SwredisConfig", "SwredisBytes"]),
         .testTarget(name: "SwredisCommandsTests", dependencies: ["SwredisCommands", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", .product(name: "NIOCore", package: "swift-nio")]),
     ],

@@ -28,6 +28,10 @@ public struct ConfigFileLoader {
     public let store: ConfigStore
     /// Files being read, to refuse include loops.
     private var includeStack: [String] = []
+    /// Directory relative `include` paths are resolved against (nil: the working directory, as in Redis).
+    public var includeBase: String?
+    /// Every file `include`d so far, as resolved paths.
+    public private(set) var includedFiles: [String] = []
 
     public init(store: ConfigStore) {
         self.store = store
@@ -63,7 +67,10 @@ public struct ConfigFileLoader {
                 guard arguments.count == 1 else {
                     throw LoadError(file: name, line: lineNumber, text: line, reason: "Bad directive or wrong number of arguments")
                 }
-                try load(path: arguments[0])
+                var path = arguments[0]
+                if let base = includeBase, !path.hasPrefix("/") { path = base + "/" + path }
+                includedFiles.append(path)
+                try load(path: path)
                 continue
             }
             do {
@@ -85,7 +92,8 @@ public struct ConfigFileLoader {
         }
     }
 
-    static func readFile(_ path: String) -> String? {
+    /// The whole file as text, or nil when it can't be opened.
+    public static func readFile(_ path: String) -> String? {
         guard let file = fopen(path, "r") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -100,7 +108,7 @@ public struct ConfigFileLoader {
 }
 
 extension Substring {
-    func trimmingWhitespace() -> String {
+    public func trimmingWhitespace() -> String {
         var slice = self[...]
         while let first = slice.first, first == " " || first == "\t" || first == "\r" { slice = slice.dropFirst() }
         while let last = slice.last, last == " " || last == "\t" || last == "\r" { slice = slice.dropLast() }
