@@ -34,9 +34,11 @@ integration-test: build
 
 test: unit-test integration-test
 
-## Starts one engine on 6379 in the foreground with the repository's default configuration.
+## Starts the default topology (a master on 6379, replicas on 6380 and 6381) under the supervisor, in the
+## foreground, with runtime files, data and logs under .run/ (Ctrl-C stops the replicas, then the master).
 run: release
-	$(RELEASE_BIN) server etc/swredis/6379.conf
+	$(RELEASE_BIN) --conf-dir etc/swredis --run-dir $(CURDIR)/.run/run --state-dir $(CURDIR)/.run/lib \
+		--log-dir $(CURDIR)/.run/log --log-target stdout
 
 ## redis-benchmark against Debian's redis-server and swredisd, side by side.
 bench: release

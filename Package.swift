@@ -16,6 +16,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CMallocInfo"),
+        .target(name: "CSpawn"),
         .target(name: "SwredisBytes"),
         .target(name: "SwredisProtocol", dependencies: ["SwredisBytes", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "SwredisKeyspace", dependencies: ["SwredisBytes", .product(name: "DequeModule", package: "swift-collections")]),
@@ -45,7 +46,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "SwredisSupervisor",
-            dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd"]),
+            dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd", "CSpawn"]),
         .executableTarget(
             name: "swredisd",
             dependencies: ["SwredisServer", "SwredisSupervisor", "SwredisConfig", "SwredisLog", "SwredisPersistence"]),

@@ -78,6 +78,11 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     // MARK: Startup
 
     private func start() throws {
+        // A replica from the config file logs as one (`pid:S`) from its first line, as in Redis.
+        let master = config.words("replicaof")
+        if master.count == 2, let masterPort = Int(master[1]) {
+            engine.configureReplica(of: master[0], port: masterPort)
+        }
         let supervised = config.string("supervised")
         notifySystemd = (supervised == "systemd" || supervised == "auto") && ServiceNotifier.isSupervised
         if supervised == "systemd" && !ServiceNotifier.isSupervised {
@@ -92,10 +97,6 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         }
         let port = config.int("port")
         engine.tcpPort = port
-        let master = config.words("replicaof")
-        if master.count == 2, let masterPort = Int(master[1]) {
-            engine.configureReplica(of: master[0], port: masterPort)
-        }
         serverLog(.notice, "monotonic clock: POSIX clock_gettime")
         serverLog(.notice, "Running mode=standalone, port=\(port).")
         try bindListeners(port: port)
@@ -396,6 +397,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             guard !self.shuttingDown else { return }
             self.engine.replicationCron()
             self.flushOtherClients()
+            self.reportReplicationStatus()
         }
     }
 
@@ -419,6 +421,18 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         engine.persistenceCron()
         engine.appendOnlyCron()
         engine.flushAppendOnly()
+    }
+
+    private var lastReplicationStatus = ""
+
+    /// Under a service manager a replica's STATUS= follows its link (the swredisd supervisor shows it per instance).
+    private func reportReplicationStatus() {
+        guard notifySystemd, let host = engine.replication.masterHost else { return }
+        let link = engine.replication.linkState == .connected ? "link up" : "link down"
+        let status = "Ready to accept connections; replica of \(host):\(engine.replication.masterPort), \(link)"
+        guard status != lastReplicationStatus else { return }
+        lastReplicationStatus = status
+        ServiceNotifier.status(status)
     }
 
     // MARK: AOF group commit

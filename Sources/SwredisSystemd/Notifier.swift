@@ -38,3 +38,26 @@ public enum ServiceNotifier {
         notify("EXTEND_TIMEOUT_USEC=\(microseconds)")
     }
 }
+
+/// Structured lines for the systemd journal (`sd_journal_sendv`).
+public enum Journal {
+    /// Whether this process's stdout is connected to the journal (systemd sets JOURNAL_STREAM).
+    public static var isConnected: Bool { getenv("JOURNAL_STREAM") != nil }
+
+    /// Sends one entry shown by `journalctl -t identifier` with syslog `priority` (0 emerg ... 7 debug).
+    public static func send(identifier: String, priority: Int, message: String, pid: Int32) {
+        let fields = ["MESSAGE=\(message)", "PRIORITY=\(priority)", "SYSLOG_IDENTIFIER=\(identifier)", "SYSLOG_PID=\(pid)"]
+        var storage: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for field in fields {
+            let start = storage.count
+            storage.append(contentsOf: field.utf8)
+            ranges.append(start..<storage.count)
+        }
+        storage.withUnsafeMutableBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            let vectors = ranges.map { iovec(iov_base: base + $0.lowerBound, iov_len: $0.count) }
+            _ = sd_journal_sendv(vectors, Int32(vectors.count))
+        }
+    }
+}

@@ -13,7 +13,10 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 LoggingSystem.bootstrap { RedisLogHandler(label: $0) }
 
 let usage = """
-Usage: swredisd server [/path/to/redis.conf] [options] [-]
+Usage: swredisd [--conf-dir /etc/swredis] [--only NAME] [--run-dir D] [--state-dir D] [--log-dir D] [--log-target T]
+                (the supervisor: every instance declared in the configuration directory)
+       swredisd check [--conf-dir /etc/swredis]
+       swredisd server [/path/to/redis.conf] [options] [-]
        swredisd server - (read config from stdin)
        swredisd server --version
        swredisd server --test-config [/path/to/redis.conf] [options]
@@ -27,7 +30,7 @@ Examples:
        swredisd server --port 7777
        swredisd server /etc/myredis.conf --loglevel verbose -
 
-Subcommands still to come (see README): the supervisor (no subcommand), sentinel, ctl.
+Subcommands still to come (see README): sentinel, ctl.
 
 """
 
@@ -62,6 +65,12 @@ case "--version", "-v":
 case "--help", "-h":
     print(usage, terminator: "")
     exit(0)
+case "check":
+    exit(SupervisorCommandLine.check(Array(arguments.dropFirst())))
+case nil:
+    exit(SupervisorCommandLine.run([]))
+case let flag? where flag.hasPrefix("--"):
+    exit(SupervisorCommandLine.run(arguments))
 default:
     FileHandleOutput.standardError(usage)
     exit(1)

@@ -1,0 +1,310 @@
+"""The swredisd supervisor on a temporary configuration directory: readiness through notify sockets, pidfiles,
+restarts with backoff, giving up, stale pidfiles, the run-directory lock, reload on SIGHUP, ordered shutdown,
+per-instance log files and `swredisd check`. Every process is stopped at the end; traffic stays on loopback."""
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+import helpers
+import persistence_helpers as ph
+
+
+class NotifyListener:
+    """A NOTIFY_SOCKET like systemd's: collects every datagram the supervisor sends."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.1)
+        self.lines = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self.drain, daemon=True)
+        self.thread.start()
+
+    def drain(self):
+        while not self.stopping:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.lines += [(time.monotonic(), line) for line in data.decode().split("\n") if line]
+
+    def texts(self):
+        return [line for _, line in self.lines]
+
+    def wait_for(self, predicate, timeout=20, what="notification"):
+        ph.wait_for(lambda: any(predicate(line) for line in self.texts()), timeout=timeout, what=what)
+
+    def close(self):
+        self.stopping = True
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+class Topology:
+    """A configuration directory with a master and replicas on free ports, and the supervisor running it."""
+
+    def __init__(self, root, replicas=2, settings=""):
+        self.root = root
+        self.conf = root / "conf"
+        self.conf.mkdir(parents=True)
+        self.run = root / "run"
+        self.lib = root / "lib"
+        self.logs = root / "log"
+        (self.conf / "swredisd.conf").write_text(
+            f"run-dir {self.run}\nstate-dir {self.lib}\nlog-dir {self.logs}\nlog-target both\n"
+            f"restart-delay-ms 20\nrestart-max-delay-ms 200\nstop-timeout-seconds 10\n{settings}")
+        (self.conf / "common.conf").write_text(
+            "bind 127.0.0.1\nsave \"\"\nrepl-diskless-sync-delay 0\nenable-debug-command yes\n")
+        self.ports = {}
+        master = helpers.free_port()
+        self.add("master", master)
+        for index in range(replicas):
+            self.add(f"replica{index + 1}", helpers.free_port(), f"replicaof 127.0.0.1 {master}\n")
+        self.proc = None
+        self.notify = None
+        self.log_path = root / "supervisor.log"
+
+    def add(self, name, port, extra=""):
+        self.ports[name] = port
+        (self.conf / f"{name}.conf").write_text(f"include common.conf\nport {port}\n{extra}")
+
+    def start(self, extra_args=()):
+        self.notify = NotifyListener(str(self.root / "notify.sock"))
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify.path)
+        argv = [helpers.SWREDISD, "--conf-dir", str(self.conf), *extra_args]
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=self.log_file, stderr=subprocess.STDOUT, env=env)
+        return self
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+    def pid_of(self, name):
+        text = (self.run / f"{name}.pid").read_text().strip()
+        return int(text)
+
+    def client(self, name):
+        return helpers.RespClient("127.0.0.1", self.ports[name], timeout=5)
+
+    def ping(self, name):
+        """The instance answers (a replica loading its first sync answers -LOADING, as Redis does)."""
+        try:
+            with self.client(name) as c:
+                reply = c.command("PING")
+                return reply == b"+PONG\r\n" or reply.startswith(b"-LOADING")
+        except OSError:
+            return False
+
+    def wait_ready(self):
+        self.notify.wait_for(lambda line: line == "READY=1", what="READY=1 from the supervisor")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.notify:
+            self.notify.close()
+        if self.proc:
+            self.log_file.close()
+        # Nothing may outlive the test.
+        for name in self.ports:
+            pidfile = self.run / f"{name}.pid"
+            if pidfile.exists():
+                try:
+                    os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+
+
+@pytest.fixture
+def topology(tmp_path):
+    helpers.argv_for_kind("swredis")
+    made = []
+
+    def make(**kw):
+        t = Topology(tmp_path / f"t{len(made)}", **kw)
+        made.append(t)
+        return t
+    yield make
+    for t in made:
+        t.stop()
+
+
+def link_up(t, name):
+    with t.client(name) as c:
+        return ph.info(c, "replication").get("master_link_status") == "up"
+
+
+def test_ready_only_when_every_instance_answers(topology):
+    t = topology().start()
+    t.wait_ready()
+    # READY=1 came from the instances' own READY=1: every one answers now.
+    assert all(t.ping(name) for name in t.ports)
+    statuses = [line for line in t.notify.texts() if line.startswith("STATUS=")]
+    assert any(line.startswith("STATUS=3/3 ready; master master, replica1 replica") for line in statuses), statuses
+    t.notify.wait_for(lambda line: line.startswith("STATUS=3/3 ready") and line.count("replica ok") == 2,
+                      what="replicas reported in sync")
+    for name in t.ports:
+        pid = t.pid_of(name)
+        assert os.getpgid(pid) == pid, "each instance has its own process group"
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            env = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+        assert env[b"NOTIFY_SOCKET"] == str(t.run / f"{name}.notify").encode()
+        assert (t.lib / name).is_dir()
+    assert int((t.run / "swredisd.pid").read_text()) == t.proc.pid
+
+
+def test_kill9_restarts_the_instance_and_the_replica_resyncs(topology):
+    t = topology().start()
+    t.wait_ready()
+    ph.wait_for(lambda: link_up(t, "replica1"), what="replica in sync")
+    old = t.pid_of("replica1")
+    os.kill(old, signal.SIGKILL)
+    ph.wait_for(lambda: (t.run / "replica1.pid").exists() and t.pid_of("replica1") != old and t.ping("replica1"),
+                what="replica restarted")
+    with t.client("master") as c:
+        ph.ok(c, "SET", "after-restart", "1")
+    ph.wait_for(lambda: link_up(t, "replica1"), what="restarted replica in sync")
+    with t.client("replica1") as c:
+        ph.wait_for(lambda: c.call("GET", "after-restart") == b"1", what="write replicated")
+    assert "instance replica1 killed by signal 9; restarting" in t.log()
+    assert t.proc.poll() is None
+
+
+def test_repeated_quick_deaths_end_in_failed_with_the_engine_reason(topology):
+    t = topology(replicas=1)
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blocker.bind(("127.0.0.1", t.ports["replica1"]))
+    blocker.listen(1)
+    try:
+        t.start()
+        t.wait_ready()  # settled: the master is ready and the replica failed
+        ph.wait_for(lambda: "instance replica1 failed: 5 quick deaths in a row" in t.log(), what="gave up")
+        log = t.log()
+        assert "Address already in use" in log.split("instance replica1 failed")[1].splitlines()[0]
+        assert log.count("Started instance replica1") == 5
+        t.notify.wait_for(lambda line: "replica1 failed" in line, what="failed in STATUS")
+        assert t.ping("master")
+    finally:
+        blocker.close()
+
+
+def test_stale_pidfile_is_replaced(topology):
+    t = topology(replicas=0)
+    t.run.mkdir(parents=True)
+    (t.run / "master.pid").write_text("999999\n")
+    t.start()
+    t.wait_ready()
+    assert "Removing stale pidfile" in t.log() and "(pid 999999 is not running)" in t.log()
+    assert t.pid_of("master") != 999999 and t.ping("master")
+
+
+def test_second_supervisor_on_the_same_run_directory_is_refused(topology):
+    t = topology(replicas=0).start()
+    t.wait_ready()
+    second = subprocess.run([helpers.SWREDISD, "--conf-dir", str(t.conf)], capture_output=True, text=True, timeout=20)
+    assert second.returncode == 1
+    assert f"Another swredisd supervisor (pid {t.proc.pid}) is running on {t.run}" in second.stdout + second.stderr
+    assert t.ping("master")
+
+
+def test_sighup_applies_added_removed_changed_and_keeps_the_rest(topology):
+    t = topology().start()
+    t.wait_ready()
+    before = {name: t.pid_of(name) for name in ("master", "replica1", "replica2")}
+    # replica1 changes, replica2 goes away, extra appears, master stays.
+    (t.conf / "replica1.conf").write_text((t.conf / "replica1.conf").read_text() + "maxmemory 100mb\n")
+    os.remove(t.conf / "replica2.conf")
+    t.add("extra", helpers.free_port(), f"replicaof 127.0.0.1 {t.ports['master']}\n")
+    os.kill(t.proc.pid, signal.SIGHUP)
+    ph.wait_for(lambda: "Reload done" in t.log(), what="reload")
+    ph.wait_for(lambda: (t.run / "extra.pid").exists() and t.ping("extra"), what="added instance up")
+    ph.wait_for(lambda: (t.run / "replica1.pid").exists() and t.pid_of("replica1") != before["replica1"]
+                and t.ping("replica1"), what="changed instance restarted")
+    ph.wait_for(lambda: not (t.run / "replica2.pid").exists(), what="removed instance stopped")
+    assert t.pid_of("master") == before["master"]
+    assert not t.ping("replica2")
+    with t.client("replica1") as c:
+        assert ph.call(c, "CONFIG", "GET", "maxmemory") == [b"maxmemory", b"104857600"]
+    assert any(line.startswith("RELOADING=1") for line in t.notify.texts())
+    # An invalid edit changes nothing.
+    (t.conf / "master.conf").write_text((t.conf / "master.conf").read_text() + "maxmemory lots\n")
+    os.kill(t.proc.pid, signal.SIGHUP)
+    ph.wait_for(lambda: "Reload refused" in t.log(), what="refused reload")
+    assert "master.conf:3: argument must be a memory value" in t.log()
+    assert t.pid_of("master") == before["master"] and t.ping("master") and t.ping("extra")
+
+
+def test_sigterm_stops_replicas_before_the_master(topology):
+    t = topology().start()
+    t.wait_ready()
+    pids = {name: t.pid_of(name) for name in t.ports}
+    t.proc.send_signal(signal.SIGTERM)
+    assert t.proc.wait(timeout=30) == 0
+    log = t.log()
+    master_stop = log.index("instance master stopped")
+    assert log.index("instance replica1 stopped") < master_stop
+    assert log.index("instance replica2 stopped") < master_stop
+    assert "STOPPING=1" in t.notify.texts()
+    for name, pid in pids.items():
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+        assert not (t.run / f"{name}.pid").exists()
+    assert not (t.run / "swredisd.pid").exists()
+
+
+def test_instance_lines_land_in_their_own_log_files(topology):
+    t = topology(replicas=1).start()
+    t.wait_ready()
+    ph.wait_for(lambda: (t.logs / "replica1.log").exists() and "MASTER <-> REPLICA sync" in (t.logs / "replica1.log").read_text(),
+                what="replica log file")
+    master_log = (t.logs / "master.log").read_text()
+    replica_log = (t.logs / "replica1.log").read_text()
+    assert f"{t.pid_of('master')}:M" in master_log and "Ready to accept connections" in master_log
+    assert f"{t.pid_of('replica1')}:S" in replica_log
+    assert f"{t.pid_of('replica1')}:" not in master_log
+    # SIGUSR1 reopens: after logrotate moved the file, new lines go to a fresh one.
+    os.rename(t.logs / "master.log", t.logs / "master.log.1")
+    os.kill(t.proc.pid, signal.SIGUSR1)
+    ph.wait_for(lambda: "reopening log files" in t.log(), what="SIGUSR1 handled")
+    with t.client("master") as c:
+        ph.ok(c, "DEBUG", "LOG", "after-rotate")
+    ph.wait_for(lambda: (t.logs / "master.log").exists() and "after-rotate" in (t.logs / "master.log").read_text(),
+                what="reopened log file")
+
+
+def test_check_lists_problems_with_file_and_line(tmp_path):
+    helpers.argv_for_kind("swredis")
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "a.conf").write_text("port 7001\nreplicaof 127.0.0.1 7002\n")
+    (conf / "b.conf").write_text("port 7002\nreplicaof 127.0.0.1 7001\n")
+    (conf / "c.conf").write_text("# c\nport 7001\nmaxmemory lots\n")
+    result = subprocess.run([helpers.SWREDISD, "check", "--conf-dir", str(conf)], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert f"{conf}/c.conf:3: argument must be a memory value" in lines
+    assert any(line.startswith(f"{conf}/a.conf:2: replicaof loop: a -> b -> a") for line in lines), lines
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "x.conf").write_text("port 7003\n")
+    ok = subprocess.run([helpers.SWREDISD, "check", "--conf-dir", str(good)], capture_output=True, text=True, timeout=20)
+    assert ok.returncode == 0 and "OK, 1 instance(s)" in ok.stdout
+    # The supervisor refuses to start on a directory with problems.
+    refused = subprocess.run([helpers.SWREDISD, "--conf-dir", str(conf), "--run-dir", str(tmp_path / "run")],
+                             capture_output=True, text=True, timeout=20)
+    assert refused.returncode == 1 and "c.conf:3: argument must be a memory value" in refused.stdout + refused.stderr
