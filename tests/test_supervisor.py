@@ -308,3 +308,38 @@ def test_check_lists_problems_with_file_and_line(tmp_path):
     refused = subprocess.run([helpers.SWREDISD, "--conf-dir", str(conf), "--run-dir", str(tmp_path / "run")],
                              capture_output=True, text=True, timeout=20)
     assert refused.returncode == 1 and "c.conf:3: argument must be a memory value" in refused.stdout + refused.stderr
+
+
+def test_ctl_status_stop_start_restart(topology):
+    t = topology(replicas=1).start()
+    t.wait_ready()
+
+    def ctl(*words):
+        return subprocess.run([helpers.SWREDISD, "ctl", "--conf-dir", str(t.conf), *words], capture_output=True,
+                              text=True, timeout=20)
+
+    status = ctl("status")
+    assert status.returncode == 0, status.stderr
+    rows = [line.split("\t") for line in status.stdout.splitlines()]
+    assert rows[0][:6] == ["NAME", "KIND", "ROLE", "PID", "PORT", "STATE"]
+    by_name = {row[0]: row for row in rows[1:]}
+    assert by_name["master"][2] == "master" and by_name["master"][5] == "ready"
+    assert by_name["master"][3] == str(t.pid_of("master")) and by_name["master"][4] == str(t.ports["master"])
+    assert by_name["replica1"][2].startswith("replica")
+
+    assert ctl("stop", "replica1").returncode == 0
+    ph.wait_for(lambda: not t.ping("replica1"), what="stopped by ctl")
+    assert "\tstopped\t" in ctl("status").stdout
+    assert ctl("start", "replica1").returncode == 0
+    ph.wait_for(lambda: t.ping("replica1"), what="started by ctl")
+    old = t.pid_of("replica1")
+    assert ctl("restart", "replica1").returncode == 0
+    ph.wait_for(lambda: (t.run / "replica1.pid").exists() and t.pid_of("replica1") != old and t.ping("replica1"),
+                what="restarted by ctl")
+    bad = ctl("stop", "nosuch")
+    assert bad.returncode == 1 and "ERR no instance named 'nosuch'" in bad.stderr
+    assert ctl("frobnicate").returncode == 1
+    t.proc.send_signal(signal.SIGTERM)
+    t.proc.wait(timeout=30)
+    gone = ctl("status")
+    assert gone.returncode == 1 and "no supervisor answers" in gone.stderr

@@ -46,6 +46,7 @@ public final class Supervisor: @unchecked Sendable {
     var router: LogRouter
     let executable = ProcessSpawner.currentExecutable()
     private var signalSources: [DispatchSourceSignal] = []
+    var controlSource: DispatchSourceRead?
     private var lockDescriptor: Int32 = -1
     var stopping = false
     var readyAnnounced = false
@@ -83,6 +84,7 @@ public final class Supervisor: @unchecked Sendable {
         serverLog(.notice, "swredisd supervisor starting \(catalog.instances.count) instance(s) from \(directory): \(catalog.instances.map { "\($0.name) (\($0.roleDescription), port \($0.port))" }.joined(separator: ", "))")
         installSignalHandlers()
         startWatchdog()
+        openControlSocket()
         queue.async {
             for definition in self.catalog.instances { self.add(definition) }
             self.updateStatus()
@@ -503,6 +505,8 @@ public final class Supervisor: @unchecked Sendable {
             unlink(instance.definition.notifySocket)
         }
         let runDirectory = catalog.settings.runDirectory
+        controlSource?.cancel()
+        unlink(runDirectory + "/" + Supervisor.controlSocketName)
         unlink(runDirectory + "/swredisd.pid")
         serverLog(.notice, "All instances stopped. swredisd supervisor exiting.")
         exitStatus = 0

@@ -49,6 +49,41 @@ enum SupervisorCommandLine {
         return Supervisor(catalog: catalog, directory: options.directory, overrides: options.overrides, only: options.only).run()
     }
 
+    /// `swredisd ctl [--conf-dir D] [--run-dir D] status|start NAME|stop NAME|restart NAME|reload`: asks the running
+    /// supervisor through its control socket. Exit 0 when it answered OK.
+    static func control(_ arguments: [String]) -> Int32 {
+        var flags: [String] = []
+        var words: [String] = []
+        var index = 0
+        while index < arguments.count {
+            if arguments[index].hasPrefix("--") && index + 1 < arguments.count {
+                flags += [arguments[index], arguments[index + 1]]
+                index += 2
+            } else {
+                words.append(arguments[index])
+                index += 1
+            }
+        }
+        guard let options = parse(flags), !words.isEmpty else {
+            FileHandleOutput.standardError("Usage: swredisd ctl [--conf-dir DIR] [--run-dir DIR] status|start NAME|stop NAME|restart NAME|reload\n")
+            return 1
+        }
+        let catalog = InstanceCatalog.load(directory: options.directory, overrides: options.overrides)
+        let path = catalog.settings.runDirectory + "/" + Supervisor.controlSocketName
+        guard let answer = UnixSocket.exchange(path: path, request: words.joined(separator: " ") + "\n") else {
+            FileHandleOutput.standardError("swredisd ctl: no supervisor answers on \(path): \(String(cString: strerror(errno)))\n")
+            return 1
+        }
+        let lines = answer.split(separator: "\n", omittingEmptySubsequences: false)
+        let body = lines.dropFirst().joined(separator: "\n")
+        if lines.first == "OK" {
+            print(body, terminator: "")
+            return 0
+        }
+        FileHandleOutput.standardError((lines.first.map(String.init) ?? "no answer") + "\n")
+        return 1
+    }
+
     /// `swredisd check`: every problem as `file:line: reason`, exit 1 when there is any.
     static func check(_ arguments: [String]) -> Int32 {
         guard let options = parse(arguments) else {

@@ -16,6 +16,7 @@ let usage = """
 Usage: swredisd [--conf-dir /etc/swredis] [--only NAME] [--run-dir D] [--state-dir D] [--log-dir D] [--log-target T]
                 (the supervisor: every instance declared in the configuration directory)
        swredisd check [--conf-dir /etc/swredis]
+       swredisd ctl [--conf-dir /etc/swredis] status|start NAME|stop NAME|restart NAME|reload
        swredisd server [/path/to/redis.conf] [options] [-]
        swredisd server - (read config from stdin)
        swredisd server --version
@@ -30,7 +31,7 @@ Examples:
        swredisd server --port 7777
        swredisd server /etc/myredis.conf --loglevel verbose -
 
-Subcommands still to come (see README): sentinel, ctl.
+Subcommands still to come (see README): sentinel.
 
 """
 
@@ -67,6 +68,8 @@ case "--help", "-h":
     exit(0)
 case "check":
     exit(SupervisorCommandLine.check(Array(arguments.dropFirst())))
+case "ctl":
+    exit(SupervisorCommandLine.control(Array(arguments.dropFirst())))
 case nil:
     exit(SupervisorCommandLine.run([]))
 case let flag? where flag.hasPrefix("--"):
