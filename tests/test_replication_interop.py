@@ -35,3 +35,13 @@ def test_interop_full_sync_stream_and_partial_resync(procs, master_kind, replica
     assert rh.contents(replica) == rh.contents(master)
     with master.client() as m, replica.client() as r:
         assert ph.digest(m) == ph.digest(r)
+
+
+def test_swredis_replica_waits_through_redis_keepalive_newlines(procs):
+    """Redis masters send newlines while the diskless-sync delay runs, before `+FULLRESYNC`."""
+    master = rh.start(procs, "redis", ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "2"])
+    rh.write_keys(master, "k", 20)
+    replica = rh.start_replica(procs, "swredis", master)
+    rh.wait_in_sync(master, replica, timeout=20)
+    assert rh.contents(replica) == rh.contents(master)
+    assert rh.log_count(replica, "Unexpected reply to PSYNC") == 0

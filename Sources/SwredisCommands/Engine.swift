@@ -275,13 +275,13 @@ public final class Engine {
         }
         let replyStart = client.reply.buffer.writerIndex
         let dirtyBefore = dirty
+        let offsetBefore = replication.offset
         let database = client.database
         let started = Engine.monotonicMicroseconds()
         command.handler(self, client, args)
-        if dirty != dirtyBefore && command.flags.contains(.write) && propagates {
-            propagateExecuted(database, args)
-            client.writeOffset = replication.offset
-        }
+        if dirty != dirtyBefore && command.flags.contains(.write) && propagates { propagateExecuted(database, args) }
+        // What WAIT waits for: anything this command put into the stream (writes, EXEC, PUBLISH, expired DELs).
+        if replication.offset != offsetBefore { client.writeOffset = replication.offset }
         propagationOverride = nil
         if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty {
             for index in command.keys.keyIndexes(in: args) { touchWatchedKey(client.database, args.bytes(index)) }
@@ -301,6 +301,8 @@ public final class Engine {
             slowlog.record(args, durationMicros: elapsed, client: client)
         }
         applyReplyMode(client, replyStart: replyStart)
+        // A replica's connection carries our stream: commands it sends get no reply bytes in it.
+        if client.replicaLink != nil { client.reply.buffer.moveWriterIndex(to: replyStart) }
     }
 
     /// Redis's refusals that depend on persistence and replication health, in `processCommand`'s order:

@@ -259,7 +259,7 @@ enum InfoCommand {
             guard let link = replica.replicaLink else { continue }
             let address = link.announcedAddress ?? Engine.host(of: replica.address)
             let lag = link.state == .online ? (now - link.ackTime) / 1000 : 0
-            fields.append(("slave\(index)", "ip=\(address),port=\(link.listeningPort),state=\(link.state.rawValue),offset=\(link.ackOffset),lag=\(lag)"))
+            fields.append(("slave\(index)", "ip=\(address),port=\(link.listeningPort),state=\(link.state.infoName),offset=\(link.ackOffset),lag=\(lag)"))
         }
         let backlog = replication.backlog
         fields += [

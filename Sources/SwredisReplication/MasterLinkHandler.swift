@@ -172,7 +172,8 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
             }
             if steps.isEmpty { sendPSYNC() } else { phase = .replies(steps) }
         case .psync:
-            handlePSYNCReply(line)
+            // A master preparing a full sync sends newlines to keep the link alive before `+FULLRESYNC`.
+            if !line.isEmpty { handlePSYNCReply(line) }
         case .bulkHeader:
             handleBulkHeader(line)
         default:
@@ -283,12 +284,12 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         self.transfer = nil
         guard let fullSync else { return }
         phase = .loading
-        engine.loadFullSync(temporaryPath: transfer.path, replicationID: fullSync.id, offset: fullSync.offset) { [weak self] master in
-            guard let self else { return }
+        // The master's stream waits in its socket (and its output buffer) while we load, as with Redis.
+        context?.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        // The handler stays alive until the load reports back, even if the link was dropped meanwhile.
+        engine.loadFullSync(temporaryPath: transfer.path, replicationID: fullSync.id, offset: fullSync.offset) { master in
             guard let master else {
-                if self.detached {
-                    self.engine.masterLinkLost(nil)
-                } else {
+                if !self.detached {
                     self.phase = .closed
                     self.detach()
                 }
@@ -300,6 +301,7 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
                 return
             }
             self.startStreaming(master)
+            self.context?.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
             // The first ACK tells a diskless master that the RDB is in and the stream may start.
             self.engine.acknowledgeToMaster()
             self.process()

@@ -138,6 +138,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
                     consumedTotal = offset
                     return
                 case .skip(let consumed):
+                    // A replica's empty lines are keepalives while it loads our RDB.
+                    if session.replicaLink != nil { engine.replicaKeepalive(session) }
                     offset += consumed
                 case .protocolError(let message):
                     serverLog(.verbose, "Protocol error (\(message)) from client: id=\(session.id) addr=\(session.address)")

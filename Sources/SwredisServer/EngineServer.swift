@@ -287,6 +287,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     private func becomeReady() {
         engine.startupMemory = ProcessMetrics.allocatedBytes()
+        engine.replication.linkEnabled = true
         engine.connectToMaster()
         serverLog(.notice, "Ready to accept connections")
         if notifySystemd { ServiceNotifier.ready(status: "Ready to accept connections") }

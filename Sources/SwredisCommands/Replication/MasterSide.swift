@@ -161,6 +161,7 @@ extension Engine {
             failFullSync(waiting, reason: "BGSAVE failed to start")
         } else {
             persistence.backgroundSaveServesReplicas = true
+            for replica in waiting { replica.replicaLink?.waitsForDiskSnapshot = true }
         }
     }
 
@@ -171,7 +172,7 @@ extension Engine {
             return
         }
         persistence.backgroundSaveServesReplicas = false
-        let waiting = replication.replicas.filter { $0.replicaLink?.state == .waitBgsaveEnd }
+        let waiting = replication.replicas.filter { $0.replicaLink?.state == .waitBgsaveEnd && $0.replicaLink?.waitsForDiskSnapshot == true }
         if success {
             sendSnapshotFile(to: waiting)
         } else {
@@ -200,10 +201,11 @@ extension Engine {
             link.ackTime = Engine.unixMilliseconds()
             if diskless {
                 link.streamStartsOnAck = true
+                serverLog(.notice, "Streamed RDB transfer with replica \(replicaName(replica)) succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming")
             } else {
                 startStream(replica, link)
+                serverLog(.notice, "Synchronization with replica \(replicaName(replica)) succeeded")
             }
-            serverLog(.notice, "Synchronization with replica \(replicaName(replica)) succeeded")
         }
         refreshGoodReplicas()
     }
@@ -219,6 +221,11 @@ extension Engine {
 
     // MARK: Acknowledgements, WAIT, min-replicas-to-write
 
+    /// An empty line from a replica: it is alive (loading its RDB, for example).
+    public func replicaKeepalive(_ client: ClientSession) {
+        client.replicaLink?.ackTime = Engine.unixMilliseconds()
+    }
+
     /// REPLCONF ACK from a replica.
     func acknowledge(_ client: ClientSession, offset: Int) {
         guard let link = client.replicaLink else { return }
@@ -226,6 +233,7 @@ extension Engine {
             // Flush this turn's bytes into its pending buffer first, so they follow in order.
             flushReplicationStream()
             startStream(client, link)
+            serverLog(.notice, "Synchronization with replica \(replicaName(client)) succeeded")
         }
         if offset > link.ackOffset { link.ackOffset = offset }
         link.ackTime = Engine.unixMilliseconds()

@@ -27,6 +27,7 @@ extension Engine {
     public func replicate(from host: String, port: Int, requestedBy: String?) {
         let wasMaster = !replication.isReplica
         if !wasMaster { masterLink?.disconnect() }
+        replication.linkGeneration += 1
         // Whatever we hold (as a master, or from the previous master) can be continued if the new master
         // knows our history (PSYNC2: it was our replica or a sibling).
         if wasMaster {
@@ -51,6 +52,7 @@ extension Engine {
     public func stopReplicating(requestedBy: String?) {
         guard replication.isReplica else { return }
         masterLink?.disconnect()
+        replication.linkGeneration += 1
         replication.masterHost = nil
         replication.masterPort = 0
         LogSink.shared.role = "M"
@@ -61,6 +63,8 @@ extension Engine {
         disconnectReplicas()
         replication.selectedDatabase = -1
         if replication.backlog == nil { createBacklog() }
+        // The backlog TTL counts from now: siblings need time to come and continue from it.
+        replication.noReplicasSince = Engine.unixMilliseconds()
         if let requestedBy { serverLog(.notice, "MASTER MODE enabled (user request from '\(requestedBy)')") }
     }
 
@@ -76,14 +80,18 @@ extension Engine {
     func unblockAllBlockedClients() {
         for client in clients.values where client.isBlocked {
             client.error("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+            client.closeAfterReply = true
             unblock(client)
         }
     }
 
     /// Asks the network layer for a fresh link (the cron retries every second while the state is `connect`).
     public func connectToMaster() {
-        guard let host = replication.masterHost, replication.linkState == .connect else { return }
+        guard let host = replication.masterHost, replication.linkState == .connect, replication.linkEnabled,
+              !persistence.loading else { return }
         replication.linkState = .connecting
+        replication.linkGeneration += 1
+        replication.lastMasterInteraction = Engine.unixMilliseconds()
         serverLog(.notice, "Connecting to MASTER \(host):\(replication.masterPort)")
         serverLog(.notice, "MASTER <-> REPLICA sync started")
         masterLink?.connect(host: host, port: replication.masterPort)
@@ -123,8 +131,9 @@ extension Engine {
         replication.transferLastIO = Engine.unixMilliseconds()
     }
 
-    public func masterTransferProgress(_ bytes: Int) {
-        replication.transferRead += bytes
+    /// `received`: payload bytes received so far.
+    public func masterTransferProgress(_ received: Int) {
+        replication.transferRead = received
         replication.transferLastIO = Engine.unixMilliseconds()
         replication.lastMasterInteraction = replication.transferLastIO
     }
@@ -135,6 +144,12 @@ extension Engine {
                              completion: @escaping (ClientSession?) -> Void) {
         serverLog(.notice, "MASTER <-> REPLICA sync: Flushing old data")
         let path = rdbPath
+        // A BGSAVE still running would later rename an older snapshot over the file we load.
+        if persistence.backgroundSaveInProgress {
+            serverLog(.warning, "Killing the running BGSAVE before loading the master's RDB")
+            cancelBackgroundSave()
+        }
+        let generation = replication.linkGeneration
         guard rename(temporaryPath, path) == 0 else {
             serverLog(.warning, "Failed trying to rename the temp DB into \(path) in MASTER <-> REPLICA synchronization: \(String(cString: strerror(errno)))")
             unlink(temporaryPath)
@@ -154,6 +169,12 @@ extension Engine {
             let loaded = UncheckedBox(result)
             self.runOnEngineThread?({
                 self.persistence.loading = false
+                guard generation == self.replication.linkGeneration, self.replication.isReplica else {
+                    // REPLICAOF changed while we loaded: this data belongs to a link that no longer exists.
+                    serverLog(.warning, "MASTER <-> REPLICA sync: discarding the loaded RDB, the replication link changed meanwhile")
+                    reply.value(nil)
+                    return
+                }
                 switch loaded.value {
                 case .success(let dataset):
                     self.touchWatchedKeys(inDatabases: Array(self.databases.indices))
@@ -168,10 +189,13 @@ extension Engine {
                     self.replication.canContinue = true
                     self.restartAppendOnlyAfterSync()
                     serverLog(.notice, "MASTER <-> REPLICA sync: Finished with success")
-                    reply.value(self.attachMaster(database: 0))
+                    // The stream resumes in the database the master's stream had selected (chains forward it as is).
+                    let database = dataset.summary.auxValue("repl-stream-db").flatMap { Int("\($0)") } ?? 0
+                    reply.value(self.attachMaster(database: self.validDatabase(database) ? database : 0))
                 case .failure(let error):
                     serverLog(.warning, "\(error)")
                     serverLog(.warning, "Failed trying to load the MASTER synchronization DB from disk, check server logs.")
+                    self.replication.linkState = .connect
                     reply.value(nil)
                 }
             })

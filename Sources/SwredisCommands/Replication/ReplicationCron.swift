@@ -17,6 +17,9 @@ extension Engine {
                     serverLog(.warning, "Timeout connecting to the MASTER...")
                     masterLink?.disconnect()
                 }
+            case .sync where persistence.loading:
+                // Loading the received RDB: tell the master we're alive (it refreshes our ACK time).
+                masterLink?.sendToMaster("\n")
             case .sync:
                 if now - replication.transferLastIO > timeout {
                     serverLog(.warning, "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
@@ -39,7 +42,15 @@ extension Engine {
             }
         }
         for replica in replication.replicas {
-            guard let link = replica.replicaLink, link.state == .online, now - link.ackTime > timeout else { continue }
+            guard let link = replica.replicaLink else { continue }
+            // Replicas waiting for a BGSAVE get a newline a second so they don't time out (Redis does the same).
+            if link.state == .waitBgsaveStart || (link.state == .waitBgsaveEnd && link.waitsForDiskSnapshot) {
+                var newline = ByteBufferAllocator().buffer(capacity: 1)
+                newline.writeStaticString("\n")
+                replica.connection?.sendRaw(newline, written: nil)
+            }
+            // Old-style SYNC replicas never acknowledge; they are not timed out.
+            guard link.state == .online, !link.legacySync, now - link.ackTime > timeout else { continue }
             serverLog(.warning, "Disconnecting timedout replica (streaming sync): \(replicaName(replica))")
             replica.connection?.closeNow()
         }

@@ -24,15 +24,25 @@ public enum MasterLinkState: String {
 }
 
 /// Where a replica connected to us stands (Redis's `replstate`), with the names INFO reports.
-public enum ReplicaSyncState: String {
+public enum ReplicaSyncState {
     /// Asked for a full resynchronization; its snapshot has not started yet.
-    case waitBgsaveStart = "wait_bgsave"
-    /// Its snapshot is being produced (stream bytes are buffered for it meanwhile).
-    case waitBgsaveEnd = "wait_bgsave_end"
+    case waitBgsaveStart
+    /// Its snapshot is being produced (stream bytes are buffered for it meanwhile). INFO calls both waiting
+    /// states `wait_bgsave`, as Redis does.
+    case waitBgsaveEnd
     /// The RDB file is being sent.
-    case sendBulk = "send_bulk"
+    case sendBulk
     /// Receives the stream as it is produced.
     case online
+
+    /// The `state=` INFO shows.
+    public var infoName: String {
+        switch self {
+        case .waitBgsaveStart, .waitBgsaveEnd: return "wait_bgsave"
+        case .sendBulk: return "send_bulk"
+        case .online: return "online"
+        }
+    }
 }
 
 /// The master's view of one replica connection (a client that sent SYNC or PSYNC).
@@ -52,6 +62,8 @@ public final class ReplicaLink {
     /// After a diskless transfer the stream waits for the replica's first ACK: the replica finds the end mark in
     /// the last bytes it read, so nothing may follow the payload until it has loaded it.
     var streamStartsOnAck = false
+    /// Its snapshot is the BGSAVE file (disk transfer), not a diskless stream.
+    var waitsForDiskSnapshot = false
     /// Old-style SYNC: no `+FULLRESYNC` line before the payload.
     var legacySync = false
 
@@ -98,6 +110,11 @@ public struct ReplicationState {
     var lastPing = 0
 
     // Replica side.
+    /// Set once the server finished loading its own data: only then may the link to the master open.
+    public var linkEnabled = false
+    /// Changes whenever a link is opened or abandoned, so a full-sync load that finishes after its link was
+    /// replaced (REPLICAOF to another master, NO ONE) is discarded.
+    var linkGeneration = 0
     /// The session applying our master's stream while the link is up.
     public var masterClient: ClientSession?
     /// Whether our dataset follows `replicationID` up to `offset`, so we can ask for a partial resync.
