@@ -7,7 +7,7 @@ RELEASE_BIN := .build/release/swredisd
 APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config
 SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 
-.PHONY: deps build release test unit-test integration-test run bench bench-persistence bench-replication clean
+.PHONY: deps build release test unit-test integration-test run bench bench-persistence bench-replication bench-supervisor clean
 
 ## Installs the system and Python packages the build and the tests need (idempotent).
 deps:
@@ -45,6 +45,11 @@ bench: release
 	SWREDISD=$(CURDIR)/$(RELEASE_BIN) bench/run.sh
 	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/persistence.py
 	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/replication.py
+	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/supervisor.py
+
+## Only the supervisor figures (start to READY=1, kill -9 to serving again).
+bench-supervisor: release
+	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/supervisor.py
 
 ## Only the replication figures (full sync of 1M keys, replica lag and SET rate under load).
 bench-replication: release

@@ -411,3 +411,25 @@ def test_chain_keeps_the_stream_database_across_a_full_sync(procs):
     with bottom.client() as c:
         ph.ok(c, "SELECT", 5)
         assert ph.call(c, "GET", "b") == b"2"
+
+
+def test_masterauth_and_announced_address(procs):
+    master = rh.start(procs, "swredis")
+    with master.client() as c:
+        ph.ok(c, "SET", "k", "v")
+        ph.ok(c, "CONFIG", "SET", "requirepass", "s3cret")
+    refused = rh.start_replica(procs, "swredis", master, ["--masterauth", "wrong"])
+    ph.wait_for(lambda: "Unable to AUTH to MASTER: -WRONGPASS" in refused.log(), what="refused AUTH logged")
+    assert rh.replication(refused)["master_link_status"] == "down"
+    replica = rh.start_replica(procs, "swredis", master, ["--masterauth", "s3cret", "--replica-announce-ip", "10.1.2.3",
+                                                          "--replica-announce-port", "7777", "--replica-priority", "42"])
+    rh.wait_link_up(replica)
+    with replica.client() as c:
+        assert ph.call(c, "GET", "k") == b"v"
+        info = ph.info(c, "replication")
+        assert info["slave_priority"] == "42"
+    with master.client() as c:
+        ph.ok(c, "AUTH", "s3cret")
+        info = ph.info(c, "replication")
+    announced = [value for key, value in info.items() if key.startswith("slave") and "port=7777" in value]
+    assert announced and announced[0].startswith("ip=10.1.2.3,port=7777,state=online"), info

@@ -4,21 +4,46 @@ import CSystemd
 import Glibc
 #endif
 
-/// The service manager's notification protocol (`sd_notify`), through libsystemd.
+/// The service manager's notification protocol (`sd_notify`): datagrams of `KEY=value` lines to `NOTIFY_SOCKET`.
 ///
 /// Everything is a no-op when `NOTIFY_SOCKET` is not set, so the same code runs under systemd, under the
-/// swredisd supervisor (which gives each child its own socket) and in a terminal.
+/// swredisd supervisor (which gives each child its own socket) and in a terminal. The datagram is sent here with
+/// `MSG_DONTWAIT` rather than through libsystemd's `sd_notify`, which blocks while the receiver's queue is full:
+/// an engine must never stall its clients because its supervisor is slow to read (a lost STATUS update is harmless;
+/// READY=1 is sent again by nobody, so the receiver is expected to read, as systemd and the supervisor do).
 public enum ServiceNotifier {
     /// Whether a service manager listens.
     public static var isSupervised: Bool {
         getenv("NOTIFY_SOCKET") != nil
     }
 
-    /// Sends raw state lines such as `READY=1\nSTATUS=...`. Returns true when a manager received it.
+    /// Sends raw state lines such as `READY=1\nSTATUS=...`. Returns true when the datagram was queued.
     @discardableResult
     public static func notify(_ state: String) -> Bool {
-        guard isSupervised else { return false }
-        return sd_notify(0, state) > 0
+        guard let raw = getenv("NOTIFY_SOCKET") else { return false }
+        let path = Array(String(cString: raw).utf8)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard !path.isEmpty, path.count < capacity else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
+            for (index, byte) in path.enumerated() { bytes[index] = byte }
+            // `@name` is a socket in the abstract namespace.
+            if path[0] == UInt8(ascii: "@") { bytes[0] = 0 }
+        }
+        let length = MemoryLayout<sa_family_t>.size + path.count + (path[0] == UInt8(ascii: "@") ? 0 : 1)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        let message = Array(state.utf8)
+        let sent = message.withUnsafeBytes { bytes in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), $0, socklen_t(length))
+                }
+            }
+        }
+        return sent == message.count
     }
 
     public static func ready(status: String) {
