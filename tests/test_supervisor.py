@@ -343,3 +343,32 @@ def test_ctl_status_stop_start_restart(topology):
     t.proc.wait(timeout=30)
     gone = ctl("status")
     assert gone.returncode == 1 and "no supervisor answers" in gone.stderr
+
+
+def test_long_load_extends_the_start_timeout_before_ready(topology, tmp_path):
+    """An instance loading a big RDB sends EXTEND_TIMEOUT_USEC; the supervisor forwards it before its READY=1."""
+    t = topology(replicas=0)
+    source = helpers.start_kind("swredis", ["--enable-debug-command", "yes"])
+    try:
+        with source.client(timeout=120) as c:
+            ph.ok(c, "DEBUG", "POPULATE", 1_500_000, "key", 10)
+            ph.ok(c, "SAVE")
+        dump = os.path.join(source.dir, "dump.rdb")
+        (t.lib / "master").mkdir(parents=True)
+        os.replace(dump, t.lib / "master" / "dump.rdb")
+    finally:
+        source.cleanup()
+    t.start()
+    t.notify.wait_for(lambda line: line == "READY=1", timeout=120, what="READY=1 after the load")
+    lines = t.notify.texts()
+    extends = [i for i, line in enumerate(lines) if line.startswith("EXTEND_TIMEOUT_USEC=")]
+    assert extends and extends[0] < lines.index("READY=1"), lines[:20]
+    with t.client("master") as c:
+        assert ph.call(c, "DBSIZE") == 1_500_000
+
+
+def test_only_supervises_one_declared_instance(topology):
+    t = topology(replicas=1).start(["--only", "replica1"])
+    t.wait_ready()
+    assert t.ping("replica1") and not t.ping("master")
+    assert any(line.startswith("STATUS=1/1 ready; replica1 replica") for line in t.notify.texts())

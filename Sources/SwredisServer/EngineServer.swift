@@ -99,6 +99,9 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         engine.tcpPort = port
         serverLog(.notice, "monotonic clock: POSIX clock_gettime")
         serverLog(.notice, "Running mode=standalone, port=\(port).")
+        // Until the dataset is loaded (the load starts on the loop right after), commands get -LOADING: a client
+        // that connects first must never see an empty dataset.
+        engine.persistence.loading = true
         try bindListeners(port: port)
         try bindUnixSocket()
         writePidfile()
@@ -121,6 +124,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         }
         let path = config.string("dbfilename")
         guard access(path, F_OK) == 0 else {
+            engine.persistence.loading = false
             becomeReady()
             return
         }
