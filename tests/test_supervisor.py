@@ -102,7 +102,8 @@ class Topology:
             with self.client(name) as c:
                 reply = c.command("PING")
                 return reply == b"+PONG\r\n" or reply.startswith(b"-LOADING")
-        except OSError:
+        except (OSError, helpers.ConnectionClosed, helpers.ProtocolError):
+            # Refused, or closed by an instance shutting down.
             return False
 
     def wait_ready(self):
@@ -372,3 +373,38 @@ def test_only_supervises_one_declared_instance(topology):
     t.wait_ready()
     assert t.ping("replica1") and not t.ping("master")
     assert any(line.startswith("STATUS=1/1 ready; replica1 replica") for line in t.notify.texts())
+
+
+def test_instances_run_as_the_configured_user(tmp_path):
+    """Started as root with `user nobody`, the supervisor runs its instances as nobody, in directories they own."""
+    import pwd
+    import shutil
+    import tempfile
+    helpers.argv_for_kind("swredis")
+    if os.geteuid() != 0:
+        pytest.skip("running instances as another user needs root")
+    nobody = pwd.getpwnam("nobody")
+    root = tempfile.mkdtemp(prefix="swredis-user-", dir="/tmp")
+    os.chmod(root, 0o755)
+    from pathlib import Path
+    t = Topology(Path(root), replicas=0, settings="user nobody\n")
+    try:
+        t.start()
+        t.wait_ready()
+        pid = t.pid_of("master")
+        with open(f"/proc/{pid}/status") as f:
+            uid_line = next(line for line in f if line.startswith("Uid:"))
+        assert uid_line.split()[1:3] == [str(nobody.pw_uid)] * 2, uid_line
+        assert os.stat(t.lib / "master").st_uid == nobody.pw_uid
+        with t.client("master") as c:
+            ph.ok(c, "SET", "k", "v")
+            ph.ok(c, "SAVE")
+        assert os.stat(t.lib / "master" / "dump.rdb").st_uid == nobody.pw_uid
+    finally:
+        t.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    bad = Path(tempfile.mkdtemp(prefix="swredis-user-", dir=str(tmp_path)))
+    (bad / "swredisd.conf").write_text("user no-such-user-here\n")
+    (bad / "a.conf").write_text("port 7010\n")
+    result = subprocess.run([helpers.SWREDISD, "check", "--conf-dir", str(bad)], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 1 and f"{bad}/swredisd.conf:1: no such user 'no-such-user-here'" in result.stdout

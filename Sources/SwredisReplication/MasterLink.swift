@@ -28,7 +28,7 @@ public final class MasterLink: MasterLinkController {
         let timeout = Int64(max(1, engine.config.int("repl-timeout")))
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(timeout))
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }

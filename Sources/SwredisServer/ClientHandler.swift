@@ -73,6 +73,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        serverLog(.verbose, "Error on client connection \(session.map { "id=\($0.id) addr=\($0.address)" } ?? ""): \(error)")
         context.close(promise: nil)
     }
 
@@ -297,7 +298,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             replicaSocketConfigured = true
             // repl-disable-tcp-nodelay: fewer, bigger packets to replicas at the cost of some lag (Redis's option).
             if server.config.bool("repl-disable-tcp-nodelay") {
-                _ = context.channel.setOption(ChannelOptions.socketOption(.tcp_nodelay), value: 0)
+                _ = context.channel.setOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 0)
             }
         }
         let count = buffer.readableBytes

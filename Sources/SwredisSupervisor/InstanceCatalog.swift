@@ -96,6 +96,10 @@ public struct InstanceCatalog {
         if let only, !instances.contains(where: { $0.name == only }) {
             problems.append(.init(file: directory, line: 0, reason: "no instance named '\(only)' (expected \(only).conf)"))
         }
+        if !settings.user.isEmpty && RunAsUser.lookup(settings.user) == nil {
+            problems.append(.init(file: supervisorPath, line: InstanceCatalog.lineNumber(of: "user", in: supervisorPath),
+                                  reason: "no such user '\(settings.user)'"))
+        }
         problems += clashes(instances)
         let (ordered, loopProblems) = startOrder(instances)
         problems += loopProblems

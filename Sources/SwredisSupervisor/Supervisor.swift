@@ -111,6 +111,18 @@ public final class Supervisor: @unchecked Sendable {
         }
         replaceStalePidfile(definition)
         openNotifySocket(instance)
+        if let account = runAs {
+            // What the instance writes or sends to must be its own.
+            chown(definition.directory, account.uid, account.gid)
+            chown(definition.notifySocket, account.uid, account.gid)
+        }
+    }
+
+    /// The account instances run as (`user`, when the supervisor runs as root).
+    var runAs: RunAsUser.Account? {
+        let name = catalog.settings.user
+        guard !name.isEmpty, geteuid() == 0 else { return nil }
+        return RunAsUser.lookup(name)
     }
 
     /// A pidfile left by a crash: its process is gone or isn't this instance, so it is replaced. An instance still
@@ -199,8 +211,10 @@ public final class Supervisor: @unchecked Sendable {
         instance.recentProblems.removeAll()
         instance.status = ""
         do {
+            var environment = ProcessSpawner.childEnvironment(notifySocket: definition.notifySocket)
+            if runAs != nil { environment.append("\(RunAsUser.environmentKey)=\(catalog.settings.user)") }
             let pid = try ProcessSpawner.spawn(executable: executable, arguments: ["server"] + definition.arguments,
-                                               environment: ProcessSpawner.childEnvironment(notifySocket: definition.notifySocket),
+                                               environment: environment,
                                                directory: directory, outputDescriptor: ends[1])
             close(ends[1])
             watchOutput(instance, descriptor: ends[0], pid: pid)

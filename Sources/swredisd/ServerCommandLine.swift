@@ -2,6 +2,7 @@ import SwredisBytes
 import SwredisConfig
 import SwredisLog
 import SwredisServer
+import SwredisSupervisor
 
 #if canImport(Glibc)
 import Glibc
@@ -11,6 +12,11 @@ import Glibc
 /// overrides, which are appended to the file's text so they win.
 enum ServerCommandLine {
     static func run(_ arguments: [String]) -> Int32 {
+        // Started by a root supervisor with `user` set: become that user before reading anything.
+        if let failure = RunAsUser.dropPrivilegesIfAsked() {
+            FileHandleOutput.standardError(failure + "\n")
+            return 1
+        }
         var remaining = arguments[...]
         if let first = remaining.first {
             switch first {
