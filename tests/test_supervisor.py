@@ -78,9 +78,9 @@ class Topology:
         self.ports[name] = port
         (self.conf / f"{name}.conf").write_text(f"include common.conf\nport {port}\n{extra}")
 
-    def start(self, extra_args=()):
+    def start(self, extra_args=(), env_extra=None):
         self.notify = NotifyListener(str(self.root / "notify.sock"))
-        env = dict(os.environ, NOTIFY_SOCKET=self.notify.path)
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify.path, **(env_extra or {}))
         argv = [helpers.SWREDISD, "--conf-dir", str(self.conf), *extra_args]
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(argv, stdout=self.log_file, stderr=subprocess.STDOUT, env=env)
@@ -90,8 +90,11 @@ class Topology:
         return self.log_path.read_text(errors="replace")
 
     def pid_of(self, name):
-        text = (self.run / f"{name}.pid").read_text().strip()
-        return int(text)
+        """The pid in the instance's pidfile, or None while there is none (between a death and the restart)."""
+        try:
+            return int((self.run / f"{name}.pid").read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
 
     def client(self, name):
         return helpers.RespClient("127.0.0.1", self.ports[name], timeout=5)
@@ -175,7 +178,7 @@ def test_kill9_restarts_the_instance_and_the_replica_resyncs(topology):
     ph.wait_for(lambda: link_up(t, "replica1"), what="replica in sync")
     old = t.pid_of("replica1")
     os.kill(old, signal.SIGKILL)
-    ph.wait_for(lambda: (t.run / "replica1.pid").exists() and t.pid_of("replica1") != old and t.ping("replica1"),
+    ph.wait_for(lambda: t.pid_of("replica1") not in (None, old) and t.ping("replica1"),
                 what="replica restarted")
     with t.client("master") as c:
         ph.ok(c, "SET", "after-restart", "1")
@@ -234,9 +237,8 @@ def test_sighup_applies_added_removed_changed_and_keeps_the_rest(topology):
     t.add("extra", helpers.free_port(), f"replicaof 127.0.0.1 {t.ports['master']}\n")
     os.kill(t.proc.pid, signal.SIGHUP)
     ph.wait_for(lambda: "Reload done" in t.log(), what="reload")
-    ph.wait_for(lambda: (t.run / "extra.pid").exists() and t.ping("extra"), what="added instance up")
-    ph.wait_for(lambda: (t.run / "replica1.pid").exists() and t.pid_of("replica1") != before["replica1"]
-                and t.ping("replica1"), what="changed instance restarted")
+    ph.wait_for(lambda: t.pid_of("extra") is not None and t.ping("extra"), what="added instance up")
+    ph.wait_for(lambda: t.pid_of("replica1") not in (None, before["replica1"]) and t.ping("replica1"), what="changed instance restarted")
     ph.wait_for(lambda: not (t.run / "replica2.pid").exists(), what="removed instance stopped")
     assert t.pid_of("master") == before["master"]
     assert not t.ping("replica2")
@@ -335,7 +337,7 @@ def test_ctl_status_stop_start_restart(topology):
     ph.wait_for(lambda: t.ping("replica1"), what="started by ctl")
     old = t.pid_of("replica1")
     assert ctl("restart", "replica1").returncode == 0
-    ph.wait_for(lambda: (t.run / "replica1.pid").exists() and t.pid_of("replica1") != old and t.ping("replica1"),
+    ph.wait_for(lambda: t.pid_of("replica1") not in (None, old) and t.ping("replica1"),
                 what="restarted by ctl")
     bad = ctl("stop", "nosuch")
     assert bad.returncode == 1 and "ERR no instance named 'nosuch'" in bad.stderr
@@ -408,3 +410,14 @@ def test_instances_run_as_the_configured_user(tmp_path):
     (bad / "a.conf").write_text("port 7010\n")
     result = subprocess.run([helpers.SWREDISD, "check", "--conf-dir", str(bad)], capture_output=True, text=True, timeout=20)
     assert result.returncode == 1 and f"{bad}/swredisd.conf:1: no such user 'no-such-user-here'" in result.stdout
+
+
+def test_watchdog_pings_at_half_the_interval(topology):
+    t = topology(replicas=0).start(env_extra={"WATCHDOG_USEC": "400000"})
+    t.wait_ready()
+    time.sleep(1.1)
+    pings = [at for at, line in t.notify.lines if line == "WATCHDOG=1"]
+    assert len(pings) >= 4, pings  # every 200 ms
+    # Instances never see the supervisor's watchdog.
+    with open(f"/proc/{t.pid_of('master')}/environ", "rb") as f:
+        assert b"WATCHDOG_USEC" not in f.read()
