@@ -311,11 +311,12 @@ public final class Engine {
     private func replicationRefusal(_ client: ClientSession, _ command: CommandSpec) -> String? {
         guard !client.isMaster else { return nil }
         let isWrite = command.flags.contains(.write)
-        if isWrite || command.name == "ping" {
+        // Cheap checks first: this runs for every command.
+        if !persistence.lastBackgroundSaveOK || appendOnlyLog?.lastError != nil, isWrite || command.name == "ping" {
             if !persistence.lastBackgroundSaveOK && writesDeniedByDiskError { return Engine.misconfError }
             if let failure = appendOnlyLog?.lastError { return "MISCONF Errors writing to the AOF file: \(failure.reason)" }
         }
-        if isWrite && !hasEnoughGoodReplicas { return "NOREPLICAS Not enough good replicas to write." }
+        if isWrite && minReplicasToWrite > 0 && !hasEnoughGoodReplicas { return "NOREPLICAS Not enough good replicas to write." }
         guard replication.isReplica else { return nil }
         if isWrite && replicaReadOnly { return "READONLY You can't write against a read only replica." }
         if replication.linkState != .connected && !replicaServesStaleData && !command.flags.contains(.stale) {
