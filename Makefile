@@ -4,9 +4,11 @@ SWIFT ?= swift
 PYTHON ?= python3
 DEBUG_BIN := .build/debug/swredisd
 RELEASE_BIN := .build/release/swredisd
-APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config
+APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config systemd adduser iproute2 man-db
 SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 
+
+.PHONY: deb
 .PHONY: deps build release test unit-test integration-test run bench bench-persistence bench-replication bench-supervisor clean
 
 ## Installs the system and Python packages the build and the tests need (idempotent).
@@ -30,7 +32,12 @@ unit-test: deps
 	$(SWIFT) test
 
 integration-test: build
-	SWREDIS_REQUIRED=1 SWREDISD=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q tests/
+	deb=$$(packaging/build-deb.sh $(CURDIR)/dist | tail -1) && \
+		SWREDIS_DEB=$$deb SWREDIS_REQUIRED=1 SWREDISD=$(CURDIR)/$(DEBUG_BIN) $(PYTHON) -m pytest -q tests/
+
+## Builds dist/swredis_<version>_<arch>.deb (release, Swift standard library linked statically).
+deb: deps
+	packaging/build-deb.sh $(CURDIR)/dist
 
 test: unit-test integration-test
 
@@ -60,4 +67,4 @@ bench-persistence: release
 	SWREDISD=$(CURDIR)/$(RELEASE_BIN) python3 bench/persistence.py
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-static dist

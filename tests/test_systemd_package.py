@@ -1,0 +1,176 @@
+"""The Debian package under a real systemd: systemd boots as PID 1 in a private PID namespace on this machine, the
+freshly built .deb is installed with dpkg, and the service is driven with systemctl through nsenter. Needs root;
+the package is purged and systemd powered off at the end, even when an assertion fails.
+
+(The namespace shares this machine's filesystem and network: the package really is installed here while the test
+runs, and the default topology really listens on 6379-6381.)"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import persistence_helpers as ph
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PORTS = (6379, 6380, 6381)
+
+
+def run(*argv, check=True, timeout=60):
+    return subprocess.run(list(argv), check=check, capture_output=True, text=True, timeout=timeout)
+
+
+class BootedSystemd:
+    def __init__(self, log_path):
+        self.log = open(log_path, "wb")
+        # The namespace shares this machine's filesystem: systemd-tmpfiles would empty the real /tmp at boot, so
+        # systemd gets a /tmp of its own.
+        self.unshare = subprocess.Popen(
+            ["unshare", "--pid", "--fork", "--mount", "--mount-proc", "sh", "-c",
+             "mount -t tmpfs tmpfs /tmp"
+             # A container's policy-rc.d (exit 101) would stop postinst from starting the service, as it should on
+             # such a machine; inside this namespace the real systemd decides.
+             " && printf '#!/bin/sh\\nexit 0\\n' > /tmp/policy-rc.d && chmod 755 /tmp/policy-rc.d"
+             " && { [ ! -e /usr/sbin/policy-rc.d ] || mount --bind /tmp/policy-rc.d /usr/sbin/policy-rc.d; }"
+             " && exec env container=swredis-test /lib/systemd/systemd --system --log-target=console"],
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.pid = None
+        deadline = time.monotonic() + 30
+        while self.pid is None and time.monotonic() < deadline:
+            children = run("pgrep", "-P", str(self.unshare.pid), check=False).stdout.split()
+            if children and os.readlink(f"/proc/{children[0]}/exe").endswith("systemd"):
+                self.pid = int(children[0])
+            time.sleep(0.1)
+        assert self.pid, "systemd did not start"
+        ph.wait_for(lambda: self.sh("systemctl", "is-system-running", check=False).stdout.strip() in ("running", "degraded"),
+                    timeout=60, interval=0.2, what="systemd booted")
+
+    def sh(self, *argv, check=True, timeout=60):
+        return run("nsenter", "-t", str(self.pid), "-a", *argv, check=check, timeout=timeout)
+
+    def poweroff(self):
+        if self.pid:
+            self.sh("systemctl", "poweroff", check=False, timeout=30)
+        try:
+            self.unshare.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.unshare.kill()
+            self.unshare.wait()
+        self.log.close()
+
+
+def ping(port):
+    out = run("redis-cli", "-p", str(port), "PING", check=False, timeout=10)
+    return out.stdout.strip() == "PONG"
+
+
+def cli(port, *args):
+    return run("redis-cli", "-p", str(port), *map(str, args), timeout=10).stdout.strip()
+
+
+def replication(port):
+    return dict(line.split(":", 1) for line in cli(port, "INFO", "replication").splitlines() if ":" in line)
+
+
+@pytest.fixture
+def deb():
+    if os.geteuid() != 0:
+        pytest.skip("booting systemd and installing a package need root")
+    for tool in ("unshare", "nsenter", "dpkg", "/lib/systemd/systemd"):
+        if shutil.which(tool) is None and not os.path.exists(tool):
+            pytest.skip(f"{tool} is not available")
+    path = os.environ.get("SWREDIS_DEB")
+    if not path:
+        path = run(os.path.join(REPO, "packaging", "build-deb.sh"), timeout=1800).stdout.strip().splitlines()[-1]
+    return path
+
+
+def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
+    for port in PORTS:
+        assert not ping(port), f"something already listens on {port}"
+    systemd = BootedSystemd(tmp_path / "systemd.log")
+    extra_instance = "/etc/swredis/6382.conf"
+    try:
+        # Debian's own redis units may be enabled on this machine; they would take 6379 inside the namespace.
+        systemd.sh("systemctl", "stop", "redis-server.service", "redis-sentinel.service", check=False)
+        systemd.sh("dpkg", "-i", deb, timeout=300)
+        ph.wait_for(lambda: systemd.sh("systemctl", "is-active", "swredisd", check=False).stdout.strip() == "active",
+                    timeout=60, what="swredisd active")
+        status = systemd.sh("systemctl", "status", "swredisd", "--no-pager", check=False).stdout
+        assert "Active: active (running)" in status, status
+        assert re.search(r"Status: \"3/3 ready;", status), status
+
+        # Every process of the topology sits in the unit's cgroup: the supervisor and three engines.
+        main_pid = systemd.sh("systemctl", "show", "-p", "MainPID", "--value", "swredisd").stdout.strip()
+        pids = [main_pid] + [systemd.sh("cat", f"/run/swredis/{port}.pid").stdout.strip() for port in PORTS]
+        for pid in pids:
+            cgroup = systemd.sh("cat", f"/proc/{pid}/cgroup").stdout
+            assert "/system.slice/swredisd.service" in cgroup, (pid, cgroup)
+        for port in PORTS:
+            ph.wait_for(lambda port=port: ping(port), what=f"{port} answers")
+        for port in (6380, 6381):
+            ph.wait_for(lambda port=port: replication(port).get("master_link_status") == "up", timeout=30,
+                        what=f"{port} in sync")
+        cli(6379, "SET", "written-before-stop", "yes")
+
+        journal = systemd.sh("journalctl", "-t", "swredis-6380", "--no-pager", check=False).stdout
+        assert "MASTER <-> REPLICA sync" in journal, journal[-2000:]
+        assert "Ready to accept connections" in systemd.sh("journalctl", "-t", "swredis-6379", "--no-pager").stdout
+
+        # kill -9 of an instance: the supervisor restarts it, the unit stays active.
+        victim = systemd.sh("cat", "/run/swredis/6380.pid").stdout.strip()
+        systemd.sh("kill", "-9", victim)
+        ph.wait_for(lambda: systemd.sh("cat", "/run/swredis/6380.pid", check=False).stdout.strip() not in ("", victim)
+                    and ping(6380), timeout=30, what="6380 restarted")
+        assert systemd.sh("systemctl", "is-active", "swredisd").stdout.strip() == "active"
+
+        # systemctl reload applies an added instance.
+        with open(extra_instance, "w") as f:
+            f.write("include common.conf\nport 6382\nreplicaof 127.0.0.1 6379\n")
+        systemd.sh("systemctl", "reload", "swredisd")
+        ph.wait_for(lambda: ping(6382), timeout=30, what="added instance up after reload")
+        os.remove(extra_instance)
+        systemd.sh("systemctl", "reload", "swredisd")
+        ph.wait_for(lambda: not ping(6382), timeout=30, what="removed instance stopped after reload")
+
+        # systemctl stop ends every process and leaves the data on disk.
+        systemd.sh("systemctl", "stop", "swredisd", timeout=180)
+        assert systemd.sh("systemctl", "is-active", "swredisd", check=False).stdout.strip() == "inactive"
+        assert not any(ping(port) for port in PORTS)
+        # (The namespace shares this filesystem: the file is read directly.)
+        with open("/var/lib/swredis/6379/dump.rdb", "rb") as f:
+            assert b"written-before-stop" in f.read()
+
+        # One declared instance under the template unit.
+        systemd.sh("systemctl", "start", "swredisd@6379", timeout=60)
+        ph.wait_for(lambda: ping(6379), timeout=30, what="swredisd@6379")
+        assert cli(6379, "GET", "written-before-stop") == "yes"
+        assert not ping(6380)
+        systemd.sh("systemctl", "stop", "swredisd@6379", timeout=60)
+
+        exposure = systemd.sh("systemd-analyze", "security", "--offline=yes", "/lib/systemd/system/swredisd.service",
+                              check=False).stdout
+        score = re.search(r"Overall exposure level for swredisd.service: ([0-9.]+)", exposure)
+        print(f"systemd-analyze security: {score.group(0) if score else exposure[-300:]}")
+        assert score and float(score.group(1)) <= 1.2
+        for unit in ("swredisd.service", "swredisd@.service"):
+            verify = systemd.sh("systemd-analyze", "verify", f"/lib/systemd/system/{unit}", check=False)
+            assert verify.stderr.strip() == "", verify.stderr
+
+        systemd.sh("dpkg", "--purge", "swredis", timeout=120)
+        for path in ("/usr/bin/swredisd", "/etc/swredis", "/var/lib/swredis", "/var/log/swredis",
+                     "/lib/systemd/system/swredisd.service"):
+            assert not os.path.exists(path), path
+        assert run("getent", "passwd", "swredis", check=False).returncode != 0
+    finally:
+        if os.path.exists(extra_instance):
+            os.remove(extra_instance)
+        systemd.sh("systemctl", "stop", "swredisd.service", "swredisd@*.service", check=False, timeout=180)
+        systemd.sh("dpkg", "--purge", "swredis", check=False, timeout=120)
+        systemd.poweroff()
+        run("dpkg", "--purge", "swredis", check=False, timeout=120)
+        # Nothing the package started may outlive the test.
+        run("pkill", "-KILL", "-f", "^/usr/bin/swredisd", check=False)
