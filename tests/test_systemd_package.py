@@ -174,3 +174,19 @@ def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
         run("dpkg", "--purge", "swredis", check=False, timeout=120)
         # Nothing the package started may outlive the test.
         run("pkill", "-KILL", "-f", "^/usr/bin/swredisd", check=False)
+
+
+# Warnings we keep, and why (also in the README): the package is not uploaded to Debian, so its first changelog entry
+# closes no ITP bug.
+KEPT_LINTIAN_WARNINGS = {"initial-upload-closes-no-bugs"}
+
+
+def test_lintian_reports_no_errors(deb):
+    if shutil.which("lintian") is None:
+        pytest.skip("lintian is not installed")
+    out = run("lintian", "--tag-display-limit", "0", deb, check=False, timeout=600).stdout
+    tags = [line.split(": ", 2) for line in out.splitlines() if line[:2] in ("E:", "W:")]
+    errors = [line for line in out.splitlines() if line.startswith("E:")]
+    assert errors == [], out
+    unexpected = [tag for tag in tags if tag[2].split()[0] not in KEPT_LINTIAN_WARNINGS]
+    assert unexpected == [], out
