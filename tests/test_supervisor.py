@@ -421,3 +421,14 @@ def test_watchdog_pings_at_half_the_interval(topology):
     # Instances never see the supervisor's watchdog.
     with open(f"/proc/{t.pid_of('master')}/environ", "rb") as f:
         assert b"WATCHDOG_USEC" not in f.read()
+
+
+def test_an_instance_logfile_directive_wins(topology):
+    t = topology(replicas=0)
+    own = t.root / "own-master.log"
+    t.add("master", t.ports["master"], f"logfile {own}\n")
+    t.start()
+    t.wait_ready()
+    ph.wait_for(lambda: own.exists() and "Ready to accept connections" in own.read_text(), what="instance's own log file")
+    routed = t.logs / "master.log"
+    assert not routed.exists() or "Ready to accept connections" not in routed.read_text()
