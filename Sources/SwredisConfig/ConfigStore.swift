@@ -94,7 +94,18 @@ public final class ConfigStore {
 
     // MARK: Parsing one directive's arguments
 
-    private func parse(_ directive: Directive, _ arguments: [String], accumulate: Bool) throws -> ConfigValue {
+    private func parse(_ directive: Directive, _ rawArguments: [String], accumulate: Bool) throws -> ConfigValue {
+        var arguments = rawArguments
+        // Like Redis 7, one argument of a multi-word directive is split on spaces (`--bind "a b"`,
+        // `--save "3600 1 300 100"`, `--client-output-buffer-limit "replica 1mb 0 0"`).
+        switch directive.kind {
+        case .words, .accumulating where directive.name != "rename-command":
+            if arguments.count == 1 && arguments[0].contains(" ") {
+                arguments = arguments[0].split(separator: " ").map(String.init)
+            }
+        default:
+            break
+        }
         switch directive.kind {
         case .bool:
             guard arguments.count == 1 else { throw ConfigError.wrongArguments }
@@ -145,9 +156,7 @@ public final class ConfigStore {
             }
             return .string(arguments[0])
         case .words(let minimum, let maximum):
-            // Like Redis 7, one argument of a multi-word directive is split on spaces (`--bind "a b"`).
-            let source = arguments.count == 1 ? arguments[0].split(separator: " ").map(String.init) : arguments
-            let words = source.filter { !$0.isEmpty }
+            let words = arguments.filter { !$0.isEmpty }
             guard words.count >= minimum && words.count <= maximum else { throw ConfigError.wrongArguments }
             if directive.name == "replicaof" {
                 if words[0].lowercased() == "no" && words[1].lowercased() == "one" { return .words([]) }
@@ -160,11 +169,6 @@ public final class ConfigStore {
     }
 
     private func accumulateValue(_ directive: Directive, _ arguments: [String], accumulate: Bool) throws -> ConfigValue {
-        // `--save "3600 1 300 100"` or `--client-output-buffer-limit "replica 1mb 0 0"` arrive as one argument;
-        // Redis splits it on spaces.
-        if arguments.count == 1 && arguments[0].contains(" ") && directive.name != "rename-command" {
-            return try accumulateValue(directive, arguments[0].split(separator: " ").map(String.init), accumulate: accumulate)
-        }
         switch directive.name {
         case "save":
             if arguments.count == 1 && arguments[0].isEmpty {

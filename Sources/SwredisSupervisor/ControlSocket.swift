@@ -114,14 +114,21 @@ public enum UnixSocket {
         return address
     }
 
+    /// Binds `descriptor` to `path`; false (errno set) when the path is too long or the bind failed.
+    static func bind(_ descriptor: Int32, to path: String) -> Bool {
+        guard var address = address(path) else {
+            errno = ENAMETOOLONG
+            return false
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        } == 0
+    }
+
     static func listen(path: String) -> Int32? {
-        guard var address = address(path) else { return nil }
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return nil }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, Glibc.listen(descriptor, 16) == 0 else {
+        guard bind(descriptor, to: path), Glibc.listen(descriptor, 16) == 0 else {
             close(descriptor)
             return nil
         }

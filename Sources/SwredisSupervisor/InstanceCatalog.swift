@@ -49,7 +49,7 @@ public struct InstanceCatalog {
         var problems: [SupervisorSettings.Problem] = []
         var settings = SupervisorSettings()
         let supervisorPath = directory + "/" + supervisorFile
-        if let text = readText(supervisorPath) {
+        if let text = ConfigFileLoader.readFile(supervisorPath) {
             let parsed = SupervisorSettings.parse(text, file: supervisorPath)
             settings = parsed.0
             problems += parsed.1
@@ -117,7 +117,7 @@ public struct InstanceCatalog {
         let master = replica.count == 2 ? Int(replica[1]).map { InstanceDefinition.MasterAddress(host: replica[0], port: $0) } : nil
         // The supervisor writes the pidfile itself (atomically) and captures stdout; the engine reports readiness.
         let arguments = [path, "--dir", directory, "--pidfile", "", "--daemonize", "no", "--supervised", "systemd"]
-        let contents = files.map { readText($0) ?? "" }.joined(separator: "\u{0}")
+        let contents = files.map { ConfigFileLoader.readFile($0) ?? "" }.joined(separator: "\u{0}")
         return InstanceDefinition(name: name, file: path, port: store.int("port"), master: master, directory: directory,
                                   pidfile: pidfile, logfile: logfile.isEmpty ? nil : logfile,
                                   notifySocket: settings.runDirectory + "/" + name + ".notify", arguments: arguments,
@@ -184,7 +184,7 @@ public struct InstanceCatalog {
 
     /// The last line of `file` that sets `directive` (0 when the file doesn't).
     static func lineNumber(of directive: String, in file: String) -> Int {
-        guard let text = readText(file) else { return 0 }
+        guard let text = ConfigFileLoader.readFile(file) else { return 0 }
         var found = 0
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let words = line.trimmingWhitespace().split(separator: " ")
@@ -199,10 +199,6 @@ public struct InstanceCatalog {
         guard getcwd(&buffer, buffer.count) != nil else { return path }
         let cwd = String(cString: buffer)
         return path == "." ? cwd : cwd + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
-    }
-
-    static func readText(_ path: String) -> String? {
-        ConfigFileLoader.readFile(path)
     }
 
     static func listDirectory(_ path: String) -> [String]? {

@@ -26,11 +26,8 @@ enum Pidfiles {
     }
 
     static func read(_ path: String) -> pid_t? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 32)
-        guard fgets(&buffer, 32, file) != nil else { return nil }
-        return pid_t(String(cString: buffer).trimmingCharacters(in: " \n\t"))
+        guard let line = ConfigFileLoader.readFile(path)?.split(separator: "\n").first else { return nil }
+        return pid_t(line.trimmingWhitespace())
     }
 
     /// The command line of a running process, or nil when there is none.
@@ -50,14 +47,5 @@ enum Pidfiles {
             return (nil, read(runDirectory + "/swredisd.pid"))
         }
         return (descriptor, nil)
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var slice = self[...]
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
     }
 }

@@ -263,7 +263,7 @@ public final class Supervisor: @unchecked Sendable {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
             guard let instance = managed.values.first(where: { $0.lifecycle.state.pid == pid }) else { continue }
-            drainOutput(instance)
+            readOutput(instance)
             var reason = Supervisor.describeExit(status)
             // A failing engine says why before it exits (a port in use, a refused config): quote it.
             let failed = status & 0x7f == 0 && (status >> 8) & 0xff != 0
@@ -318,10 +318,6 @@ public final class Supervisor: @unchecked Sendable {
         return false
     }
 
-    private func drainOutput(_ instance: Managed) {
-        readOutput(instance)
-    }
-
     private func routeLine(_ line: String, _ instance: Managed) {
         let pid = instance.lifecycle.state.pid ?? 0
         router.route(line, instance: instance.definition.name, pid: pid)
@@ -350,21 +346,7 @@ public final class Supervisor: @unchecked Sendable {
         unlink(path)
         let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard descriptor >= 0 else { return }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else {
-            serverLog(.warning, "Notify socket path too long: \(path)")
-            close(descriptor)
-            return
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { bytes in
-            for (index, byte) in path.utf8.enumerated() { bytes[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0 else {
+        guard UnixSocket.bind(descriptor, to: path) else {
             serverLog(.warning, "Can't bind the notify socket \(path): \(String(cString: strerror(errno)))")
             close(descriptor)
             return

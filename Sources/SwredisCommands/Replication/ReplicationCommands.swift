@@ -17,15 +17,10 @@ enum ReplicationCommands {
         CommandSpec("role", arity: 1, flags: [.noscript, .loading, .stale, .fast], categories: ["admin", "fast", "dangerous"], group: "server", summary: "Return the role of the instance in the context of replication", since: "2.8.12", handler: role),
     ]
 
-    /// Who asked, as Redis logs it: `id=3 addr=127.0.0.1:5000 laddr=... fd=...` (the CLIENT LIST line).
-    static func requester(_ engine: Engine, _ client: ClientSession) -> String {
-        engine.clientInfoLine(client)
-    }
-
     static func replicaof(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         if args.matches(1, "no") && args.matches(2, "one") {
             if engine.replication.isReplica {
-                engine.stopReplicating(requestedBy: requester(engine, client))
+                engine.stopReplicating(requestedBy: engine.clientInfoLine(client))
                 engine.config.setReplicaOf(nil)
             }
             client.reply.ok()
@@ -45,7 +40,7 @@ enum ReplicationCommands {
             client.reply.simple("OK Already connected to specified master")
             return
         }
-        engine.replicate(from: host, port: port, requestedBy: requester(engine, client))
+        engine.replicate(from: host, port: port, requestedBy: engine.clientInfoLine(client))
         engine.config.setReplicaOf((host, port))
         client.reply.ok()
     }
