@@ -1,27 +1,37 @@
 import SwredisBytes
 
 /// The ordered index of a sorted set: a treap (randomised balanced binary search tree) ordered by
-/// (score, member), with subtree sizes so rank, select and range-by-rank are O(log n). Nodes live in parallel
-/// arrays addressed by 32-bit indexes (no object per element), which keeps a large sorted set compact.
+/// (score, member), with subtree sizes so rank, select and range-by-rank are O(log n).
+///
+/// Nodes live in one array addressed by 32-bit indexes (no object per element): a node's member, score, links,
+/// size and priority share a cache line, so a descent costs one miss per level. Insert and remove walk down once,
+/// fixing subtree sizes on the way, and restructure only where the treap's priorities require it (expected O(1)
+/// nodes), instead of splitting and re-merging the whole path.
 public struct ScoreTree {
-    @usableFromInline var members: [ByteString] = []
-    @usableFromInline var scores: [Double] = []
-    @usableFromInline var left: [Int32] = []
-    @usableFromInline var right: [Int32] = []
-    @usableFromInline var priorities: [UInt32] = []
-    @usableFromInline var sizes: [Int32] = []
+    @usableFromInline struct Node {
+        var member: ByteString
+        var score: Double
+        var left: Int32
+        var right: Int32
+        var size: Int32
+        var priority: UInt32
+    }
+
+    @usableFromInline var nodes: [Node] = []
     var freeNodes: [Int32] = []
     @usableFromInline var root: Int32 = -1
-    var random = SystemRandomNumberGenerator()
+    /// Node priorities only shape the tree (its expected depth), so a fast seeded generator will do.
+    var random = SplitMix64()
 
     public init() {}
 
-    public var count: Int { root < 0 ? 0 : Int(sizes[Int(root)]) }
+    public var count: Int { root < 0 ? 0 : Int(nodes[Int(root)].size) }
 
-    @inline(__always) func size(_ node: Int32) -> Int32 { node < 0 ? 0 : sizes[Int(node)] }
+    @inline(__always) func size(_ node: Int32) -> Int32 { node < 0 ? 0 : nodes[Int(node)].size }
 
     @inline(__always) mutating func update(_ node: Int32) {
-        sizes[Int(node)] = 1 + size(left[Int(node)]) + size(right[Int(node)])
+        let index = Int(node)
+        nodes[index].size = 1 + size(nodes[index].left) + size(nodes[index].right)
     }
 
     /// Whether (scoreA, memberA) sorts before (scoreB, memberB).
@@ -29,39 +39,33 @@ public struct ScoreTree {
         scoreA < scoreB || (scoreA == scoreB && memberA < memberB)
     }
 
-    mutating func makeNode(_ member: ByteString, _ score: Double) -> Int32 {
-        let priority = UInt32.random(in: 0...UInt32.max, using: &random)
+    @inline(__always) func nodePrecedes(_ node: Int32, _ score: Double, _ member: ByteString) -> Bool {
+        let index = Int(node)
+        return ScoreTree.precedes(nodes[index].score, nodes[index].member, score, member)
+    }
+
+    mutating func makeNode(_ member: ByteString, _ score: Double, priority: UInt32) -> Int32 {
+        let node = Node(member: member, score: score, left: -1, right: -1, size: 1, priority: priority)
         if let reused = freeNodes.popLast() {
-            let index = Int(reused)
-            members[index] = member
-            scores[index] = score
-            left[index] = -1
-            right[index] = -1
-            priorities[index] = priority
-            sizes[index] = 1
+            nodes[Int(reused)] = node
             return reused
         }
-        members.append(member)
-        scores.append(score)
-        left.append(-1)
-        right.append(-1)
-        priorities.append(priority)
-        sizes.append(1)
-        return Int32(members.count - 1)
+        nodes.append(node)
+        return Int32(nodes.count - 1)
     }
 
     /// Splits `node` into the elements before (score, member) and the rest.
     mutating func split(_ node: Int32, _ score: Double, _ member: ByteString) -> (Int32, Int32) {
         guard node >= 0 else { return (-1, -1) }
         let index = Int(node)
-        if ScoreTree.precedes(scores[index], members[index], score, member) {
-            let (lower, upper) = split(right[index], score, member)
-            right[index] = lower
+        if nodePrecedes(node, score, member) {
+            let (lower, upper) = split(nodes[index].right, score, member)
+            nodes[index].right = lower
             update(node)
             return (node, upper)
         }
-        let (lower, upper) = split(left[index], score, member)
-        left[index] = upper
+        let (lower, upper) = split(nodes[index].left, score, member)
+        nodes[index].left = upper
         update(node)
         return (lower, node)
     }
@@ -70,48 +74,82 @@ public struct ScoreTree {
     mutating func merge(_ a: Int32, _ b: Int32) -> Int32 {
         if a < 0 { return b }
         if b < 0 { return a }
-        if priorities[Int(a)] > priorities[Int(b)] {
-            right[Int(a)] = merge(right[Int(a)], b)
+        if nodes[Int(a)].priority > nodes[Int(b)].priority {
+            nodes[Int(a)].right = merge(nodes[Int(a)].right, b)
             update(a)
             return a
         }
-        left[Int(b)] = merge(a, left[Int(b)])
+        nodes[Int(b)].left = merge(a, nodes[Int(b)].left)
         update(b)
         return b
     }
 
+    /// Points the link that held `old` (the root, or a child link of `parent`) at `new`.
+    @inline(__always) mutating func relink(parent: Int32, wasLeft: Bool, to new: Int32) {
+        if parent < 0 {
+            root = new
+        } else if wasLeft {
+            nodes[Int(parent)].left = new
+        } else {
+            nodes[Int(parent)].right = new
+        }
+    }
+
     /// Adds an element (the caller guarantees the member is not present).
     public mutating func insert(_ member: ByteString, _ score: Double) {
-        let node = makeNode(member, score)
-        let (lower, upper) = split(root, score, member)
-        root = merge(merge(lower, node), upper)
+        let priority = UInt32(truncatingIfNeeded: random.next() >> 32)
+        // Walk down while the nodes outrank the new one: each of them gains one descendant.
+        var parent: Int32 = -1
+        var wasLeft = false
+        var node = root
+        while node >= 0 && nodes[Int(node)].priority >= priority {
+            nodes[Int(node)].size += 1
+            parent = node
+            wasLeft = !nodePrecedes(node, score, member)
+            node = wasLeft ? nodes[Int(node)].left : nodes[Int(node)].right
+        }
+        // The new node takes this place; the subtree below it is split around the new element.
+        let (lower, upper) = split(node, score, member)
+        let new = makeNode(member, score, priority: priority)
+        nodes[Int(new)].left = lower
+        nodes[Int(new)].right = upper
+        update(new)
+        relink(parent: parent, wasLeft: wasLeft, to: new)
     }
 
     /// Removes the element (score, member); returns false if it was not there.
     @discardableResult
     public mutating func remove(_ member: ByteString, _ score: Double) -> Bool {
-        var removed = false
-        root = remove(root, member, score, &removed)
-        return removed
+        var parent: Int32 = -1
+        var wasLeft = false
+        var node = root
+        while node >= 0 {
+            let index = Int(node)
+            if nodes[index].score == score && nodes[index].member == member {
+                relink(parent: parent, wasLeft: wasLeft, to: merge(nodes[index].left, nodes[index].right))
+                nodes[index].member = .empty
+                freeNodes.append(node)
+                return true
+            }
+            // Every node on the way loses one descendant, assuming the element is found (undone below if not).
+            nodes[index].size -= 1
+            parent = node
+            wasLeft = ScoreTree.precedes(score, member, nodes[index].score, nodes[index].member)
+            node = wasLeft ? nodes[index].left : nodes[index].right
+        }
+        restoreSizes(along: member, score)
+        return false
     }
 
-    mutating func remove(_ node: Int32, _ member: ByteString, _ score: Double, _ removed: inout Bool) -> Int32 {
-        guard node >= 0 else { return -1 }
-        let index = Int(node)
-        if scores[index] == score && members[index] == member {
-            removed = true
-            let joined = merge(left[index], right[index])
-            members[index] = .empty
-            freeNodes.append(node)
-            return joined
+    /// Gives back the descendant that a failed `remove` took from each node on its path.
+    mutating func restoreSizes(along member: ByteString, _ score: Double) {
+        var node = root
+        while node >= 0 {
+            let index = Int(node)
+            nodes[index].size += 1
+            node = ScoreTree.precedes(score, member, nodes[index].score, nodes[index].member)
+                ? nodes[index].left : nodes[index].right
         }
-        if ScoreTree.precedes(score, member, scores[index], members[index]) {
-            left[index] = remove(left[index], member, score, &removed)
-        } else {
-            right[index] = remove(right[index], member, score, &removed)
-        }
-        if removed { update(node) }
-        return node
     }
 
     /// 0-based rank of (score, member): how many elements precede it.
@@ -125,11 +163,11 @@ public struct ScoreTree {
         var total = 0
         while node >= 0 {
             let index = Int(node)
-            if isBefore(scores[index], members[index]) {
-                total += Int(size(left[index])) + 1
-                node = right[index]
+            if isBefore(nodes[index].score, nodes[index].member) {
+                total += Int(size(nodes[index].left)) + 1
+                node = nodes[index].right
             } else {
-                node = left[index]
+                node = nodes[index].left
             }
         }
         return total
@@ -142,14 +180,14 @@ public struct ScoreTree {
         var remaining = Int32(rank)
         while node >= 0 {
             let index = Int(node)
-            let leftSize = size(left[index])
+            let leftSize = size(nodes[index].left)
             if remaining < leftSize {
-                node = left[index]
+                node = nodes[index].left
             } else if remaining == leftSize {
-                return (members[index], scores[index])
+                return (nodes[index].member, nodes[index].score)
             } else {
                 remaining -= leftSize + 1
-                node = right[index]
+                node = nodes[index].right
             }
         }
         return nil
@@ -168,10 +206,10 @@ public struct ScoreTree {
     func collect(_ node: Int32, offset: Int, range: ClosedRange<Int>, into result: inout [(ByteString, Double)]) {
         guard node >= 0 else { return }
         let index = Int(node)
-        let leftSize = Int(size(left[index]))
+        let leftSize = Int(size(nodes[index].left))
         let position = offset + leftSize
-        if range.lowerBound < position { collect(left[index], offset: offset, range: range, into: &result) }
-        if range.contains(position) { result.append((members[index], scores[index])) }
-        if range.upperBound > position { collect(right[index], offset: position + 1, range: range, into: &result) }
+        if range.lowerBound < position { collect(nodes[index].left, offset: offset, range: range, into: &result) }
+        if range.contains(position) { result.append((nodes[index].member, nodes[index].score)) }
+        if range.upperBound > position { collect(nodes[index].right, offset: position + 1, range: range, into: &result) }
     }
 }

@@ -28,7 +28,7 @@ final class CodecTests: XCTestCase {
         let expanded = compressed?.withUnsafeBytes { LZF.decompress($0, expectedLength: repetitive.count) }
         XCTAssertEqual(expanded, repetitive)
 
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for length in [4, 5, 21, 33, 100, 1000, 70_000] {
             let random = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next() % 4) }
             if let packed = random.withUnsafeBytes({ LZF.compress($0, limit: length - 1) }) {
@@ -92,18 +92,5 @@ final class CodecTests: XCTestCase {
         var flipped = file
         flipped[20] ^= 0x01
         XCTAssertThrowsError(try flipped.withUnsafeBytes { try RDBReader.read($0, limits: CollectionLimits(), databases: 16) { _ in } })
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
