@@ -114,6 +114,10 @@ extension Engine {
 extension ClientSession {
     /// A score: RESP3 double, RESP2 bulk string, formatted like Redis (`%.17g`).
     func replyScore(_ score: Double) {
-        reply.double(score, formatted: ScoreFormat.format(score))
+        if let integer = ScoreFormat.integral(score) {
+            reply.double(integral: integer)
+        } else {
+            reply.double(score, formatted: ScoreFormat.format(score))
+        }
     }
 }

@@ -108,8 +108,9 @@ enum ListCommands {
                 client.reply.arrayHeader(0)
                 return
             }
+            let items = list.items
             client.reply.arrayHeader(range.count)
-            for index in range { list.items[index].withUnsafeBytes { client.reply.bulk($0) } }
+            for index in range { items[index].withUnsafeBytes { client.reply.bulk($0) } }
         }
     }
 

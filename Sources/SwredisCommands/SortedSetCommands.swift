@@ -439,9 +439,12 @@ enum SortedSetCommands {
     static func popElements(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ zset: SortedSetValue, min: Bool, count: Int) -> [(member: ByteString, score: Double)] {
         let taken = Swift.min(count, zset.count)
         guard taken > 0 else { return [] }
-        var elements = min ? zset.range(0...(taken - 1)) : zset.range((zset.count - taken)...(zset.count - 1))
-        if !min { elements.reverse() }
-        for element in elements { element.member.withUnsafeBytes { _ = zset.remove($0) } }
+        var elements: [(member: ByteString, score: Double)] = []
+        elements.reserveCapacity(taken)
+        for _ in 0..<taken {
+            guard let element = zset.popExtreme(lowest: min) else { break }
+            elements.append(element)
+        }
         engine.dirty += taken
         engine.notify(client, .zset, min ? "zpopmin" : "zpopmax", key)
         engine.deleteIfEmpty(client.database, key, count: zset.count)

@@ -3,13 +3,13 @@ import SwredisBytes
 /// The ordered index of a sorted set: a treap (randomised balanced binary search tree) ordered by
 /// (score, member), with subtree sizes so rank, select and range-by-rank are O(log n).
 ///
-/// Nodes live in one array addressed by 32-bit indexes (no object per element): a node's member, score, links,
-/// size and priority share a cache line, so a descent costs one miss per level. Insert and remove walk down once,
+/// Nodes live in one array addressed by 32-bit indexes (no object per element). A node's score, links, size and
+/// priority take 24 bytes, so a descent costs at most one cache miss per level; members sit in a parallel array and
+/// are read only when scores tie. Insert and remove walk down once,
 /// fixing subtree sizes on the way, and restructure only where the treap's priorities require it (expected O(1)
 /// nodes), instead of splitting and re-merging the whole path.
 public struct ScoreTree {
     @usableFromInline struct Node {
-        var member: ByteString
         var score: Double
         var left: Int32
         var right: Int32
@@ -18,6 +18,8 @@ public struct ScoreTree {
     }
 
     @usableFromInline var nodes: [Node] = []
+    /// `members[i]` is node i's member.
+    @usableFromInline var members: [ByteString] = []
     var freeNodes: [Int32] = []
     @usableFromInline var root: Int32 = -1
     /// Node priorities only shape the tree (its expected depth), so a fast seeded generator will do.
@@ -41,16 +43,19 @@ public struct ScoreTree {
 
     @inline(__always) func nodePrecedes(_ node: Int32, _ score: Double, _ member: ByteString) -> Bool {
         let index = Int(node)
-        return ScoreTree.precedes(nodes[index].score, nodes[index].member, score, member)
+        let nodeScore = nodes[index].score
+        return nodeScore < score || (nodeScore == score && members[index] < member)
     }
 
     mutating func makeNode(_ member: ByteString, _ score: Double, priority: UInt32) -> Int32 {
-        let node = Node(member: member, score: score, left: -1, right: -1, size: 1, priority: priority)
+        let node = Node(score: score, left: -1, right: -1, size: 1, priority: priority)
         if let reused = freeNodes.popLast() {
             nodes[Int(reused)] = node
+            members[Int(reused)] = member
             return reused
         }
         nodes.append(node)
+        members.append(member)
         return Int32(nodes.count - 1)
     }
 
@@ -125,20 +130,41 @@ public struct ScoreTree {
         var node = root
         while node >= 0 {
             let index = Int(node)
-            if nodes[index].score == score && nodes[index].member == member {
+            if nodes[index].score == score && members[index] == member {
                 relink(parent: parent, wasLeft: wasLeft, to: merge(nodes[index].left, nodes[index].right))
-                nodes[index].member = .empty
+                members[index] = .empty
                 freeNodes.append(node)
                 return true
             }
             // Every node on the way loses one descendant, assuming the element is found (undone below if not).
             nodes[index].size -= 1
             parent = node
-            wasLeft = ScoreTree.precedes(score, member, nodes[index].score, nodes[index].member)
+            wasLeft = !nodePrecedes(node, score, member)
             node = wasLeft ? nodes[index].left : nodes[index].right
         }
         restoreSizes(along: member, score)
         return false
+    }
+
+    /// Removes and returns the first (or last) element in one walk down the tree's left (or right) spine.
+    public mutating func removeExtreme(first: Bool) -> (member: ByteString, score: Double)? {
+        guard root >= 0 else { return nil }
+        var parent: Int32 = -1
+        var node = root
+        while true {
+            let next = first ? nodes[Int(node)].left : nodes[Int(node)].right
+            if next < 0 { break }
+            nodes[Int(node)].size -= 1
+            parent = node
+            node = next
+        }
+        let index = Int(node)
+        let element = (member: members[index], score: nodes[index].score)
+        // The extreme node has no child on the spine's side; its other subtree takes its place.
+        relink(parent: parent, wasLeft: first, to: first ? nodes[index].right : nodes[index].left)
+        members[index] = .empty
+        freeNodes.append(node)
+        return element
     }
 
     /// Gives back the descendant that a failed `remove` took from each node on its path.
@@ -147,14 +173,24 @@ public struct ScoreTree {
         while node >= 0 {
             let index = Int(node)
             nodes[index].size += 1
-            node = ScoreTree.precedes(score, member, nodes[index].score, nodes[index].member)
-                ? nodes[index].left : nodes[index].right
+            node = nodePrecedes(node, score, member) ? nodes[index].right : nodes[index].left
         }
     }
 
     /// 0-based rank of (score, member): how many elements precede it.
     public func rank(_ member: ByteString, _ score: Double) -> Int {
-        countPreceding { ScoreTree.precedes($0, $1, score, member) }
+        var node = root
+        var total = 0
+        while node >= 0 {
+            let index = Int(node)
+            if nodePrecedes(node, score, member) {
+                total += Int(size(nodes[index].left)) + 1
+                node = nodes[index].right
+            } else {
+                node = nodes[index].left
+            }
+        }
+        return total
     }
 
     /// Number of elements for which `isBefore` holds; `isBefore` must be true on a prefix of the order.
@@ -163,7 +199,7 @@ public struct ScoreTree {
         var total = 0
         while node >= 0 {
             let index = Int(node)
-            if isBefore(nodes[index].score, nodes[index].member) {
+            if isBefore(nodes[index].score, members[index]) {
                 total += Int(size(nodes[index].left)) + 1
                 node = nodes[index].right
             } else {
@@ -184,7 +220,7 @@ public struct ScoreTree {
             if remaining < leftSize {
                 node = nodes[index].left
             } else if remaining == leftSize {
-                return (nodes[index].member, nodes[index].score)
+                return (members[index], nodes[index].score)
             } else {
                 remaining -= leftSize + 1
                 node = nodes[index].right
@@ -209,7 +245,7 @@ public struct ScoreTree {
         let leftSize = Int(size(nodes[index].left))
         let position = offset + leftSize
         if range.lowerBound < position { collect(nodes[index].left, offset: offset, range: range, into: &result) }
-        if range.contains(position) { result.append((nodes[index].member, nodes[index].score)) }
+        if range.contains(position) { result.append((members[index], nodes[index].score)) }
         if range.upperBound > position { collect(nodes[index].right, offset: position + 1, range: range, into: &result) }
     }
 }

@@ -62,6 +62,13 @@ public final class SortedSetValue: @unchecked Sendable {
         return true
     }
 
+    /// Removes and returns the element with the lowest (or highest) score.
+    public func popExtreme(lowest: Bool) -> (member: ByteString, score: Double)? {
+        guard let element = tree.removeExtreme(first: lowest) else { return nil }
+        if let position = element.member.withUnsafeBytes({ scores.index(of: $0) }) { scores.remove(at: position) }
+        return element
+    }
+
     /// 0-based rank in ascending order.
     public func rank(_ member: UnsafeRawBufferPointer) -> Int? {
         guard let position = scores.index(of: member) else { return nil }
@@ -189,7 +196,16 @@ public enum ScoreFormat {
         return format(value)
     }
 
+    /// The score as an integer when `%.17g` would print it as one (integral, below 1e15 in magnitude, not -0), so
+    /// replies can skip `vsnprintf`.
+    @inlinable public static func integral(_ value: Double) -> Int? {
+        guard abs(value) < 1e15, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) else { return nil }
+        return Int(value)
+    }
+
+    /// Redis 7.0's `%.17g`, with `inf`, `-inf` and `nan`.
     public static func format(_ value: Double) -> String {
+        if let integer = integral(value) { return String(integer) }
         if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         if value.isNaN { return "nan" }
         var buffer = [CChar](repeating: 0, count: 64)

@@ -44,9 +44,7 @@ public struct ReplyWriter {
 
     /// `:<n>`.
     @inlinable public mutating func integer(_ value: Int) {
-        buffer.writeInteger(UInt8(ascii: ":"))
-        writeDecimal(value)
-        buffer.writeStaticString("\r\n")
+        writeFrame(UInt8(ascii: ":"), value)
     }
 
     /// Null bulk string: `$-1` in RESP2, `_` in RESP3.
@@ -71,11 +69,7 @@ public struct ReplyWriter {
     // MARK: Bulk strings
 
     @inlinable public mutating func bulk(_ bytes: UnsafeRawBufferPointer) {
-        buffer.writeInteger(UInt8(ascii: "$"))
-        writeDecimal(bytes.count)
-        buffer.writeStaticString("\r\n")
-        buffer.writeBytes(bytes)
-        buffer.writeStaticString("\r\n")
+        writeFrame(UInt8(ascii: "$"), bytes.count, payload: bytes)
     }
 
     public mutating func bulk<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
@@ -91,9 +85,16 @@ public struct ReplyWriter {
     }
 
     /// An integer sent as a bulk string (what GET of an integer-encoded value returns).
-    public mutating func bulkDecimal(_ value: Int) {
-        var digits = StringNumbers.Digits(value)
-        digits.withBytes { bulk($0) }
+    @inlinable public mutating func bulkDecimal(_ value: Int) {
+        let valueLength = ReplyWriter.decimalLength(value)
+        let lengthLength = ReplyWriter.decimalLength(valueLength)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 + lengthLength + 2 + valueLength + 2) { out in
+            out[0] = UInt8(ascii: "$")
+            var position = ReplyWriter.storeDecimal(valueLength, length: lengthLength, into: out, at: 1)
+            position = ReplyWriter.storeCRLF(into: out, at: position)
+            position = ReplyWriter.storeDecimal(value, length: valueLength, into: out, at: position)
+            return ReplyWriter.storeCRLF(into: out, at: position)
+        }
     }
 
     /// RESP3 verbatim string (`=len\r\ntxt:...`), a plain bulk string in RESP2. Used by INFO and CLIENT LIST.
@@ -120,6 +121,11 @@ public struct ReplyWriter {
         }
     }
 
+    /// A double whose `%.17g` form is the integer `value`: `,<value>` in RESP3, a bulk string in RESP2.
+    @inlinable public mutating func double(integral value: Int) {
+        if isRESP3 { writeFrame(UInt8(ascii: ","), value) } else { bulkDecimal(value) }
+    }
+
     // MARK: Aggregates
 
     @inlinable public mutating func arrayHeader(_ count: Int) {
@@ -128,9 +134,7 @@ public struct ReplyWriter {
 
     /// `<type><count>\r\n` for any aggregate type.
     @inlinable mutating func aggregateHeader(_ type: Unicode.Scalar, _ count: Int) {
-        buffer.writeInteger(UInt8(ascii: type))
-        writeDecimal(count)
-        buffer.writeStaticString("\r\n")
+        writeFrame(UInt8(ascii: type), count)
     }
 
     /// A map of `count` pairs: `%` in RESP3, an array of 2×count elements in RESP2.
@@ -161,5 +165,50 @@ public struct ReplyWriter {
         var digits = StringNumbers.Digits(value)
         digits.withBytes { buffer.writeBytes($0) }
     }
-}
 
+    /// Writes `<type><number>\r\n`, then `payload` and `\r\n` if given, reserving space once: the hot path of
+    /// every bulk string, integer and aggregate header (one capacity check and one copy instead of five writes).
+    @inlinable mutating func writeFrame(_ type: UInt8, _ number: Int, payload: UnsafeRawBufferPointer? = nil) {
+        let numberLength = ReplyWriter.decimalLength(number)
+        let total = 1 + numberLength + 2 + (payload.map { $0.count + 2 } ?? 0)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
+            out[0] = type
+            var position = ReplyWriter.storeDecimal(number, length: numberLength, into: out, at: 1)
+            position = ReplyWriter.storeCRLF(into: out, at: position)
+            guard let payload else { return position }
+            UnsafeMutableRawBufferPointer(rebasing: out[position..<(position + payload.count)]).copyMemory(from: payload)
+            return ReplyWriter.storeCRLF(into: out, at: position + payload.count)
+        }
+    }
+
+    /// Characters in `value`'s decimal form, sign included.
+    @inlinable static func decimalLength(_ value: Int) -> Int {
+        var length = value < 0 ? 2 : 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            length += 1
+        }
+        return length
+    }
+
+    /// Stores `value` in decimal (`length` from `decimalLength`) at `start`; returns the position after it. Digits go
+    /// straight into the output: assembling them elsewhere and copying them costs a store-forwarding stall.
+    @inlinable static func storeDecimal(_ value: Int, length: Int, into out: UnsafeMutableRawBufferPointer, at start: Int) -> Int {
+        if value < 0 { out[start] = UInt8(ascii: "-") }
+        var position = start + length
+        var rest = value.magnitude
+        repeat {
+            position -= 1
+            out[position] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+            rest /= 10
+        } while rest > 0
+        return start + length
+    }
+
+    @inlinable static func storeCRLF(into out: UnsafeMutableRawBufferPointer, at position: Int) -> Int {
+        out[position] = UInt8(ascii: "\r")
+        out[position + 1] = UInt8(ascii: "\n")
+        return position + 2
+    }
+}

@@ -1,8 +1,10 @@
 import SwredisBytes
 import SwredisKeyspace
+import Foundation
 import XCTest
 
-/// The treap against a sorted array: the same random inserts, removals and score changes, then every query compared.
+/// The treap against a sorted array: the same random inserts, removals, pops from either end and score changes, then
+/// every query compared.
 final class ScoreTreeTests: XCTestCase {
     struct Model {
         var elements: [(member: ByteString, score: Double)] = []
@@ -26,13 +28,20 @@ final class ScoreTreeTests: XCTestCase {
             let member = ByteString("m\(Int.random(in: 0..<400, using: &generator))")
             // Few distinct scores, so ties ordered by member are common.
             let score = Double(Int.random(in: -20...20, using: &generator)) / 2
-            switch Int.random(in: 0..<3, using: &generator) {
+            switch Int.random(in: 0..<4, using: &generator) {
             case 0, 1:
                 if let old = model.remove(member) {
                     XCTAssertTrue(tree.remove(member, old))
                 }
                 tree.insert(member, score)
                 model.insert(member, score)
+            case 2:
+                let first = Bool.random(using: &generator)
+                let expected = first ? model.elements.first : model.elements.last
+                let popped = tree.removeExtreme(first: first)
+                XCTAssertEqual(popped?.member, expected?.member)
+                XCTAssertEqual(popped?.score, expected?.score)
+                if expected != nil { model.elements.remove(at: first ? 0 : model.elements.count - 1) }
             default:
                 if let old = model.remove(member) {
                     XCTAssertTrue(tree.remove(member, old))
@@ -66,5 +75,21 @@ final class ScoreTreeTests: XCTestCase {
         }
         let belowZero = tree.countPreceding { score, _ in score < 0 }
         XCTAssertEqual(belowZero, model.elements.filter { $0.score < 0 }.count, file: file, line: line)
+    }
+}
+
+/// `%.17g` shortcuts: integral scores skip `vsnprintf` but must print exactly as it would.
+final class ScoreFormatTests: XCTestCase {
+    func testIntegralShortcutMatchesPrintf() {
+        let samples: [Double] = [0, -0.0, 1, -1, 42, 1e14, -1e14, 999_999_999_999_999, 1e15, 1e16, 1e17, 1e20, 2.5, -0.5,
+                                 9_007_199_254_740_993, .infinity, -.infinity, .nan, 1e-300]
+        for value in samples {
+            let printed = value.isNaN ? "nan" : value.isInfinite ? (value > 0 ? "inf" : "-inf") : String(format: "%.17g", value)
+            XCTAssertEqual(ScoreFormat.format(value), printed, "\(value)")
+            if let integer = ScoreFormat.integral(value) { XCTAssertEqual(String(integer), printed) }
+        }
+        XCTAssertNil(ScoreFormat.integral(-0.0), "-0 must keep its sign")
+        XCTAssertNil(ScoreFormat.integral(1e15))
+        XCTAssertEqual(ScoreFormat.integral(-123), -123)
     }
 }

@@ -113,31 +113,3 @@ final class RequestParserTests: XCTestCase {
         }
     }
 }
-
-/// Reply encoding in RESP2 and RESP3.
-final class ReplyWriterTests: XCTestCase {
-    func encode(_ version: Int, _ body: (inout ReplyWriter) -> Void) -> String {
-        var writer = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 64), protocolVersion: version)
-        body(&writer)
-        return writer.buffer.getString(at: 0, length: writer.buffer.readableBytes) ?? ""
-    }
-
-    func testScalars() {
-        XCTAssertEqual(encode(2) { $0.integer(-42) }, ":-42\r\n")
-        XCTAssertEqual(encode(2) { $0.integer(Int.min) }, ":-9223372036854775808\r\n")
-        XCTAssertEqual(encode(2) { $0.bulk("hi") }, "$2\r\nhi\r\n")
-        XCTAssertEqual(encode(2) { $0.bulkDecimal(1234) }, "$4\r\n1234\r\n")
-        XCTAssertEqual(encode(2) { $0.error("ERR a\r\nb") }, "-ERR a  b\r\n")
-    }
-
-    func testNullsAndMapsFollowTheProtocol() {
-        XCTAssertEqual(encode(2) { $0.null() }, "$-1\r\n")
-        XCTAssertEqual(encode(3) { $0.null() }, "_\r\n")
-        XCTAssertEqual(encode(2) { $0.nullArray() }, "*-1\r\n")
-        XCTAssertEqual(encode(2) { $0.mapHeader(2) }, "*4\r\n")
-        XCTAssertEqual(encode(3) { $0.mapHeader(2) }, "%2\r\n")
-        XCTAssertEqual(encode(3) { $0.verbatim("ab") }, "=6\r\ntxt:ab\r\n")
-        XCTAssertEqual(encode(2) { $0.boolean(true) }, ":1\r\n")
-        XCTAssertEqual(encode(3) { $0.boolean(false) }, "#f\r\n")
-    }
-}
