@@ -104,12 +104,13 @@ def main():
     parser.add_argument("--memory-keys", type=int, default=1000000)
     parser.add_argument("--tests", default=",".join(TESTS))
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
     swredisd = os.environ.get("SWREDISD", ".build/release/swredisd")
     tests = args.tests.split(",")
     servers = [Server("redis", ["redis-server"]), Server("swredis", [swredisd, "server"])]
     try:
-        for pipeline in (1, 16):
+        for pipeline in () if args.skip_throughput else (1, 16):
             samples = {s.name: {t: [] for t in tests} for s in servers}
             for run in range(args.runs):
                 order = servers if run % 2 == 0 else list(reversed(servers))
