@@ -212,6 +212,83 @@ def test_blpop_inside_multi_does_not_block(kind, server_factory):
 
 
 @pytest.mark.parametrize("kind", kind_params())
+def test_transaction_runs_whole_before_blocked_clients_are_served(kind, server_factory):
+    s = server_factory(kind)
+    with s.client() as c, s.client() as w1, s.client() as w2:
+        w1.send(encode_command("BLPOP", "k", 0))
+        wait_blocked(c, 1)
+        # the element pushed inside the transaction is still there for its own LPOP
+        assert c.command("MULTI") == b"+OK\r\n"
+        for args in (("RPUSH", "k", "a"), ("LPOP", "k")):
+            assert c.command(*args) == b"+QUEUED\r\n"
+        assert c.command("EXEC") == b"*2\r\n:1\r\n$1\r\na\r\n"
+        assert silent(w1, 0.2)
+        w2.send(encode_command("BLPOP", "k", 0))
+        wait_blocked(c, 2)
+        # two pushes inside one transaction: the second sees the first; the waiters are served after EXEC, in order
+        assert c.command("MULTI") == b"+OK\r\n"
+        for args in (("RPUSH", "k", "x"), ("RPUSH", "k", "y")):
+            assert c.command(*args) == b"+QUEUED\r\n"
+        assert c.command("EXEC") == b"*2\r\n:1\r\n:2\r\n"
+        assert w1.read_reply() == bulk_array(b"k", b"x")
+        assert w2.read_reply() == bulk_array(b"k", b"y")
+        wait_blocked(c, 0)
+
+
+@pytest.mark.parametrize("kind", kind_params())
+@pytest.mark.parametrize("create", ["rename", "renamenx", "copy", "sort_store", "move", "swapdb", "zset_rename"])
+def test_key_created_by_other_commands_serves_blocked_client(kind, create, server_factory):
+    s = server_factory(kind)
+    with s.client() as c, s.client() as w:
+        if create == "zset_rename":
+            w.send(encode_command("BZPOPMIN", "k", 0))
+        else:
+            w.send(encode_command("BLPOP", "k", 0))
+        wait_blocked(c, 1)
+        if create in ("rename", "renamenx"):
+            c.call("RPUSH", "k2", "a")
+            c.call(create.upper(), "k2", "k")
+        elif create == "copy":
+            c.call("RPUSH", "k2", "a")
+            c.call("COPY", "k2", "k")
+        elif create == "sort_store":
+            c.call("RPUSH", "src", "a")
+            c.call("SORT", "src", "ALPHA", "STORE", "k")
+        elif create == "move":
+            c.call("SELECT", 1)
+            c.call("RPUSH", "k", "a")
+            c.call("MOVE", "k", 0)
+            c.call("SELECT", 0)
+        elif create == "swapdb":
+            c.call("SELECT", 1)
+            c.call("RPUSH", "k", "a")
+            c.call("SELECT", 0)
+            c.call("SWAPDB", 0, 1)
+        elif create == "zset_rename":
+            c.call("ZADD", "z2", 1, "a")
+            c.call("RENAME", "z2", "k")
+        if create == "zset_rename":
+            assert w.read_reply() == b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
+        else:
+            assert w.read_reply() == bulk_array(b"k", b"a")
+        wait_blocked(c, 0)
+
+
+@pytest.mark.parametrize("kind", kind_params())
+def test_served_blmove_breaks_watch_on_destination(kind, server_factory):
+    s = server_factory(kind)
+    with s.client() as c, s.client() as w, s.client() as watcher:
+        w.send(encode_command("BLMOVE", "src", "dst", "LEFT", "LEFT", 0))
+        wait_blocked(c, 1)
+        assert watcher.call("WATCH", "dst") == b"OK"
+        assert c.call("RPUSH", "src", "x") == 1
+        assert w.read_reply() == b"$1\r\nx\r\n"
+        assert watcher.command("MULTI") == b"+OK\r\n"
+        assert watcher.command("PING") == b"+QUEUED\r\n"
+        assert watcher.command("EXEC") == b"*-1\r\n"
+
+
+@pytest.mark.parametrize("kind", kind_params())
 def test_blocked_key_written_by_other_type(kind, server_factory):
     s = server_factory(kind)
     with s.client() as c, s.client() as w:

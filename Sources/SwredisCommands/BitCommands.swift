@@ -13,7 +13,7 @@ enum BitCommands {
         spec("getbit", 3, [.readonly, .fast], .single, ["read", "bitmap", "fast"], "Returns the bit value at offset in the string value stored at key", since: "2.2.0", getbit),
         spec("bitcount", -2, [.readonly], .single, ["read", "bitmap", "slow"], "Count set bits in a string", since: "2.6.0", bitcount),
         spec("bitpos", -3, [.readonly], .single, ["read", "bitmap", "slow"], "Find first bit set or clear in a string", since: "2.8.7", bitpos),
-        spec("bitop", -4, [.write, .denyOOM], KeySpec(first: 2, last: -1, step: 1), ["write", "bitmap", "slow"], "Perform bitwise operations between strings", since: "2.6.0", bitop),
+        spec("bitop", -4, [.write, .denyOOM], KeySpec(first: 2, last: -1, step: 1, written: .argument(2)), ["write", "bitmap", "slow"], "Perform bitwise operations between strings", since: "2.6.0", bitop),
         spec("bitfield", -2, [.write, .denyOOM], .single, ["write", "bitmap", "slow"], "Perform arbitrary bitfield integer operations on strings", since: "3.2.0") { bitfield($0, $1, $2, readOnly: false) },
         spec("bitfield_ro", -2, [.readonly, .fast], .single, ["read", "bitmap", "fast"], "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", since: "6.0.0") { bitfield($0, $1, $2, readOnly: true) },
     ]
@@ -82,9 +82,16 @@ enum BitCommands {
         }
         guard var bytes = writableBytes(engine, client, args[1]) else { return }
         let byte = offset >> 3
-        if bytes.count <= byte { bytes.append(contentsOf: repeatElement(0, count: byte + 1 - bytes.count)) }
+        let grows = bytes.count <= byte
+        if grows { bytes.append(contentsOf: repeatElement(0, count: byte + 1 - bytes.count)) }
         let mask = UInt8(1 << (7 - (offset & 7)))
         let old = bytes[byte] & mask != 0 ? 1 : 0
+        // Like Redis 7.0, setting a bit to the value it has is no write (no dirty, WATCH intact), unless the
+        // string had to be created or grown for it.
+        guard grows || old != on else {
+            client.reply.integer(old)
+            return
+        }
         if on == 1 { bytes[byte] |= mask } else { bytes[byte] &= ~mask }
         store(engine, client, args[1], bytes)
         engine.dirty += 1

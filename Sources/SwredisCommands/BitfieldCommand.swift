@@ -80,6 +80,7 @@ extension BitCommands {
             index += operation == .get ? 3 : 4
         }
         var bytes: [UInt8]
+        var grew = false
         if writes {
             guard !readOnly else {
                 client.error("ERR BITFIELD_RO only supports the GET subcommand")
@@ -88,7 +89,10 @@ extension BitCommands {
             guard let existing = writableBytes(engine, client, args[1]) else { return }
             bytes = existing
             let needed = (highestBit >> 3) + 1
-            if bytes.count < needed { bytes.append(contentsOf: repeatElement(0, count: needed - bytes.count)) }
+            if bytes.count < needed {
+                bytes.append(contentsOf: repeatElement(0, count: needed - bytes.count))
+                grew = true
+            }
         } else {
             guard let existing = stringBytes(engine, client, args[1]) else { return }
             bytes = existing
@@ -111,13 +115,18 @@ extension BitCommands {
                 }
                 writeBits(&bytes, op.offset, op.bits, stored)
                 client.reply.integer(reply)
-                changed = true
+                // Writing the bits a field already holds changes nothing, unless the string was created or grown.
+                if stored != old || grew { changed = true }
             }
         }
         if changed {
             store(engine, client, args[1], bytes)
             engine.dirty += 1
             engine.notify(client, .string, "setbit", args[1])
+        } else if grew {
+            // Like Redis, the string is created (or grown) to hold the written fields before any of them runs,
+            // even when OVERFLOW FAIL then refuses every write; that alone is not a change to propagate.
+            store(engine, client, args[1], bytes)
         }
     }
 

@@ -57,8 +57,29 @@ extension Engine {
     /// Marks a key that received elements, if anyone waits for it.
     func signalKeyAsReady(_ db: Int, _ key: UnsafeRawBufferPointer) {
         guard !blockedClients.isEmpty else { return }
-        let blockKey = DatabaseKey(db: db, key: ByteString(key))
+        signalKeyAsReady(db, ByteString(key))
+    }
+
+    func signalKeyAsReady(_ db: Int, _ key: ByteString) {
+        let blockKey = DatabaseKey(db: db, key: key)
         if blockedClients[blockKey] != nil { readyKeys.append(blockKey) }
+    }
+
+    /// A key was created or replaced (SET-like stores, RENAME, MOVE, COPY, SORT STORE...): a list or sorted set may
+    /// serve clients blocked on it, as Redis's `dbAdd` signals.
+    func keyStored(_ db: Int, _ key: ByteString, _ value: Value) {
+        guard !blockedClients.isEmpty else { return }
+        switch value {
+        case .list, .zset: signalKeyAsReady(db, key)
+        default: break
+        }
+    }
+
+    /// After SWAPDB: every blocked-on key that now holds a value in those databases is checked.
+    func signalBlockedKeysPresent(inDatabases databaseIndexes: [Int]) {
+        for blockKey in blockedClients.keys where databaseIndexes.contains(blockKey.db) {
+            if databases[blockKey.db].keys.index(of: blockKey.key) != nil { readyKeys.append(blockKey) }
+        }
     }
 
     /// Serves blocked clients whose keys became ready, in the order they blocked.
@@ -115,6 +136,7 @@ extension Engine {
                 }
             }
             if let moved {
+                touchWatchedKey(db, destination)
                 moved.withUnsafeBytes { client.reply.bulk($0) }
                 propagate(db, Engine.lmoveCommand(blockKey.key, destination, fromLeft: fromLeft, toLeft: toLeft))
             }

@@ -40,22 +40,46 @@ public struct CommandFlags: OptionSet, Sendable {
 
 /// Where a command's keys are: Redis's legacy (first, last, step) triple — `last` -1 means the last argument,
 /// -2 the one before it — plus, for commands like ZUNIONSTORE or LMPOP, a `numkeys` argument followed by that
-/// many keys.
+/// many keys, and for SORT the destination that follows its STORE option.
 public struct KeySpec: Sendable {
+    /// Which of a write command's keys it writes: WATCH is broken only for those (ZUNIONSTORE's sources are only read).
+    public enum WrittenKeys: Sendable {
+        case all
+        /// Only the key at this argument index.
+        case argument(Int)
+        /// Only SORT's STORE destination.
+        case sortDestination
+    }
+
     public let first: Int
     public let last: Int
     public let step: Int
     /// Index of a `numkeys` argument whose keys follow it.
     public let numKeysAt: Int?
+    /// Whether SORT's `STORE destination` is a key too (Redis's `sortGetKeys`).
+    public let sortStore: Bool
+    /// Whether BY/GET patterns name further keys (SORT, SORT_RO): Redis flags those commands `movablekeys`.
+    public let patternKeys: Bool
+    public let written: WrittenKeys
     public static let none = KeySpec(first: 0, last: 0, step: 0)
     public static let single = KeySpec(first: 1, last: 1, step: 1)
     public static let all = KeySpec(first: 1, last: -1, step: 1)
+    /// The first key is written, the others only read (SINTERSTORE dst k1 k2...).
+    public static let storeIntoFirst = KeySpec(first: 1, last: -1, step: 1, written: .argument(1))
+    /// SORT: the sorted key, and the STORE destination (the only one written).
+    public static let sort = KeySpec(first: 1, last: 1, step: 1, sortStore: true, patternKeys: true, written: .sortDestination)
+    /// SORT_RO: the sorted key.
+    public static let sortReadOnly = KeySpec(first: 1, last: 1, step: 1, patternKeys: true)
 
-    public init(first: Int, last: Int, step: Int, numKeysAt: Int? = nil) {
+    public init(first: Int, last: Int, step: Int, numKeysAt: Int? = nil, sortStore: Bool = false, patternKeys: Bool = false,
+                written: WrittenKeys = .all) {
         self.first = first
         self.last = last
         self.step = step
         self.numKeysAt = numKeysAt
+        self.sortStore = sortStore
+        self.patternKeys = patternKeys
+        self.written = written
     }
 
     /// Keys counted by the argument at `index`, nothing else.
@@ -63,7 +87,14 @@ public struct KeySpec: Sendable {
         KeySpec(first: 0, last: 0, step: 0, numKeysAt: index)
     }
 
-    /// Indexes (relative to the command name at `offset`) of the arguments that are keys.
+    /// Whether the command takes keys at all (COMMAND GETKEYS: "The command has no key arguments" otherwise).
+    public var hasKeys: Bool { (first > 0 && step > 0) || numKeysAt != nil || sortStore }
+
+    /// Whether finding the keys needs the arguments (COMMAND INFO's `movablekeys`).
+    public var isMovable: Bool { numKeysAt != nil || sortStore || patternKeys }
+
+    /// Indexes (relative to the command name at `offset`) of the arguments that are keys; empty when a `numkeys`
+    /// argument is not a count of the arguments that follow it (Redis's getkeys procs give up then).
     public func keyIndexes(in args: Arguments, from offset: Int = 0) -> [Int] {
         let argumentCount = args.count - offset
         var indexes: [Int] = []
@@ -73,11 +104,39 @@ public struct KeySpec: Sendable {
                 indexes = Array(stride(from: first, through: lastIndex, by: step))
             }
         }
-        if let numKeysAt, numKeysAt < argumentCount, let count = args.integer(offset + numKeysAt),
-           count > 0, count < argumentCount - numKeysAt {
+        if let numKeysAt {
+            guard numKeysAt < argumentCount, let count = args.integer(offset + numKeysAt),
+                  count > 0, count < argumentCount - numKeysAt else { return [] }
             indexes += Array((numKeysAt + 1)...(numKeysAt + count))
         }
+        if sortStore, let destination = KeySpec.sortDestination(in: args, from: offset) { indexes.append(destination) }
         return indexes
+    }
+
+    /// The keys a write command writes (a subset of `keyIndexes`).
+    public func writtenKeyIndexes(in args: Arguments) -> [Int] {
+        switch written {
+        case .all: return keyIndexes(in: args)
+        case .argument(let index): return index < args.count ? [index] : []
+        case .sortDestination: return KeySpec.sortDestination(in: args, from: 0).map { [$0] } ?? []
+        }
+    }
+
+    /// The argument after SORT's last STORE, skipping the arguments of LIMIT (2), GET and BY (1 each).
+    static func sortDestination(in args: Arguments, from offset: Int) -> Int? {
+        var index = offset + 2
+        var destination: Int?
+        while index < args.count {
+            if args.matches(index, "limit") {
+                index += 2
+            } else if args.matches(index, "get") || args.matches(index, "by") {
+                index += 1
+            } else if args.matches(index, "store") && index + 1 < args.count {
+                destination = index + 1 - offset
+            }
+            index += 1
+        }
+        return destination
     }
 }
 

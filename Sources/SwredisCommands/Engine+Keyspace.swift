@@ -64,6 +64,7 @@ extension Engine {
         let clock = lfuMode ? LFU.initial(now: now) : Engine.lruClock(now: now)
         let isNew = databases[db].set(key, Entry(value: value, accessClock: clock), keepTTL: keepTTL)
         if isNew && keyspaceEvents.contains(.new) { notifyKeyspaceEvent(.new, "new", key, db) }
+        keyStored(db, key, value)
     }
 
     /// Replaces the value at a slot found by `lookupWrite`, keeping the TTL.

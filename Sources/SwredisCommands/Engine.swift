@@ -86,6 +86,9 @@ public final class Engine {
     // Blocking operations, WATCH and pub/sub tables.
     var blockedClients: [DatabaseKey: [ClientSession]] = [:]
     var readyKeys: [DatabaseKey] = []
+    /// How many `execute` calls are on the stack: EXEC runs its queued commands through `execute` too, and blocked
+    /// clients are served only when the outermost command is done (a transaction stays atomic).
+    var executionDepth = 0
     public internal(set) var blockedClientCount = 0
     var watchers: [DatabaseKey: [ClientSession]] = [:]
     var channelSubscribers: [ByteString: [ClientSession]] = [:]
@@ -278,15 +281,17 @@ public final class Engine {
         let offsetBefore = replication.offset
         let database = client.database
         let started = Engine.monotonicMicroseconds()
+        executionDepth += 1
         command.handler(self, client, args)
+        executionDepth -= 1
         if dirty != dirtyBefore && command.flags.contains(.write) && propagates { propagateExecuted(database, args) }
         // What WAIT waits for: anything this command put into the stream (writes, EXEC, PUBLISH, expired DELs).
         if replication.offset != offsetBefore { client.writeOffset = replication.offset }
         propagationOverride = nil
         if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty {
-            for index in command.keys.keyIndexes(in: args) { touchWatchedKey(client.database, args.bytes(index)) }
+            for index in command.keys.writtenKeyIndexes(in: args) { touchWatchedKey(client.database, args.bytes(index)) }
         }
-        if !readyKeys.isEmpty { handleReadyKeys() }
+        if !readyKeys.isEmpty && executionDepth == 0 { handleReadyKeys() }
         // Like Redis, monitors see a command after it ran, with the database it left selected.
         if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
             feedMonitors(client, args)
@@ -346,8 +351,8 @@ public final class Engine {
 
     private func reject(_ client: ClientSession, _ command: CommandSpec, _ text: String) {
         command.rejectedCalls += 1
-        // A rejected EXEC ends the transaction with the reason (Redis's execCommandAbort).
-        if client.transaction != nil && command.name == "exec" {
+        // A rejected EXEC ends the transaction, if any, with the reason (Redis's execCommandAbort).
+        if command.name == "exec" {
             client.transaction = nil
             unwatchAll(client)
             client.error("EXECABORT Transaction discarded because of: " + (text.hasPrefix("ERR ") ? String(text.dropFirst(4)) : text))

@@ -41,7 +41,7 @@ enum IntrospectionCommands {
         client.reply.arrayHeader(10)
         client.reply.bulk(spec.name)
         client.reply.integer(spec.arity)
-        let flags = spec.flags.names
+        let flags = spec.flags.names + (spec.keys.isMovable ? ["movablekeys"] : [])
         client.reply.setHeader(flags.count)
         for flag in flags { client.reply.simple(flag) }
         client.reply.integer(spec.keys.first)
@@ -50,39 +50,47 @@ enum IntrospectionCommands {
         client.reply.setHeader(spec.categories.count)
         for category in spec.categories { client.reply.simple("@" + category) }
         client.reply.setHeader(0)
-        if spec.keys.first > 0 {
-            client.reply.arrayHeader(1)
-            client.reply.mapHeader(3)
-            client.reply.bulk("flags")
-            let keyFlags = keySpecFlags(spec)
-            client.reply.setHeader(keyFlags.count)
-            for flag in keyFlags { client.reply.simple(flag) }
-            client.reply.bulk("begin_search")
-            client.reply.mapHeader(2)
-            client.reply.bulk("type")
-            client.reply.bulk("index")
-            client.reply.bulk("spec")
-            client.reply.mapHeader(1)
-            client.reply.bulk("index")
-            client.reply.integer(spec.keys.first)
-            client.reply.bulk("find_keys")
-            client.reply.mapHeader(2)
-            client.reply.bulk("type")
-            client.reply.bulk("range")
-            client.reply.bulk("spec")
-            client.reply.mapHeader(3)
-            client.reply.bulk("lastkey")
-            client.reply.integer(spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first)
-            client.reply.bulk("keystep")
-            client.reply.integer(spec.keys.step)
-            client.reply.bulk("limit")
-            client.reply.integer(0)
-        } else {
-            client.reply.arrayHeader(0)
+        let hasRange = spec.keys.first > 0
+        client.reply.arrayHeader((hasRange ? 1 : 0) + (spec.keys.numKeysAt != nil ? 1 : 0))
+        if hasRange {
+            writeKeySpec(client, spec, beginIndex: spec.keys.first, findType: "range", [
+                ("lastkey", spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first),
+                ("keystep", spec.keys.step), ("limit", 0),
+            ])
+        }
+        if let numKeysAt = spec.keys.numKeysAt {
+            writeKeySpec(client, spec, beginIndex: numKeysAt, findType: "keynum", [("keynumidx", 0), ("firstkey", 1), ("keystep", 1)])
         }
         let subs = spec.subcommands.values.sorted { $0.name < $1.name }
         client.reply.arrayHeader(subs.count)
         for sub in subs { writeInfo(client, sub) }
+    }
+
+    /// One key spec of COMMAND INFO: flags, an index begin_search and a `range` or `keynum` find_keys.
+    static func writeKeySpec(_ client: ClientSession, _ spec: CommandSpec, beginIndex: Int, findType: String, _ fields: [(String, Int)]) {
+        client.reply.mapHeader(3)
+        client.reply.bulk("flags")
+        let keyFlags = keySpecFlags(spec)
+        client.reply.setHeader(keyFlags.count)
+        for flag in keyFlags { client.reply.simple(flag) }
+        client.reply.bulk("begin_search")
+        client.reply.mapHeader(2)
+        client.reply.bulk("type")
+        client.reply.bulk("index")
+        client.reply.bulk("spec")
+        client.reply.mapHeader(1)
+        client.reply.bulk("index")
+        client.reply.integer(beginIndex)
+        client.reply.bulk("find_keys")
+        client.reply.mapHeader(2)
+        client.reply.bulk("type")
+        client.reply.bulk(findType)
+        client.reply.bulk("spec")
+        client.reply.mapHeader(fields.count)
+        for (name, value) in fields {
+            client.reply.bulk(name)
+            client.reply.integer(value)
+        }
     }
 
     static func info(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -175,9 +183,13 @@ enum IntrospectionCommands {
             client.error("ERR Invalid number of arguments specified for command")
             return
         }
+        guard spec.keys.hasKeys else {
+            client.error("ERR The command has no key arguments")
+            return
+        }
         let indexes = spec.keys.keyIndexes(in: args, from: 2)
         guard !indexes.isEmpty else {
-            client.error("ERR The command has no key arguments")
+            client.error("ERR Invalid arguments specified for command")
             return
         }
         client.reply.arrayHeader(indexes.count)

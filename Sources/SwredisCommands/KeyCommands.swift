@@ -17,7 +17,7 @@ enum KeyCommands {
         CommandSpec("select", arity: 2, flags: [.loading, .stale, .fast], categories: ["keyspace", "fast"], group: "connection", summary: "Change the selected database for the current connection", handler: select),
         CommandSpec("swapdb", arity: 3, flags: [.write, .fast], categories: ["keyspace", "write", "fast", "dangerous"], group: "server", summary: "Swaps two Redis databases", since: "4.0.0", complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.", handler: swapdb),
         CommandSpec("move", arity: 3, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"], group: "generic", summary: "Move a key to another database", handler: move),
-        CommandSpec("copy", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["keyspace", "write", "slow"], group: "generic", summary: "Copy a key", since: "6.2.0", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", handler: copy),
+        CommandSpec("copy", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: 2, step: 1, written: .argument(2)), categories: ["keyspace", "write", "slow"], group: "generic", summary: "Copy a key", since: "6.2.0", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", handler: copy),
         CommandSpec("touch", arity: -2, flags: [.readonly, .fast], keys: .all, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.", since: "3.2.1", complexity: "O(N) where N is the number of keys that will be touched.", handler: exists),
         CommandSpec("flushdb", arity: -1, flags: [.write], categories: ["keyspace", "write", "slow", "dangerous"], group: "server", summary: "Remove all keys from the current database", complexity: "O(N) where N is the number of keys in the selected database", handler: flushdb),
         CommandSpec("flushall", arity: -1, flags: [.write], categories: ["keyspace", "write", "slow", "dangerous"], group: "server", summary: "Remove all keys from all databases", complexity: "O(N) where N is the total number of keys in all databases", handler: flushall),
@@ -84,6 +84,7 @@ enum KeyCommands {
         engine.databases[db].remove(args.bytes(1))
         let target = args.bytes(2)
         engine.databases[db].set(target, entry)
+        engine.keyStored(db, target, entry.value)
         if let expireAt { engine.databases[db].setExpire(target, at: expireAt) }
         engine.dirty += 1
         engine.notify(client, .generic, "rename_from", args[1])
@@ -109,7 +110,7 @@ enum KeyCommands {
 
     static func scan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let cursor = ScanOptions.parseCursor(client, args, 1) else { return }
-        guard let options = ScanOptions.parse(client, args, from: 2) else { return }
+        guard let options = ScanOptions.parse(client, args, from: 2, allowType: true) else { return }
         let db = client.database
         var found: [ByteString] = []
         let next = engine.databases[db].keys.scan(cursor: cursor, count: options.count) { key, _ in found.append(key) }
@@ -178,6 +179,7 @@ enum KeyCommands {
         if first != second {
             engine.touchWatchedKeys(inDatabases: [first, second])
             engine.databases.swapAt(first, second)
+            engine.signalBlockedKeysPresent(inDatabases: [first, second])
             engine.dirty += 1
         }
         client.reply.ok()
@@ -210,6 +212,9 @@ enum KeyCommands {
         let key = args.bytes(1)
         engine.databases[source].remove(key)
         engine.databases[target].set(key, entry)
+        engine.keyStored(target, key, entry.value)
+        // The generic WATCH check after a write only sees the client's database.
+        engine.touchWatchedKey(target, key)
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
         engine.dirty += 1
         engine.notifyKeyspaceEvent(.generic, "move_from", key, source)
@@ -264,6 +269,8 @@ enum KeyCommands {
         copied.value = entry.value.duplicate()
         copied.isPrivateCopy = true
         engine.databases[target].set(key, copied)
+        engine.keyStored(target, key, copied.value)
+        if target != source { engine.touchWatchedKey(target, key) }
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
         engine.dirty += 1
         engine.notifyKeyspaceEvent(.generic, "copy_to", key, target)
@@ -346,7 +353,7 @@ enum KeyCommands {
     }
 }
 
-/// SCAN's MATCH / COUNT / TYPE options, shared with HSCAN/SSCAN/ZSCAN later.
+/// SCAN's MATCH / COUNT / TYPE options; HSCAN, SSCAN and ZSCAN take MATCH and COUNT only.
 struct ScanOptions {
     var pattern: ByteString?
     var count = 10
@@ -362,7 +369,7 @@ struct ScanOptions {
         return cursor
     }
 
-    static func parse(_ client: ClientSession, _ args: Arguments, from: Int) -> ScanOptions? {
+    static func parse(_ client: ClientSession, _ args: Arguments, from: Int, allowType: Bool = false) -> ScanOptions? {
         var options = ScanOptions()
         var index = from
         while index < args.count {
@@ -382,7 +389,7 @@ struct ScanOptions {
                 let pattern = args.bytes(index + 1)
                 options.pattern = pattern.count == 1 && pattern.bytes == [UInt8(ascii: "*")] ? nil : pattern
                 index += 2
-            } else if args.matches(index, "type") && remaining >= 1 {
+            } else if allowType && args.matches(index, "type") && remaining >= 1 {
                 options.type = args.lowercased(index + 1)
                 index += 2
             } else {

@@ -197,6 +197,8 @@ enum ListCommands {
                 list.items.removeAll()
             }
             engine.dirty += before - list.items.count
+            // Redis signals the key as modified even when nothing was trimmed (WATCH breaks).
+            engine.touchWatchedKey(client.database, args.bytes(1))
             engine.notify(client, .list, "ltrim", args[1])
             engine.deleteIfEmpty(client.database, args[1], count: list.items.count)
             client.reply.ok()

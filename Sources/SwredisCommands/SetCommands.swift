@@ -47,9 +47,9 @@ enum SetCommands {
         spec("sinter", -2, [.readonly], .all, ["read", "set", "slow"], "Intersect multiple sets") { combine($0, $1, $2, .intersection, storeAt: nil) },
         spec("sunion", -2, [.readonly], .all, ["read", "set", "slow"], "Add multiple sets") { combine($0, $1, $2, .union, storeAt: nil) },
         spec("sdiff", -2, [.readonly], .all, ["read", "set", "slow"], "Subtract multiple sets") { combine($0, $1, $2, .difference, storeAt: nil) },
-        spec("sinterstore", -3, [.write, .denyOOM], .all, ["write", "set", "slow"], "Intersect multiple sets and store the resulting set in a key") { combine($0, $1, $2, .intersection, storeAt: 1) },
-        spec("sunionstore", -3, [.write, .denyOOM], .all, ["write", "set", "slow"], "Add multiple sets and store the resulting set in a key") { combine($0, $1, $2, .union, storeAt: 1) },
-        spec("sdiffstore", -3, [.write, .denyOOM], .all, ["write", "set", "slow"], "Subtract multiple sets and store the resulting set in a key") { combine($0, $1, $2, .difference, storeAt: 1) },
+        spec("sinterstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"], "Intersect multiple sets and store the resulting set in a key") { combine($0, $1, $2, .intersection, storeAt: 1) },
+        spec("sunionstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"], "Add multiple sets and store the resulting set in a key") { combine($0, $1, $2, .union, storeAt: 1) },
+        spec("sdiffstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"], "Subtract multiple sets and store the resulting set in a key") { combine($0, $1, $2, .difference, storeAt: 1) },
         spec("sintercard", -3, [.readonly], .numKeys(at: 1), ["read", "set", "slow"], "Intersect multiple sets and return the cardinality of the result", since: "7.0.0", sintercard),
         spec("sscan", -3, [.readonly], .single, ["read", "set", "slow"], "Incrementally iterate Set elements", since: "2.8.0", sscan),
     ]

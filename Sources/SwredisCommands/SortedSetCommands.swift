@@ -40,7 +40,7 @@ enum SortedSetCommands {
             withZset(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0) }
         },
         spec("zrange", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: nil, reverse: nil)) },
-        spec("zrangestore", -5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "sortedset", "slow"], "Store a range of members from sorted set into another key", since: "6.2.0") { zrange($0, $1, $2, RangeRequest(firstArgument: 2, store: true, type: nil, reverse: nil)) },
+        spec("zrangestore", -5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1, written: .argument(1)), ["write", "sortedset", "slow"], "Store a range of members from sorted set into another key", since: "6.2.0") { zrange($0, $1, $2, RangeRequest(firstArgument: 2, store: true, type: nil, reverse: nil)) },
         spec("zrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by score", since: "1.0.5") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: false)) },
         spec("zrevrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by score, with scores ordered from high to low", since: "2.2.0") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: true)) },
         spec("zrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by lexicographical range", since: "2.8.9") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: false)) },
@@ -60,9 +60,9 @@ enum SortedSetCommands {
         spec("zunion", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Add multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .union, store: false) },
         spec("zinter", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Intersect multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .intersection, store: false) },
         spec("zdiff", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Subtract multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .difference, store: false) },
-        spec("zunionstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2), ["write", "sortedset", "slow"], "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .union, store: true) },
-        spec("zinterstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2), ["write", "sortedset", "slow"], "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .intersection, store: true) },
-        spec("zdiffstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2), ["write", "sortedset", "slow"], "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0") { combine($0, $1, $2, .difference, store: true) },
+        spec("zunionstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"], "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .union, store: true) },
+        spec("zinterstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"], "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .intersection, store: true) },
+        spec("zdiffstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"], "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0") { combine($0, $1, $2, .difference, store: true) },
         spec("zintercard", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0", zintercard),
         spec("zrandmember", -2, [.readonly], .single, ["read", "sortedset", "slow"], "Get one or multiple random elements from a sorted set", since: "6.2.0", zrandmember),
         spec("zscan", -3, [.readonly], .single, ["read", "sortedset", "slow"], "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0", zscan),
@@ -216,9 +216,12 @@ enum SortedSetCommands {
             client.error("ERR resulting score is not a number (NaN)")
             return
         }
-        engine.dirty += 1
-        engine.notify(client, .zset, "zincr", args[1])
-        engine.signalKeyAsReady(client.database, args[1])
+        // An increment that leaves the score as it was is no write (ZADD INCR's rule).
+        if added + updated > 0 {
+            engine.dirty += added + updated
+            engine.notify(client, .zset, "zincr", args[1])
+            engine.signalKeyAsReady(client.database, args[1])
+        }
         client.replyScore(newScore)
     }
 
@@ -521,6 +524,23 @@ enum SortedSetCommands {
             return
         }
         let keyIndexes = Array((numkeysIndex + 1)...(numkeysIndex + numkeys))
+        // Inputs may be sorted sets or plain sets (members scored 1). Like Redis, a wrong type is reported before
+        // any option is parsed.
+        var inputs: [[(member: ByteString, score: Double)]?] = []
+        for keyIndex in keyIndexes {
+            let db = client.database
+            guard let position = store ? engine.lookupWrite(db, args[keyIndex]) : engine.lookupRead(db, args[keyIndex]) else {
+                inputs.append(nil)
+                continue
+            }
+            switch engine.databases[db].keys.value(at: position).value {
+            case .zset(let zset): inputs.append(zset.all)
+            case .set(let set): inputs.append(set.members.map { ($0, 1.0) })
+            default:
+                client.error(RedisError.wrongType)
+                return
+            }
+        }
         var weights = Array(repeating: 1.0, count: numkeys)
         var aggregate = Aggregate.sum
         var withScores = false
@@ -550,22 +570,6 @@ enum SortedSetCommands {
                 index += 1
             } else {
                 client.error(RedisError.syntax)
-                return
-            }
-        }
-        // Inputs may be sorted sets or plain sets (members scored 1).
-        var inputs: [[(member: ByteString, score: Double)]?] = []
-        for keyIndex in keyIndexes {
-            let db = client.database
-            guard let position = store ? engine.lookupWrite(db, args[keyIndex]) : engine.lookupRead(db, args[keyIndex]) else {
-                inputs.append(nil)
-                continue
-            }
-            switch engine.databases[db].keys.value(at: position).value {
-            case .zset(let zset): inputs.append(zset.all)
-            case .set(let set): inputs.append(set.members.map { ($0, 1.0) })
-            default:
-                client.error(RedisError.wrongType)
                 return
             }
         }
@@ -646,7 +650,6 @@ enum SortedSetCommands {
             client.error(RedisError.syntax)
             return
         }
-        guard let limit = SharedArguments.intercardLimit(client, args, from: 2 + numkeys) else { return }
         var inputs: [[(member: ByteString, score: Double)]?] = []
         for keyIndex in 2..<(2 + numkeys) {
             guard let position = engine.lookupRead(client.database, args[keyIndex]) else {
@@ -661,6 +664,8 @@ enum SortedSetCommands {
                 return
             }
         }
+        // Redis reads the keys (WRONGTYPE) before the LIMIT option.
+        guard let limit = SharedArguments.intercardLimit(client, args, from: 2 + numkeys) else { return }
         let count = compute(.intersection, inputs, weights: Array(repeating: 1, count: numkeys), aggregate: .sum).count
         client.reply.integer(limit > 0 ? min(limit, count) : count)
     }
