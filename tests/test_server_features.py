@@ -1004,3 +1004,19 @@ def test_command_info_flags_and_key_positions_match_redis():
     finally:
         redis_server.cleanup()
         swredis_server.cleanup()
+
+
+def test_command_info_resp3_bytes_match_redis_for_plain_read_commands():
+    """Whole COMMAND INFO entries in RESP3 (sets for flags, categories, tips, key specs and an empty subcommand list)
+    for commands whose key flags are the plain read ones (RO, access) and that carry no tips."""
+    redis_server = helpers.start_redis()
+    swredis_server = helpers.start_swredis()
+    try:
+        with redis_server.client() as r, swredis_server.client() as s:
+            for client in (r, s):
+                client.command("HELLO", "3")
+            for name in ("get", "lrange", "zrange", "getrange", "zscore", "lindex", "zcount", "hget"):
+                assert s.command("COMMAND", "INFO", name) == r.command("COMMAND", "INFO", name), name
+    finally:
+        redis_server.cleanup()
+        swredis_server.cleanup()

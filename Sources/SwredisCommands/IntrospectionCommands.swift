@@ -33,7 +33,7 @@ enum IntrospectionCommands {
     ]
 
     static func keySpecFlags(_ spec: CommandSpec) -> [String] {
-        spec.flags.contains(.write) ? ["RW", "UPDATE"] : ["RO", "ACCESS"]
+        spec.flags.contains(.write) ? ["RW", "update"] : ["RO", "access"]
     }
 
     /// One COMMAND INFO entry: name, arity, flags, first/last/step, categories, tips, key specs, subcommands.
@@ -51,7 +51,7 @@ enum IntrospectionCommands {
         for category in spec.categories { client.reply.simple("@" + category) }
         client.reply.setHeader(0)
         let hasRange = spec.keys.first > 0
-        client.reply.arrayHeader((hasRange ? 1 : 0) + (spec.keys.numKeysAt != nil ? 1 : 0))
+        client.reply.setHeader((hasRange ? 1 : 0) + (spec.keys.numKeysAt != nil ? 1 : 0))
         if hasRange {
             writeKeySpec(client, spec, beginIndex: spec.keys.first, findType: "range", [
                 ("lastkey", spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first),
@@ -61,8 +61,9 @@ enum IntrospectionCommands {
         if let numKeysAt = spec.keys.numKeysAt {
             writeKeySpec(client, spec, beginIndex: numKeysAt, findType: "keynum", [("keynumidx", 0), ("firstkey", 1), ("keystep", 1)])
         }
+        // Redis sends an empty set when there are no subcommands, an array otherwise.
         let subs = spec.subcommands.values.sorted { $0.name < $1.name }
-        client.reply.arrayHeader(subs.count)
+        if subs.isEmpty { client.reply.setHeader(0) } else { client.reply.arrayHeader(subs.count) }
         for sub in subs { writeInfo(client, sub) }
     }
 
