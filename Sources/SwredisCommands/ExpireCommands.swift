@@ -17,7 +17,7 @@ enum ExpireCommands {
 
     static func spec(_ name: String, _ summary: String, seconds: Bool, absolute: Bool) -> CommandSpec {
         CommandSpec(name, arity: -3, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"],
-                    group: "generic", summary: summary, since: absolute ? "1.2.0" : "1.0.0",
+                    group: "generic", summary: summary, since: seconds ? (absolute ? "1.2.0" : "1.0.0") : "2.6.0",
                     handler: { expire($0, $1, $2, seconds: seconds, absolute: absolute, name: name) })
     }
 

@@ -4,8 +4,8 @@ import SwredisLog
 /// REPLICAOF / SLAVEOF, REPLCONF, PSYNC, SYNC, WAIT and ROLE.
 enum ReplicationCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("replicaof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Make the server a replica of another instance, or promote it as master", since: "5.0.0", handler: replicaof),
-        CommandSpec("slaveof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Make the server a replica of another instance, or promote it as master", since: "1.0.0", handler: replicaof),
+        CommandSpec("replicaof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Make the server a replica of another instance, or promote it as master.", since: "5.0.0", handler: replicaof),
+        CommandSpec("slaveof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Make the server a replica of another instance, or promote it as master.", since: "1.0.0", handler: replicaof),
         CommandSpec("replconf", arity: -1, flags: [.admin, .noscript, .loading, .stale, .allowBusy], categories: ["admin", "slow", "dangerous"], group: "server", summary: "An internal command for configuring the replication stream", since: "3.0.0", handler: replconf),
         CommandSpec("psync", arity: -3, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Internal command used for replication", since: "2.8.0", handler: { engine, client, args in
             engine.handleSyncRequest(client, args, legacy: false)
