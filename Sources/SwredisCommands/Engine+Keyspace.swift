@@ -24,7 +24,8 @@ extension Engine {
 
     /// Slot of `key` in `db` for a read: expired keys are removed first; counts a hit or a miss and
     /// refreshes the key's access clock.
-    public func lookupRead(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int = Engine.unixMilliseconds()) -> Int? {
+    public func lookupRead(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int? = nil) -> Int? {
+        let now = now ?? commandMilliseconds
         let expired = !databases[db].expires.isEmpty && expireIfNeeded(db, key, now: now)
         guard !expired, let position = databases[db].keys.index(of: key) else {
             stats.keyspaceMisses += 1
@@ -43,8 +44,8 @@ extension Engine {
     }
 
     /// Slot of `key` in `db` for a write (no hit/miss accounting); expired keys are removed first.
-    public func lookupWrite(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int = Engine.unixMilliseconds()) -> Int? {
-        if !databases[db].expires.isEmpty && expireIfNeeded(db, key, now: now) { return nil }
+    public func lookupWrite(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int? = nil) -> Int? {
+        if !databases[db].expires.isEmpty && expireIfNeeded(db, key, now: now ?? commandMilliseconds) { return nil }
         return databases[db].keys.index(of: key)
     }
 
@@ -60,7 +61,8 @@ extension Engine {
     }
 
     /// Stores `value` under `key`, clearing any TTL unless `keepTTL`.
-    public func storeValue(_ db: Int, _ key: ByteString, _ value: Value, keepTTL: Bool = false, now: Int = Engine.unixMilliseconds()) {
+    public func storeValue(_ db: Int, _ key: ByteString, _ value: Value, keepTTL: Bool = false, now: Int? = nil) {
+        let now = now ?? commandMilliseconds
         let clock = lfuMode ? LFU.initial(now: now) : Engine.lruClock(now: now)
         let isNew = databases[db].set(key, Entry(value: value, accessClock: clock), keepTTL: keepTTL)
         if isNew && keyspaceEvents.contains(.new) { notifyKeyspaceEvent(.new, "new", key, db) }

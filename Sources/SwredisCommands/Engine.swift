@@ -89,6 +89,8 @@ public final class Engine {
     /// How many `execute` calls are on the stack: EXEC runs its queued commands through `execute` too, and blocked
     /// clients are served only when the outermost command is done (a transaction stays atomic).
     var executionDepth = 0
+    /// Clock readings shared by the commands of one read batch (see `beginReadBatch`).
+    var batchClock = BatchClock()
     public internal(set) var blockedClientCount = 0
     var watchers: [DatabaseKey: [ClientSession]] = [:]
     var channelSubscribers: [ByteString: [ClientSession]] = [:]
@@ -178,6 +180,24 @@ public final class Engine {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return now.tv_sec * 1_000_000 + now.tv_nsec / 1000
+    }
+
+    /// The time commands see for expiry and access clocks, in Unix milliseconds. Within a read batch it comes from the
+    /// batch's last monotonic reading plus the wall-clock offset measured at the batch's start, so a pipelined command
+    /// costs one clock read (its end) instead of three; elsewhere it is read from the clock.
+    public var commandMilliseconds: Int {
+        batchClock.active ? batchClock.unixMilliseconds : Engine.unixMilliseconds()
+    }
+
+    /// Called by a connection before it runs the commands of one read: the commands' start times are chained from
+    /// the previous command's end (the gap between them is only parsing).
+    public func beginReadBatch() {
+        batchClock.begin()
+    }
+
+    /// Called when the read's commands have run: later commands (timers, replication) read the clock again.
+    public func endReadBatch() {
+        batchClock.active = false
     }
 
     /// Redis's LRU clock: seconds, 24 bits.
@@ -280,7 +300,7 @@ public final class Engine {
         let dirtyBefore = dirty
         let offsetBefore = replication.offset
         let database = client.database
-        let started = Engine.monotonicMicroseconds()
+        let started = batchClock.active ? batchClock.monotonicMicroseconds : Engine.monotonicMicroseconds()
         executionDepth += 1
         command.handler(self, client, args)
         executionDepth -= 1
@@ -296,7 +316,9 @@ public final class Engine {
         if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
             feedMonitors(client, args)
         }
-        let elapsed = Engine.monotonicMicroseconds() - started
+        let finished = Engine.monotonicMicroseconds()
+        if batchClock.active { batchClock.monotonicMicroseconds = finished }
+        let elapsed = finished - started
         command.calls += 1
         command.microseconds += elapsed
         if client.currentCommandFailed { command.failedCalls += 1 }
@@ -400,4 +422,19 @@ public struct EngineStats {
     public var readsProcessed = 0
     public var writesProcessed = 0
     public var expiredStalePercent = 0.0
+}
+
+/// One read batch's clock: the monotonic time of the last command's end and the offset to wall-clock time.
+struct BatchClock {
+    var active = false
+    var monotonicMicroseconds = 0
+    var wallOffsetMicroseconds = 0
+
+    mutating func begin() {
+        active = true
+        monotonicMicroseconds = Engine.monotonicMicroseconds()
+        wallOffsetMicroseconds = Engine.unixMicroseconds() - monotonicMicroseconds
+    }
+
+    var unixMilliseconds: Int { (monotonicMicroseconds + wallOffsetMicroseconds) / 1000 }
 }

@@ -125,6 +125,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     /// Parses and executes every complete command at the front of `buffer`, consuming what it ran.
     private func processBuffer(_ buffer: inout ByteBuffer, _ session: ClientSession) {
         var consumedTotal = 0
+        engine.beginReadBatch()
+        defer { engine.endReadBatch() }
         buffer.withUnsafeReadableBytes { bytes in
             var offset = 0
             while offset < bytes.count && !session.closeAfterReply && !session.isBlocked {
