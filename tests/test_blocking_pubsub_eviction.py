@@ -557,6 +557,12 @@ KS_STEPS: List[Tuple[List[List[str]], List[Tuple[str, str, str]]]] = [
     ([["INCR", "n"]], [("$", "incrby", "n")]),
     ([["RENAME", "n", "n2"]], [("g", "rename_from", "n"), ("g", "rename_to", "n2")]),
     ([["GET", "n2"], ["EXISTS", "nokey"]], []),  # reads: nothing
+    ([["RPUSH", "BL", "x", "y"]], [("l", "rpush", "BL")]),
+    ([["BLPOP", "BL", "0"]], [("l", "lpop", "BL")]),  # served at once: a pop like LPOP
+    ([["RPUSH", "src", "a"]], [("l", "rpush", "src")]),
+    # the push into the destination is announced before the pop from the source
+    ([["LMOVE", "src", "dst", "LEFT", "RIGHT"]], [("l", "rpush", "dst"), ("l", "lpop", "src"), ("g", "del", "src")]),
+    ([["ZINCRBY", "Z", "0", "m"]], []),  # score unchanged: no write, no event
 ]
 
 ALL_CLASSES = "g$lshzxe"
@@ -575,7 +581,7 @@ def expected_messages(flags: str, events) -> List[Tuple[bytes, bytes]]:
     return out
 
 
-def collect_keyspace_messages(s: helpers.ServerProcess, flags: str) -> List[List[Tuple[bytes, bytes]]]:
+def collect_keyspace_messages(s: helpers.ServerProcess, flags: str, steps=None) -> List[List[Tuple[bytes, bytes]]]:
     """Run KS_STEPS on `s`; per step, the (channel, payload) list the RESP2
     subscriber on __key*__:* received.  A sentinel PUBLISH on `sync` after
     each step delimits the messages without sleeping."""
@@ -586,7 +592,7 @@ def collect_keyspace_messages(s: helpers.ServerProcess, flags: str) -> List[List
         assert sub.read_node().value() == [b"psubscribe", b"__key*__:*", 1]
         sub.send(encode_command("SUBSCRIBE", "sync"))
         assert sub.read_node().value() == [b"subscribe", b"sync", 2]
-        for i, (cmds, _events) in enumerate(KS_STEPS):
+        for i, (cmds, _events) in enumerate(KS_STEPS if steps is None else steps):
             if cmds == "WAIT-EXPIRED":
                 # active expiry, without touching the key (bounded wait)
                 assert wait_until(lambda: info_int(c, "stats", "expired_keys") >= 1, WAIT), \
@@ -627,6 +633,27 @@ def test_keyspace_notifications_redis_vs_swredis(server_factory):
     a = collect_keyspace_messages(server_factory("redis"), "KEA")
     b = collect_keyspace_messages(server_factory("swredis"), "KEA")
     assert a == b
+
+
+# `new` (n) and `keymiss` (m) events, which "A" does not include: keys created by RENAME, COPY and MOVE announce
+# themselves, and every read lookup of a missing key (TYPE and COPY included) is one keymiss.
+NEW_AND_MISS_STEPS = [
+    ([["SET", "a", "1"]], None),
+    ([["RENAME", "a", "b"]], None),
+    ([["COPY", "b", "c"]], None),
+    ([["SELECT", "1"], ["SET", "m", "1"], ["MOVE", "m", "0"], ["SELECT", "0"]], None),
+    ([["TYPE", "nokey"]], None),
+    ([["COPY", "nokey", "x"]], None),
+    ([["BITCOUNT", "nokey"]], None),
+    ([["GET", "nokey"], ["BITPOS", "nokey", "1"]], None),
+]
+
+
+def test_new_and_keymiss_events_redis_vs_swredis(server_factory):
+    a = collect_keyspace_messages(server_factory("redis"), "KEnm", NEW_AND_MISS_STEPS)
+    b = collect_keyspace_messages(server_factory("swredis"), "KEnm", NEW_AND_MISS_STEPS)
+    assert a == b
+    assert (b"__keyevent@0__:new", b"b") in a[1] and (b"__keyevent@0__:keymiss", b"nokey") in a[4]
 
 
 # ==========================================================================
@@ -739,3 +766,56 @@ def test_noeviction_oom(kind, server_factory):
         assert c.call("PERSIST", "key:1") == 1
         assert c.call("FLUSHALL") == b"OK"
         assert c.command("SET", "another", "x") == b"+OK\r\n"
+
+
+@pytest.mark.parametrize("kind", kind_params())
+def test_out_of_memory_refuses_queueing_inside_multi(kind, server_factory):
+    """Under noeviction with memory over the limit, MULTI queues nothing (queueing takes memory) except EXEC, DISCARD,
+    QUIT and RESET; the refused command aborts the transaction."""
+    s = server_factory(kind)
+    with s.client() as c:
+        assert c.call("CONFIG", "SET", "maxmemory-policy", "noeviction") == b"OK"
+        assert c.call("CONFIG", "SET", "maxmemory", 1) == b"OK"
+        try:
+            assert c.command("GET", "q") == b"$-1\r\n"  # outside MULTI a read still runs
+            assert c.command("MULTI") == b"+OK\r\n"
+            assert c.command("GET", "q") == OOM
+            assert c.command("EXEC") == b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+            assert c.command("MULTI") == b"+OK\r\n"
+            assert c.command("DISCARD") == b"+OK\r\n"
+        finally:
+            assert c.call("CONFIG", "SET", "maxmemory", 0) == b"OK"
+
+
+@pytest.mark.parametrize("kind", kind_params())
+def test_pubsub_numpat_counts_distinct_patterns(kind, server_factory):
+    s = server_factory(kind)
+    with s.client() as c, s.client() as a, s.client() as b:
+        a.send(encode_command("PSUBSCRIBE", "x*", "x*", "y*"))
+        for _ in range(3):
+            a.read_reply()
+        b.send(encode_command("PSUBSCRIBE", "x*"))
+        b.read_reply()
+        assert c.call("PUBSUB", "NUMPAT") == 2
+        assert info_int(c, "stats", "pubsub_patterns") == 2
+        assert c.call("PUBLISH", "x1", "m") == 2
+
+
+def test_idle_subscriber_does_not_hold_what_it_was_sent(server_factory):
+    """A subscriber that reads everything but never sends a command: the server keeps no copy of what it delivered
+    (swredis only: redis-server's used_memory moves with jemalloc's own bookkeeping)."""
+    s = server_factory("swredis")
+    payload = b"p" * 100
+    with s.client() as c, s.client() as sub:
+        sub.send(encode_command("SUBSCRIBE", "ch"))
+        sub.read_reply()
+        reader = Reader(sub)
+        reader.start()
+        before = info_int(c, "memory", "used_memory")
+        for start in range(0, 5000, 500):
+            pipeline(c, [("PUBLISH", "ch", payload) for _ in range(500)])
+        assert c.call("PUBLISH", "ch", "END") == 1
+        reader.join(timeout=30)
+        assert reader.done and len(reader.payloads) == 5000, (reader.error, len(reader.payloads))
+        grown = info_int(c, "memory", "used_memory") - before
+        assert grown < 256 * 1024, grown  # 5000 x 100-byte messages were 500 kB before the buffer was reclaimed

@@ -123,7 +123,7 @@ def launcher():
 
 
 def debug_args(kind: str) -> List[str]:
-    # Redis 7.0 refuses DEBUG unless enable-debug-command is set; swredis accepts the same directive.
+    # Redis 7.0 refuses DEBUG unless enable-debug-command is set (see test_debug_command_disabled_by_default).
     return ["--enable-debug-command", "yes"]
 
 
@@ -1044,3 +1044,19 @@ def test_command_docs_summary_since_and_group_match_redis():
     finally:
         redis_server.cleanup()
         swredis_server.cleanup()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_debug_command_disabled_by_default(kind, launcher):
+    """enable-debug-command: `no` by default refuses DEBUG with Redis's text; `local` allows loopback clients."""
+    refused = (b"-ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it"
+               b" from a local connection, otherwise you need to set this option in the configuration file, and then"
+               b" restart the server.\r\n")
+    s = launcher.start(kind)
+    with s.client() as c:
+        assert c.call("CONFIG", "GET", "enable-debug-command") == [b"enable-debug-command", b"no"]
+        assert c.command("DEBUG", "SLEEP", "0") == refused
+        assert c.command("PING") == b"+PONG\r\n"
+    local = launcher.start(kind, ["--enable-debug-command", "local"])
+    with local.client() as c:
+        assert c.command("DEBUG", "SLEEP", "0") == b"+OK\r\n"

@@ -42,13 +42,29 @@ enum BitCommands {
 
     /// The bytes of the string at `key`: nil after a WRONGTYPE reply; empty when missing.
     static func stringBytes(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard let position = engine.lookupRead(client.database, key) else { return [] }
+        switch readString(engine, client, key) {
+        case .missing: return []
+        case .wrongType: return nil
+        case .found(let bytes): return bytes
+        }
+    }
+
+    enum StringLookup {
+        case missing
+        /// WRONGTYPE was replied.
+        case wrongType
+        case found([UInt8])
+    }
+
+    /// The string at `key`, looked up once (one hit or miss, one `keymiss` event).
+    static func readString(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer) -> StringLookup {
+        guard let position = engine.lookupRead(client.database, key) else { return .missing }
         let value = engine.databases[client.database].keys.value(at: position).value
         guard let bytes = value.withStringBytes({ Array($0) }) else {
             client.error(RedisError.wrongType)
-            return nil
+            return .wrongType
         }
-        return bytes
+        return .found(bytes)
     }
 
     /// Stores modified bytes back as a raw string.
@@ -130,10 +146,13 @@ enum BitCommands {
     }
 
     static func bitcount(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let bytes = stringBytes(engine, client, args[1]) else { return }
-        guard engine.keyExists(client.database, args[1]) else {
+        let bytes: [UInt8]
+        switch readString(engine, client, args[1]) {
+        case .wrongType: return
+        case .missing:
             client.reply.integer(0)
             return
+        case .found(let found): bytes = found
         }
         var range: (Int, Int)?
         if args.count == 4 || args.count == 5 {
@@ -178,11 +197,14 @@ enum BitCommands {
             client.error("ERR The bit argument must be 1 or 0.")
             return
         }
-        guard engine.keyExists(client.database, args[1]) else {
+        let bytes: [UInt8]
+        switch readString(engine, client, args[1]) {
+        case .wrongType: return
+        case .missing:
             client.reply.integer(wanted == 1 ? -1 : 0)
             return
+        case .found(let found): bytes = found
         }
-        guard let bytes = stringBytes(engine, client, args[1]) else { return }
         var range: (Int, Int)?
         var endGiven = false
         if args.count >= 4 && args.count <= 6 {

@@ -117,6 +117,7 @@ extension Engine {
             blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
             element.withUnsafeBytes { client.reply.bulk($0) }
             dirty += 1
+            notifyKeyspaceEvent(.list, left ? "lpop" : "rpop", blockKey.key, db)
             propagate(db, [ByteString(left ? "LPOP" : "RPOP"), blockKey.key])
         case .multiPop(let left, let count):
             let taken = min(count, list.items.count)
@@ -128,6 +129,7 @@ extension Engine {
                 element.withUnsafeBytes { client.reply.bulk($0) }
             }
             dirty += taken
+            notifyKeyspaceEvent(.list, left ? "lpop" : "rpop", blockKey.key, db)
             propagate(db, [ByteString(left ? "LPOP" : "RPOP"), blockKey.key, ByteString(String(taken))])
         case .move(let destination, let fromLeft, let toLeft):
             let moved = blockKey.key.withUnsafeBytes { source in
@@ -144,6 +146,7 @@ extension Engine {
         if list.items.isEmpty, let current = databases[db].keys.index(of: blockKey.key),
            case .list(let stillThere) = databases[db].keys.value(at: current).value, stillThere === list {
             databases[db].remove(blockKey.key)
+            notifyKeyspaceEvent(.generic, "del", blockKey.key, db)
         }
         touchWatchedKey(db, blockKey.key)
         unblock(client)
@@ -255,6 +258,7 @@ enum BlockingCommands {
                 client.reply.arrayHeader(2)
                 client.reply.bulk(args[index])
                 element.withUnsafeBytes { client.reply.bulk($0) }
+                engine.notify(client, .list, left ? "lpop" : "rpop", args[index])
                 ListCommands.finishPop(engine, client, args[index], list, removed: 1)
                 engine.propagateInstead([[ByteString(left ? "LPOP" : "RPOP"), args.bytes(index)]])
                 return

@@ -176,7 +176,7 @@ enum ClientCommand {
         let address = client.isUnixSocket ? "\(client.address):0" : client.address
         return "id=\(client.id) addr=\(address) laddr=\(client.localAddress) fd=\(client.fileDescriptor) name=\(client.name) "
             + "age=\((now - client.createdAt) / 1000) idle=\((now - client.lastInteraction) / 1000) flags=\(flags) "
-            + "db=\(client.database) sub=\(client.channels.count) psub=\(client.patterns.count) ssub=0 multi=\(client.transaction.map { $0.queued.count } ?? -1) qbuf=\(queryBuffer) qbuf-free=\(max(0, 16384 - queryBuffer)) "
+            + "db=\(client.database) sub=\(client.channels.count) psub=\(client.patterns.count) ssub=\(client.shardChannels.count) multi=\(client.transaction.map { $0.queued.count } ?? -1) qbuf=\(queryBuffer) qbuf-free=\(max(0, 16384 - queryBuffer)) "
             + "argv-mem=0 multi-mem=0 rbs=16384 rbp=\(queryBuffer) obl=\(output) oll=0 omem=0 tot-mem=\(16384 + output) "
             + "events=r cmd=\(client.lastCommandName) user=default redir=-1 resp=\(client.reply.protocolVersion)"
             + (client.libraryName.isEmpty && client.libraryVersion.isEmpty ? "" : " lib-name=\(client.libraryName) lib-ver=\(client.libraryVersion)")

@@ -35,6 +35,8 @@ public final class ClientSession {
     public let localAddress: String
     public let fileDescriptor: Int32
     public let isUnixSocket: Bool
+    /// Connected over a unix socket or from a loopback address (what `enable-debug-command local` allows).
+    public var isLocalConnection = true
     /// Creation and last command time, Unix ms.
     public let createdAt: Int
     public var lastInteraction: Int

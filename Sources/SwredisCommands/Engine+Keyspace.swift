@@ -24,7 +24,7 @@ extension Engine {
 
     /// Slot of `key` in `db` for a read: expired keys are removed first; counts a hit or a miss and
     /// refreshes the key's access clock.
-    public func lookupRead(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int? = nil) -> Int? {
+    public func lookupRead(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int? = nil, touch: Bool = true) -> Int? {
         let now = now ?? commandMilliseconds
         let expired = !databases[db].expires.isEmpty && expireIfNeeded(db, key, now: now)
         guard !expired, let position = databases[db].keys.index(of: key) else {
@@ -33,6 +33,7 @@ extension Engine {
             return nil
         }
         stats.keyspaceHits += 1
+        guard touch else { return position }
         if lfuMode {
             let factor = lfuLogFactor, decay = lfuDecayTime
             databases[db].keys.modifyValue(at: position) { $0.accessClock = LFU.touch($0.accessClock, now: now, logFactor: factor, decayMinutes: decay) }
@@ -58,6 +59,13 @@ extension Engine {
     /// Whether `key` exists (expired keys count as missing).
     public func keyExists(_ db: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         lookupRead(db, key) != nil
+    }
+
+    /// After a key was added directly to a database (RENAME, MOVE, COPY): the `new` event and blocked clients, as
+    /// Redis's `dbAdd` does.
+    func keyAdded(_ db: Int, _ key: ByteString, _ value: Value) {
+        if keyspaceEvents.contains(.new) { notifyKeyspaceEvent(.new, "new", key, db) }
+        keyStored(db, key, value)
     }
 
     /// Stores `value` under `key`, clearing any TTL unless `keepTTL`.

@@ -95,6 +95,8 @@ public final class Engine {
     var watchers: [DatabaseKey: [ClientSession]] = [:]
     var channelSubscribers: [ByteString: [ClientSession]] = [:]
     var patternSubscribers: [(ByteString, ClientSession)] = []
+    /// Distinct subscribed patterns (PUBSUB NUMPAT, INFO pubsub_patterns), however many clients use each.
+    var uniquePatternCount: Int { Set(patternSubscribers.map { $0.0 }).count }
     var shardSubscribers: [ByteString: [ClientSession]] = [:]
 
     /// DEBUG SET-ACTIVE-EXPIRE.
@@ -271,15 +273,24 @@ public final class Engine {
             reject(client, command, RedisError.wrongArity(command.name))
             return
         }
+        if command.name == "debug" && !debugCommandAllowed(for: client) {
+            reject(client, command, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+            return
+        }
         if !client.authenticated && !command.flags.contains(.noAuth) {
             reject(client, command, RedisError.noAuth)
             return
         }
-        if client.isInSubscribedMode && !command.flags.contains(.allowedInSubscribe) {
+        // The commands an EXEC runs were checked when they were queued (Redis calls them without processCommand).
+        if client.isInSubscribedMode && executionDepth == 0 && !command.flags.contains(.allowedInSubscribe) {
             reject(client, command, "ERR Can't execute '\(command.name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
             return
         }
-        if maxMemory > 0 && !client.isMaster && !freeMemoryIfNeeded() && command.flags.contains(.denyOOM) {
+        if client.transaction != nil && command.flags.contains(.noMulti) {
+            reject(client, command, "ERR Command not allowed inside a transaction")
+            return
+        }
+        if maxMemory > 0 && executionDepth == 0 && !client.isMaster && !freeMemoryIfNeeded() && refusedWhenOutOfMemory(client, command) {
             reject(client, command, Engine.oomError)
             return
         }
@@ -330,6 +341,32 @@ public final class Engine {
         applyReplyMode(client, replyStart: replyStart)
         // A replica's connection carries our stream: commands it sends get no reply bytes in it.
         if client.replicaLink != nil { client.reply.buffer.moveWriterIndex(to: replyStart) }
+    }
+
+    /// `enable-debug-command`: `no` (Redis's default), `yes`, or `local` for unix-socket and loopback clients.
+    func debugCommandAllowed(for client: ClientSession) -> Bool {
+        if client.isInternal || client.isMaster { return true }
+        switch config.string("enable-debug-command") {
+        case "yes": return true
+        case "local": return client.isLocalConnection
+        default: return false
+        }
+    }
+
+    /// Whether `command` is refused while memory stays above `maxmemory` (Redis's `processCommand`): commands that may
+    /// grow the dataset, EXEC of a transaction holding one, and inside MULTI anything but EXEC, DISCARD, QUIT and
+    /// RESET (queueing itself takes memory).
+    func refusedWhenOutOfMemory(_ client: ClientSession, _ command: CommandSpec) -> Bool {
+        if command.flags.contains(.denyOOM) { return true }
+        guard let transaction = client.transaction else { return false }
+        switch command.name {
+        case "exec":
+            return transaction.queued.contains { queued in
+                queued.withArguments { commands.lookup($0[0])?.flags.contains(.denyOOM) ?? false }
+            }
+        case "discard", "quit", "reset": return false
+        default: return true
+        }
     }
 
     /// Redis's refusals that depend on persistence and replication health, in `processCommand`'s order:

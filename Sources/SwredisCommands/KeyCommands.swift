@@ -55,7 +55,8 @@ enum KeyCommands {
     }
 
     static func type(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let position = engine.lookupWrite(client.database, args[1]) else {
+        // A read lookup (hit/miss, keymiss event) that leaves the key's access time alone, like Redis's LOOKUP_NOTOUCH.
+        guard let position = engine.lookupRead(client.database, args[1], touch: false) else {
             client.reply.simple("none")
             return
         }
@@ -84,7 +85,7 @@ enum KeyCommands {
         engine.databases[db].remove(args.bytes(1))
         let target = args.bytes(2)
         engine.databases[db].set(target, entry)
-        engine.keyStored(db, target, entry.value)
+        engine.keyAdded(db, target, entry.value)
         if let expireAt { engine.databases[db].setExpire(target, at: expireAt) }
         engine.dirty += 1
         engine.notify(client, .generic, "rename_from", args[1])
@@ -177,7 +178,7 @@ enum KeyCommands {
             return
         }
         if first != second {
-            engine.touchWatchedKeys(inDatabases: [first, second])
+            engine.touchWatchedKeysForSwap(first, second)
             engine.databases.swapAt(first, second)
             engine.signalBlockedKeysPresent(inDatabases: [first, second])
             engine.dirty += 1
@@ -212,7 +213,7 @@ enum KeyCommands {
         let key = args.bytes(1)
         engine.databases[source].remove(key)
         engine.databases[target].set(key, entry)
-        engine.keyStored(target, key, entry.value)
+        engine.keyAdded(target, key, entry.value)
         // The generic WATCH check after a write only sees the client's database.
         engine.touchWatchedKey(target, key)
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
@@ -251,7 +252,7 @@ enum KeyCommands {
             client.error("ERR source and destination objects are the same")
             return
         }
-        guard let position = engine.lookupWrite(source, args[1]) else {
+        guard let position = engine.lookupRead(source, args[1]) else {
             client.reply.integer(0)
             return
         }
@@ -269,7 +270,7 @@ enum KeyCommands {
         copied.value = entry.value.duplicate()
         copied.isPrivateCopy = true
         engine.databases[target].set(key, copied)
-        engine.keyStored(target, key, copied.value)
+        engine.keyAdded(target, key, copied.value)
         if target != source { engine.touchWatchedKey(target, key) }
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
         engine.dirty += 1

@@ -314,8 +314,9 @@ enum ListCommands {
         guard let to = engine.listForWrite(client, destination) else { return nil }
         if toLeft { to.items.prepend(element) } else { to.items.append(element) }
         engine.dirty += 1
-        engine.notify(client, .list, fromLeft ? "lpop" : "rpop", source)
+        // Redis announces the push into the destination first, then the pop (and a `del` of an emptied source).
         engine.notify(client, .list, toLeft ? "lpush" : "rpush", destination)
+        engine.notify(client, .list, fromLeft ? "lpop" : "rpop", source)
         engine.deleteIfEmpty(client.database, source, count: from.items.count)
         engine.signalKeyAsReady(client.database, destination)
         return element

@@ -27,7 +27,7 @@ enum PubSubCommands {
                 numsub(client, args, engine.channelSubscribers)
             }),
             CommandSpec("pubsub|numpat", arity: 2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of unique patterns pattern subscriptions", handler: { engine, client, _ in
-                client.reply.integer(engine.patternSubscribers.count)
+                client.reply.integer(engine.uniquePatternCount)
             }),
             CommandSpec("pubsub|shardchannels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active shard channels", since: "7.0.0", handler: { engine, client, args in
                 listChannels(client, args, engine.shardSubscribers)
@@ -57,6 +57,10 @@ enum PubSubCommands {
     }
 
     static func subscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ kind: Kind) {
+        if kind == .shard && client.inTransaction {
+            client.error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+            return
+        }
         for index in 1..<args.count {
             let name = args.bytes(index)
             switch kind {

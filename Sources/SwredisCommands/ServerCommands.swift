@@ -22,6 +22,10 @@ enum ServerCommands {
         }),
         CommandSpec("monitor", arity: 1, flags: [.admin, .noscript, .loading, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Listen for all requests received by the server in real time", handler: { engine, client, _ in
             guard !client.isMonitor else { return }
+            guard !client.inTransaction else {
+                client.error("ERR MONITOR isn't allowed for DENY BLOCKING client")
+                return
+            }
             client.isMonitor = true
             engine.monitors.append(client)
             client.reply.ok()

@@ -18,12 +18,12 @@ struct QueuedCommand {
         self.spans = spans
     }
 
-    func withArguments(_ body: (Arguments) -> Void) {
+    func withArguments<Result>(_ body: (Arguments) -> Result) -> Result {
         bytes.withUnsafeBytes { raw in
             spans.withUnsafeBufferPointer { spans in
                 // An all-empty command has no bytes; any valid pointer will do then.
                 let base = raw.baseAddress ?? UnsafeRawPointer(spans.baseAddress!)
-                body(Arguments(base: base, spans: spans.baseAddress!, count: spans.count / 2))
+                return body(Arguments(base: base, spans: spans.baseAddress!, count: spans.count / 2))
             }
         }
     }
@@ -149,6 +149,18 @@ extension Engine {
         for (key, clients) in watchers where affected.contains(key.db) {
             let existed = key.key.withUnsafeBytes { databases[key.db].keys.index(of: $0) != nil }
             if existed { for client in clients { client.watchBroken = true } }
+        }
+    }
+
+    /// SWAPDB: a key watched in either database breaks when it exists on either side, before or after the swap
+    /// (Redis's `touchAllWatchedKeysInDb` with the database it is replaced with).
+    func touchWatchedKeysForSwap(_ first: Int, _ second: Int) {
+        guard !watchers.isEmpty else { return }
+        for (key, clients) in watchers where key.db == first || key.db == second {
+            let present = key.key.withUnsafeBytes {
+                databases[first].keys.index(of: $0) != nil || databases[second].keys.index(of: $0) != nil
+            }
+            if present { for client in clients { client.watchBroken = true } }
         }
     }
 

@@ -115,7 +115,7 @@ public enum DirectiveTable {
         .int("hz", 10, 0, Directive.maxInt),
         .bool("dynamic-hz", true),
         .bool("activerehashing", true),
-        .bool("enable-debug-command", true, mutable: false),
+        .choice("enable-debug-command", "no", ["no", "yes", "local"], mutable: false),
         .bool("enable-protected-configs", false, mutable: false),
         .bool("enable-module-command", false, mutable: false),
         // Security

@@ -54,6 +54,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         let session = engine.createClient(address: remote, localAddress: local, fileDescriptor: -1,
                                           isUnixSocket: isUnix, allocator: channel.allocator)
         session.connection = self
+        session.isLocalConnection = isUnix || EngineServer.isLoopback(channel.remoteAddress)
         self.session = session
         server.register(self, for: session)
         serverLog(.verbose, "Accepted \(remote)")
@@ -287,7 +288,10 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         if exceedsOutputLimits(session) {
             serverLog(.warning, "Client id=\(session.id) addr=\(session.address) scheduled to be closed ASAP for overcoming of output buffer limits.")
             closeNow()
+            return
         }
+        // A subscriber or MONITOR that never sends a command of its own would otherwise keep every byte it was sent.
+        reclaimReplyBuffer(session)
     }
 
     func sendRaw(_ buffer: ByteBuffer, written: (() -> Void)?) {

@@ -426,6 +426,8 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         engine.persistenceCron()
         engine.appendOnlyCron()
         engine.flushAppendOnly()
+        // Expired and evicted events (and the DELs for replicas) go out now, not at the next client's command.
+        flushOtherClients()
     }
 
     private var lastReplicationStatus = ""
