@@ -24,6 +24,8 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let allowBusy = CommandFlags(rawValue: 1 << 15)
     /// Runs even when the client is in RESP2 subscribed mode.
     public static let allowedInSubscribe = CommandFlags(rawValue: 1 << 16)
+    /// Refused unless `enable-debug-command` allows it (Redis's internal CMD_PROTECTED; not shown by COMMAND INFO).
+    public static let protected = CommandFlags(rawValue: 1 << 17)
 
     static let names: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyOOM, "denyoom"), (.admin, "admin"), (.pubsub, "pubsub"),

@@ -273,7 +273,7 @@ public final class Engine {
             reject(client, command, RedisError.wrongArity(command.name))
             return
         }
-        if command.name == "debug" && !debugCommandAllowed(for: client) {
+        if command.flags.contains(.protected) && !debugCommandAllowed(for: client) {
             reject(client, command, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
             return
         }

@@ -66,7 +66,8 @@ extension Engine {
         for db in databases.indices.shuffled(using: &generator) {
             let pool = policy.onlyVolatile ? databases[db].expires.count : databases[db].count
             guard pool > 0 else { continue }
-            for _ in 0..<samples {
+            // Like dictGetSomeKeys, a sample never asks for more keys than the database holds.
+            for _ in 0..<min(samples, pool) {
                 let key: ByteString
                 var rank: Double
                 if policy.onlyVolatile {
@@ -92,7 +93,7 @@ extension Engine {
                 case .noEviction:
                     return nil
                 }
-                if best == nil || rank > best!.rank { best = (db, key, rank) }
+                if rank > (best?.rank ?? -Double.infinity) { best = (db, key, rank) }
             }
             if best != nil && policy != .volatileTTL { break }
         }

@@ -103,6 +103,8 @@ enum InfoCommand {
             ("used_memory_peak_perc", String(format2(peakPercent)) + "%"),
             ("used_memory_overhead", "0"), ("used_memory_startup", String(engine.startupMemory)),
             ("used_memory_dataset", String(max(0, used - engine.startupMemory))),
+            // Redis: the dataset's share of what was allocated after startup; with no overhead accounted, all of it.
+            ("used_memory_dataset_perc", used > engine.startupMemory ? "100.00%" : "0.00%"),
             ("allocator_allocated", String(used)), ("allocator_active", String(used)), ("allocator_resident", String(rss)),
             ("total_system_memory", String(total)), ("total_system_memory_human", ProcessMetrics.human(total)),
             ("used_memory_lua", "31744"), ("used_memory_vm_eval", "31744"), ("used_memory_lua_human", "31.00K"),

@@ -186,16 +186,18 @@ public final class ConfigStore {
             guard arguments.count == 2 else { throw ConfigError.wrongArguments }
             return .words(words("rename-command") + [arguments[0].lowercased(), arguments[1]])
         case "client-output-buffer-limit":
-            guard arguments.count % 4 == 0, !arguments.isEmpty else { throw ConfigError.wrongArguments }
+            // Like Redis, an empty value changes nothing (CONFIG SET client-output-buffer-limit "").
+            let arguments = arguments.filter { !$0.isEmpty }
+            guard arguments.count % 4 == 0 else { throw ConfigError("Wrong number of arguments in buffer limit configuration.") }
             var limits = ClientBufferLimits(words: words("client-output-buffer-limit"))
             for group in stride(from: 0, to: arguments.count, by: 4) {
                 guard let kind = ClientBufferLimits.className(arguments[group]) else {
-                    throw ConfigError("Invalid client class specified in buffer limit")
+                    throw ConfigError("Invalid client class specified in buffer limit configuration.")
                 }
                 guard let hard = MemoryUnits.parse(arguments[group + 1]),
                       let soft = MemoryUnits.parse(arguments[group + 2]),
                       let seconds = Int(arguments[group + 3]), hard >= 0, soft >= 0, seconds >= 0 else {
-                    throw ConfigError("Error in hard, soft or soft_seconds setting in buffer limit")
+                    throw ConfigError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
                 }
                 limits.classes[kind] = [hard, soft, seconds]
             }

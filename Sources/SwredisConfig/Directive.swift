@@ -161,7 +161,7 @@ public enum DirectiveTable {
         .memory("maxmemory", 0),
         .choice("maxmemory-policy", "noeviction", ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                                                   "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"]),
-        .int("maxmemory-samples", 5, 1, 64),
+        .int("maxmemory-samples", 5, 1, Int(Int32.max)),
         .int("maxmemory-eviction-tenacity", 10, 0, 100),
         .int("lfu-log-factor", 10, 0, Directive.maxInt),
         .int("lfu-decay-time", 1, 0, Directive.maxInt),
