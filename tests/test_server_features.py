@@ -1060,3 +1060,21 @@ def test_debug_command_disabled_by_default(kind, launcher):
     local = launcher.start(kind, ["--enable-debug-command", "local"])
     with local.client() as c:
         assert c.command("DEBUG", "SLEEP", "0") == b"+OK\r\n"
+
+
+def test_client_info_command_field_and_info_section_order_match_redis():
+    """CLIENT INFO names the command being run; INFO all/everything/default list their sections in Redis's order."""
+    redis_server = helpers.start_redis()
+    swredis_server = helpers.start_swredis()
+    try:
+        with redis_server.client() as r, swredis_server.client() as s:
+            for client in (r, s):
+                assert b" cmd=client|info " in client.call("CLIENT", "INFO")
+                client.call("PING")
+                assert b" cmd=client|info " in client.call("CLIENT", "INFO")
+            for section in ("all", "everything", "default"):
+                headers = [re.findall(rb"^# (\w+)", c.call("INFO", section), re.M) for c in (r, s)]
+                assert headers[1] == headers[0], section
+    finally:
+        redis_server.cleanup()
+        swredis_server.cleanup()

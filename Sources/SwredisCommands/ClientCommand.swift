@@ -212,8 +212,6 @@ enum ClientCommand {
                 return
             }
         }
-        // Redis reports the command being run by the caller as its current command.
-        client.lastCommandName = "client|list"
         let text = selected.map { describe(engine, $0) + "\n" }.joined()
         client.reply.verbatim(text)
     }

@@ -269,6 +269,8 @@ public final class Engine {
             }
             command = sub
         }
+        // CLIENT LIST/INFO show the command being run (Redis sets `lastcmd` as soon as the lookup succeeds).
+        client.lastCommandName = command.name
         guard command.acceptsArgumentCount(args.count) else {
             reject(client, command, RedisError.wrongArity(command.name))
             return
@@ -334,7 +336,6 @@ public final class Engine {
         command.microseconds += elapsed
         if client.currentCommandFailed { command.failedCalls += 1 }
         stats.commandsProcessed += 1
-        client.lastCommandName = command.name
         if slowlogThreshold >= 0 && elapsed >= slowlogThreshold && !command.flags.contains(.skipSlowlog) {
             slowlog.record(args, durationMicros: elapsed, client: client)
         }

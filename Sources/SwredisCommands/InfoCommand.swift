@@ -8,15 +8,17 @@ import Glibc
 
 /// INFO: the sections and field names Redis 7.0 prints, with this process's real figures.
 enum InfoCommand {
-    static let defaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules", "errorstats", "cluster", "keyspace"]
-    static let allSections = defaultSections + ["commandstats", "latencystats"]
+    /// Every section, in Redis 7.0's order; `all` and `everything` print them all (we have no module sections).
+    static let allSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
+                              "commandstats", "errorstats", "latencystats", "cluster", "keyspace"]
+    static let defaultSections = allSections.filter { $0 != "commandstats" && $0 != "latencystats" }
 
     static func handler(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         var wanted: [String] = []
         for index in 1..<max(1, args.count) {
             switch args.lowercased(index) {
             case "default": wanted += defaultSections
-            case "all": wanted += allSections.filter { $0 != "modules" }
+            case "all": wanted += allSections
             case "everything": wanted += allSections
             case let name: wanted.append(name)
             }
