@@ -19,6 +19,7 @@ Loopback only; every wait is bounded; every process started here is stopped
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -982,68 +983,63 @@ def test_garbage_input_never_kills_server(kind, launcher):
 # COMMAND INFO of commands whose keys depend on their arguments
 # --------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def redis_and_swredis_clients():
+    """A client of a fresh redis-server and one of a fresh swredisd; both servers are stopped afterwards."""
+    redis_server = helpers.start_redis()
+    swredis_server = helpers.start_swredis()
+    try:
+        with redis_server.client() as r, swredis_server.client() as s:
+            yield r, s
+    finally:
+        redis_server.cleanup()
+        swredis_server.cleanup()
+
+
 MOVABLE_KEY_COMMANDS = ["sort", "sort_ro", "zunion", "zinter", "zdiff", "zunionstore", "zinterstore", "zdiffstore",
                         "zintercard", "sintercard", "zmpop", "bzmpop", "lmpop", "blmpop", "get", "copy", "lmove"]
 
 
 def test_command_info_flags_and_key_positions_match_redis():
     """Flags (movablekeys included), arity, legacy first/last/step and the number of key specs of each command."""
-    redis_server = helpers.start_redis()
-    swredis_server = helpers.start_swredis()
-    try:
-        with redis_server.client() as r, swredis_server.client() as s:
-            for name in MOVABLE_KEY_COMMANDS:
-                expected = r.call("COMMAND", "INFO", name)[0]
-                got = s.call("COMMAND", "INFO", name)[0]
-                assert got[:2] == expected[:2], name
-                assert sorted(got[2]) == sorted(expected[2]), name
-                assert got[3:6] == expected[3:6], name
-                # Redis gives COPY/LMOVE one key spec per key and describes SORT's patterns as specs; we do not
-                if name not in ("sort", "sort_ro", "copy", "lmove"):
-                    assert len(got[8]) == len(expected[8]), name
-    finally:
-        redis_server.cleanup()
-        swredis_server.cleanup()
+    with redis_and_swredis_clients() as (r, s):
+        for name in MOVABLE_KEY_COMMANDS:
+            expected = r.call("COMMAND", "INFO", name)[0]
+            got = s.call("COMMAND", "INFO", name)[0]
+            assert got[:2] == expected[:2], name
+            assert sorted(got[2]) == sorted(expected[2]), name
+            assert got[3:6] == expected[3:6], name
+            # Redis gives COPY/LMOVE one key spec per key and describes SORT's patterns as specs; we do not
+            if name not in ("sort", "sort_ro", "copy", "lmove"):
+                assert len(got[8]) == len(expected[8]), name
 
 
 def test_command_info_resp3_bytes_match_redis_for_plain_read_commands():
     """Whole COMMAND INFO entries in RESP3 (sets for flags, categories, tips, key specs and an empty subcommand list)
     for commands whose key flags are the plain read ones (RO, access) and that carry no tips."""
-    redis_server = helpers.start_redis()
-    swredis_server = helpers.start_swredis()
-    try:
-        with redis_server.client() as r, swredis_server.client() as s:
-            for client in (r, s):
-                client.command("HELLO", "3")
-            for name in ("get", "lrange", "zrange", "getrange", "zscore", "lindex", "zcount", "hget"):
-                assert s.command("COMMAND", "INFO", name) == r.command("COMMAND", "INFO", name), name
-    finally:
-        redis_server.cleanup()
-        swredis_server.cleanup()
+    with redis_and_swredis_clients() as (r, s):
+        for client in (r, s):
+            client.command("HELLO", "3")
+        for name in ("get", "lrange", "zrange", "getrange", "zscore", "lindex", "zcount", "hget"):
+            assert s.command("COMMAND", "INFO", name) == r.command("COMMAND", "INFO", name), name
 
 
 def test_command_docs_summary_since_and_group_match_redis():
     """COMMAND DOCS of every top-level command both servers have: summary, since and group as redis-server says.
     (Subcommand `since` values, arguments, history and complexity are not filled in yet: see the README.)"""
-    redis_server = helpers.start_redis()
-    swredis_server = helpers.start_swredis()
-    try:
-        with redis_server.client() as r, swredis_server.client() as s:
-            names = [n.decode() for n in s.call("COMMAND", "LIST") if b"|" not in n]
-            compared = 0
-            for name in names:
-                expected, got = r.call("COMMAND", "DOCS", name), s.call("COMMAND", "DOCS", name)
-                if not expected:
-                    continue
-                expected_fields = dict(zip(expected[1][::2], expected[1][1::2]))
-                got_fields = dict(zip(got[1][::2], got[1][1::2]))
-                for field in (b"summary", b"since", b"group"):
-                    assert got_fields.get(field) == expected_fields.get(field), (name, field)
-                compared += 1
-            assert compared > 150
-    finally:
-        redis_server.cleanup()
-        swredis_server.cleanup()
+    with redis_and_swredis_clients() as (r, s):
+        names = [n.decode() for n in s.call("COMMAND", "LIST") if b"|" not in n]
+        compared = 0
+        for name in names:
+            expected, got = r.call("COMMAND", "DOCS", name), s.call("COMMAND", "DOCS", name)
+            if not expected:
+                continue
+            expected_fields = dict(zip(expected[1][::2], expected[1][1::2]))
+            got_fields = dict(zip(got[1][::2], got[1][1::2]))
+            for field in (b"summary", b"since", b"group"):
+                assert got_fields.get(field) == expected_fields.get(field), (name, field)
+            compared += 1
+        assert compared > 150
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -1064,17 +1060,11 @@ def test_debug_command_disabled_by_default(kind, launcher):
 
 def test_client_info_command_field_and_info_section_order_match_redis():
     """CLIENT INFO names the command being run; INFO all/everything/default list their sections in Redis's order."""
-    redis_server = helpers.start_redis()
-    swredis_server = helpers.start_swredis()
-    try:
-        with redis_server.client() as r, swredis_server.client() as s:
-            for client in (r, s):
-                assert b" cmd=client|info " in client.call("CLIENT", "INFO")
-                client.call("PING")
-                assert b" cmd=client|info " in client.call("CLIENT", "INFO")
-            for section in ("all", "everything", "default"):
-                headers = [re.findall(rb"^# (\w+)", c.call("INFO", section), re.M) for c in (r, s)]
-                assert headers[1] == headers[0], section
-    finally:
-        redis_server.cleanup()
-        swredis_server.cleanup()
+    with redis_and_swredis_clients() as (r, s):
+        for client in (r, s):
+            assert b" cmd=client|info " in client.call("CLIENT", "INFO")
+            client.call("PING")
+            assert b" cmd=client|info " in client.call("CLIENT", "INFO")
+        for section in ("all", "everything", "default"):
+            headers = [re.findall(rb"^# (\w+)", c.call("INFO", section), re.M) for c in (r, s)]
+            assert headers[1] == headers[0], section

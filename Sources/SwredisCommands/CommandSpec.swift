@@ -45,12 +45,11 @@ public struct CommandFlags: OptionSet, Sendable {
 /// many keys, and for SORT the destination that follows its STORE option.
 public struct KeySpec: Sendable {
     /// Which of a write command's keys it writes: WATCH is broken only for those (ZUNIONSTORE's sources are only read).
+    /// SORT writes only its STORE destination (see `sortStore`).
     public enum WrittenKeys: Sendable {
         case all
         /// Only the key at this argument index.
         case argument(Int)
-        /// Only SORT's STORE destination.
-        case sortDestination
     }
 
     public let first: Int
@@ -58,7 +57,7 @@ public struct KeySpec: Sendable {
     public let step: Int
     /// Index of a `numkeys` argument whose keys follow it.
     public let numKeysAt: Int?
-    /// Whether SORT's `STORE destination` is a key too (Redis's `sortGetKeys`).
+    /// Whether SORT's `STORE destination` is a key too (Redis's `sortGetKeys`), and the only one written.
     public let sortStore: Bool
     /// Whether BY/GET patterns name further keys (SORT, SORT_RO): Redis flags those commands `movablekeys`.
     public let patternKeys: Bool
@@ -69,7 +68,7 @@ public struct KeySpec: Sendable {
     /// The first key is written, the others only read (SINTERSTORE dst k1 k2...).
     public static let storeIntoFirst = KeySpec(first: 1, last: -1, step: 1, written: .argument(1))
     /// SORT: the sorted key, and the STORE destination (the only one written).
-    public static let sort = KeySpec(first: 1, last: 1, step: 1, sortStore: true, patternKeys: true, written: .sortDestination)
+    public static let sort = KeySpec(first: 1, last: 1, step: 1, sortStore: true, patternKeys: true)
     /// SORT_RO: the sorted key.
     public static let sortReadOnly = KeySpec(first: 1, last: 1, step: 1, patternKeys: true)
 
@@ -117,10 +116,10 @@ public struct KeySpec: Sendable {
 
     /// The keys a write command writes (a subset of `keyIndexes`).
     public func writtenKeyIndexes(in args: Arguments) -> [Int] {
+        if sortStore { return KeySpec.sortDestination(in: args, from: 0).map { [$0] } ?? [] }
         switch written {
         case .all: return keyIndexes(in: args)
         case .argument(let index): return index < args.count ? [index] : []
-        case .sortDestination: return KeySpec.sortDestination(in: args, from: 0).map { [$0] } ?? []
         }
     }
 

@@ -61,7 +61,7 @@ extension Engine {
         lookupRead(db, key) != nil
     }
 
-    /// After a key was added directly to a database (RENAME, MOVE, COPY): the `new` event and blocked clients, as
+    /// After a key was added to a database (a new store, RENAME, MOVE, COPY): the `new` event and blocked clients, as
     /// Redis's `dbAdd` does.
     func keyAdded(_ db: Int, _ key: ByteString, _ value: Value) {
         if keyspaceEvents.contains(.new) { notifyKeyspaceEvent(.new, "new", key, db) }
@@ -73,8 +73,7 @@ extension Engine {
         let now = now ?? commandMilliseconds
         let clock = lfuMode ? LFU.initial(now: now) : Engine.lruClock(now: now)
         let isNew = databases[db].set(key, Entry(value: value, accessClock: clock), keepTTL: keepTTL)
-        if isNew && keyspaceEvents.contains(.new) { notifyKeyspaceEvent(.new, "new", key, db) }
-        keyStored(db, key, value)
+        if isNew { keyAdded(db, key, value) } else { keyStored(db, key, value) }
     }
 
     /// Replaces the value at a slot found by `lookupWrite`, keeping the TTL.

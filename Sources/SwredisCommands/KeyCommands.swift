@@ -178,7 +178,7 @@ enum KeyCommands {
             return
         }
         if first != second {
-            engine.touchWatchedKeysForSwap(first, second)
+            engine.touchWatchedKeys(inDatabases: [first, second], presentIn: [first, second])
             engine.databases.swapAt(first, second)
             engine.signalBlockedKeysPresent(inDatabases: [first, second])
             engine.dirty += 1

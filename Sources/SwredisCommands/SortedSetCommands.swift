@@ -511,6 +511,28 @@ enum SortedSetCommands {
     enum Operation { case union, intersection, difference }
     enum Aggregate { case sum, min, max }
 
+    /// The inputs of ZUNION/ZINTER/ZDIFF/ZINTERCARD and their STORE forms: sorted sets, or plain sets (members scored
+    /// 1), nil for a missing key; nil after a WRONGTYPE reply.
+    static func readInputs(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ keyIndexes: ClosedRange<Int>,
+                           forWrite: Bool) -> [[(member: ByteString, score: Double)]?]? {
+        let db = client.database
+        var inputs: [[(member: ByteString, score: Double)]?] = []
+        for keyIndex in keyIndexes {
+            guard let position = forWrite ? engine.lookupWrite(db, args[keyIndex]) : engine.lookupRead(db, args[keyIndex]) else {
+                inputs.append(nil)
+                continue
+            }
+            switch engine.databases[db].keys.value(at: position).value {
+            case .zset(let zset): inputs.append(zset.all)
+            case .set(let set): inputs.append(set.members.map { ($0, 1.0) })
+            default:
+                client.error(RedisError.wrongType)
+                return nil
+            }
+        }
+        return inputs
+    }
+
     static func combine(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ operation: Operation, store: Bool) {
         let numkeysIndex = store ? 2 : 1
         let name = args.lowercased(0)
@@ -523,24 +545,8 @@ enum SortedSetCommands {
             client.error(RedisError.syntax)
             return
         }
-        let keyIndexes = Array((numkeysIndex + 1)...(numkeysIndex + numkeys))
-        // Inputs may be sorted sets or plain sets (members scored 1). Like Redis, a wrong type is reported before
-        // any option is parsed.
-        var inputs: [[(member: ByteString, score: Double)]?] = []
-        for keyIndex in keyIndexes {
-            let db = client.database
-            guard let position = store ? engine.lookupWrite(db, args[keyIndex]) : engine.lookupRead(db, args[keyIndex]) else {
-                inputs.append(nil)
-                continue
-            }
-            switch engine.databases[db].keys.value(at: position).value {
-            case .zset(let zset): inputs.append(zset.all)
-            case .set(let set): inputs.append(set.members.map { ($0, 1.0) })
-            default:
-                client.error(RedisError.wrongType)
-                return
-            }
-        }
+        // Like Redis, a wrong type is reported before any option is parsed.
+        guard let inputs = readInputs(engine, client, args, (numkeysIndex + 1)...(numkeysIndex + numkeys), forWrite: store) else { return }
         var weights = Array(repeating: 1.0, count: numkeys)
         var aggregate = Aggregate.sum
         var withScores = false
@@ -650,21 +656,8 @@ enum SortedSetCommands {
             client.error(RedisError.syntax)
             return
         }
-        var inputs: [[(member: ByteString, score: Double)]?] = []
-        for keyIndex in 2..<(2 + numkeys) {
-            guard let position = engine.lookupRead(client.database, args[keyIndex]) else {
-                inputs.append(nil)
-                continue
-            }
-            switch engine.databases[client.database].keys.value(at: position).value {
-            case .zset(let zset): inputs.append(zset.all)
-            case .set(let set): inputs.append(set.members.map { ($0, 1.0) })
-            default:
-                client.error(RedisError.wrongType)
-                return
-            }
-        }
         // Redis reads the keys (WRONGTYPE) before the LIMIT option.
+        guard let inputs = readInputs(engine, client, args, 2...(1 + numkeys), forWrite: false) else { return }
         guard let limit = SharedArguments.intercardLimit(client, args, from: 2 + numkeys) else { return }
         let count = compute(.intersection, inputs, weights: Array(repeating: 1, count: numkeys), aggregate: .sum).count
         client.reply.integer(limit > 0 ? min(limit, count) : count)

@@ -143,22 +143,14 @@ extension Engine {
         for client in clients { client.watchBroken = true }
     }
 
-    /// FLUSHDB/FLUSHALL/SWAPDB: watched keys that existed in the affected databases are touched.
-    func touchWatchedKeys(inDatabases affected: [Int]) {
+    /// FLUSHDB/FLUSHALL/SWAPDB: watched keys of the affected databases break when they exist in their own database,
+    /// or, for SWAPDB, in any of `presentIn` (the swapped pair: before or after the swap, as Redis's
+    /// `touchAllWatchedKeysInDb` checks the database it is replaced with).
+    func touchWatchedKeys(inDatabases affected: [Int], presentIn searched: [Int]? = nil) {
         guard !watchers.isEmpty else { return }
         for (key, clients) in watchers where affected.contains(key.db) {
-            let existed = key.key.withUnsafeBytes { databases[key.db].keys.index(of: $0) != nil }
-            if existed { for client in clients { client.watchBroken = true } }
-        }
-    }
-
-    /// SWAPDB: a key watched in either database breaks when it exists on either side, before or after the swap
-    /// (Redis's `touchAllWatchedKeysInDb` with the database it is replaced with).
-    func touchWatchedKeysForSwap(_ first: Int, _ second: Int) {
-        guard !watchers.isEmpty else { return }
-        for (key, clients) in watchers where key.db == first || key.db == second {
-            let present = key.key.withUnsafeBytes {
-                databases[first].keys.index(of: $0) != nil || databases[second].keys.index(of: $0) != nil
+            let present = key.key.withUnsafeBytes { raw in
+                (searched ?? [key.db]).contains { databases[$0].keys.index(of: raw) != nil }
             }
             if present { for client in clients { client.watchBroken = true } }
         }
