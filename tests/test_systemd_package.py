@@ -48,6 +48,13 @@ class BootedSystemd:
         ph.wait_for(lambda: self.sh("systemctl", "is-system-running", check=False).stdout.strip() in ("running", "degraded"),
                     timeout=60, interval=0.2, what="systemd booted")
 
+    def stage(self, path) -> str:
+        """Copies a file into the namespace's own /tmp and returns its path there: a checkout under the host's /tmp
+        (a clone in /tmp/x) is hidden inside the namespace by that tmpfs."""
+        inside = os.path.join("/tmp", os.path.basename(path))
+        shutil.copyfile(path, f"/proc/{self.pid}/root{inside}")
+        return inside
+
     def sh(self, *argv, check=True, timeout=60):
         return run("nsenter", "-t", str(self.pid), "-a", *argv, check=check, timeout=timeout)
 
@@ -98,7 +105,7 @@ def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
     try:
         # Debian's own redis units may be enabled on this machine; they would take 6379 inside the namespace.
         systemd.sh("systemctl", "stop", "redis-server.service", "redis-sentinel.service", check=False)
-        systemd.sh("dpkg", "-i", deb, timeout=300)
+        systemd.sh("dpkg", "-i", systemd.stage(deb), timeout=300)
         ph.wait_for(lambda: systemd.sh("systemctl", "is-active", "swredisd", check=False).stdout.strip() == "active",
                     timeout=60, what="swredisd active")
         status = systemd.sh("systemctl", "status", "swredisd", "--no-pager", check=False).stdout
@@ -155,7 +162,7 @@ def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
         ph.wait_for(lambda: not ping(6382), timeout=30, what="removed instance stopped after reload")
 
         # An upgrade (here: the same package again) restarts the service; the data survives the restart.
-        systemd.sh("dpkg", "-i", deb, timeout=300)
+        systemd.sh("dpkg", "-i", systemd.stage(deb), timeout=300)
         ph.wait_for(lambda: systemd.sh("systemctl", "show", "-p", "MainPID", "--value", "swredisd").stdout.strip()
                     not in ("0", main_pid) and ping(6379), timeout=60, what="restarted by the upgrade")
         assert systemd.sh("systemctl", "is-active", "swredisd").stdout.strip() == "active"
