@@ -50,6 +50,7 @@ let package = Package(
         .executableTarget(
             name: "swredisd",
             dependencies: ["SwredisServer", "SwredisSupervisor", "SwredisConfig", "SwredisLog", "SwredisPersistence"]),
+        .testTarget(name: "SwredisBytesTests", dependencies: ["SwredisBytes"]),
         .testTarget(name: "SwredisProtocolTests", dependencies: ["SwredisProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SwredisKeyspaceTests", dependencies: ["SwredisKeyspace", "SwredisBytes"]),
         .testTarget(name: "SwredisPersistenceTests", dependencies: ["SwredisPersistence", "SwredisKeyspace", "SwredisBytes",

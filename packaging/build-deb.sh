@@ -18,6 +18,7 @@ install -D -m 0755 "$binary" "$stage/usr/bin/swredisd"
 strip --strip-unneeded "$stage/usr/bin/swredisd" 2>/dev/null || true
 install -D -m 0644 systemd/swredisd.service "$stage/lib/systemd/system/swredisd.service"
 install -D -m 0644 systemd/swredisd@.service "$stage/lib/systemd/system/swredisd@.service"
+# Shipped 0644 as Debian policy wants; postinst makes them 0640 root:swredis (they may hold requirepass/masterauth).
 for file in etc/swredis/*.conf; do install -D -m 0644 "$file" "$stage/etc/swredis/$(basename "$file")"; done
 install -D -m 0644 packaging/debian/sysusers.conf "$stage/usr/lib/sysusers.d/swredis.conf"
 install -D -m 0644 packaging/debian/tmpfiles.conf "$stage/usr/lib/tmpfiles.d/swredis.conf"

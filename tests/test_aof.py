@@ -133,6 +133,25 @@ def test_config_set_appendonly_yes_writes_a_base_first(kind, procs, tmp_path):
         assert ph.digest(c) == want
 
 
+def test_sigterm_while_the_first_base_is_written_keeps_the_dataset(procs, tmp_path):
+    """Switched on a moment ago (CONFIG SET appendonly yes, or a replica's sync), the AOF's first base is the only
+    copy of the dataset on disk: a SIGTERM then waits for it instead of restarting from an empty AOF (redis-server
+    refuses to exit in this state, 'Writing initial AOF, can't exit.')."""
+    os.makedirs(tmp_path / "a")
+    s = helpers.start_kind("swredis", ["--enable-debug-command", "yes"], dir=str(tmp_path / "a"))
+    procs.append(s)
+    with s.client(timeout=60) as c:
+        ph.ok(c, "DEBUG", "POPULATE", "30000", "key", "100")
+        want = ph.digest(c)
+        ph.ok(c, "CONFIG", "SET", "appendonly", "yes")
+        assert ph.info(c, "persistence")["aof_rewrite_in_progress"] == "1"
+    assert s.stop() == 0
+    assert "Writing initial AOF, waiting for it to finish before exiting." in s.log()
+    again = start(procs, "swredis", s.dir)
+    with again.client(timeout=60) as c:
+        assert ph.digest(c) == want
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_legacy_single_file_is_upgraded(kind, procs, tmp_path):
     directory = tmp_path / "a"

@@ -738,7 +738,8 @@ def test_noeviction_oom(kind, server_factory):
             replies = pipeline(c, [("SET", f"key:{written + i}", value) for i in range(BATCH)])
             assert set(replies) <= {b"+OK\r\n", OOM}, set(replies)
             written += replies.count(b"+OK\r\n")
-            assert replies == sorted(replies, key=lambda r: r == OOM)  # OKs, then OOMs
+            # No OKs-then-OOMs order is asserted: right at the limit a batch split across two reads can free its
+            # first read's buffer, and a refused write may then fit (the stable refusal is checked below).
             if OOM in replies:
                 break
         else:

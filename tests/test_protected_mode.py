@@ -1,10 +1,10 @@
 """Redis 7.0 protected mode, proven with a real non-loopback client.
 
 The test builds its own network namespace (unique name swr-pm-<pid>) joined to
-the host by a veth pair: host side 10.213.X.1/30, namespace side 10.213.X.2/30
+the host by a veth pair: host side 198.19.X.1/30, namespace side 198.19.X.2/30
 (X derived from the pid).  The server (redis-server, then swredisd, identical
-assertions) listens on `--bind 127.0.0.1 10.213.X.1`; a client started with
-`ip netns exec` connects from 10.213.X.2, i.e. from outside the loopback
+assertions) listens on `--bind 127.0.0.1 198.19.X.1`; a client started with
+`ip netns exec` connects from 198.19.X.2, i.e. from outside the loopback
 interface:
 
 * protected-mode yes, no password: the namespace client gets the exact
@@ -110,11 +110,11 @@ class NetNS:
         used = _run(IP, "-4", "-o", "addr", "show", check=False).stdout.decode()
         x = pid % 250 + 1
         for _ in range(250):
-            if f"10.213.{x}." not in used:
+            if f"198.19.{x}." not in used:
                 break
             x = x % 250 + 1
-        self.host_ip = f"10.213.{x}.1"
-        self.ns_ip = f"10.213.{x}.2"
+        self.host_ip = f"198.19.{x}.1"
+        self.ns_ip = f"198.19.{x}.2"
         self.created_ns = self.created_link = False
 
     def setup(self):

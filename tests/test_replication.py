@@ -421,7 +421,7 @@ def test_masterauth_and_announced_address(procs):
     refused = rh.start_replica(procs, "swredis", master, ["--masterauth", "wrong"])
     ph.wait_for(lambda: "Unable to AUTH to MASTER: -WRONGPASS" in refused.log(), what="refused AUTH logged")
     assert rh.replication(refused)["master_link_status"] == "down"
-    replica = rh.start_replica(procs, "swredis", master, ["--masterauth", "s3cret", "--replica-announce-ip", "10.1.2.3",
+    replica = rh.start_replica(procs, "swredis", master, ["--masterauth", "s3cret", "--replica-announce-ip", "198.18.255.3",
                                                           "--replica-announce-port", "7777", "--replica-priority", "42"])
     rh.wait_link_up(replica)
     with replica.client() as c:
@@ -432,4 +432,4 @@ def test_masterauth_and_announced_address(procs):
         ph.ok(c, "AUTH", "s3cret")
         info = ph.info(c, "replication")
     announced = [value for key, value in info.items() if key.startswith("slave") and "port=7777" in value]
-    assert announced and announced[0].startswith("ip=10.1.2.3,port=7777,state=online"), info
+    assert announced and announced[0].startswith("ip=198.18.255.3,port=7777,state=online"), info

@@ -78,8 +78,8 @@ def topology(tmp_path):
         pytest.skip("network namespaces need root and iproute2")
     binary = helpers.argv_for_kind("swredis")
     tag = f"sw{os.getpid() % 100000}"
-    master = Host(f"{tag}-m", {"r1": "10.77.1.1", "r2": "10.77.2.1"})
-    replicas = [Host(f"{tag}-r1", {"m": "10.77.1.2"}), Host(f"{tag}-r2", {"m": "10.77.2.2"})]
+    master = Host(f"{tag}-m", {"r1": "198.18.1.1", "r2": "198.18.2.1"})
+    replicas = [Host(f"{tag}-r1", {"m": "198.18.1.2"}), Host(f"{tag}-r2", {"m": "198.18.2.2"})]
     hosts = [master, *replicas]
     try:
         for host in hosts:
@@ -90,15 +90,15 @@ def topology(tmp_path):
             run("ip", "link", "add", outer, "type", "veth", "peer", "name", inner)
             run("ip", "link", "set", outer, "netns", master.name)
             run("ip", "link", "set", inner, "netns", replica.name)
-            run("ip", "-n", master.name, "addr", "add", f"10.77.{index}.1/24", "dev", outer)
-            run("ip", "-n", replica.name, "addr", "add", f"10.77.{index}.2/24", "dev", inner)
+            run("ip", "-n", master.name, "addr", "add", f"198.18.{index}.1/24", "dev", outer)
+            run("ip", "-n", replica.name, "addr", "add", f"198.18.{index}.2/24", "dev", inner)
             run("ip", "-n", master.name, "link", "set", outer, "up")
             run("ip", "-n", replica.name, "link", "set", inner, "up")
             replica.interface = inner
         for port, host in zip((6379, 6380, 6381), hosts):
             directory = tmp_path / host.name
             directory.mkdir()
-            extra = [] if host is master else ["--replicaof", f"10.77.{port - 6379}.1", "6379"]
+            extra = [] if host is master else ["--replicaof", f"198.18.{port - 6379}.1", "6379"]
             host.start(binary, port, extra, str(directory))
         yield master, replicas
     finally:

@@ -615,6 +615,24 @@ def test_client_pause(kind, launcher):
         assert time.monotonic() - t0 < 1.0, "still paused after the pause ended"
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_client_pause_write_holds_writes_only_until_unpause(kind, launcher):
+    s = launcher.start(kind)
+    with s.client() as a, s.client() as b:
+        assert b.command("SET", "k", "v") == b"+OK\r\n"
+        assert a.command("CLIENT", "PAUSE", "20000", "WRITE") == b"+OK\r\n"
+        assert b.command("GET", "k") == b"$1\r\nv\r\n"
+        b.send(helpers.encode_command("SET", "k", "v2") + helpers.encode_command("GET", "k"))
+        b.settimeout(0.5)
+        with pytest.raises(socket.timeout):
+            b.read_reply()  # the SET (and the GET behind it) are held
+        assert a.command("GET", "k") == b"$1\r\nv\r\n"
+        assert a.command("CLIENT", "UNPAUSE") == b"+OK\r\n"
+        b.settimeout(3)
+        assert b.read_reply() == b"+OK\r\n"
+        assert b.read_reply() == b"$2\r\nv2\r\n"
+
+
 # --------------------------------------------------------------------------
 # 11. SLOWLOG
 # --------------------------------------------------------------------------

@@ -110,6 +110,10 @@ def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
                     timeout=60, what="swredisd active")
         status = systemd.sh("systemctl", "status", "swredisd", "--no-pager", check=False).stdout
         assert "Active: active (running)" in status, status
+        # Instance files may hold passwords: readable by root and the service's group only.
+        for name in sorted(os.listdir("/etc/swredis")):
+            owner = systemd.sh("stat", "-c", "%a %U:%G", f"/etc/swredis/{name}").stdout.strip()
+            assert owner == "640 root:swredis", f"/etc/swredis/{name}: {owner}"
         assert re.search(r"Status: \"3/3 ready;", status), status
 
         # Every process of the topology sits in the unit's cgroup: the supervisor and three engines.

@@ -28,6 +28,8 @@ public struct AppendOnlyState {
     /// manifest changes (so the cron's size check needs no `stat`).
     var closedFilesSize = 0
     var rewriteJob: BackgroundSnapshotJob?
+    /// The base file the running rewrite writes.
+    var rewriteBase: AOFManifest.File?
     /// Index in the manifest's incremental files of the first file the running rewrite keeps.
     var keptIncrementalFrom = 0
     /// `appendonly` was switched on and waits for its first base file.
@@ -167,6 +169,7 @@ extension Engine {
         appendOnly.rewriteScheduled = false
         appendOnly.rewriteStartedAt = now
         appendOnly.rewriteJob = job
+        appendOnly.rewriteBase = AOFManifest.File(name: baseName, sequence: sequence, kind: .base)
         serverLog(.notice, "Background append only file rewriting started")
         guard let runOnEngineThread else {
             job.run()
@@ -182,10 +185,20 @@ extension Engine {
         return true
     }
 
+    /// Waits for the running rewrite on the engine thread and installs its result at once (at shutdown); the
+    /// completion the writer thread posted to the loop then finds the job already finished.
+    func finishAppendOnlyRewriteNow() {
+        guard let job = appendOnly.rewriteJob, let base = appendOnly.rewriteBase else { return }
+        job.waitUntilFinished()
+        appendOnlyRewriteFinished(job, base: base)
+    }
+
     private func appendOnlyRewriteFinished(_ job: BackgroundSnapshotJob, base: AOFManifest.File) {
+        guard appendOnly.rewriteJob === job else { return }
         snapshotGenerations.end(job.generation)
         appendOnly.rewriteInProgress = false
         appendOnly.rewriteJob = nil
+        appendOnly.rewriteBase = nil
         appendOnly.lastRewriteSeconds = (Engine.unixMilliseconds() - appendOnly.rewriteStartedAt) / 1000
         if let failure = job.failure {
             if !(failure is SnapshotCancelled) { serverLog(.warning, "Background AOF rewrite terminated with error: \(failure)") }

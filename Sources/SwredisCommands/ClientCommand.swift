@@ -63,7 +63,8 @@ enum ClientCommand {
                 client.error(RedisError.syntax)
                 return
             }
-            engine.pauseUntil = max(engine.pauseUntil, Engine.unixMilliseconds() + timeout)
+            let (until, overflow) = Engine.unixMilliseconds().addingReportingOverflow(timeout)
+            engine.pauseUntil = max(engine.pauseUntil, overflow ? Int.max : until)
             engine.pauseWritesOnly = writesOnly
             client.reply.ok()
         },
@@ -104,11 +105,14 @@ enum ClientCommand {
             client.reply.ok()
         },
         sub("tracking", -3, [], "Enable or disable server assisted client side caching support") { _, client, args in
-            guard args.matches(2, "on") || args.matches(2, "off") else {
+            if args.matches(2, "off") {
+                client.reply.ok()
+            } else if args.matches(2, "on") {
+                // Accepting it would leave client-side caches stale forever: no invalidation is ever sent.
+                client.error("ERR CLIENT TRACKING is not supported by this server (no invalidation messages are sent)")
+            } else {
                 client.error(RedisError.syntax)
-                return
             }
-            client.reply.ok()
         },
         sub("caching", 3, [], "Instruct the server about tracking or not keys in the next request") { _, client, _ in
             client.error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
@@ -300,5 +304,27 @@ extension Engine {
     /// The CLIENT LIST line of `client`, as Redis's logs name clients.
     public func clientInfoLine(_ client: ClientSession) -> String {
         ClientCommand.describe(self, client)
+    }
+}
+
+extension Engine {
+    /// Whether a `CLIENT PAUSE WRITE` holds this command back: writes and commands that may replicate (PUBLISH),
+    /// and an EXEC whose queue holds one, as Redis's `processCommand` decides. Unknown commands are not held: they
+    /// are answered with their error.
+    public func isHeldByWritePause(_ client: ClientSession, _ args: Arguments) -> Bool {
+        guard let command = resolvedCommand(args) else { return false }
+        let replicating: CommandFlags = [.write, .mayReplicate]
+        if !command.flags.isDisjoint(with: replicating) { return true }
+        guard command.name == "exec", let transaction = client.transaction else { return false }
+        return transaction.queued.contains { queued in
+            queued.withArguments { resolvedCommand($0).map { !$0.flags.isDisjoint(with: replicating) } ?? false }
+        }
+    }
+
+    /// The table entry `args` names, resolving a container's subcommand; nil when there is none.
+    func resolvedCommand(_ args: Arguments) -> CommandSpec? {
+        guard args.count > 0, let command = commands.lookup(args[0]) else { return nil }
+        guard command.isContainer else { return command }
+        return args.count > 1 ? command.subcommands[args.lowercased(1)] : nil
     }
 }

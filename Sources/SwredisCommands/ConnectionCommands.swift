@@ -54,7 +54,8 @@ enum ConnectionCommands {
     static func credentialsValid(_ engine: Engine, user: UnsafeRawBufferPointer?, password: UnsafeRawBufferPointer) -> Bool {
         if let user, !user.elementsEqual("default".utf8) { return false }
         if engine.requirePass.isEmpty { return true }
-        return password.elementsEqual(engine.requirePass.utf8)
+        var secret = engine.requirePass
+        return secret.withUTF8 { ConstantTime.equal(password, UnsafeRawBufferPointer($0)) }
     }
 
     static func auth(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

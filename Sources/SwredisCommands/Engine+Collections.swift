@@ -85,6 +85,17 @@ extension Arguments {
         }
         return value
     }
+
+    /// Parses a C `int` like Redis's `getIntFromObjectOrReply` (database indexes): text gets `value is not an
+    /// integer`, a 64-bit number outside Int32 gets the range error naming the bounds.
+    func int32OrReply(_ index: Int, _ client: ClientSession) -> Int? {
+        guard let value = integerOrReply(index, client) else { return nil }
+        guard value >= Int(Int32.min) && value <= Int(Int32.max) else {
+            client.error("ERR value is out of range, value must between \(Int32.min) and \(Int32.max)")
+            return nil
+        }
+        return value
+    }
 }
 
 /// Converts Redis's inclusive, possibly negative range to array indexes; nil when the range is empty.

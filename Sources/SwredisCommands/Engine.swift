@@ -207,6 +207,13 @@ public final class Engine {
         UInt32(truncatingIfNeeded: (now / 1000) & 0xFF_FFFF)
     }
 
+    /// The LRU clock of an object idle for `idleSeconds` (RESTORE IDLETIME, the RDB IDLE opcode). The 24-bit clock
+    /// wraps after 0xFFFFFF seconds, so a longer idle time (any 64-bit value from a client or a file) means no more.
+    public static func lruClock(now: Int, idleSeconds: Int) -> UInt32 {
+        let idle = min(max(idleSeconds, 0), 0xFF_FFFF)
+        return UInt32(truncatingIfNeeded: (now / 1000 - idle) & 0xFF_FFFF)
+    }
+
     static func randomHex(_ count: Int) -> String {
         let digits = Array("0123456789abcdef")
         return String((0..<count).map { _ in digits[Int.random(in: 0..<16)] })

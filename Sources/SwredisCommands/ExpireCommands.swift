@@ -109,11 +109,17 @@ enum ExpireCommands {
             return
         }
         if absolute {
-            client.reply.integer(milliseconds ? when : (when + 500) / 1000)
+            client.reply.integer(milliseconds ? when : roundedSeconds(when))
         } else {
-            let remaining = max(0, when - now)
-            client.reply.integer(milliseconds ? remaining : (remaining + 500) / 1000)
+            let remaining = when > now ? when - now : 0
+            client.reply.integer(milliseconds ? remaining : roundedSeconds(remaining))
         }
+    }
+
+    /// Milliseconds to the nearest second, as Redis's `(ms + 500) / 1000` without overflowing near Int.max.
+    static func roundedSeconds(_ milliseconds: Int) -> Int {
+        let (seconds, rest) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        return rest >= 500 ? seconds + 1 : seconds
     }
 
     static func persist(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

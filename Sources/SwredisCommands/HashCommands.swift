@@ -174,13 +174,15 @@ enum HashCommands {
     }
 
     static func hscan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let cursor = ScanOptions.parseCursor(client, args, 2), let options = ScanOptions.parse(client, args, from: 3) else { return }
+        guard let cursor = ScanOptions.parseCursor(client, args, 2) else { return }
         var items: [ByteString] = []
         var next: UInt64 = 0
         switch engine.hash(client, args[1], write: false) {
         case .wrongType: return
         case .missing: break
         case .found(let hash):
+            // As in Redis, options are parsed only once the key is known to exist with the right type.
+            guard let options = ScanOptions.parse(client, args, from: 3) else { return }
             next = hash.scan(cursor: cursor, count: options.count) { field, value in
                 if let pattern = options.pattern, !pattern.withUnsafeBytes({ p in field.withUnsafeBytes { GlobPattern.matches(p, $0) } }) { return }
                 items.append(field)

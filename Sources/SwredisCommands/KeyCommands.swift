@@ -152,10 +152,7 @@ enum KeyCommands {
     }
 
     static func select(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let index = args.integer(1), index >= Int(Int32.min), index <= Int(Int32.max) else {
-            client.error(RedisError.notInteger)
-            return
-        }
+        guard let index = args.int32OrReply(1, client) else { return }
         guard engine.validDatabase(index) else {
             client.error(RedisError.dbIndexOutOfRange)
             return
@@ -188,10 +185,7 @@ enum KeyCommands {
 
     static func move(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         let source = client.database
-        guard let target = args.integer(2), target >= Int(Int32.min), target <= Int(Int32.max) else {
-            client.error(RedisError.notInteger)
-            return
-        }
+        guard let target = args.int32OrReply(2, client) else { return }
         guard engine.validDatabase(target) else {
             client.error(RedisError.dbIndexOutOfRange)
             return
@@ -232,10 +226,7 @@ enum KeyCommands {
             if args.matches(index, "replace") {
                 replace = true
             } else if args.matches(index, "db") && index + 1 < args.count {
-                guard let number = args.integer(index + 1), number >= Int(Int32.min), number <= Int(Int32.max) else {
-                    client.error(RedisError.notInteger)
-                    return
-                }
+                guard let number = args.int32OrReply(index + 1, client) else { return }
                 guard engine.validDatabase(number) else {
                     client.error(RedisError.dbIndexOutOfRange)
                     return

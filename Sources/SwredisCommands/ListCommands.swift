@@ -116,11 +116,11 @@ enum ListCommands {
     }
 
     static func lindex(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let index = args.integerOrReply(2, client) else { return }
         switch engine.list(client, args[1], write: false) {
         case .wrongType: return
         case .missing: client.reply.null()
         case .found(let list):
+            guard let index = args.integerOrReply(2, client) else { return }
             let position = index < 0 ? list.items.count + index : index
             guard position >= 0 && position < list.items.count else {
                 client.reply.null()
@@ -156,7 +156,7 @@ enum ListCommands {
         }
         let target = args[3]
         var removed = 0
-        let limit = count == 0 ? Int.max : abs(count)
+        let limit = count == 0 ? Int.max : Int(clamping: count.magnitude)
         if count >= 0 {
             var index = 0
             while index < list.items.count && removed < limit {

@@ -123,8 +123,9 @@ enum PersistenceCommands {
         var deleted = false
         if replace { deleted = engine.databases[db].remove(key) != nil }
         let now = Engine.unixMilliseconds()
-        if ttl > 0 && !absoluteTTL { ttl += now }
-        if ttl > 0 && ttl <= now {
+        // Redis adds in C, where a TTL near INT64_MAX wraps into the past and the key counts as already expired.
+        if ttl > 0 && !absoluteTTL { ttl = ttl &+ now }
+        if ttl != 0 && ttl <= now {
             // Already expired: the key is not created (and a replaced one stays deleted).
             if deleted {
                 engine.notifyKeyspaceEvent(.generic, "del", key, db)
@@ -138,7 +139,7 @@ enum PersistenceCommands {
         if let position = engine.databases[db].keys.index(of: key), idleSeconds != nil || frequency != nil {
             engine.databases[db].keys.modifyValue(at: position) { entry in
                 if let idleSeconds, !engine.lfuMode {
-                    entry.accessClock = Engine.lruClock(now: now - idleSeconds * 1000)
+                    entry.accessClock = Engine.lruClock(now: now, idleSeconds: idleSeconds)
                 } else if let frequency, engine.lfuMode {
                     entry.accessClock = LFU.minutes(now: now) << 8 | UInt32(frequency)
                 }

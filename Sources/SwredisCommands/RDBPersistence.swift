@@ -74,6 +74,11 @@ final class BackgroundSnapshotJob: @unchecked Sendable {
     /// Cancels the job and waits until its thread stopped touching files (it stops at its next buffer).
     func cancelAndWait() {
         cancel.cancel()
+        waitUntilFinished()
+    }
+
+    /// Waits until the job's thread is done with it (it may have succeeded or failed).
+    func waitUntilFinished() {
         finished.wait()
         finished.signal()
     }
@@ -236,8 +241,16 @@ extension Engine {
             cancelBackgroundSave()
         }
         if appendOnly.rewriteInProgress {
-            serverLog(.warning, "There is a child rewriting the AOF. Killing it!")
-            appendOnly.rewriteJob?.cancelAndWait()
+            if appendOnly.enabling {
+                // The first base of an AOF just switched on (CONFIG SET appendonly yes, a replica after its full
+                // sync) is the only copy of the dataset on disk: killing it would restart with the old, empty AOF.
+                // Redis refuses to exit then; the fork-free rewrite can be waited for instead.
+                serverLog(.warning, "Writing initial AOF, waiting for it to finish before exiting.")
+                finishAppendOnlyRewriteNow()
+            } else {
+                serverLog(.warning, "There is a child rewriting the AOF. Killing it!")
+                appendOnly.rewriteJob?.cancelAndWait()
+            }
         }
         if appendOnlyLog != nil {
             serverLog(.notice, "Calling fsync() on the AOF file.")
@@ -310,7 +323,7 @@ extension Engine {
                 return
             }
             let clock = lfu ? LFU.minutes(now: now) << 8 | (record.frequency.map(UInt32.init) ?? LFU.initialValue)
-                            : Engine.lruClock(now: now - (record.idleSeconds ?? 0) * 1000)
+                            : Engine.lruClock(now: now, idleSeconds: record.idleSeconds ?? 0)
             let isNew = databases[record.database].set(record.key, Entry(value: record.value, accessClock: clock))
             guard isNew else { throw RDBError(offset: 0, "Duplicate key '\(record.key)' found in RDB file") }
             if let expireAt = record.expireAt { databases[record.database].setExpire(record.key, at: expireAt) }
@@ -324,7 +337,8 @@ extension Engine {
         let summary = loaded.summary
         if let version = summary.auxValue("redis-ver") { serverLog(.notice, "Loading RDB produced by version \(version)") }
         if let created = summary.auxValue("ctime").flatMap({ Int("\($0)") }) {
-            serverLog(.notice, "RDB age \(max(0, Engine.unixMilliseconds() / 1000 - created)) seconds")
+            let (age, overflow) = (Engine.unixMilliseconds() / 1000).subtractingReportingOverflow(created)
+            serverLog(.notice, "RDB age \(overflow ? 0 : max(0, age)) seconds")
         }
         if let memory = summary.auxValue("used-mem").flatMap({ Int("\($0)") }) {
             serverLog(.notice, "RDB memory usage when created \(formatMegabytes(memory)) Mb")
@@ -342,8 +356,9 @@ extension Engine {
         lastSaveTime = Engine.unixMilliseconds() / 1000
     }
 
+    /// Bytes as megabytes with two decimals, rounded; any 64-bit value from a file's `used-mem` field fits.
     private func formatMegabytes(_ bytes: Int) -> String {
-        let hundredths = (bytes * 100 + 524_288) / 1_048_576
+        let hundredths = Int((Double(max(bytes, 0)) * 100 / 1_048_576).rounded())
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }

@@ -266,13 +266,15 @@ enum SetCommands {
     }
 
     static func sscan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let cursor = ScanOptions.parseCursor(client, args, 2), let options = ScanOptions.parse(client, args, from: 3) else { return }
+        guard let cursor = ScanOptions.parseCursor(client, args, 2) else { return }
         var members: [ByteString] = []
         var next: UInt64 = 0
         switch engine.set(client, args[1], write: false) {
         case .wrongType: return
         case .missing: break
         case .found(let set):
+            // As in Redis, options are parsed only once the key is known to exist with the right type.
+            guard let options = ScanOptions.parse(client, args, from: 3) else { return }
             next = set.scan(cursor: cursor, count: options.count) { member in
                 if let pattern = options.pattern, !pattern.withUnsafeBytes({ p in member.withUnsafeBytes { GlobPattern.matches(p, $0) } }) { return }
                 members.append(member)

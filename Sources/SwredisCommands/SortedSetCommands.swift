@@ -691,13 +691,15 @@ enum SortedSetCommands {
     }
 
     static func zscan(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let cursor = ScanOptions.parseCursor(client, args, 2), let options = ScanOptions.parse(client, args, from: 3) else { return }
+        guard let cursor = ScanOptions.parseCursor(client, args, 2) else { return }
         var items: [ByteString] = []
         var next: UInt64 = 0
         switch engine.zset(client, args[1], write: false) {
         case .wrongType: return
         case .missing: break
         case .found(let zset):
+            // As in Redis, options are parsed only once the key is known to exist with the right type.
+            guard let options = ScanOptions.parse(client, args, from: 3) else { return }
             let keep: (ByteString) -> Bool = { member in
                 guard let pattern = options.pattern else { return true }
                 return pattern.withUnsafeBytes { p in member.withUnsafeBytes { GlobPattern.matches(p, $0) } }

@@ -263,16 +263,21 @@ enum StringCommands {
             client.error(RedisError.syntax)
             return
         }
+        // Redis's order: a missing key is nil and a wrong type is WRONGTYPE before the expiry is validated.
+        let db = client.database
+        guard let position = engine.lookupRead(db, args[1]) else {
+            client.reply.null()
+            return
+        }
+        guard engine.databases[db].keys.value(at: position).value.isString else {
+            client.error(RedisError.wrongType)
+            return
+        }
         var expireAt: Int?
         if let index = options.expireIndex {
             guard let when = expireMilliseconds(client, args, index, seconds: options.unitIsSeconds,
                                                 absolute: options.absolute, command: "getex") else { return }
             expireAt = when
-        }
-        let db = client.database
-        guard engine.lookupRead(db, args[1]) != nil else {
-            client.reply.null()
-            return
         }
         guard replyWithString(engine, client, args[1]) else { return }
         let key = args.bytes(1)

@@ -218,8 +218,10 @@ enum StringExtraCommands {
         }
         var start = 0, end = elements.count - 1
         if let limit {
-            start = max(0, limit.offset)
-            end = limit.count < 0 ? elements.count - 1 : start + limit.count - 1
+            // Both bounds are clamped to the input's size first, so no client value reaches the arithmetic.
+            start = min(max(0, limit.offset), elements.count)
+            let count = min(max(-1, limit.count), elements.count)
+            end = count < 0 ? elements.count - 1 : start + count - 1
             if start >= elements.count {
                 start = elements.count - 1
                 end = elements.count - 2

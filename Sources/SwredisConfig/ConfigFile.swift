@@ -32,6 +32,14 @@ public struct ConfigFileLoader {
     public var includeBase: String?
     /// Every file `include`d so far, as resolved paths.
     public private(set) var includedFiles: [String] = []
+    /// Whether a `dir` line changes the process's working directory as it is read, as redis-server does, so every
+    /// later relative path (`include`, and `logfile`, `pidfile`, `unixsocket`, `dbfilename` when they are opened)
+    /// resolves inside it. Only the engine sets this; the supervisor and `swredisd check` read files in place.
+    public var changesDirectory = false
+    /// Where each directive (by its table name) was last set, for warnings that point at the line.
+    public private(set) var origins: [String: (file: String, line: Int)] = [:]
+    /// Deepest `include` nesting accepted (a loop through differently spelled paths must still end).
+    static let maximumIncludeDepth = 32
 
     public init(store: ConfigStore) {
         self.store = store
@@ -47,10 +55,11 @@ public struct ConfigFileLoader {
 
     /// Loads configuration text (a file's contents, stdin, or the lines built from `--directive` flags).
     public mutating func load(text: String, name: String) throws {
-        guard !includeStack.contains(name) else {
+        let identity = ConfigFileLoader.canonicalPath(name)
+        guard !includeStack.contains(identity), includeStack.count < ConfigFileLoader.maximumIncludeDepth else {
             throw LoadError(file: name, line: 0, text: "include \(name)", reason: "include loop")
         }
-        includeStack.append(name)
+        includeStack.append(identity)
         defer { includeStack.removeLast() }
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -73,12 +82,36 @@ public struct ConfigFileLoader {
                 try load(path: path)
                 continue
             }
+            if let reason = DirectiveLimitations.unsupportedDirectives[directive] {
+                throw LoadError(file: name, line: lineNumber, text: line, reason: reason)
+            }
             do {
                 try store.apply(name: directive, arguments: arguments)
+                if let known = DirectiveTable.byName[directive] { origins[known.name] = (name, lineNumber) }
             } catch let error as ConfigError {
                 throw LoadError(file: name, line: lineNumber, text: line, reason: error.reason)
             }
+            if changesDirectory && directive == "dir", let path = arguments.first, chdir(path) != 0 {
+                throw LoadError(file: name, line: lineNumber, text: line, reason: String(cString: strerror(errno)))
+            }
         }
+    }
+
+    /// A warning for every directive loaded so far whose value asks for something swredis does not do, at the line
+    /// that set it.
+    public func limitationWarnings() -> [ConfigWarning] {
+        store.limitationMessages().map { entry in
+            let origin = origins[entry.name] ?? (file: "(command line)", line: 0)
+            return ConfigWarning(file: origin.file, line: origin.line, message: entry.message)
+        }
+    }
+
+    /// The file a path names with links and `.`/`..` resolved (the path itself when it names no file), so an
+    /// include loop is found however its paths are spelled.
+    static func canonicalPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Splits a line like `sdssplitargs`; nil on unbalanced quotes.

@@ -72,6 +72,9 @@ public struct ConfigRewriter {
         case "save":
             let points = store.savePoints
             return points.isEmpty ? ["save \"\""] : points.map { "save \($0.seconds) \($0.changes)" }
+        case "replicaof" where value.asWords.isEmpty:
+            // A master has no replicaof line: the old one is removed, as Redis does after a promotion.
+            return []
         case "rename-command":
             return store.renamedCommands.map { "rename-command \(quote($0.from)) \(quote($0.to))" }
         case "client-output-buffer-limit":
@@ -85,10 +88,15 @@ public struct ConfigRewriter {
         }
     }
 
+    /// Replaces the file through a synced temporary one; the new file keeps the old one's permissions (a file
+    /// holding `requirepass` stays as private as the operator made it).
     func writeAtomically(_ text: String) throws {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var existing = stat()
+        let mode = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o644
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RewriteError(description: String(cString: strerror(errno))) }
+        fchmod(fd, mode)
         var bytes = Array(text.utf8)
         let written = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd)

@@ -50,8 +50,27 @@ public final class ConfigStore {
             throw ConfigError("Bad directive or wrong number of arguments")
         }
         let value = try parse(directive, arguments, accumulate: fromFile)
+        try refuseUnsupported(directive, value)
         values[directive.name] = value
         explicitlySet.insert(directive.name)
+    }
+
+    /// Throws for a value whose feature swredis lacks and cannot safely run without (see `DirectiveLimitations`).
+    private func refuseUnsupported(_ directive: Directive, _ value: ConfigValue) throws {
+        let text = ConfigStore.display(value, of: directive)
+        if let limitation = DirectiveLimitations.limitation(directive, value: text), limitation.refused {
+            throw ConfigError("'\(directive.name) \(text)' is not supported: \(limitation.note)")
+        }
+    }
+
+    /// What swredis does not do of the directives set explicitly, for the warnings `ConfigFileLoader` places.
+    public func limitationMessages() -> [(name: String, message: String)] {
+        DirectiveTable.all.compactMap { directive in
+            guard explicitlySet.contains(directive.name) else { return nil }
+            let text = displayValue(directive)
+            guard let limitation = DirectiveLimitations.limitation(directive, value: text), !limitation.refused else { return nil }
+            return (directive.name, "'\(directive.name) \(text)' has no effect: \(limitation.note)")
+        }
     }
 
     /// CONFIG SET semantics: one string argument (split into words for list directives), mutable only.
@@ -72,6 +91,7 @@ public final class ConfigStore {
         }
         do {
             let value = try parse(directive, arguments.isEmpty ? [""] : arguments, accumulate: false)
+            try refuseUnsupported(directive, value)
             values[directive.name] = value
             explicitlySet.insert(directive.name)
         } catch let error as ConfigError {
@@ -81,7 +101,11 @@ public final class ConfigStore {
 
     /// The value as CONFIG GET shows it.
     public func displayValue(_ directive: Directive) -> String {
-        let value = self.value(directive.name)
+        ConfigStore.display(value(directive.name), of: directive)
+    }
+
+    /// `value` as CONFIG GET shows it for `directive`.
+    static func display(_ value: ConfigValue, of directive: Directive) -> String {
         switch value {
         case .bool(let flag): return flag ? "yes" : "no"
         case .integer(let number):
@@ -145,6 +169,8 @@ public final class ConfigStore {
             guard options.contains(choice) else {
                 throw ConfigError("argument(s) must be one of the following: " + options.joined(separator: ", "))
             }
+            // Redis shows a value by the first name that means it: oom-score-adj `relative` is `yes`.
+            if directive.name == "oom-score-adj" && choice == "relative" { return .string("yes") }
             return .string(choice)
         case .string:
             guard arguments.count == 1 else { throw ConfigError.wrongArguments }

@@ -227,7 +227,7 @@ public struct HashTable<Value> {
         var visited = 0
         let bucketMask = UInt64(mask)
         // Bound the work for sparse tables like Redis does (at most 10×COUNT empty buckets).
-        var budget = max(wanted, 1) * 10
+        var budget = max(wanted, 1).multipliedReportingOverflow(by: 10).overflow ? Int.max : max(wanted, 1) * 10
         repeat {
             let bucket = Int(cursor & bucketMask)
             var slot = bucket

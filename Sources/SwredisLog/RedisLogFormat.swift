@@ -97,9 +97,24 @@ public final class LogSink: @unchecked Sendable {
         return true
     }
 
-    /// Reopens the log file (after logrotate moved it).
+    /// Reopens the log file (after logrotate moved it). The new file takes over the same descriptor number
+    /// (`dup2`), so a thread logging meanwhile writes to the old file or the new one, never to a closed or reused
+    /// descriptor.
     public func reopen() {
-        if let path { _ = open(path: path) }
+        guard let path, descriptor != STDOUT_FILENO else { return }
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        dup2(fd, descriptor)
+        close(fd)
+    }
+
+    /// Reopens the log file when its path no longer names the file being written (moved or deleted by
+    /// logrotate without a signal), as Redis does by opening the file for every line.
+    public func reopenIfMoved() {
+        guard let path, descriptor != STDOUT_FILENO else { return }
+        var named = stat(), open = stat()
+        guard fstat(descriptor, &open) == 0 else { return }
+        if stat(path, &named) != 0 || named.st_ino != open.st_ino || named.st_dev != open.st_dev { reopen() }
     }
 
     /// Writes a line at `level` if it passes the threshold.

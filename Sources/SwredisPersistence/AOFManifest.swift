@@ -69,7 +69,8 @@ public struct AOFManifest: Equatable, Sendable {
                 default: continue
                 }
             }
-            guard let name, !name.isEmpty, !name.contains("/"), let sequence, sequence > 0, let kind else {
+            // `nextBaseSequence` and `nextIncrementalSequence` add one to the sequences read here.
+            guard let name, !name.isEmpty, !name.contains("/"), let sequence, sequence > 0, sequence < Int.max, let kind else {
                 throw ManifestError("Invalid AOF manifest file format (line \(number + 1))")
             }
             let file = File(name: name, sequence: sequence, kind: kind)

@@ -9,12 +9,15 @@ public enum LZF {
     static let maxOffset = 1 << 13
     static let maxMatch = (1 << 8) + (1 << 3)
     static let hashBits = 14
+    /// The most output one input byte can stand for: a 3-byte long back reference copies up to 264 bytes.
+    static let maxExpansionRatio = (7 + 255 + 2) / 3
 
     /// Compresses `input` into at most `limit` bytes; nil when the result would not fit (Redis then stores
-    /// the string uncompressed).
+    /// the string uncompressed). Inputs of 2 GiB or more are not compressed: the hash table holds 32-bit positions.
     public static func compress(_ input: UnsafeRawBufferPointer, limit: Int) -> [UInt8]? {
         let length = input.count
-        guard length >= 4, limit > 0, let source = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        guard length >= 4, length <= Int(Int32.max), limit > 0,
+              let source = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         var table = [Int32](repeating: -1, count: 1 << hashBits)
         var output = [UInt8](repeating: 0, count: limit + maxLiteral + 4)
         let produced: Int? = output.withUnsafeMutableBufferPointer { out -> Int? in
@@ -95,8 +98,10 @@ public enum LZF {
     }
 
     /// Decompresses `input` that must expand to exactly `expectedLength` bytes; nil when the data is corrupt.
+    /// A length no stream of `input.count` bytes can reach is refused before the output is allocated, so a
+    /// corrupt header can't make the loader allocate up to its claim.
     public static func decompress(_ input: UnsafeRawBufferPointer, expectedLength: Int) -> [UInt8]? {
-        guard expectedLength >= 0 else { return nil }
+        guard expectedLength >= 0, expectedLength / maxExpansionRatio <= input.count else { return nil }
         var output = [UInt8](repeating: 0, count: expectedLength)
         let ok = output.withUnsafeMutableBufferPointer { out -> Bool in
             var inPosition = 0

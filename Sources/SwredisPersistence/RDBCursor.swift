@@ -128,8 +128,7 @@ struct RDBCursor {
             let compressedLength = try length()
             let expandedLength = try length()
             let compressed = try take(compressedLength)
-            guard expandedLength <= 512 * 1024 * 1024 + compressedLength * 1024,
-                  let expanded = LZF.decompress(compressed, expectedLength: expandedLength) else {
+            guard let expanded = LZF.decompress(compressed, expectedLength: expandedLength) else {
                 throw error("Invalid LZF compressed string")
             }
             return try expanded.withUnsafeBytes { try body(.bytes($0)) }

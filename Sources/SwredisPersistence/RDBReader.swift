@@ -8,7 +8,7 @@ public struct RDBKeyRecord {
     public var value: Value
     /// Absolute expiry in Unix milliseconds.
     public var expireAt: Int?
-    /// LRU idle time in seconds (`IDLE` opcode, written under LRU policies).
+    /// LRU idle time in seconds (`IDLE` opcode, written under LRU policies), at most `RDBReader.maximumIdleSeconds`.
     public var idleSeconds: Int?
     /// LFU counter (`FREQ` opcode, written under LFU policies).
     public var frequency: UInt8?
@@ -35,6 +35,11 @@ public struct RDBFileSummary {
 /// Reads a whole RDB file from memory, the way Redis's `rdbLoadRio` does: header, opcodes, typed keys,
 /// end marker and checksum.
 public enum RDBReader {
+    /// The longest idle time a record reports. Redis's LRU clock holds 24 bits of seconds (about 194 days), so
+    /// a longer time means nothing more; the file may hold any 64-bit value, and capping it keeps callers'
+    /// `idleSeconds * 1000` from overflowing.
+    public static let maximumIdleSeconds = 0xFF_FFFF
+
     /// Reads `bytes`, calling `onResize` for RESIZEDB hints and `onKey` for every non-empty key.
     /// `progress` is called about every megabyte with the offset reached.
     public static func read(_ bytes: UnsafeRawBufferPointer, limits: CollectionLimits, databases: Int,
@@ -65,7 +70,7 @@ public enum RDBReader {
             case RDBFormat.Opcode.frequency:
                 frequency = try cursor.byte()
             case RDBFormat.Opcode.idle:
-                idleSeconds = try cursor.length()
+                idleSeconds = min(try cursor.length(), maximumIdleSeconds)
             case RDBFormat.Opcode.selectDB:
                 let index = try cursor.length()
                 guard index < databases else {
@@ -75,7 +80,9 @@ public enum RDBReader {
             case RDBFormat.Opcode.resizeDB:
                 let keys = try cursor.length()
                 let expires = try cursor.length()
-                onResize(database, min(keys, cursor.remaining), min(expires, cursor.remaining))
+                // The hints size hash tables: no more keys than the bytes left can hold (type, key and value
+                // take at least 3 bytes, an expiry at least 5 more), whatever the file claims.
+                onResize(database, min(keys, cursor.remaining / 3), min(expires, cursor.remaining / 8))
             case RDBFormat.Opcode.aux:
                 let offset = cursor.position - 1
                 let field = try cursor.string { stored in stored.withBytes { String(decoding: $0, as: UTF8.self) } }

@@ -126,8 +126,9 @@ public enum RequestParser {
                 return .protocolError("Protocol error: invalid bulk length")
             }
             let dataStart = lengthCR + 2
-            // Like Redis, the two bytes after the payload are skipped without being checked.
-            guard buffer.count - dataStart >= length + 2 else { return .incomplete }
+            // Like Redis, the two bytes after the payload are skipped without being checked. `length + 2` could
+            // overflow when proto-max-bulk-len allows lengths near Int.max, so the 2 is taken from the other side.
+            guard buffer.count - dataStart - 2 >= length else { return .incomplete }
             args.spans.append(dataStart)
             args.spans.append(length)
             position = dataStart + length + 2

@@ -217,9 +217,9 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
 
     private func handlePSYNCReply(_ line: String) {
         let words = line.split(separator: " ").map(String.init)
-        if words.first == "+FULLRESYNC", words.count == 3, words[2].utf8.count <= 20, let offset = Int(words[2]) {
-            serverLog(.notice, "Full resync from master: \(words[1]):\(offset)")
-            fullSync = (words[1], offset)
+        if let reply = ReplicationState.parseFullResync(line) {
+            serverLog(.notice, "Full resync from master: \(reply.id):\(reply.offset)")
+            fullSync = reply
             phase = .bulkHeader
             return
         }

@@ -131,7 +131,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         buffer.withUnsafeReadableBytes { bytes in
             var offset = 0
             while offset < bytes.count && !session.closeAfterReply && !session.isBlocked {
-                if engine.pauseUntil > 0 && server.isPaused(for: session) {
+                if engine.pauseUntil > 0 && !engine.pauseWritesOnly && server.isPaused(for: session) {
                     schedulePausedRetry()
                     break
                 }
@@ -152,6 +152,13 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
                     consumedTotal = bytes.count
                     return
                 case .command(let consumed):
+                    if engine.pauseUntil > 0 && engine.pauseWritesOnly && server.isPaused(for: session)
+                        && heldByWritePause(session, source: window) {
+                        // Held here, unconsumed, so the commands behind it keep their order.
+                        schedulePausedRetry()
+                        consumedTotal = offset
+                        return
+                    }
                     run(session, source: window)
                     offset += consumed
                 }
@@ -162,19 +169,28 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         buffer.moveReaderIndex(forwardBy: min(consumedTotal, buffer.readableBytes))
     }
 
+    /// Whether the parsed command is one a `CLIENT PAUSE WRITE` holds back.
+    private func heldByWritePause(_ session: ClientSession, source: UnsafeRawBufferPointer) -> Bool {
+        withParsedArguments(source) { engine.isHeldByWritePause(session, $0) }
+    }
+
     private func run(_ session: ClientSession, source: UnsafeRawBufferPointer) {
+        withParsedArguments(source) { engine.execute(session, $0) }
+    }
+
+    /// The parsed command's arguments as a view into `source` (or into the inline command's own storage).
+    private func withParsedArguments<Result>(_ source: UnsafeRawBufferPointer, _ body: (Arguments) -> Result) -> Result {
         let count = arguments.count
         if arguments.isInline {
             let storage = arguments.inlineStorage
-            storage.withUnsafeBytes { inline in
+            return storage.withUnsafeBytes { inline in
                 arguments.spans.withUnsafeBufferPointer { spans in
-                    engine.execute(session, Arguments(base: inline.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, spans: spans.baseAddress!, count: count))
+                    body(Arguments(base: inline.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, spans: spans.baseAddress!, count: count))
                 }
             }
-        } else {
-            arguments.spans.withUnsafeBufferPointer { spans in
-                engine.execute(session, Arguments(base: source.baseAddress!, spans: spans.baseAddress!, count: count))
-            }
+        }
+        return arguments.spans.withUnsafeBufferPointer { spans in
+            body(Arguments(base: source.baseAddress!, spans: spans.baseAddress!, count: count))
         }
     }
 
@@ -182,11 +198,21 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     func blocked(deadline: Int?) {
         guard let deadline, let context else { return }
         let delay = max(0, deadline - Engine.unixMilliseconds())
-        blockTimeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
+        // A client may ask for a deadline centuries away, past what a timer can hold: wake up at most daily and
+        // re-arm until the deadline is reached.
+        blockTimeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(min(delay, Self.longestTimerMilliseconds)))) {
+            [weak self] in
             guard let self, let session = self.session, session.isBlocked else { return }
-            self.server.engine.timeOutBlockedClient(session)
+            if deadline > Engine.unixMilliseconds() {
+                self.blocked(deadline: deadline)
+            } else {
+                self.server.engine.timeOutBlockedClient(session)
+            }
         }
     }
+
+    /// The longest single timer armed for a client (a day); longer waits re-arm.
+    static let longestTimerMilliseconds = 86_400_000
 
     /// The engine served or released this client: send its reply and run the commands that waited.
     func unblocked() {
@@ -213,10 +239,15 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         context.flush()
     }
 
+    /// How often a client held by CLIENT PAUSE looks again.
+    static let pausedPollMilliseconds = 50
+
     private func schedulePausedRetry() {
         guard !pausedRetryScheduled, let context else { return }
         pausedRetryScheduled = true
-        let delay = max(1, engine.pauseUntil - server.cachedMilliseconds)
+        // Polled, not slept through: CLIENT UNPAUSE (or a shorter pause replacing this one) releases the client
+        // within this interval, and a pause until the end of time needs no timer that long.
+        let delay = min(max(1, engine.pauseUntil - server.cachedMilliseconds), Self.pausedPollMilliseconds)
         context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
             self?.pausedRetryScheduled = false
             self?.runPendingCommands()
@@ -263,7 +294,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             overSoftLimitSince = now
             return limit.seconds == 0
         }
-        return now - since >= limit.seconds * 1000
+        return (now - since) / 1000 >= limit.seconds
     }
 
     /// Makes the reply buffer empty again before a new batch. When the previous write has gone out the storage

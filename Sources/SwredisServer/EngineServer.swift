@@ -403,6 +403,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             self.engine.replicationCron()
             self.flushOtherClients()
             self.reportReplicationStatus()
+            LogSink.shared.reopenIfMoved()
         }
     }
 
@@ -499,8 +500,6 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             engine.pauseUntil = 0
             return false
         }
-        // WRITE pauses only hold writes; the whole pipeline is held back from the first command on, which keeps
-        // ordering simple (a read queued behind a write waits too).
         return true
     }
 
@@ -539,6 +538,17 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     // MARK: Shutdown
 
     private func installSignalHandlers() {
+        // An operator's `pkill -HUP swredisd` (the supervisor's reload signal) must not end an engine: ignored, as
+        // redis-server does. SIGUSR1 (`pkill -USR1 swredisd`, logrotate) reopens the log file.
+        signal(SIGHUP, SIG_IGN)
+        signal(SIGUSR1, SIG_IGN)
+        let reopen = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        reopen.setEventHandler {
+            LogSink.shared.reopen()
+            serverLog(.notice, "Received SIGUSR1: log file reopened")
+        }
+        reopen.resume()
+        signalSources.append(reopen)
         for signalNumber in [SIGTERM, SIGINT] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())

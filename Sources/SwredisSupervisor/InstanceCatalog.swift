@@ -39,6 +39,13 @@ public struct InstanceCatalog {
     public var settings: SupervisorSettings
     public var instances: [InstanceDefinition]
     public var problems: [SupervisorSettings.Problem]
+    /// Directives accepted without effect (each engine also logs its own when it starts).
+    public var limitationWarnings: [ConfigWarning] = []
+    /// Passwords in files others can read, open listeners without a password, replicas that can't authenticate
+    /// to their master.
+    public var securityWarnings: [ConfigWarning] = []
+    /// Everything `swredisd check` reports besides problems.
+    public var warnings: [ConfigWarning] { limitationWarnings + securityWarnings }
 
     public static let supervisorFile = "swredisd.conf"
 
@@ -63,6 +70,8 @@ public struct InstanceCatalog {
             problems.append(.init(file: directory, line: 0, reason: "can't read the configuration directory: \(String(cString: strerror(errno)))"))
             return InstanceCatalog(settings: settings, instances: [], problems: problems)
         }
+        var limitations: [ConfigWarning] = []
+        var security: [ConfigWarning] = []
         let candidates = names.filter { $0.hasSuffix(".conf") && $0 != supervisorFile }.sorted()
         var loaded: [(name: String, path: String, store: ConfigStore, files: [String])] = []
         var included = Set<String>()
@@ -82,6 +91,8 @@ public struct InstanceCatalog {
                 continue
             }
             for include in loader.includedFiles { included.insert(absolutePath(include)) }
+            limitations += loader.limitationWarnings()
+            security += securityWarnings(store, loader.origins, instanceFile: path)
             loaded.append((String(file.dropLast(5)), path, store, [path] + loader.includedFiles))
         }
         var instances: [InstanceDefinition] = []
@@ -103,7 +114,10 @@ public struct InstanceCatalog {
         problems += clashes(instances)
         let (ordered, loopProblems) = startOrder(instances)
         problems += loopProblems
-        return InstanceCatalog(settings: settings, instances: ordered, problems: problems)
+        let stores = Dictionary(loaded.map { ($0.path, $0.store) }, uniquingKeysWith: { first, _ in first })
+        security += replicaAuthenticationWarnings(ordered, stores)
+        return InstanceCatalog(settings: settings, instances: ordered, problems: problems, limitationWarnings: limitations,
+                               securityWarnings: security)
     }
 
     private static func define(_ name: String, _ path: String, _ store: ConfigStore, _ files: [String],

@@ -56,6 +56,7 @@ enum ServerCommandLine {
 
         let store = ConfigStore()
         var loader = ConfigFileLoader(store: store)
+        loader.changesDirectory = true
         do {
             store.beginLoad()
             if !configFile.isEmpty { try loader.load(path: configFile) }
@@ -73,6 +74,8 @@ enum ServerCommandLine {
             print("Configuration test passed")
             return 0
         }
+        // Reading `dir` moved us there; CONFIG GET dir reports the absolute path, as redis-server does.
+        try? store.apply(name: "dir", arguments: [absolutePath(".")])
         if let level = RedisLogFormat.Level(name: store.string("loglevel")) { LogSink.shared.threshold = level }
         let logfile = store.string("logfile")
         if !logfile.isEmpty && !LogSink.shared.open(path: logfile) {
@@ -87,12 +90,10 @@ enum ServerCommandLine {
         } else {
             serverLog(.warning, "Configuration loaded")
         }
-        LogSink.shared.role = "M"
-        let dir = store.string("dir")
-        if chdir(dir) != 0 {
-            serverLog(.warning, "Can't chdir to '\(dir)': \(String(cString: strerror(errno)))")
-            return 1
+        for warning in loader.limitationWarnings() {
+            serverLog(.warning, "WARNING \(warning.file):\(warning.line): \(warning.message)")
         }
+        LogSink.shared.role = "M"
         // Exit while the server is still referenced: tearing the object graph down would race the event loop's
         // last tasks and gains nothing at process exit.
         let server = EngineServer(config: store, configFile: configFile)
@@ -108,7 +109,8 @@ enum ServerCommandLine {
         if path.hasPrefix("/") { return path }
         var buffer = [CChar](repeating: 0, count: 4096)
         guard getcwd(&buffer, buffer.count) != nil else { return path }
-        return String(cString: buffer) + "/" + path
+        let directory = String(cString: buffer)
+        return path == "." ? directory : directory + "/" + path
     }
 
     static func readAllStandardInput() -> String {

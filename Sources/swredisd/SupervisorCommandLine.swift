@@ -46,6 +46,7 @@ enum SupervisorCommandLine {
             serverLog(.warning, "Configuration directory \(options.directory) has \(catalog.problems.count) problem(s); not starting (run `swredisd check --conf-dir \(options.directory)`).")
             return 1
         }
+        for warning in catalog.securityWarnings { serverLog(.warning, "WARNING \(warning)") }
         return Supervisor(catalog: catalog, directory: options.directory, overrides: options.overrides, only: options.only).run()
     }
 
@@ -92,6 +93,7 @@ enum SupervisorCommandLine {
         }
         let catalog = InstanceCatalog.load(directory: options.directory, overrides: options.overrides, only: options.only)
         for problem in catalog.problems { print(problem) }
+        for warning in catalog.warnings { print(warning) }
         if catalog.problems.isEmpty {
             let list = catalog.instances.map { "\($0.name) (\($0.roleDescription), port \($0.port))" }.joined(separator: ", ")
             print("\(options.directory): OK, \(catalog.instances.count) instance(s): \(list)")

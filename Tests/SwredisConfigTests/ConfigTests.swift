@@ -61,6 +61,25 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try store.set(name: "maxmemory-policy", value: "bogus"))
     }
 
+    func testMemoryValuesThatOverflowAreRefused() {
+        for text in ["maxmemory 99999999999gb", "maxmemory 9223372036854775808", "maxmemory 8589934592gb",
+                     "proto-max-bulk-len 9999999999999999999k", "maxmemory -9223372036854775808"] {
+            XCTAssertThrowsError(try load(text), text) {
+                XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be a memory value", text)
+            }
+        }
+        XCTAssertThrowsError(try load("client-output-buffer-limit replica 99999999999gb 0 0")) {
+            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason,
+                           "Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+        }
+        XCTAssertThrowsError(try load("port 9223372036854775808")) {
+            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument couldn't be parsed into an integer")
+        }
+        XCTAssertEqual(try load("maxmemory 8589934591gb").int("maxmemory"), 8_589_934_591 << 30)
+        XCTAssertEqual(MemoryUnits.parse("9223372036854775807"), Int.max)
+        XCTAssertNil(MemoryUnits.parse("9223372036854775807b0"))
+    }
+
     func testMemoryUnits() {
         XCTAssertEqual(MemoryUnits.parse("1k"), 1000)
         XCTAssertEqual(MemoryUnits.parse("1KB"), 1024)

@@ -99,6 +99,27 @@ final class RequestParserTests: XCTestCase {
                        "Protocol error: too big mbulk count string")
     }
 
+    func testCountsAndLengthsAtTheLimitsOfInt64() {
+        XCTAssertEqual(parseAll(Array("*9223372036854775807\r\n".utf8)).error, "Protocol error: invalid multibulk length")
+        XCTAssertEqual(parseAll(Array("*9223372036854775808\r\n".utf8)).error, "Protocol error: invalid multibulk length")
+        XCTAssertEqual(parseAll(Array("*99999999999999999999\r\n".utf8)).error, "Protocol error: invalid multibulk length")
+        XCTAssertEqual(parseAll(Array("*1\r\n$9223372036854775807\r\n".utf8)).error, "Protocol error: invalid bulk length")
+        XCTAssertEqual(parseAll(Array("*1\r\n$-9223372036854775808\r\n".utf8)).error, "Protocol error: invalid bulk length")
+        XCTAssertEqual(parseAll(Array("*1\r\n$9223372036854775808\r\n".utf8)).error, "Protocol error: invalid bulk length")
+        var args = ArgumentList()
+        let minimum = Array("*-9223372036854775808\r\n".utf8)
+        minimum.withUnsafeBytes { raw in
+            XCTAssertEqual(RequestParser.parse(raw, into: &args), .skip(consumed: minimum.count))
+        }
+        // proto-max-bulk-len may be configured up to Int64.max: a length that large waits for its bytes.
+        let unlimited = RequestLimits(maxBulkLength: Int.max)
+        for length in ["9223372036854775807", "9223372036854775806", "9223372036854775805"] {
+            Array("*1\r\n$\(length)\r\nabc".utf8).withUnsafeBytes { raw in
+                XCTAssertEqual(RequestParser.parse(raw, into: &args, limits: unlimited), .incomplete, length)
+            }
+        }
+    }
+
     func testUnauthenticatedLimits() {
         var args = ArgumentList()
         let many = Array("*11\r\n".utf8)
