@@ -98,12 +98,12 @@ public struct ConfigFileLoader {
     }
 
     /// A warning for every directive loaded so far whose value asks for something swredis does not do, at the line
-    /// that set it.
+    /// that set it, in file and line order.
     public func limitationWarnings() -> [ConfigWarning] {
         store.limitationMessages().map { entry in
             let origin = origins[entry.name] ?? (file: "(command line)", line: 0)
             return ConfigWarning(file: origin.file, line: origin.line, message: entry.message)
-        }
+        }.sorted { ($0.file, $0.line) < ($1.file, $1.line) }
     }
 
     /// The file a path names with links and `.`/`..` resolved (the path itself when it names no file), so an

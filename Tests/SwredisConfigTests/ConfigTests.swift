@@ -1,3 +1,4 @@
+import Foundation
 import SwredisConfig
 import XCTest
 
@@ -50,6 +51,39 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try load("port 99999")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be between 0 and 65535 inclusive") }
         XCTAssertThrowsError(try load("appendonly maybe")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be 'yes' or 'no'") }
         XCTAssertThrowsError(try load("port \"7000")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "Unbalanced quotes in configuration line") }
+    }
+
+    func testIncludeLoopsAreFoundHoweverThePathIsSpelled() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swredis-include-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("a.conf").path
+        try "port 7000\ninclude \(directory.path)/./a.conf\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let store = ConfigStore()
+        var loader = ConfigFileLoader(store: store)
+        XCTAssertThrowsError(try loader.load(path: file)) { error in
+            XCTAssertEqual((error as? ConfigFileLoader.LoadError)?.reason, "include loop")
+        }
+    }
+
+    func testLimitationsAreRefusedOrWarnedWithTheirLine() throws {
+        XCTAssertThrowsError(try load("port 7000\ncluster-enabled yes\n")) { error in
+            let failure = error as? ConfigFileLoader.LoadError
+            XCTAssertEqual(failure?.line, 2)
+            XCTAssertEqual(failure?.reason, "'cluster-enabled yes' is not supported: cluster mode is not implemented yet; this server would run standalone")
+        }
+        XCTAssertThrowsError(try load("loadmodule /x.so")) { error in
+            XCTAssertEqual((error as? ConfigFileLoader.LoadError)?.reason, "modules ('loadmodule') are not supported")
+        }
+        let store = ConfigStore()
+        var loader = ConfigFileLoader(store: store)
+        try loader.load(text: "cluster-enabled no\nio-threads 1\nlazyfree-lazy-expire yes\nset-proc-title yes\n", name: "w.conf")
+        XCTAssertEqual(loader.limitationWarnings().map(\.description), [
+            "w.conf:3: warning: 'lazyfree-lazy-expire yes' has no effect: values are always freed synchronously",
+            "w.conf:4: warning: 'set-proc-title yes' has no effect: the process title is not changed",
+        ])
+        XCTAssertThrowsError(try store.set(name: "tls-port", value: "6390"))
+        XCTAssertNoThrow(try store.set(name: "tls-port", value: "0"))
     }
 
     func testSaveEmptyClearsAndConfigSetReplaces() throws {
