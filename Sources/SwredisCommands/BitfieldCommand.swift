@@ -27,8 +27,9 @@ extension BitCommands {
         }
         let signed: Bool
         switch first {
-        case UInt8(ascii: "i"), UInt8(ascii: "I"): signed = true
-        case UInt8(ascii: "u"), UInt8(ascii: "U"): signed = false
+        // Lower case only, as Redis's getBitfieldTypeFromArgument.
+        case UInt8(ascii: "i"): signed = true
+        case UInt8(ascii: "u"): signed = false
         default:
             client.error(typeError)
             return nil

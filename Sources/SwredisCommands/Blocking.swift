@@ -204,14 +204,14 @@ extension Engine {
 /// The blocking list commands.
 enum BlockingCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("blpop", arity: -3, flags: [.write, .noscript, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the first element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: true) }),
-        CommandSpec("brpop", arity: -3, flags: [.write, .noscript, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the last element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: false) }),
+        CommandSpec("blpop", arity: -3, flags: [.write, .noscript, .blocking], keys: .poppedBeforeTimeout, categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the first element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: true) }),
+        CommandSpec("brpop", arity: -3, flags: [.write, .noscript, .blocking], keys: .poppedBeforeTimeout, categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the last element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: false) }),
         CommandSpec("blmove", arity: 6, flags: [.write, .denyOOM, .noscript, .blocking], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "6.2.0", handler: blmove),
         CommandSpec("brpoplpush", arity: 4, flags: [.write, .denyOOM, .noscript, .blocking], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "2.2.0", handler: brpoplpush),
-        CommandSpec("bzpopmin", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set", summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: true) }),
-        CommandSpec("bzpopmax", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: KeySpec(first: 1, last: -2, step: 1), categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set", summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: false) }),
-        CommandSpec("bzmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2), categories: ["write", "sortedset", "slow", "blocking"], group: "sorted-set", summary: "Remove and return members with scores in a sorted set or block until one is available", since: "7.0.0", handler: bzmpop),
-        CommandSpec("blmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop elements from a list, or block until one is available", since: "7.0.0", handler: blmpop),
+        CommandSpec("bzpopmin", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: .poppedBeforeTimeout, categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set", summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: true) }),
+        CommandSpec("bzpopmax", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: .poppedBeforeTimeout, categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set", summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: false) }),
+        CommandSpec("bzmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2, written: .served), categories: ["write", "sortedset", "slow", "blocking"], group: "sorted-set", summary: "Remove and return members with scores in a sorted set or block until one is available", since: "7.0.0", handler: bzmpop),
+        CommandSpec("blmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2, written: .served), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop elements from a list, or block until one is available", since: "7.0.0", handler: blmpop),
     ]
 
     /// Parses a timeout in seconds (decimals allowed) into milliseconds, replying with Redis's errors.
@@ -226,7 +226,8 @@ enum BlockingCommands {
             client.error("ERR timeout is negative")
             return nil
         }
-        let result = Int(milliseconds)
+        // Rounded up, as Redis's ceill: 0.001 s must not become 0 (no timeout at all).
+        let result = Int(milliseconds.rounded(.up))
         guard result <= Int.max - Engine.unixMilliseconds() else {
             client.error("ERR timeout is out of range")
             return nil
@@ -295,8 +296,9 @@ enum BlockingCommands {
     }
 
     static func bzmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let timeout = timeout(client, args, 1) else { return }
+        // Redis checks numkeys, the keys and COUNT before the timeout.
         guard let request = SharedArguments.multiPop(client, args, from: 2, front: "min", back: "max") else { return }
+        guard let timeout = timeout(client, args, 1) else { return }
         if SortedSetCommands.multiPop(engine, client, args, request) {
             engine.propagateInstead([[ByteString("ZMPOP")] + (2..<args.count).map { args.bytes($0) }])
             return
@@ -336,8 +338,9 @@ enum BlockingCommands {
     }
 
     static func blmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let timeout = timeout(client, args, 1) else { return }
+        // Redis checks numkeys, the keys and COUNT before the timeout.
         guard let request = SharedArguments.multiPop(client, args, from: 2, front: "left", back: "right") else { return }
+        guard let timeout = timeout(client, args, 1) else { return }
         if ListCommands.multiPop(engine, client, args, request) {
             engine.propagateInstead([[ByteString("LMPOP")] + (2..<args.count).map { args.bytes($0) }])
             return

@@ -73,10 +73,11 @@ enum ClientCommand {
             client.reply.ok()
         },
         sub("unblock", -3, [.admin], "Unblock a client blocked in a blocking command from a different connection") { engine, client, args in
-            guard let id = args.integer(2) else {
-                client.error(RedisError.notInteger)
+            guard args.count <= 4 else {
+                client.error(RedisError.subcommandSyntax(args.string(1), "client"))
                 return
             }
+            // Redis checks the reason before the client id.
             var asError = false
             if args.count == 4 {
                 if args.matches(3, "error") { asError = true }
@@ -84,8 +85,9 @@ enum ClientCommand {
                     client.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
                     return
                 }
-            } else if args.count > 4 {
-                client.error(RedisError.syntax)
+            }
+            guard let id = args.integer(2) else {
+                client.error(RedisError.notInteger)
                 return
             }
             guard let target = engine.clients[id], target.isBlocked else {
@@ -187,34 +189,29 @@ enum ClientCommand {
     }
 
     static func list(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        // Redis 7.0 takes one filter: `TYPE t`, or `ID id...` (listed in the order given; unknown IDs are skipped).
         var selected = engine.clients.values.sorted { $0.id < $1.id }
-        var index = 2
-        while index < args.count {
-            if args.matches(index, "type") && index + 1 < args.count {
-                let type = args.lowercased(index + 1)
-                guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
-                    client.error("ERR Unknown client type '\(args.string(index + 1))'")
-                    return
-                }
-                let wanted = type == "slave" ? "replica" : type
-                selected = selected.filter { $0.kind == wanted }
-                index += 2
-            } else if args.matches(index, "id") && index + 1 < args.count {
-                var ids = Set<Int>()
-                index += 1
-                while index < args.count {
-                    guard let id = args.integer(index), id > 0 else {
-                        client.error("ERR Invalid client ID")
-                        return
-                    }
-                    ids.insert(id)
-                    index += 1
-                }
-                selected = selected.filter { ids.contains($0.id) }
-            } else {
-                client.error(RedisError.syntax)
+        if args.count == 4 && args.matches(2, "type") {
+            let type = args.lowercased(3)
+            guard ["normal", "master", "replica", "slave", "pubsub"].contains(type) else {
+                client.error("ERR Unknown client type '\(args.string(3))'")
                 return
             }
+            let wanted = type == "slave" ? "replica" : type
+            selected = selected.filter { $0.kind == wanted }
+        } else if args.count > 3 && args.matches(2, "id") {
+            var chosen: [ClientSession] = []
+            for index in 3..<args.count {
+                guard let id = args.integer(index) else {
+                    client.error("ERR Invalid client ID")
+                    return
+                }
+                if let found = engine.clients.values.first(where: { $0.id == id }) { chosen.append(found) }
+            }
+            selected = chosen
+        } else if args.count != 2 {
+            client.error(RedisError.syntax)
+            return
         }
         let text = selected.map { describe(engine, $0) + "\n" }.joined()
         client.reply.verbatim(text)

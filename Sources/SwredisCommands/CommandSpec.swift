@@ -50,6 +50,9 @@ public struct KeySpec: Sendable {
         case all
         /// Only the key at this argument index.
         case argument(Int)
+        /// The one key the command popped from, which the handler touches itself (BLPOP k1 k2, LMPOP...): Redis
+        /// signals only the key it modified, so WATCH on the other keys stays intact.
+        case served
     }
 
     public let first: Int
@@ -62,6 +65,9 @@ public struct KeySpec: Sendable {
     /// Whether BY/GET patterns name further keys (SORT, SORT_RO): Redis flags those commands `movablekeys`.
     public let patternKeys: Bool
     public let written: WrittenKeys
+    /// The "keys" are shard channels (SPUBLISH, SSUBSCRIBE): Redis's NOT_KEY spec, hashed to a slot but not a key,
+    /// so COMMAND GETKEYS finds none.
+    public let notKey: Bool
     public static let none = KeySpec(first: 0, last: 0, step: 0)
     public static let single = KeySpec(first: 1, last: 1, step: 1)
     public static let all = KeySpec(first: 1, last: -1, step: 1)
@@ -73,7 +79,8 @@ public struct KeySpec: Sendable {
     public static let sortReadOnly = KeySpec(first: 1, last: 1, step: 1, patternKeys: true)
 
     public init(first: Int, last: Int, step: Int, numKeysAt: Int? = nil, sortStore: Bool = false, patternKeys: Bool = false,
-                written: WrittenKeys = .all) {
+                written: WrittenKeys = .all, notKey: Bool = false) {
+        self.notKey = notKey
         self.first = first
         self.last = last
         self.step = step
@@ -84,9 +91,18 @@ public struct KeySpec: Sendable {
     }
 
     /// Keys counted by the argument at `index`, nothing else.
-    public static func numKeys(at index: Int) -> KeySpec {
-        KeySpec(first: 0, last: 0, step: 0, numKeysAt: index)
+    public static func numKeys(at index: Int, written: WrittenKeys = .all) -> KeySpec {
+        KeySpec(first: 0, last: 0, step: 0, numKeysAt: index, written: written)
     }
+
+    /// SPUBLISH's channel.
+    public static let shardChannel = KeySpec(first: 1, last: 1, step: 1, notKey: true)
+    /// SSUBSCRIBE / SUNSUBSCRIBE channels.
+    public static let shardChannels = KeySpec(first: 1, last: -1, step: 1, notKey: true)
+
+    /// Multi-key pops (BLPOP k1 k2 timeout): keys up to the last-but-one argument, of which only the served
+    /// one is written.
+    public static let poppedBeforeTimeout = KeySpec(first: 1, last: -2, step: 1, written: .served)
 
     /// Whether the command takes keys at all (COMMAND GETKEYS: "The command has no key arguments" otherwise).
     public var hasKeys: Bool { (first > 0 && step > 0) || numKeysAt != nil || sortStore }
@@ -120,6 +136,7 @@ public struct KeySpec: Sendable {
         switch written {
         case .all: return keyIndexes(in: args)
         case .argument(let index): return index < args.count ? [index] : []
+        case .served: return []
         }
     }
 

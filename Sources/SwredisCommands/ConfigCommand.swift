@@ -62,21 +62,29 @@ enum ConfigCommand {
             client.error(RedisError.syntax)
             return
         }
-        var previous: [(String, ConfigValue)] = []
+        // As Redis's configSetCommand: every name is checked (unknown, immutable, given twice as written: an alias
+        // and its directive are two names) before any value.
         var names = Set<String>()
+        var written = Set<String>()
         for index in stride(from: 2, to: args.count, by: 2) {
-            let name = args.lowercased(index)
-            guard let directive = DirectiveTable.byName[name] else {
-                rollback(engine, previous)
+            guard let directive = DirectiveTable.byName[args.lowercased(index)] else {
                 client.error("ERR Unknown option or number of arguments for CONFIG SET - '\(args.string(index))'")
                 return
             }
-            guard !names.contains(directive.name) else {
-                rollback(engine, previous)
-                client.error("ERR CONFIG SET failed (possibly related to argument '\(args.string(index))') - duplicate parameter")
+            guard directive.mutable else {
+                client.error("ERR CONFIG SET failed (possibly related to argument '\(args.string(index))') - can't set immutable config")
                 return
             }
             names.insert(directive.name)
+            guard written.insert(args.lowercased(index)).inserted else {
+                client.error("ERR CONFIG SET failed (possibly related to argument '\(args.string(index))') - duplicate parameter")
+                return
+            }
+        }
+        var previous: [(String, ConfigValue)] = []
+        for index in stride(from: 2, to: args.count, by: 2) {
+            let name = args.lowercased(index)
+            guard let directive = DirectiveTable.byName[name] else { return }
             let old = engine.config.value(directive.name)
             do {
                 try engine.config.set(name: name, value: args.string(index + 1))

@@ -265,11 +265,9 @@ public final class Engine {
             rejectUnknown(client, args)
             return
         }
-        if command.isContainer {
-            if args.count < 2 {
-                reject(client, command, RedisError.wrongArity(command.name))
-                return
-            }
+        // A container named alone runs its own handler when its arity allows it (a bare COMMAND lists every
+        // command); the others need a subcommand, which the arity check below says.
+        if command.isContainer && args.count >= 2 {
             guard let sub = command.subcommands[args.lowercased(1)] else {
                 reject(client, command, RedisError.unknownSubcommand(args.string(1), command.name))
                 return

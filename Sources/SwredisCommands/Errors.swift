@@ -20,6 +20,11 @@ public enum RedisError {
         "ERR invalid expire time in '\(command)' command"
     }
 
+    /// A known subcommand given a number of arguments its handler refuses (Redis's addReplySubcommandSyntaxError).
+    public static func subcommandSyntax(_ sub: String, _ command: String) -> String {
+        "ERR unknown subcommand or wrong number of arguments for '\(sub.prefix(128))'. Try \(command.uppercased()) HELP."
+    }
+
     public static func unknownSubcommand(_ sub: String, _ command: String) -> String {
         "ERR unknown subcommand '\(sub.prefix(128))'. Try \(command.uppercased()) HELP."
     }

@@ -291,15 +291,15 @@ enum InfoCommand {
         let now = Engine.unixMilliseconds()
         var fields: [(String, String)] = []
         for (index, db) in engine.databases.enumerated() where db.count > 0 {
-            var totalTTL = 0
+            // A running mean: a sum of TTLs near INT64_MAX (PEXPIREAT key 9223372036854775806) would overflow.
+            var average = 0
             var counted = 0
             db.expires.forEach { _, when in
                 if counted < 1000 {
-                    totalTTL += max(0, when - now)
                     counted += 1
+                    average += ((when > now ? when - now : 0) - average) / counted
                 }
             }
-            let average = counted > 0 ? totalTTL / counted : 0
             fields.append(("db\(index)", "keys=\(db.count),expires=\(db.expires.count),avg_ttl=\(average)"))
         }
         return fields

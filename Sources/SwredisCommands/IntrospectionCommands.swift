@@ -180,12 +180,13 @@ enum IntrospectionCommands {
         }
         let commandArgs = args.count - 2
         if spec.isContainer, commandArgs >= 2, let sub = spec.subcommands[args.lowercased(3)] { spec = sub }
-        guard spec.acceptsArgumentCount(commandArgs) else {
-            client.error("ERR Invalid number of arguments specified for command")
+        // Redis's order: no keys at all before a wrong number of arguments.
+        guard spec.keys.hasKeys && !spec.keys.notKey else {
+            client.error("ERR The command has no key arguments")
             return
         }
-        guard spec.keys.hasKeys else {
-            client.error("ERR The command has no key arguments")
+        guard spec.acceptsArgumentCount(commandArgs) else {
+            client.error("ERR Invalid number of arguments specified for command")
             return
         }
         let indexes = spec.keys.keyIndexes(in: args, from: 2)

@@ -29,7 +29,7 @@ enum KeyCommands {
             CommandSpec("object|help", arity: 2, flags: [.loading, .stale], categories: ["keyspace", "slow"], group: "generic", summary: "Show helpful text about the different subcommands", since: "6.2.0", handler: { _, client, _ in
                 HelpText.reply(client, "OBJECT", [
                     "ENCODING <key>", "    Return the kind of internal representation used in order to store the value", "    associated with a <key>.",
-                    "FREQ <key>", "    Return the access frequency index of the <key>. The returned integer is", "    proportional to the logarithm of the recorded access frequency of the key.",
+                    "FREQ <key>", "    Return the access frequency index of the <key>. The returned integer is", "    proportional to the logarithm of the recent access frequency of the key.",
                     "IDLETIME <key>", "    Return the idle time of the <key>, that is the approximated number of", "    seconds elapsed since the last access to the key.",
                     "REFCOUNT <key>", "    Return the number of references of the value associated with the specified", "    <key>.",
                 ])
@@ -351,9 +351,10 @@ struct ScanOptions {
     var count = 10
     var type: String?
 
-    /// A SCAN cursor, parsed like Redis's `strtoul` (negative numbers wrap around).
+    /// A SCAN cursor, parsed like Redis's `strtoul` (negative numbers wrap around, an empty cursor is 0).
     static func parseCursor(_ client: ClientSession, _ args: Arguments, _ index: Int) -> UInt64? {
         let text = args.string(index)
+        if text.isEmpty { return 0 }
         guard let cursor = UInt64(text) ?? Int64(text).map({ UInt64(bitPattern: $0) }) else {
             client.error(RedisError.invalidCursor)
             return nil

@@ -26,7 +26,7 @@ enum ListCommands {
         spec("lpos", -3, [.readonly], .single, ["read", "list", "slow"], "Return the index of matching elements on a list", since: "6.0.6", lpos),
         spec("lmove", 5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"], "Pop an element from a list, push it to another list and return it", since: "6.2.0", lmove),
         spec("rpoplpush", 3, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"], "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0", rpoplpush),
-        spec("lmpop", -4, [.write], .numKeys(at: 1), ["write", "list", "slow"], "Pop elements from a list", since: "7.0.0", lmpop),
+        spec("lmpop", -4, [.write], .numKeys(at: 1, written: .served), ["write", "list", "slow"], "Pop elements from a list", since: "7.0.0", lmpop),
     ]
 
     static func push(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool, onlyExisting: Bool) {
@@ -88,6 +88,7 @@ enum ListCommands {
 
     static func finishPop(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ list: ListValue, removed: Int) {
         engine.dirty += removed
+        if !engine.watchers.isEmpty { engine.touchWatchedKey(client.database, ByteString(key)) }
         engine.deleteIfEmpty(client.database, key, count: list.items.count)
     }
 

@@ -7,16 +7,16 @@ enum PubSubCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("subscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given channels", since: "2.0.0", handler: { subscribe($0, $1, $2, .channel) }),
         CommandSpec("psubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to channels matching the given patterns", since: "2.0.0", handler: { subscribe($0, $1, $2, .pattern) }),
-        CommandSpec("ssubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .all, categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given shard channels", since: "7.0.0", handler: { subscribe($0, $1, $2, .shard) }),
+        CommandSpec("ssubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .shardChannels, categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given shard channels", since: "7.0.0", handler: { subscribe($0, $1, $2, .shard) }),
         CommandSpec("unsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given channels", since: "2.0.0", handler: { unsubscribe($0, $1, $2, .channel) }),
         CommandSpec("punsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to channels matching the given patterns", since: "2.0.0", handler: { unsubscribe($0, $1, $2, .pattern) }),
-        CommandSpec("sunsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .all, categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given shard channels", since: "7.0.0", handler: { unsubscribe($0, $1, $2, .shard) }),
+        CommandSpec("sunsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .shardChannels, categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given shard channels", since: "7.0.0", handler: { unsubscribe($0, $1, $2, .shard) }),
         CommandSpec("publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a channel", since: "2.0.0", handler: { engine, client, args in
             client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
             // Like Redis, messages reach subscribers of replicas too (through the stream, not the AOF).
             engine.propagateToReplicasOnly(client.database, args)
         }),
-        CommandSpec("spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], keys: .single, categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a shard channel", since: "7.0.0", handler: { engine, client, args in
+        CommandSpec("spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], keys: .shardChannel, categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a shard channel", since: "7.0.0", handler: { engine, client, args in
             client.reply.integer(engine.publishToShard(args.bytes(1), args.bytes(2)))
         }),
         CommandSpec("pubsub", arity: -2, flags: [], categories: ["slow"], group: "pubsub", summary: "A container for Pub/Sub commands", since: "2.8.0", complexity: "Depends on subcommand.", subcommands: [

@@ -70,7 +70,7 @@ enum ServerCommands {
                 }
                 count = number == -1 ? engine.slowlog.records.count : number
             } else if args.count > 3 {
-                client.error(RedisError.wrongArity("slowlog|get"))
+                client.error(RedisError.subcommandSyntax(args.string(1), "slowlog"))
                 return
             }
             let records = engine.slowlog.records.prefix(count)

@@ -33,8 +33,8 @@ enum SharedArguments {
                 return nil
             }
             request.withValues = true
-            // The reply holds 2×count items, which must not overflow.
-            guard value >= -(Int.max / 2) else {
+            // The reply holds 2×count items, which must not overflow (either sign, as Redis checks).
+            guard value >= -(Int.max / 2) && value <= Int.max / 2 else {
                 client.error("ERR value is out of range")
                 return nil
             }

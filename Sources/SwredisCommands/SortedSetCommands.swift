@@ -53,7 +53,7 @@ enum SortedSetCommands {
         spec("zremrangebylex", 4, [.write], .single, ["write", "sortedset", "slow"], "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9") { zremrange($0, $1, $2, .lex) },
         spec("zpopmin", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the lowest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: true) },
         spec("zpopmax", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the highest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: false) },
-        spec("zmpop", -4, [.write], .numKeys(at: 1), ["write", "sortedset", "slow"], "Remove and return members with scores in a sorted set", since: "7.0.0") { engine, client, args in
+        spec("zmpop", -4, [.write], .numKeys(at: 1, written: .served), ["write", "sortedset", "slow"], "Remove and return members with scores in a sorted set", since: "7.0.0") { engine, client, args in
             guard let request = SharedArguments.multiPop(client, args, from: 1, front: "min", back: "max") else { return }
             if !multiPop(engine, client, args, request) { client.reply.nullArray() }
         },
@@ -293,9 +293,13 @@ enum SortedSetCommands {
         }
         let reverse = request.reverse ?? false
         let type = request.type ?? .rank
-        if limit != nil && type == .rank {
-            client.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
-            return
+        if let given = limit, type == .rank {
+            // Redis's "no limit" is a count of -1, so `LIMIT n -1` is accepted (and ignored) with a rank range.
+            guard given.count == -1 else {
+                client.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+                return
+            }
+            limit = nil
         }
         if withScores && type == .lex {
             client.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
@@ -449,6 +453,7 @@ enum SortedSetCommands {
             elements.append(element)
         }
         engine.dirty += taken
+        if !engine.watchers.isEmpty { engine.touchWatchedKey(client.database, ByteString(key)) }
         engine.notify(client, .zset, min ? "zpopmin" : "zpopmax", key)
         engine.deleteIfEmpty(client.database, key, count: zset.count)
         return elements

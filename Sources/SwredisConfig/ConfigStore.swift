@@ -1,3 +1,5 @@
+import SwredisBytes
+
 /// The running configuration: one typed value per directive in `DirectiveTable`, read by the engine and
 /// changed by the config file, `--directive` flags and CONFIG SET.
 public final class ConfigStore {
@@ -146,7 +148,11 @@ public final class ConfigStore {
                 guard let octal = Int(text, radix: 8) else { throw ConfigError("argument couldn't be parsed into an integer") }
                 number = octal
             } else {
-                guard let decimal = Int(text) else { throw ConfigError("argument couldn't be parsed into an integer") }
+                // Redis's string2ll: no '+' sign, no leading zeros, no spaces.
+                var digits = text
+                guard let decimal = digits.withUTF8({ StringNumbers.parseCanonicalInteger(UnsafeRawBufferPointer($0)) }) else {
+                    throw ConfigError("argument couldn't be parsed into an integer")
+                }
                 number = decimal
             }
             guard number >= minimum && number <= maximum else {
@@ -157,8 +163,15 @@ public final class ConfigStore {
             return .integer(number)
         case .memory(let minimum, let maximum):
             guard arguments.count == 1 else { throw ConfigError.wrongArguments }
-            if arguments[0].isEmpty { return .integer(0) }
-            guard let number = MemoryUnits.parse(arguments[0]), number >= 0 else { throw ConfigError("argument must be a memory value") }
+            // An empty value reads as 0, as Redis's memtoull does (`maxmemory ""`), and is bounds-checked like any
+            // other: `client-query-buffer-limit ""` is refused, not set to 0.
+            let text = arguments[0]
+            let parsed = text.isEmpty ? 0 : MemoryUnits.parse(text)
+            // Redis reads a plain number too large for 64 bits as out of range, not as a malformed value.
+            if parsed == nil && text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+                throw ConfigError("argument must be between \(minimum) and \(maximum) inclusive")
+            }
+            guard let number = parsed, number >= 0 else { throw ConfigError("argument must be a memory value") }
             guard number >= minimum && number <= maximum else {
                 throw ConfigError("argument must be between \(minimum) and \(maximum) inclusive")
             }
@@ -295,8 +308,8 @@ public enum MemoryUnits {
             multiplier = factor
             break
         }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }),
-              let number = Int(digits) else { return nil }
+        // No sign: Redis's memtoull refuses a leading '-' (even "-0").
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(digits) else { return nil }
         let (result, overflow) = number.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : result
     }

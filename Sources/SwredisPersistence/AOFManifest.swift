@@ -102,11 +102,14 @@ public struct AOFManifest: Equatable, Sendable {
         return lines.joined()
     }
 
+    /// The name as Redis writes it (`sdsneedsrepr`): bare when every byte is printable ASCII other than a quote or
+    /// backslash, else quoted with escapes. Bytes, not Characters: a space followed by a combining mark is one
+    /// Character that is not " ", yet the reader splits words at the space byte.
     private func quoted(_ name: String) -> String {
-        guard name.contains(where: { $0 == " " || $0 == "\"" || $0 == "'" || $0 == "\\" || $0.asciiValue.map { $0 < 32 } ?? false }) else {
-            return name
+        let needsQuotes = name.utf8.contains { byte in
+            byte <= 32 || byte >= 127 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\\")
         }
-        return ByteQuoting.repr(Array(name.utf8))
+        return needsQuotes ? ByteQuoting.repr(Array(name.utf8)) : name
     }
 }
 

@@ -96,7 +96,7 @@ final class ConfigTests: XCTestCase {
     }
 
     func testMemoryValuesThatOverflowAreRefused() {
-        for text in ["maxmemory 99999999999gb", "maxmemory 9223372036854775808", "maxmemory 8589934592gb",
+        for text in ["maxmemory 99999999999gb", "maxmemory 8589934592gb", "maxmemory -0",
                      "proto-max-bulk-len 9999999999999999999k", "maxmemory -9223372036854775808"] {
             XCTAssertThrowsError(try load(text), text) {
                 XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be a memory value", text)
@@ -105,6 +105,9 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try load("client-output-buffer-limit replica 99999999999gb 0 0")) {
             XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason,
                            "Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+        }
+        XCTAssertThrowsError(try load("maxmemory 18446744073709551616")) {
+            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be between 0 and 9223372036854775807 inclusive")
         }
         XCTAssertThrowsError(try load("port 9223372036854775808")) {
             XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument couldn't be parsed into an integer")

@@ -1,0 +1,1 @@
+"""Grammar-driven differential fuzzer (see tests/test_grammar_fuzz.py)."""
