@@ -10,6 +10,7 @@ SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 
 .PHONY: deb
 .PHONY: deps build release test unit-test integration-test run bench bench-persistence bench-replication bench-supervisor clean
+.PHONY: fuzz fuzz-build fuzz-test
 
 ## Installs the system and Python packages the build and the tests need (idempotent).
 deps:
@@ -39,7 +40,37 @@ integration-test: build
 deb: deps
 	packaging/build-deb.sh $(CURDIR)/dist
 
-test: unit-test integration-test
+test: unit-test integration-test fuzz-test
+
+## libFuzzer on every decoder of untrusted bytes (Sources/swredis-fuzz: resp, rdb, aof, config), built into its own
+## .build-fuzz so the normal build is untouched. `make fuzz` runs each target FUZZ_SECONDS (default 10); longer by
+## hand: `make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS=rdb`. Seeds: tests/fuzz-corpus/<target>/; the grown corpus and
+## any crash reproducer: .build-fuzz/fuzz-work/<target>/. `make test` runs a short round (fuzz-test).
+FUZZ_SECONDS ?= 10
+FUZZ_TEST_SECONDS ?= 4
+FUZZ_TARGETS ?= resp rdb aof config
+FUZZ_BUILD := .build-fuzz
+FUZZ_BIN := $(FUZZ_BUILD)/release/swredis-fuzz
+# AddressSanitizer (-sanitize=address) catches what Swift's -O build doesn't check: out-of-bounds use of unsafe
+# buffer pointers (their bounds checks are debug-only), and it is what makes -malloc_limit_mb work. Coverage
+# instrumentation is passed to the frontend only: the driver's -sanitize=fuzzer would also link libFuzzer's own
+# main, which clashes with the main SwiftPM gives executables; ours hands argv to LLVMFuzzerRunDriver from
+# libclang_rt.fuzzer_no_main, found next to the toolchain's clang.
+FUZZ_RUNTIME = $(shell $(dir $(realpath $(shell command -v $(SWIFT))))clang -print-resource-dir)/lib/linux
+FUZZ_ARCH := $(shell uname -m)
+FUZZ_BUILD_FLAGS = -c release --product swredis-fuzz -Xswiftc -sanitize=address -Xswiftc -Xfrontend -Xswiftc -sanitize=fuzzer \
+	-Xswiftc -DSWREDIS_FUZZ -Xlinker --whole-archive -Xlinker $(FUZZ_RUNTIME)/libclang_rt.fuzzer_no_main-$(FUZZ_ARCH).a \
+	-Xlinker --no-whole-archive -Xlinker -lstdc++
+
+fuzz-build:
+	$(SWIFT) build --build-path $(FUZZ_BUILD) $(FUZZ_BUILD_FLAGS)
+
+fuzz: fuzz-build
+	tests/run-libfuzzer.sh $(FUZZ_BIN) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+## The short round in `make test` uses a fixed seed, so every machine replays the same inputs.
+fuzz-test: fuzz-build
+	FUZZ_ARGS=-seed=1 tests/run-libfuzzer.sh $(FUZZ_BIN) $(FUZZ_TEST_SECONDS) $(FUZZ_TARGETS)
 
 ## Starts the default topology (a master on 6379, replicas on 6380 and 6381) under the supervisor, in the
 ## foreground, with runtime files, data and logs under .run/ (Ctrl-C stops the replicas, then the master).

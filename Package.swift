@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "swredisd", targets: ["swredisd"]),
+        .executable(name: "swredis-fuzz", targets: ["swredis-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -50,6 +51,12 @@ let package = Package(
         .executableTarget(
             name: "swredisd",
             dependencies: ["SwredisServer", "SwredisSupervisor", "SwredisConfig", "SwredisLog", "SwredisPersistence"]),
+        // libFuzzer harnesses (`make fuzz`); built normally it only replays inputs. See Sources/swredis-fuzz/main.swift.
+        .systemLibrary(name: "CFuzzerDriver"),
+        .executableTarget(
+            name: "swredis-fuzz",
+            dependencies: ["CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisPersistence",
+                           "SwredisCommands", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SwredisBytesTests", dependencies: ["SwredisBytes"]),
         .testTarget(name: "SwredisProtocolTests", dependencies: ["SwredisProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SwredisKeyspaceTests", dependencies: ["SwredisKeyspace", "SwredisBytes"]),

@@ -127,7 +127,12 @@ public struct ConfigFileLoader {
 
     /// The whole file as text, or nil when it can't be opened.
     public static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The whole file's bytes, or nil when it can't be opened.
+    public static func readBytes(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -136,7 +141,7 @@ public struct ConfigFileLoader {
             if read <= 0 { break }
             bytes.append(contentsOf: chunk[0..<read])
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }
 
