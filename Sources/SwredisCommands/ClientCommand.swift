@@ -206,7 +206,7 @@ enum ClientCommand {
                     client.error("ERR Invalid client ID")
                     return
                 }
-                if let found = engine.clients.values.first(where: { $0.id == id }) { chosen.append(found) }
+                if let found = engine.clients[id] { chosen.append(found) }
             }
             selected = chosen
         } else if args.count != 2 {

@@ -64,8 +64,8 @@ enum ConfigCommand {
         }
         // As Redis's configSetCommand: every name is checked (unknown, immutable, given twice as written: an alias
         // and its directive are two names) before any value.
-        var names = Set<String>()
         var written = Set<String>()
+        var checked: [(index: Int, directive: Directive)] = []
         for index in stride(from: 2, to: args.count, by: 2) {
             guard let directive = DirectiveTable.byName[args.lowercased(index)] else {
                 client.error("ERR Unknown option or number of arguments for CONFIG SET - '\(args.string(index))'")
@@ -75,16 +75,15 @@ enum ConfigCommand {
                 client.error("ERR CONFIG SET failed (possibly related to argument '\(args.string(index))') - can't set immutable config")
                 return
             }
-            names.insert(directive.name)
             guard written.insert(args.lowercased(index)).inserted else {
                 client.error("ERR CONFIG SET failed (possibly related to argument '\(args.string(index))') - duplicate parameter")
                 return
             }
+            checked.append((index, directive))
         }
         var previous: [(String, ConfigValue)] = []
-        for index in stride(from: 2, to: args.count, by: 2) {
+        for (index, directive) in checked {
             let name = args.lowercased(index)
-            guard let directive = DirectiveTable.byName[name] else { return }
             let old = engine.config.value(directive.name)
             do {
                 try engine.config.set(name: name, value: args.string(index + 1))
@@ -104,7 +103,7 @@ enum ConfigCommand {
             }
         }
         engine.refreshCachedConfig()
-        for name in names { engine.host?.configurationChanged(name) }
+        for name in Set(checked.map(\.directive.name)) { engine.host?.configurationChanged(name) }
         client.reply.ok()
     }
 

@@ -88,7 +88,7 @@ enum ListCommands {
 
     static func finishPop(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ list: ListValue, removed: Int) {
         engine.dirty += removed
-        if !engine.watchers.isEmpty { engine.touchWatchedKey(client.database, ByteString(key)) }
+        engine.touchWatchedKey(client.database, key)
         engine.deleteIfEmpty(client.database, key, count: list.items.count)
     }
 
@@ -200,7 +200,7 @@ enum ListCommands {
             }
             engine.dirty += before - list.items.count
             // Redis signals the key as modified even when nothing was trimmed (WATCH breaks).
-            engine.touchWatchedKey(client.database, args.bytes(1))
+            engine.touchWatchedKey(client.database, args[1])
             engine.notify(client, .list, "ltrim", args[1])
             engine.deleteIfEmpty(client.database, args[1], count: list.items.count)
             client.reply.ok()

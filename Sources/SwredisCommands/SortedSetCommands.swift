@@ -453,7 +453,7 @@ enum SortedSetCommands {
             elements.append(element)
         }
         engine.dirty += taken
-        if !engine.watchers.isEmpty { engine.touchWatchedKey(client.database, ByteString(key)) }
+        engine.touchWatchedKey(client.database, key)
         engine.notify(client, .zset, min ? "zpopmin" : "zpopmax", key)
         engine.deleteIfEmpty(client.database, key, count: zset.count)
         return elements

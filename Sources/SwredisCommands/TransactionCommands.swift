@@ -143,6 +143,12 @@ extension Engine {
         for client in clients { client.watchBroken = true }
     }
 
+    /// `touchWatchedKey` for a key still in the read buffer: nothing is copied unless some client watches.
+    func touchWatchedKey(_ db: Int, _ key: UnsafeRawBufferPointer) {
+        guard !watchers.isEmpty else { return }
+        touchWatchedKey(db, ByteString(key))
+    }
+
     /// FLUSHDB/FLUSHALL/SWAPDB: watched keys of the affected databases break when they exist in their own database,
     /// or, for SWAPDB, in any of `presentIn` (the swapped pair: before or after the swap, as Redis's
     /// `touchAllWatchedKeysInDb` checks the database it is replaced with).

@@ -5,6 +5,9 @@ import Glibc
 import Musl
 #endif
 
+/// The file and line that last set each directive, by the directive's table name.
+public typealias ConfigOrigins = [String: (file: String, line: Int)]
+
 /// Reads redis.conf syntax: one directive per line, `#` comments, arguments split like Redis's
 /// `sdssplitargs` (quotes and escapes), `include` of other files.
 public struct ConfigFileLoader {
@@ -37,7 +40,7 @@ public struct ConfigFileLoader {
     /// resolves inside it. Only the engine sets this; the supervisor and `swredisd check` read files in place.
     public var changesDirectory = false
     /// Where each directive (by its table name) was last set, for warnings that point at the line.
-    public private(set) var origins: [String: (file: String, line: Int)] = [:]
+    public private(set) var origins: ConfigOrigins = [:]
     /// Deepest `include` nesting accepted (a loop through differently spelled paths must still end).
     static let maximumIncludeDepth = 32
 

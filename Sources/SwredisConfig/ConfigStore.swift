@@ -176,15 +176,13 @@ public final class ConfigStore {
                 throw ConfigError("argument must be between \(minimum) and \(maximum) inclusive")
             }
             return .integer(number)
-        case .enumeration(let options):
+        case .enumeration(let options, let synonyms):
             guard arguments.count == 1 else { throw ConfigError.wrongArguments }
             let choice = arguments[0].lowercased()
             guard options.contains(choice) else {
                 throw ConfigError("argument(s) must be one of the following: " + options.joined(separator: ", "))
             }
-            // Redis shows a value by the first name that means it: oom-score-adj `relative` is `yes`.
-            if directive.name == "oom-score-adj" && choice == "relative" { return .string("yes") }
-            return .string(choice)
+            return .string(synonyms[choice] ?? choice)
         case .string:
             guard arguments.count == 1 else { throw ConfigError.wrongArguments }
             if directive.name == "notify-keyspace-events" {

@@ -8,7 +8,9 @@ public enum DirectiveKind: Sendable {
     case integer(min: Int, max: Int)
     /// A byte count that accepts units (`64mb`, `1gb`, `512k`).
     case memory(min: Int, max: Int)
-    case enumeration([String])
+    /// One of `options`; a synonym is stored (and shown) as the name it maps to, as Redis shows a value by the
+    /// first name that means it (oom-score-adj `relative` is `yes`).
+    case enumeration([String], synonyms: [String: String])
     case string
     /// Several arguments on one line, kept as written (`bind`, `oom-score-adj-values`, `replicaof`).
     case words(minimum: Int, maximum: Int)
@@ -72,8 +74,9 @@ extension Directive {
     static func memory(_ name: String, _ value: Int, _ min: Int = 0, _ max: Int = maxLong, aliases: [String] = [], mutable: Bool = true) -> Directive {
         Directive(name, aliases: aliases, .memory(min: min, max: max), .integer(value), mutable: mutable)
     }
-    static func choice(_ name: String, _ value: String, _ options: [String], aliases: [String] = [], mutable: Bool = true) -> Directive {
-        Directive(name, aliases: aliases, .enumeration(options), .string(value), mutable: mutable)
+    static func choice(_ name: String, _ value: String, _ options: [String], synonyms: [String: String] = [:],
+                       aliases: [String] = [], mutable: Bool = true) -> Directive {
+        Directive(name, aliases: aliases, .enumeration(options, synonyms: synonyms), .string(value), mutable: mutable)
     }
     static func text(_ name: String, _ value: String, aliases: [String] = [], mutable: Bool = true, sensitive: Bool = false) -> Directive {
         Directive(name, aliases: aliases, .string, .string(value), mutable: mutable, sensitive: sensitive)
@@ -180,7 +183,7 @@ public enum DirectiveTable {
         .bool("lazyfree-lazy-user-del", false),
         .bool("lazyfree-lazy-user-flush", false),
         // OS
-        .choice("oom-score-adj", "no", ["no", "yes", "relative", "absolute"]),
+        .choice("oom-score-adj", "no", ["no", "yes", "relative", "absolute"], synonyms: ["relative": "yes"]),
         Directive("oom-score-adj-values", .words(minimum: 3, maximum: 3), .words(["0", "200", "800"])),
         .bool("disable-thp", true),
         .bool("jemalloc-bg-thread", true),

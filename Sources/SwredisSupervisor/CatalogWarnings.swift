@@ -7,8 +7,7 @@ import Glibc
 /// The security checks of `swredisd check`: settings that load and run, but expose data or break replication.
 extension InstanceCatalog {
     /// Passwords in files others can read, and listeners reachable from other hosts without a password.
-    static func securityWarnings(_ store: ConfigStore, _ origins: [String: (file: String, line: Int)],
-                                 instanceFile: String) -> [ConfigWarning] {
+    static func securityWarnings(_ store: ConfigStore, _ origins: ConfigOrigins, instanceFile: String) -> [ConfigWarning] {
         var warnings: [ConfigWarning] = []
         for directive in ["requirepass", "masterauth"] {
             guard !store.string(directive).isEmpty, let origin = origins[directive] else { continue }
@@ -33,13 +32,15 @@ extension InstanceCatalog {
     }
 
     /// A replica of a local master that requires a password, with no `masterauth` of its own, can never sync.
-    static func replicaAuthenticationWarnings(_ instances: [InstanceDefinition], _ stores: [String: ConfigStore]) -> [ConfigWarning] {
+    static func replicaAuthenticationWarnings(_ instances: [InstanceDefinition],
+                                              _ stores: [String: (store: ConfigStore, origins: ConfigOrigins)]) -> [ConfigWarning] {
         let byPort = Dictionary(instances.map { ($0.port, $0) }, uniquingKeysWith: { first, _ in first })
         return instances.compactMap { replica in
             guard let address = replica.master, isLocal(address.host), let master = byPort[address.port],
-                  let masterStore = stores[master.file], let replicaStore = stores[replica.file],
-                  !masterStore.string("requirepass").isEmpty, replicaStore.string("masterauth").isEmpty else { return nil }
-            return ConfigWarning(file: replica.file, line: lineNumber(of: "replicaof", in: replica.file),
+                  let masterStore = stores[master.file]?.store, let loaded = stores[replica.file],
+                  !masterStore.string("requirepass").isEmpty, loaded.store.string("masterauth").isEmpty else { return nil }
+            let origin = loaded.origins["replicaof"] ?? (file: replica.file, line: 0)
+            return ConfigWarning(file: origin.file, line: origin.line,
                                  message: "master '\(master.name)' requires a password but this replica has no masterauth: "
                                      + "it will never sync")
         }

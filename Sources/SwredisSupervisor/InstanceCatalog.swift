@@ -73,7 +73,7 @@ public struct InstanceCatalog {
         var limitations: [ConfigWarning] = []
         var security: [ConfigWarning] = []
         let candidates = names.filter { $0.hasSuffix(".conf") && $0 != supervisorFile }.sorted()
-        var loaded: [(name: String, path: String, store: ConfigStore, files: [String])] = []
+        var loaded: [(name: String, path: String, store: ConfigStore, files: [String], origins: ConfigOrigins)] = []
         var included = Set<String>()
         for file in candidates {
             let path = directory + "/" + file
@@ -93,7 +93,7 @@ public struct InstanceCatalog {
             for include in loader.includedFiles { included.insert(absolutePath(include)) }
             limitations += loader.limitationWarnings()
             security += securityWarnings(store, loader.origins, instanceFile: path)
-            loaded.append((String(file.dropLast(5)), path, store, [path] + loader.includedFiles))
+            loaded.append((String(file.dropLast(5)), path, store, [path] + loader.includedFiles, loader.origins))
         }
         var instances: [InstanceDefinition] = []
         for entry in loaded where !included.contains(entry.path) {
@@ -114,7 +114,7 @@ public struct InstanceCatalog {
         problems += clashes(instances)
         let (ordered, loopProblems) = startOrder(instances)
         problems += loopProblems
-        let stores = Dictionary(loaded.map { ($0.path, $0.store) }, uniquingKeysWith: { first, _ in first })
+        let stores = Dictionary(loaded.map { ($0.path, ($0.store, $0.origins)) }, uniquingKeysWith: { first, _ in first })
         security += replicaAuthenticationWarnings(ordered, stores)
         return InstanceCatalog(settings: settings, instances: ordered, problems: problems, limitationWarnings: limitations,
                                securityWarnings: security)

@@ -171,7 +171,7 @@ def config_seeds():
                                   "maxmemory 100mb\nmaxmemory-policy allkeys-lru\nappendonly yes\n"
                                   "appendfilename \"app.aof\"\nrequirepass \"pa ss\"\n"
                                   "rename-command CONFIG \"\"\nclient-output-buffer-limit replica 256mb 64mb 60\n"
-                                  "notify-keyspace-events KEA\nloglevel verbose\nreplicaof 10.0.0.1 6379\n")
+                                  "notify-keyspace-events KEA\nloglevel verbose\nreplicaof 198.18.0.1 6379\n")
     write("config", "config-set", "maxmemory 1gb\nhz 20\nsave 3600 1\nnotify-keyspace-events Ex\n"
                                   "appendfsync always\nslowlog-log-slower-than -1\nunixsocketperm 700\n"
                                   "client-output-buffer-limit normal 0 0 0 pubsub 32mb 8mb 60\n")

@@ -326,22 +326,22 @@ class CallGenerator:
         return word[:1].upper() + word[1:].lower()
 
     @staticmethod
-    def _integer(rng: random.Random, ctx: _Context) -> str:
+    def _tiered(rng: random.Random, small_rate: float, small, edge, invalid) -> str:
+        """A small value (`small_rate`), an edge value (up to 0.85), else a value that is not a number."""
         r = rng.random()
-        if r < 0.5:
-            return rng.choice(SMALL_INTEGERS)
+        if r < small_rate:
+            return rng.choice(small)
         if r < 0.85:
-            return rng.choice(EDGE_INTEGERS)
-        return rng.choice(NOT_INTEGERS)
+            return rng.choice(edge)
+        return rng.choice(invalid)
+
+    @staticmethod
+    def _integer(rng: random.Random, ctx: _Context) -> str:
+        return CallGenerator._tiered(rng, 0.5, SMALL_INTEGERS, EDGE_INTEGERS, NOT_INTEGERS)
 
     @staticmethod
     def _double(rng: random.Random, ctx: _Context) -> str:
-        r = rng.random()
-        if r < 0.45:
-            return rng.choice(SMALL_DOUBLES)
-        if r < 0.85:
-            return rng.choice(EDGE_DOUBLES)
-        return rng.choice(NOT_DOUBLES)
+        return CallGenerator._tiered(rng, 0.45, SMALL_DOUBLES, EDGE_DOUBLES, NOT_DOUBLES)
 
     @staticmethod
     def _duration(rng: random.Random, ctx: _Context, per_second: int) -> str:
