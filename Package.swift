@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
@@ -25,7 +24,7 @@ let package = Package(
         .target(name: "SwredisPersistence", dependencies: ["CMallocInfo", "SwredisBytes", "SwredisKeyspace", "SwredisProtocol",
                                                            .product(name: "DequeModule", package: "swift-collections"),
                                                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
-        .target(name: "SwredisLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "SwredisLog"),
         .target(name: "SwredisSystemd", dependencies: ["CSystemd"]),
         .target(
             name: "SwredisCommands",
@@ -43,8 +42,7 @@ let package = Package(
             dependencies: ["SwredisCommands", "SwredisReplication", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
                            "SwredisSystemd", "SwredisPersistence",
                            .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "Logging", package: "swift-log")]),
+                           .product(name: "NIOPosix", package: "swift-nio")]),
         .target(
             name: "SwredisSupervisor",
             dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd", "CSpawn"]),

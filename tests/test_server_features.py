@@ -667,6 +667,42 @@ def test_slowlog(kind, launcher):
         assert c.call("SLOWLOG", "GET", "0") == []
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_passwords_redacted_in_slowlog_and_monitor(kind, launcher):
+    """AUTH, HELLO AUTH and CONFIG SET of a secret show `(redacted)` where they are logged, as Redis 7.0 shows."""
+    s = launcher.start(kind, ["--slowlog-log-slower-than", "0"])
+    with s.client() as mon, s.client() as c:
+        assert mon.command("MONITOR") == b"+OK\r\n"
+        assert c.command("AUTH", "hunter2").startswith(b"-ERR AUTH <password> called without")
+        assert c.command("HELLO", "2", "AUTH", "default", "hunter2").startswith(b"*")
+        assert c.command("CONFIG", "SET", "masterauth", "hunter2") == b"+OK\r\n"
+        assert c.command("CONFIG", "SET", "requirepass", "") == b"+OK\r\n"
+        monitored = [re.sub(rb"^\+[^\]]*\] ", b"", mon.read_reply()) for _ in range(2)]
+        assert monitored == [b'"AUTH" "(redacted)"\r\n',
+                             b'"HELLO" "2" "AUTH" "(redacted)" "(redacted)"\r\n'], monitored
+        logged = [e[3] for e in c.call("SLOWLOG", "GET", "10")]
+        assert [b"CONFIG", b"SET", b"masterauth", b"(redacted)"] in logged, logged
+        assert [b"CONFIG", b"SET", b"requirepass", b"(redacted)"] in logged, logged
+        assert [b"HELLO", b"2", b"AUTH", b"(redacted)", b"(redacted)"] in logged, logged
+        assert [b"AUTH", b"(redacted)"] in logged, logged
+        assert not any(b"hunter2" in arg for entry in logged for arg in entry), logged
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_client_list_fd_is_the_sockets_descriptor(kind, launcher):
+    """CLIENT LIST `fd=` names the server's real descriptor for the connection, distinct per client."""
+    s = launcher.start(kind)
+    with s.client() as a, s.client() as b:
+        rows = {}
+        for line in a.call("CLIENT", "LIST").decode().strip().split("\n"):
+            fields = dict(kv.split("=", 1) for kv in line.split(" ") if "=" in kv)
+            rows[fields["addr"]] = int(fields["fd"])
+        fds = [rows["127.0.0.1:%d" % c.sock.getsockname()[1]] for c in (a, b)]
+        assert fds[0] != fds[1] and min(fds) > 2, rows
+        for fd in fds:
+            assert os.readlink("/proc/%d/fd/%d" % (s.pid, fd)).startswith("socket:"), fd
+
+
 # --------------------------------------------------------------------------
 # 12. INFO
 # --------------------------------------------------------------------------

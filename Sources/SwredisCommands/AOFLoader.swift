@@ -146,7 +146,7 @@ public final class AOFReplay {
 extension Engine {
     /// A client that belongs to no connection (AOF replay), like Redis's fake client; id 0 marks it internal.
     func makeInternalClient() -> ClientSession {
-        ClientSession(engine: self, id: 0, address: "", localAddress: "", fileDescriptor: -1, isUnixSocket: false,
+        ClientSession(engine: self, id: 0, address: "", localAddress: "", isUnixSocket: false,
                       authenticated: true, now: Engine.unixMilliseconds(), allocator: ByteBufferAllocator())
     }
 }

@@ -13,6 +13,8 @@ public protocol ClientConnection: AnyObject {
     /// Writes bytes outside the reply protocol (replication stream, RDB transfer) after any pending replies,
     /// flushes, and calls `written` on the engine thread once the socket took them or the connection closed.
     func sendRaw(_ buffer: ByteBuffer, written: (() -> Void)?)
+    /// The socket's descriptor number (CLIENT LIST `fd=`), or -1 when it is not known.
+    var fileDescriptor: Int32 { get }
 }
 
 /// Per-connection state: selected database, protocol version, authentication, name, reply buffer.
@@ -33,7 +35,8 @@ public final class ClientSession {
     public let address: String
     /// `ip:port` of our side of the connection.
     public let localAddress: String
-    public let fileDescriptor: Int32
+    /// The connection's descriptor number as CLIENT LIST shows it; -1 for the engine's own clients.
+    public var fileDescriptor: Int32 { connection?.fileDescriptor ?? -1 }
     public let isUnixSocket: Bool
     /// Connected over a unix socket or from a loopback address (what `enable-debug-command local` allows).
     public var isLocalConnection = true
@@ -78,8 +81,6 @@ public final class ClientSession {
 
     /// Whether the client waits in BLPOP & co.; the server stops reading its commands meanwhile.
     public var isBlocked: Bool { blocked != nil }
-    /// Unix ms when a blocked client's timeout passes, if it has one.
-    public var blockedDeadline: Int? { blocked?.deadline }
     var subscriptionCount: Int { channels.count + patterns.count + shardChannels.count }
     /// Subscribed to any channel or pattern (idle timeouts don't apply).
     public var isSubscriber: Bool { subscriptionCount > 0 }
@@ -88,13 +89,12 @@ public final class ClientSession {
     /// The engine, for error statistics.
     unowned let engine: Engine
 
-    init(engine: Engine, id: Int, address: String, localAddress: String, fileDescriptor: Int32, isUnixSocket: Bool,
+    init(engine: Engine, id: Int, address: String, localAddress: String, isUnixSocket: Bool,
                 authenticated: Bool, now: Int, allocator: ByteBufferAllocator) {
         self.engine = engine
         self.id = id
         self.address = address
         self.localAddress = localAddress
-        self.fileDescriptor = fileDescriptor
         self.isUnixSocket = isUnixSocket
         self.authenticated = authenticated
         self.createdAt = now

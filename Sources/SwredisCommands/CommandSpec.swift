@@ -212,8 +212,5 @@ public final class CommandSpec: @unchecked Sendable {
         arity >= 0 ? count == arity : count >= -arity
     }
 
-    /// The name INFO commandstats uses (`config|get`).
-    public var statName: String { name }
-
     public var isContainer: Bool { !subcommands.isEmpty }
 }

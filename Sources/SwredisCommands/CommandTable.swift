@@ -1,7 +1,7 @@
 import SwredisBytes
 import SwredisKeyspace
 
-/// The one command table (DESIGN-NOTES §4): every command the engine knows, declared once with arity,
+/// The one command table: every command the engine knows, declared once with arity,
 /// flags and key positions. Dispatch, COMMAND INFO/DOCS/GETKEYS and INFO commandstats all read it.
 public final class CommandTable {
     private var table = HashTable<CommandSpec>(capacity: 256)

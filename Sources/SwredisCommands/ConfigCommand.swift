@@ -80,6 +80,7 @@ enum ConfigCommand {
                 return
             }
             checked.append((index, directive))
+            if directive.sensitive { engine.redactArgument(index + 1) }
         }
         var previous: [(String, ConfigValue)] = []
         for (index, directive) in checked {

@@ -63,6 +63,7 @@ enum ConnectionCommands {
             client.error(RedisError.syntax)
             return
         }
+        for index in 1..<args.count { engine.redactArgument(index) }
         if args.count == 2 && engine.requirePass.isEmpty {
             client.error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
             return
@@ -97,6 +98,8 @@ enum ConnectionCommands {
         while index < args.count {
             let remaining = args.count - index - 1
             if args.matches(index, "auth") && remaining >= 2 {
+                engine.redactArgument(index + 1)
+                engine.redactArgument(index + 2)
                 guard credentialsValid(engine, user: args[index + 1], password: args[index + 2]) else {
                     client.error(RedisError.wrongPass)
                     return

@@ -99,6 +99,9 @@ public final class Engine {
     var uniquePatternCount: Int { Set(patternSubscribers.map { $0.0 }).count }
     var shardSubscribers: [ByteString: [ClientSession]] = [:]
 
+    /// Argument positions of the running command that SLOWLOG and MONITOR show as `(redacted)` (passwords).
+    var redactedArguments: [Int] = []
+
     /// DEBUG SET-ACTIVE-EXPIRE.
     public var activeExpireEnabled = true
 
@@ -222,10 +225,10 @@ public final class Engine {
     // MARK: Clients
 
     /// Registers a new connection's session.
-    public func createClient(address: String, localAddress: String, fileDescriptor: Int32, isUnixSocket: Bool,
+    public func createClient(address: String, localAddress: String, isUnixSocket: Bool,
                              allocator: ByteBufferAllocator) -> ClientSession {
         let session = ClientSession(engine: self, id: nextClientID, address: address, localAddress: localAddress,
-                                    fileDescriptor: fileDescriptor, isUnixSocket: isUnixSocket,
+                                    isUnixSocket: isUnixSocket,
                                     authenticated: requirePass.isEmpty, now: Engine.unixMilliseconds(),
                                     allocator: allocator)
         nextClientID += 1
@@ -342,8 +345,9 @@ public final class Engine {
         if client.currentCommandFailed { command.failedCalls += 1 }
         stats.commandsProcessed += 1
         if slowlogThreshold >= 0 && elapsed >= slowlogThreshold && !command.flags.contains(.skipSlowlog) {
-            slowlog.record(args, durationMicros: elapsed, client: client)
+            slowlog.record(args, redacted: redactedArguments, durationMicros: elapsed, client: client)
         }
+        if !redactedArguments.isEmpty { redactedArguments.removeAll() }
         applyReplyMode(client, replyStart: replyStart)
         // A replica's connection carries our stream: commands it sends get no reply bytes in it.
         if client.replicaLink != nil { client.reply.buffer.moveWriterIndex(to: replyStart) }
@@ -427,6 +431,12 @@ public final class Engine {
         client.transaction?.aborted = true
     }
 
+    /// Makes SLOWLOG and MONITOR show argument `index` of the running command as `(redacted)`, as Redis does for
+    /// passwords (AUTH, HELLO AUTH, CONFIG SET of a sensitive directive).
+    public func redactArgument(_ index: Int) {
+        redactedArguments.append(index)
+    }
+
     /// Counts an error reply for INFO stats and errorstats (keyed by the error code, its first word).
     func recordError(_ text: String) {
         stats.errorReplies += 1
@@ -440,7 +450,7 @@ public final class Engine {
         var line = "+\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction) [\(client.database) "
         line += client.isUnixSocket ? "unix:\(client.address)]" : "\(client.address)]"
         for index in 0..<args.count {
-            line += " " + ByteQuoting.repr(args[index])
+            line += redactedArguments.contains(index) ? " \"(redacted)\"" : " " + ByteQuoting.repr(args[index])
         }
         line += "\r\n"
         for monitor in monitors where monitor !== client {
@@ -464,7 +474,6 @@ public struct EngineStats {
     public var errorReplies = 0
     public var readsProcessed = 0
     public var writesProcessed = 0
-    public var expiredStalePercent = 0.0
 }
 
 /// One read batch's clock: the monotonic time of the last command's end and the offset to wall-clock time.

@@ -16,7 +16,8 @@ public struct SlowLog {
     public var maxLength = 128
     private var nextID = 0
 
-    mutating func record(_ args: Arguments, durationMicros: Int, client: ClientSession) {
+    /// Records a command; arguments at `redacted` positions are kept as `(redacted)`.
+    mutating func record(_ args: Arguments, redacted: [Int], durationMicros: Int, client: ClientSession) {
         // Like Redis: at most 32 arguments, each cut at 128 bytes, with a note of what was left out.
         var kept: [ByteString] = []
         let shown = min(args.count, 32)
@@ -26,7 +27,9 @@ public struct SlowLog {
                 break
             }
             let argument = args[index]
-            if argument.count > 128 {
+            if redacted.contains(index) {
+                kept.append(ByteString("(redacted)"))
+            } else if argument.count > 128 {
                 kept.append(ByteString(bytes: Array(argument.prefix(128)) + Array("... (\(argument.count - 128) more bytes)".utf8)))
             } else {
                 kept.append(ByteString(argument))

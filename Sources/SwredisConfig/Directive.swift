@@ -1,4 +1,4 @@
-/// The one directive table (DESIGN-NOTES §5): every configuration directive is declared here once, with its
+/// The one directive table: every configuration directive is declared here once, with its
 /// type, default, bounds and whether CONFIG SET may change it. The file parser, `--directive` flags and
 /// CONFIG GET/SET/REWRITE all read this table.
 
@@ -47,7 +47,7 @@ public struct Directive: Sendable {
     public let defaultValue: ConfigValue
     /// Whether CONFIG SET may change it while running.
     public let mutable: Bool
-    /// Directives that belong to features swredis does not run yet are accepted and reported but inert.
+    /// A secret (requirepass, masterauth): SLOWLOG and MONITOR show a value CONFIG SET was given as `(redacted)`.
     public let sensitive: Bool
 
     public init(_ name: String, aliases: [String] = [], _ kind: DirectiveKind, _ defaultValue: ConfigValue,

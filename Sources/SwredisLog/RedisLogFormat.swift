@@ -1,4 +1,3 @@
-import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -32,16 +31,6 @@ public enum RedisLogFormat {
             case .verbose: return "-"
             case .notice: return "*"
             case .warning, .nothing: return "#"
-            }
-        }
-
-        /// swift-log's level mapped to Redis's.
-        public init(_ level: Logger.Level) {
-            switch level {
-            case .trace, .debug: self = .debug
-            case .info: self = .verbose
-            case .notice: self = .notice
-            case .warning, .error, .critical: self = .warning
             }
         }
 
@@ -136,23 +125,6 @@ public final class LogSink: @unchecked Sendable {
     public func raw(_ text: String) {
         var copy = text
         copy.withUTF8 { bytes in _ = write(descriptor, bytes.baseAddress, bytes.count) }
-    }
-}
-
-/// A swift-log handler that writes Redis-format lines to `LogSink.shared`.
-public struct RedisLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .trace
-
-    public init(label: String) {}
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        LogSink.shared.log(RedisLogFormat.Level(event.level), "\(event.message)")
     }
 }
 

@@ -96,11 +96,6 @@ public final class AppendOnlyLog: @unchecked Sendable {
         buffer.append(10)
     }
 
-    /// Forgets which database the file has selected (a new file starts without one).
-    public func resetSelectedDatabase() {
-        selectedDatabase = -1
-    }
-
     // MARK: Writing
 
     /// Writes the buffer and applies the fsync policy. Throws when the bytes could not be written (they stay

@@ -39,6 +39,8 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
     private var arguments = ArgumentList()
     private var transfer: TransferFile?
     private var fullSync: (id: String, offset: Int)?
+    /// The link's descriptor number (the master's `fd=` in CLIENT LIST).
+    private var descriptor = ConnectionDescriptor()
 
     init(engine: Engine, afterBatch: @escaping () -> Void) {
         self.engine = engine
@@ -46,12 +48,14 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
     }
 
     var queryBufferLength: Int { pending?.readableBytes ?? 0 }
+    var fileDescriptor: Int32 { descriptor.number() }
 
     // MARK: Lifecycle
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
         guard !detached else { return }
+        SocketDescriptors.readCookie(of: context.channel) { self.descriptor.record(cookie: $0) }
         serverLog(.notice, "Non blocking connect for SYNC fired the event.")
         engine.masterLinkHandshakeStarted()
         send("*1\r\n$4\r\nPING\r\n")

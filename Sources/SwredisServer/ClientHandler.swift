@@ -2,6 +2,7 @@ import NIOCore
 import SwredisCommands
 import SwredisLog
 import SwredisProtocol
+import SwredisReplication
 
 /// One client connection: reads bytes, parses commands in place from the read buffer, runs them on the
 /// engine, and writes all replies of one read batch with a single write (flushed on read-complete).
@@ -29,6 +30,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     private var replicaSocketConfigured = false
     /// Since when (Unix ms) the backlog is over the soft limit of the client's class, if it is.
     private var overSoftLimitSince: Int?
+    /// The socket's descriptor number, found from its cookie (read once the channel is active).
+    private var descriptor = ConnectionDescriptor()
 
     init(server: EngineServer) {
         self.server = server
@@ -51,12 +54,13 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
             return
         }
-        let session = engine.createClient(address: remote, localAddress: local, fileDescriptor: -1,
+        let session = engine.createClient(address: remote, localAddress: local,
                                           isUnixSocket: isUnix, allocator: channel.allocator)
         session.connection = self
         session.isLocalConnection = isUnix || EngineServer.isLoopback(channel.remoteAddress)
         self.session = session
         server.register(self, for: session)
+        SocketDescriptors.readCookie(of: channel) { self.descriptor.record(cookie: $0) }
         serverLog(.verbose, "Accepted \(remote)")
         context.fireChannelActive()
     }
@@ -324,6 +328,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         // A subscriber or MONITOR that never sends a command of its own would otherwise keep every byte it was sent.
         reclaimReplyBuffer(session)
     }
+
+    var fileDescriptor: Int32 { descriptor.number() }
 
     func sendRaw(_ buffer: ByteBuffer, written: (() -> Void)?) {
         guard let context, let session, !closing else {

@@ -24,7 +24,6 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     var loop: EventLoop { group.next() }
     private var listeners: [Channel] = []
     private var unixListener: Channel?
-    private var handlers: [ObjectIdentifier: ClientHandler] = [:]
     private var handlersBySession: [Int: ClientHandler] = [:]
     private var signalSources: [DispatchSourceSignal] = []
     /// The replica side's connection to its master.

@@ -73,7 +73,7 @@ public enum InstanceAction: Equatable {
     case log(warning: Bool, message: String)
 }
 
-/// The supervisor's pure part for one instance (DESIGN-NOTES 9): events in, actions out, with an injected clock
+/// The supervisor's pure part for one instance: events in, actions out, with an injected clock
 /// (`now` in ms) and jitter source, so every path — quick deaths, backoff, giving up, stop timeouts — is unit-tested
 /// without processes. `Supervisor` performs the actions and feeds back the events.
 public struct InstanceLifecycle {

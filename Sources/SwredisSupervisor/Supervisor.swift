@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// `swredisd` without a subcommand: runs every instance declared in the configuration directory and tells systemd
-/// the truth about them. The thin shell around `InstanceLifecycle` (DESIGN-NOTES 9): it spawns processes, reaps
+/// the truth about them. The thin shell around `InstanceLifecycle`: it spawns processes, reaps
 /// them, reads their notify sockets and output, writes pidfiles and runs timers — all on one serial queue.
 public final class Supervisor: @unchecked Sendable {
     /// One instance and everything the shell holds for it.

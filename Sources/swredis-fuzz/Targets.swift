@@ -195,7 +195,7 @@ enum AOFTarget {
     }()
 
     static func replay(_ input: UnsafeRawBufferPointer) {
-        let client = engine.createClient(address: "", localAddress: "", fileDescriptor: -1, isUnixSocket: false,
+        let client = engine.createClient(address: "", localAddress: "", isUnixSocket: false,
                                          allocator: ByteBufferAllocator())
         defer {
             engine.removeClient(client)

@@ -1,4 +1,3 @@
-import Logging
 import SwredisConfig
 import SwredisLog
 import SwredisPersistence
@@ -10,7 +9,6 @@ import Glibc
 
 /// `swredisd`: one binary for the whole product. The first argument picks the role.
 let arguments = Array(CommandLine.arguments.dropFirst())
-LoggingSystem.bootstrap { RedisLogHandler(label: $0) }
 
 let usage = """
 Usage: swredisd [--conf-dir /etc/swredis] [--only NAME] [--run-dir D] [--state-dir D] [--log-dir D] [--log-target T]

@@ -11,7 +11,7 @@ final class EngineTests: XCTestCase {
 
     override func setUp() {
         engine = Engine(config: ConfigStore())
-        client = engine.createClient(address: "127.0.0.1:1", localAddress: "127.0.0.1:6379", fileDescriptor: -1,
+        client = engine.createClient(address: "127.0.0.1:1", localAddress: "127.0.0.1:6379",
                                      isUnixSocket: false, allocator: ByteBufferAllocator())
     }
 

@@ -212,7 +212,7 @@ extension Engine {
     /// The link is up: a client session for the master's commands.
     private func attachMaster(database: Int) -> ClientSession {
         let master = createClient(address: "\(replication.masterHost ?? ""):\(replication.masterPort)", localAddress: "",
-                                  fileDescriptor: -1, isUnixSocket: false, allocator: ByteBufferAllocator())
+                                  isUnixSocket: false, allocator: ByteBufferAllocator())
         master.authenticated = true
         master.isMaster = true
         master.database = database
