@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "SwredisProtocol", dependencies: ["SwredisBytes", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "SwredisKeyspace", dependencies: ["SwredisBytes", .product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "SwredisConfig", dependencies: ["SwredisBytes"]),
-        .target(name: "SwredisPersistence", dependencies: ["CMallocInfo", "SwredisBytes", "SwredisKeyspace", "SwredisProtocol",
+        .target(name: "SwredisStorage", dependencies: ["CMallocInfo", "SwredisBytes", "SwredisKeyspace", "SwredisProtocol",
                                                            .product(name: "DequeModule", package: "swift-collections"),
                                                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .target(name: "SwredisLog"),
@@ -29,18 +29,18 @@ let package = Package(
         .target(
             name: "SwredisCommands",
             dependencies: ["CMallocInfo", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
-                           "SwredisPersistence",
+                           "SwredisStorage",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .target(
             name: "SwredisReplication",
-            dependencies: ["SwredisCommands", "SwredisProtocol", "SwredisLog", "SwredisPersistence",
+            dependencies: ["SwredisCommands", "SwredisProtocol", "SwredisLog", "SwredisStorage",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")]),
         .target(
             name: "SwredisServer",
             dependencies: ["SwredisCommands", "SwredisReplication", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
-                           "SwredisSystemd", "SwredisPersistence",
+                           "SwredisSystemd", "SwredisStorage",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")]),
         .target(
@@ -48,17 +48,17 @@ let package = Package(
             dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd", "CSpawn"]),
         .executableTarget(
             name: "swredisd",
-            dependencies: ["SwredisServer", "SwredisSupervisor", "SwredisConfig", "SwredisLog", "SwredisPersistence"]),
+            dependencies: ["SwredisServer", "SwredisSupervisor", "SwredisConfig", "SwredisLog", "SwredisStorage"]),
         // libFuzzer harnesses (`make fuzz`); built normally it only replays inputs. See Sources/swredis-fuzz/main.swift.
         .systemLibrary(name: "CFuzzerDriver"),
         .executableTarget(
             name: "swredis-fuzz",
-            dependencies: ["CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisPersistence",
+            dependencies: ["CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisStorage",
                            "SwredisCommands", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SwredisBytesTests", dependencies: ["SwredisBytes"]),
         .testTarget(name: "SwredisProtocolTests", dependencies: ["SwredisProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SwredisKeyspaceTests", dependencies: ["SwredisKeyspace", "SwredisBytes"]),
-        .testTarget(name: "SwredisPersistenceTests", dependencies: ["SwredisPersistence", "SwredisKeyspace", "SwredisBytes",
+        .testTarget(name: "SwredisStorageTests", dependencies: ["SwredisStorage", "SwredisKeyspace", "SwredisBytes",
                                                                    .product(name: "DequeModule", package: "swift-collections")]),
         .testTarget(name: "SwredisSupervisorTests", dependencies: ["SwredisSupervisor"]),
         .testTarget(name: "SwredisConfigTests", dependencies: ["SwredisConfig", "SwredisBytes"]),

@@ -2,7 +2,7 @@ import NIOCore
 import SwredisBytes
 import SwredisKeyspace
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 import SwredisProtocol
 
 #if canImport(Glibc)

@@ -1,7 +1,7 @@
 import SwredisBytes
 import SwredisKeyspace
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc

@@ -3,7 +3,7 @@ import SwredisBytes
 import SwredisConfig
 import SwredisKeyspace
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 import SwredisProtocol
 
 #if canImport(Glibc)

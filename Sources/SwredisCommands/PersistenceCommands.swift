@@ -1,7 +1,7 @@
 import SwredisBytes
 import SwredisKeyspace
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 
 /// SAVE, BGSAVE, DUMP and RESTORE: the RDB format at the command level.
 enum PersistenceCommands {

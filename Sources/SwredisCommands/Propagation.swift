@@ -1,6 +1,6 @@
 import SwredisBytes
 import SwredisKeyspace
-import SwredisPersistence
+import SwredisStorage
 
 /// Propagation: every write that changed data is appended to the AOF (and, with replication, sent to
 /// replicas) as the command that reproduces it, in execution order, as Redis's `propagate` does.

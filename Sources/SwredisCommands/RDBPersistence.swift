@@ -4,7 +4,7 @@ import SwredisBytes
 import SwredisConfig
 import SwredisKeyspace
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import NIOCore
-import SwredisPersistence
+import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc

@@ -4,7 +4,7 @@ import NIOPosix
 import SwredisCommands
 import SwredisConfig
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 import SwredisReplication
 import SwredisSystemd
 

@@ -3,7 +3,7 @@ import SwredisBytes
 import SwredisCommands
 import SwredisConfig
 import SwredisKeyspace
-import SwredisPersistence
+import SwredisStorage
 import SwredisProtocol
 
 // Each target feeds one input to a decoder the way the server does and checks what must hold whatever the bytes

@@ -1,6 +1,6 @@
 import SwredisConfig
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 import SwredisServer
 
 #if canImport(Glibc)

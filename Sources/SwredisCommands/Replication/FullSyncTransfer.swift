@@ -2,7 +2,7 @@ import Dispatch
 import NIOCore
 import SwredisKeyspace
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc

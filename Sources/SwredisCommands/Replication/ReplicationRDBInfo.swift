@@ -1,5 +1,5 @@
 import SwredisLog
-import SwredisPersistence
+import SwredisStorage
 
 /// The replication ID and offset an RDB file carries (AUX `repl-stream-db`, `repl-id`, `repl-offset`), so a
 /// restarted replica continues partially with its master and a restarted master lets its replicas continue.

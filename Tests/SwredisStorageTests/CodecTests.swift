@@ -2,7 +2,7 @@ import XCTest
 import DequeModule
 import SwredisBytes
 import SwredisKeyspace
-@testable import SwredisPersistence
+@testable import SwredisStorage
 
 final class CodecTests: XCTestCase {
     func testCRC64CheckValue() {

@@ -1,4 +1,4 @@
-import SwredisPersistence
+import SwredisStorage
 import XCTest
 
 /// Findings of the `aof` and `rdb` fuzz targets (Sources/swredis-fuzz); the inputs are in
