@@ -10,7 +10,7 @@ SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 
 .PHONY: deb
 .PHONY: deps build release test unit-test integration-test run bench bench-persistence bench-replication bench-supervisor clean
-.PHONY: fuzz fuzz-build fuzz-test
+.PHONY: fuzz fuzz-build fuzz-test lint format
 
 ## Installs the system and Python packages the build and the tests need (idempotent).
 deps:
@@ -40,7 +40,16 @@ integration-test: build
 deb: deps
 	packaging/build-deb.sh $(CURDIR)/dist
 
-test: unit-test integration-test fuzz-test
+test: lint unit-test integration-test fuzz-test
+
+## The toolchain's swift-format with the repository's .swift-format (4 spaces, 120 columns). `make format` applies
+## it; `make lint` (part of `make test`) fails when a file is not formatted.
+SWIFT_FORMAT_PATHS := Sources Tests Package.swift
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(SWIFT_FORMAT_PATHS)
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(SWIFT_FORMAT_PATHS)
 
 ## libFuzzer on every decoder of untrusted bytes (Sources/swredis-fuzz: resp, rdb, aof, config), built into its own
 ## .build-fuzz so the normal build is untouched. `make fuzz` runs each target FUZZ_SECONDS (default 10); longer by

@@ -18,31 +18,45 @@ let package = Package(
         .target(name: "CMallocInfo"),
         .target(name: "CSpawn"),
         .target(name: "SwredisBytes"),
-        .target(name: "SwredisProtocol", dependencies: ["SwredisBytes", .product(name: "NIOCore", package: "swift-nio")]),
-        .target(name: "SwredisKeyspace", dependencies: ["SwredisBytes", .product(name: "DequeModule", package: "swift-collections")]),
+        .target(
+            name: "SwredisProtocol", dependencies: ["SwredisBytes", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(
+            name: "SwredisKeyspace",
+            dependencies: ["SwredisBytes", .product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "SwredisConfig", dependencies: ["SwredisBytes"]),
-        .target(name: "SwredisStorage", dependencies: ["CMallocInfo", "SwredisBytes", "SwredisKeyspace", "SwredisProtocol",
-                                                           .product(name: "DequeModule", package: "swift-collections"),
-                                                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        .target(
+            name: "SwredisStorage",
+            dependencies: [
+                "CMallocInfo", "SwredisBytes", "SwredisKeyspace", "SwredisProtocol",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .target(name: "SwredisLog"),
         .target(name: "SwredisSystemd", dependencies: ["CSystemd"]),
         .target(
             name: "SwredisCommands",
-            dependencies: ["CMallocInfo", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
-                           "SwredisStorage",
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+            dependencies: [
+                "CMallocInfo", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
+                "SwredisStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
         .target(
             name: "SwredisReplication",
-            dependencies: ["SwredisCommands", "SwredisProtocol", "SwredisLog", "SwredisStorage",
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio")]),
+            dependencies: [
+                "SwredisCommands", "SwredisProtocol", "SwredisLog", "SwredisStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .target(
             name: "SwredisServer",
-            dependencies: ["SwredisCommands", "SwredisReplication", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
-                           "SwredisSystemd", "SwredisStorage",
-                           .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio")]),
+            dependencies: [
+                "SwredisCommands", "SwredisReplication", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace",
+                "SwredisConfig", "SwredisLog",
+                "SwredisSystemd", "SwredisStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .target(
             name: "SwredisSupervisor",
             dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd", "CSpawn"]),
@@ -53,16 +67,30 @@ let package = Package(
         .systemLibrary(name: "CFuzzerDriver"),
         .executableTarget(
             name: "swredis-fuzz",
-            dependencies: ["CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisStorage",
-                           "SwredisCommands", .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: [
+                "CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
+                "SwredisStorage",
+                "SwredisCommands", .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .testTarget(name: "SwredisBytesTests", dependencies: ["SwredisBytes"]),
-        .testTarget(name: "SwredisProtocolTests", dependencies: ["SwredisProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "SwredisProtocolTests",
+            dependencies: ["SwredisProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SwredisKeyspaceTests", dependencies: ["SwredisKeyspace", "SwredisBytes"]),
-        .testTarget(name: "SwredisStorageTests", dependencies: ["SwredisStorage", "SwredisKeyspace", "SwredisBytes",
-                                                                   .product(name: "DequeModule", package: "swift-collections")]),
+        .testTarget(
+            name: "SwredisStorageTests",
+            dependencies: [
+                "SwredisStorage", "SwredisKeyspace", "SwredisBytes",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]),
         .testTarget(name: "SwredisSupervisorTests", dependencies: ["SwredisSupervisor"]),
         .testTarget(name: "SwredisConfigTests", dependencies: ["SwredisConfig", "SwredisBytes"]),
-        .testTarget(name: "SwredisCommandsTests", dependencies: ["SwredisCommands", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "SwredisCommandsTests",
+            dependencies: [
+                "SwredisCommands", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -84,9 +84,9 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
 
     @inlinable public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
         switch (lhs.storage, rhs.storage) {
-        case let (.small(a0, a1, a2), .small(b0, b1, b2)):
+        case (.small(let a0, let a1, let a2), .small(let b0, let b1, let b2)):
             return a0 == b0 && a1 == b1 && a2 == b2
-        case let (.large(a), .large(b)):
+        case (.large(let a), .large(let b)):
             if a === b { return true }
             return a.count == b.count && memcmp(a.pointer, b.pointer, a.count) == 0
         default:
@@ -101,7 +101,7 @@ public struct ByteString: Hashable, Sendable, CustomStringConvertible, Comparabl
     /// Byte-wise ordering, as Redis compares strings (memcmp, then length).
     public static func < (lhs: ByteString, rhs: ByteString) -> Bool {
         // Two inline strings: compare the zero-padded words most-significant byte first, then the lengths.
-        if case let .small(a0, a1, a2) = lhs.storage, case let .small(b0, b1, b2) = rhs.storage {
+        if case .small(let a0, let a1, let a2) = lhs.storage, case .small(let b0, let b1, let b2) = rhs.storage {
             if a0 != b0 { return a0.bigEndian < b0.bigEndian }
             if a1 != b1 { return a1.bigEndian < b1.bigEndian }
             let lengthMask: UInt64 = 0x00FF_FFFF_FFFF_FFFF

@@ -24,7 +24,8 @@ public enum InlineSplitter {
                     guard index < end else { return false }
                     let byte = line[index]
                     if byte == UInt8(ascii: "\\") && index + 3 < end && line[index + 1] == UInt8(ascii: "x"),
-                       let high = hexValue(line[index + 2]), let low = hexValue(line[index + 3]) {
+                        let high = hexValue(line[index + 2]), let low = hexValue(line[index + 3])
+                    {
                         storage.append(high << 4 | low)
                         index += 3
                     } else if byte == UInt8(ascii: "\\") && index + 1 < end {
@@ -56,7 +57,10 @@ public enum InlineSplitter {
                         storage.append(byte)
                     }
                 } else {
-                    if index >= end { done = true; break }
+                    if index >= end {
+                        done = true
+                        break
+                    }
                     let byte = line[index]
                     switch byte {
                     case 32, 9, 10, 13, 0:

@@ -2,7 +2,9 @@
 /// must equal Redis's so datasets can be compared across servers. Small enough that a dependency on a
 /// cryptography package (and its C build) isn't worth it.
 public struct SHA1 {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0
+    )
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
@@ -34,11 +36,15 @@ public struct SHA1 {
             pending.removeAll(keepingCapacity: true)
         }
         while pending.count < 56 { pending.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            pending.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         processBlock()
         var digest: [UInt8] = []
         for word in [state.0, state.1, state.2, state.3, state.4] {
-            for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+            for shift in stride(from: 24, through: 0, by: -8) {
+                digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift)))
+            }
         }
         return digest
     }
@@ -52,7 +58,8 @@ public struct SHA1 {
     private mutating func processBlock() {
         var w = [UInt32](repeating: 0, count: 80)
         for index in 0..<16 {
-            w[index] = UInt32(pending[index * 4]) << 24 | UInt32(pending[index * 4 + 1]) << 16
+            w[index] =
+                UInt32(pending[index * 4]) << 24 | UInt32(pending[index * 4 + 1]) << 16
                 | UInt32(pending[index * 4 + 2]) << 8 | UInt32(pending[index * 4 + 3])
         }
         for index in 16..<80 {
@@ -61,12 +68,21 @@ public struct SHA1 {
         }
         var (a, b, c, d, e) = state
         for index in 0..<80 {
-            let f: UInt32, k: UInt32
+            let f: UInt32
+            let k: UInt32
             switch index {
-            case 0..<20: f = (b & c) | (~b & d); k = 0x5A82_7999
-            case 20..<40: f = b ^ c ^ d; k = 0x6ED9_EBA1
-            case 40..<60: f = (b & c) | (b & d) | (c & d); k = 0x8F1B_BCDC
-            default: f = b ^ c ^ d; k = 0xCA62_C1D6
+            case 0..<20:
+                f = (b & c) | (~b & d)
+                k = 0x5A82_7999
+            case 20..<40:
+                f = b ^ c ^ d
+                k = 0x6ED9_EBA1
+            case 40..<60:
+                f = (b & c) | (b & d) | (c & d)
+                k = 0x8F1B_BCDC
+            default:
+                f = b ^ c ^ d
+                k = 0xCA62_C1D6
             }
             let temp = (a << 5 | a >> 27) &+ f &+ e &+ k &+ w[index]
             e = d

@@ -2,8 +2,8 @@ import NIOCore
 import SwredisBytes
 import SwredisKeyspace
 import SwredisLog
-import SwredisStorage
 import SwredisProtocol
+import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -107,9 +107,13 @@ public final class AOFReplay {
 
     private func execute(_ window: UnsafeRawBufferPointer, _ current: Source, at position: Int) throws {
         let count = arguments.count
-        let name = UnsafeRawBufferPointer(rebasing: window[arguments.spans[0]..<arguments.spans[0] + arguments.spans[1]])
+        let name = UnsafeRawBufferPointer(
+            rebasing: window[arguments.spans[0]..<arguments.spans[0] + arguments.spans[1]])
         guard engine.commands.lookup(name) != nil else {
-            throw AOFLoadError(description: "Unknown command '\(String(decoding: name, as: UTF8.self))' reading the append only file \(current.name)")
+            throw AOFLoadError(
+                description:
+                    "Unknown command '\(String(decoding: name, as: UTF8.self))' reading the append only file \(current.name)"
+            )
         }
         if name.count == 5 && name.map({ $0 | 0x20 }).elementsEqual("multi".utf8) { transactionStart = position }
         arguments.spans.withUnsafeBufferPointer { spans in
@@ -124,29 +128,40 @@ public final class AOFReplay {
     private func truncatedTail(_ current: Source, validUpTo: Int, size: Int, transaction: Bool = false) throws {
         guard current.isLast, engine.config.bool("aof-load-truncated") else {
             if transaction {
-                throw AOFLoadError(description: "Unexpected end of file reading the append only file \(current.name): a MULTI without EXEC. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.")
+                throw AOFLoadError(
+                    description:
+                        "Unexpected end of file reading the append only file \(current.name): a MULTI without EXEC. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
+                )
             }
-            throw AOFLoadError(description: "Unexpected end of file reading the append only file \(current.name) at offset \(validUpTo). You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.")
+            throw AOFLoadError(
+                description:
+                    "Unexpected end of file reading the append only file \(current.name) at offset \(validUpTo). You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
+            )
         }
         if transaction { serverLog(.warning, "Revert incomplete MULTI/EXEC transaction in AOF file \(current.name)") }
         serverLog(.warning, "!!! Warning: short read while loading the AOF file \(current.name)!!!")
         serverLog(.warning, "!!! Truncating the AOF \(current.name) at offset \(validUpTo) !!!")
         file = nil
         guard truncate(current.path, off_t(validUpTo)) == 0 else {
-            throw AOFLoadError(description: "Error truncating the AOF file \(current.name): \(String(cString: strerror(errno)))")
+            throw AOFLoadError(
+                description: "Error truncating the AOF file \(current.name): \(String(cString: strerror(errno)))")
         }
         serverLog(.warning, "AOF \(current.name) loaded anyway because aof-load-truncated is enabled")
     }
 
     private func badFormat(_ current: Source, at position: Int) -> AOFLoadError {
-        AOFLoadError(description: "Bad file format reading the append only file \(current.name) at offset \(position): make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>")
+        AOFLoadError(
+            description:
+                "Bad file format reading the append only file \(current.name) at offset \(position): make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>"
+        )
     }
 }
 
 extension Engine {
     /// A client that belongs to no connection (AOF replay), like Redis's fake client; id 0 marks it internal.
     func makeInternalClient() -> ClientSession {
-        ClientSession(engine: self, id: 0, address: "", localAddress: "", isUnixSocket: false,
-                      authenticated: true, now: Engine.unixMilliseconds(), allocator: ByteBufferAllocator())
+        ClientSession(
+            engine: self, id: 0, address: "", localAddress: "", isUnixSocket: false,
+            authenticated: true, now: Engine.unixMilliseconds(), allocator: ByteBufferAllocator())
     }
 }

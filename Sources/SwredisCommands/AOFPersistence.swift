@@ -4,8 +4,8 @@ import SwredisBytes
 import SwredisConfig
 import SwredisKeyspace
 import SwredisLog
-import SwredisStorage
 import SwredisProtocol
+import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -96,7 +96,8 @@ extension Engine {
             try log.flush(nowMilliseconds: Engine.unixMilliseconds())
         } catch {
             if log.policy == .always {
-                serverLog(.warning, "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+                serverLog(
+                    .warning, "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
                 exit(1)
             }
             serverLog(.warning, "Error writing to the AOF file: \(error)")
@@ -136,8 +137,9 @@ extension Engine {
         do {
             try ensureAppendDirectory()
             var manifest = appendOnly.manifest ?? AOFManifest()
-            let incremental = AOFManifest.File(name: AOFManifest.incrementalName(appendFilename, sequence: manifest.nextIncrementalSequence),
-                                               sequence: manifest.nextIncrementalSequence, kind: .incremental)
+            let incremental = AOFManifest.File(
+                name: AOFManifest.incrementalName(appendFilename, sequence: manifest.nextIncrementalSequence),
+                sequence: manifest.nextIncrementalSequence, kind: .incremental)
             if let log = appendOnlyLog {
                 try log.switchFile(to: appendOnlyPath(incremental.name), nowMilliseconds: now)
                 manifest.incremental.append(incremental)
@@ -161,9 +163,12 @@ extension Engine {
         let basePath = appendOnlyPath(baseName)
         let temporaryPath = appendOnlyPath("temp-rewriteaof-bg-\(getpid()).aof")
         let metadata = rdbKeyMetadata()
-        let job = BackgroundSnapshotJob(snapshot: taken.databases, generation: taken.generation, temporaryPath: temporaryPath) { snapshot, cancel in
-            try SnapshotFile.write(&snapshot, path: basePath, temporaryPath: temporaryPath, format: format, metadata: metadata,
-                                   isCancelled: { cancel.isCancelled })
+        let job = BackgroundSnapshotJob(
+            snapshot: taken.databases, generation: taken.generation, temporaryPath: temporaryPath
+        ) { snapshot, cancel in
+            try SnapshotFile.write(
+                &snapshot, path: basePath, temporaryPath: temporaryPath, format: format, metadata: metadata,
+                isCancelled: { cancel.isCancelled })
         }
         appendOnly.rewriteInProgress = true
         appendOnly.rewriteScheduled = false
@@ -179,7 +184,8 @@ extension Engine {
         BackgroundThread.start {
             job.run()
             runOnEngineThread { [weak self] in
-                self?.appendOnlyRewriteFinished(job, base: AOFManifest.File(name: baseName, sequence: sequence, kind: .base))
+                self?.appendOnlyRewriteFinished(
+                    job, base: AOFManifest.File(name: baseName, sequence: sequence, kind: .base))
             }
         }
         return true
@@ -201,7 +207,9 @@ extension Engine {
         appendOnly.rewriteBase = nil
         appendOnly.lastRewriteSeconds = (Engine.unixMilliseconds() - appendOnly.rewriteStartedAt) / 1000
         if let failure = job.failure {
-            if !(failure is SnapshotCancelled) { serverLog(.warning, "Background AOF rewrite terminated with error: \(failure)") }
+            if !(failure is SnapshotCancelled) {
+                serverLog(.warning, "Background AOF rewrite terminated with error: \(failure)")
+            }
             appendOnly.lastRewriteOK = false
             appendOnly.consecutiveFailures += 1
             abandonEnabling()
@@ -213,7 +221,9 @@ extension Engine {
         var obsolete = old.base.map { [$0] } ?? []
         if appendOnly.enabling, let log = appendOnlyLog {
             let name = String(log.path.split(separator: "/").last ?? "")
-            manifest.incremental = [AOFManifest.File(name: name, sequence: old.nextIncrementalSequence, kind: .incremental)]
+            manifest.incremental = [
+                AOFManifest.File(name: name, sequence: old.nextIncrementalSequence, kind: .incremental)
+            ]
             obsolete += old.incremental
         } else {
             let split = max(0, min(appendOnly.keptIncrementalFrom, old.incremental.count))
@@ -308,7 +318,10 @@ extension Engine {
             manifest = AOFManifest()
             manifest.base = AOFManifest.File(name: appendFilename, sequence: 1, kind: .base)
             try persistManifest(manifest)
-            serverLog(.notice, "Successfully migrated an old-style AOF file (\(appendFilename)) into the AOF directory (\(appendDirectory)).")
+            serverLog(
+                .notice,
+                "Successfully migrated an old-style AOF file (\(appendFilename)) into the AOF directory (\(appendDirectory))."
+            )
         } else {
             return nil
         }
@@ -342,7 +355,8 @@ extension Engine {
             let (name, format) = appendOnlyBase(sequence: sequence)
             var (generation, snapshot) = takeSnapshot()
             defer { snapshotGenerations.end(generation) }
-            try SnapshotFile.write(&snapshot, path: appendOnlyPath(name), temporaryPath: appendOnlyPath("temp-" + name), format: format)
+            try SnapshotFile.write(
+                &snapshot, path: appendOnlyPath(name), temporaryPath: appendOnlyPath("temp-" + name), format: format)
             manifest.base = AOFManifest.File(name: name, sequence: sequence, kind: .base)
             serverLog(.notice, "Creating AOF base file \(name) on server start")
         }

@@ -17,7 +17,8 @@ extension BitCommands {
         let overflow: Overflow
     }
 
-    static let typeError = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+    static let typeError =
+        "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
 
     static func fieldType(_ client: ClientSession, _ args: Arguments, _ index: Int) -> (signed: Bool, bits: Int)? {
         let bytes = args[index]
@@ -35,7 +36,8 @@ extension BitCommands {
             return nil
         }
         guard let bits = StringNumbers.parseCanonicalInteger(UnsafeRawBufferPointer(rebasing: bytes[1...])),
-              bits >= 1, bits <= (signed ? 64 : 63) else {
+            bits >= 1, bits <= (signed ? 64 : 63)
+        else {
             client.error(typeError)
             return nil
         }
@@ -51,14 +53,20 @@ extension BitCommands {
         while index < args.count {
             let remaining = args.count - index - 1
             let operation: FieldOperation
-            if args.matches(index, "get") && remaining >= 2 { operation = .get }
-            else if args.matches(index, "set") && remaining >= 3 { operation = .set }
-            else if args.matches(index, "incrby") && remaining >= 3 { operation = .incrby }
-            else if args.matches(index, "overflow") && remaining >= 1 {
-                if args.matches(index + 1, "wrap") { overflow = .wrap }
-                else if args.matches(index + 1, "sat") { overflow = .sat }
-                else if args.matches(index + 1, "fail") { overflow = .fail }
-                else {
+            if args.matches(index, "get") && remaining >= 2 {
+                operation = .get
+            } else if args.matches(index, "set") && remaining >= 3 {
+                operation = .set
+            } else if args.matches(index, "incrby") && remaining >= 3 {
+                operation = .incrby
+            } else if args.matches(index, "overflow") && remaining >= 1 {
+                if args.matches(index + 1, "wrap") {
+                    overflow = .wrap
+                } else if args.matches(index + 1, "sat") {
+                    overflow = .sat
+                } else if args.matches(index + 1, "fail") {
+                    overflow = .fail
+                } else {
                     client.error("ERR Invalid OVERFLOW type specified")
                     return
                 }
@@ -77,7 +85,10 @@ extension BitCommands {
                 value = parsed
                 highestBit = max(highestBit, offset + type.bits - 1)
             }
-            operations.append(FieldOp(operation: operation, signed: type.signed, bits: type.bits, offset: offset, value: value, overflow: overflow))
+            operations.append(
+                FieldOp(
+                    operation: operation, signed: type.signed, bits: type.bits, offset: offset, value: value,
+                    overflow: overflow))
             index += operation == .get ? 3 : 4
         }
         var bytes: [UInt8]
@@ -107,7 +118,8 @@ extension BitCommands {
                 client.reply.integer(op.signed ? signExtend(raw, op.bits) : Int(raw))
             case .set, .incrby:
                 let old = readBits(bytes, op.offset, op.bits)
-                let result = op.signed
+                let result =
+                    op.signed
                     ? signedResult(old: signExtend(old, op.bits), op)
                     : unsignedResult(old: old, op)
                 guard let (stored, reply) = result else {

@@ -107,7 +107,9 @@ extension Engine {
         if case .zset(let zset) = databases[db].keys.value(at: position).value {
             return serveSortedSet(client, blockKey, zset, state.operation)
         }
-        guard case .list(let list) = databases[db].keys.value(at: position).value, !list.items.isEmpty else { return false }
+        guard case .list(let list) = databases[db].keys.value(at: position).value, !list.items.isEmpty else {
+            return false
+        }
         switch state.operation {
         case .zsetPop, .zsetMultiPop, .replicationWait:
             return false
@@ -134,7 +136,8 @@ extension Engine {
         case .move(let destination, let fromLeft, let toLeft):
             let moved = blockKey.key.withUnsafeBytes { source in
                 destination.withUnsafeBytes { target in
-                    ListCommands.move(self, client, source: source, destination: target, fromLeft: fromLeft, toLeft: toLeft)
+                    ListCommands.move(
+                        self, client, source: source, destination: target, fromLeft: fromLeft, toLeft: toLeft)
                 }
             }
             if let moved {
@@ -144,7 +147,8 @@ extension Engine {
             }
         }
         if list.items.isEmpty, let current = databases[db].keys.index(of: blockKey.key),
-           case .list(let stillThere) = databases[db].keys.value(at: current).value, stillThere === list {
+            case .list(let stillThere) = databases[db].keys.value(at: current).value, stillThere === list
+        {
             databases[db].remove(blockKey.key)
             notifyKeyspaceEvent(.generic, "del", blockKey.key, db)
         }
@@ -153,20 +157,28 @@ extension Engine {
         return true
     }
 
-    private func serveSortedSet(_ client: ClientSession, _ blockKey: DatabaseKey, _ zset: SortedSetValue, _ operation: BlockedOperation) -> Bool {
+    private func serveSortedSet(
+        _ client: ClientSession, _ blockKey: DatabaseKey, _ zset: SortedSetValue, _ operation: BlockedOperation
+    ) -> Bool {
         guard zset.count > 0 else { return false }
         let elements: [(member: ByteString, score: Double)]
         switch operation {
         case .zsetPop(let min):
-            elements = blockKey.key.withUnsafeBytes { SortedSetCommands.popElements(self, client, $0, zset, min: min, count: 1) }
+            elements = blockKey.key.withUnsafeBytes {
+                SortedSetCommands.popElements(self, client, $0, zset, min: min, count: 1)
+            }
             propagate(blockKey.db, [ByteString(min ? "ZPOPMIN" : "ZPOPMAX"), blockKey.key])
             client.reply.arrayHeader(3)
             blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
             elements[0].member.withUnsafeBytes { client.reply.bulk($0) }
             client.replyScore(elements[0].score)
         case .zsetMultiPop(let min, let count):
-            elements = blockKey.key.withUnsafeBytes { SortedSetCommands.popElements(self, client, $0, zset, min: min, count: count) }
-            propagate(blockKey.db, [ByteString(min ? "ZPOPMIN" : "ZPOPMAX"), blockKey.key, ByteString(String(elements.count))])
+            elements = blockKey.key.withUnsafeBytes {
+                SortedSetCommands.popElements(self, client, $0, zset, min: min, count: count)
+            }
+            propagate(
+                blockKey.db,
+                [ByteString(min ? "ZPOPMIN" : "ZPOPMAX"), blockKey.key, ByteString(String(elements.count))])
             client.reply.arrayHeader(2)
             blockKey.key.withUnsafeBytes { client.reply.bulk($0) }
             client.reply.arrayHeader(elements.count)
@@ -204,14 +216,49 @@ extension Engine {
 /// The blocking list commands.
 enum BlockingCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("blpop", arity: -3, flags: [.write, .noscript, .blocking], keys: .poppedBeforeTimeout, categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the first element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: true) }),
-        CommandSpec("brpop", arity: -3, flags: [.write, .noscript, .blocking], keys: .poppedBeforeTimeout, categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Remove and get the last element in a list, or block until one is available", since: "2.0.0", handler: { blockingPop($0, $1, $2, left: false) }),
-        CommandSpec("blmove", arity: 6, flags: [.write, .denyOOM, .noscript, .blocking], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "6.2.0", handler: blmove),
-        CommandSpec("brpoplpush", arity: 4, flags: [.write, .denyOOM, .noscript, .blocking], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", since: "2.2.0", handler: brpoplpush),
-        CommandSpec("bzpopmin", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: .poppedBeforeTimeout, categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set", summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: true) }),
-        CommandSpec("bzpopmax", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: .poppedBeforeTimeout, categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set", summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: false) }),
-        CommandSpec("bzmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2, written: .served), categories: ["write", "sortedset", "slow", "blocking"], group: "sorted-set", summary: "Remove and return members with scores in a sorted set or block until one is available", since: "7.0.0", handler: bzmpop),
-        CommandSpec("blmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2, written: .served), categories: ["write", "list", "slow", "blocking"], group: "list", summary: "Pop elements from a list, or block until one is available", since: "7.0.0", handler: blmpop),
+        CommandSpec(
+            "blpop", arity: -3, flags: [.write, .noscript, .blocking], keys: .poppedBeforeTimeout,
+            categories: ["write", "list", "slow", "blocking"], group: "list",
+            summary: "Remove and get the first element in a list, or block until one is available", since: "2.0.0",
+            handler: { blockingPop($0, $1, $2, left: true) }),
+        CommandSpec(
+            "brpop", arity: -3, flags: [.write, .noscript, .blocking], keys: .poppedBeforeTimeout,
+            categories: ["write", "list", "slow", "blocking"], group: "list",
+            summary: "Remove and get the last element in a list, or block until one is available", since: "2.0.0",
+            handler: { blockingPop($0, $1, $2, left: false) }),
+        CommandSpec(
+            "blmove", arity: 6, flags: [.write, .denyOOM, .noscript, .blocking],
+            keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list",
+            summary:
+                "Pop an element from a list, push it to another list and return it; or block until one is available",
+            since: "6.2.0", handler: blmove),
+        CommandSpec(
+            "brpoplpush", arity: 4, flags: [.write, .denyOOM, .noscript, .blocking],
+            keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list",
+            summary:
+                "Pop an element from a list, push it to another list and return it; or block until one is available",
+            since: "2.2.0", handler: brpoplpush),
+        CommandSpec(
+            "bzpopmin", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: .poppedBeforeTimeout,
+            categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set",
+            summary:
+                "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+            since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: true) }),
+        CommandSpec(
+            "bzpopmax", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: .poppedBeforeTimeout,
+            categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set",
+            summary:
+                "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+            since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: false) }),
+        CommandSpec(
+            "bzmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2, written: .served),
+            categories: ["write", "sortedset", "slow", "blocking"], group: "sorted-set",
+            summary: "Remove and return members with scores in a sorted set or block until one is available",
+            since: "7.0.0", handler: bzmpop),
+        CommandSpec(
+            "blmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2, written: .served),
+            categories: ["write", "list", "slow", "blocking"], group: "list",
+            summary: "Pop elements from a list, or block until one is available", since: "7.0.0", handler: blmpop),
     ]
 
     /// Parses a timeout in seconds (decimals allowed) into milliseconds, replying with Redis's errors.
@@ -269,7 +316,9 @@ enum BlockingCommands {
             client.reply.nullArray()
             return
         }
-        engine.block(client, keys: (1..<(args.count - 1)).map { args.bytes($0) }, operation: .pop(left: left), timeoutMilliseconds: timeout)
+        engine.block(
+            client, keys: (1..<(args.count - 1)).map { args.bytes($0) }, operation: .pop(left: left),
+            timeoutMilliseconds: timeout)
     }
 
     static func blockingZsetPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, min: Bool) {
@@ -292,7 +341,9 @@ enum BlockingCommands {
             client.reply.nullArray()
             return
         }
-        engine.block(client, keys: (1..<(args.count - 1)).map { args.bytes($0) }, operation: .zsetPop(min: min), timeoutMilliseconds: timeout)
+        engine.block(
+            client, keys: (1..<(args.count - 1)).map { args.bytes($0) }, operation: .zsetPop(min: min),
+            timeoutMilliseconds: timeout)
     }
 
     static func bzmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -307,7 +358,9 @@ enum BlockingCommands {
             client.reply.nullArray()
             return
         }
-        engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .zsetMultiPop(min: request.fromFront, count: request.count), timeoutMilliseconds: timeout)
+        engine.block(
+            client, keys: request.keys.map { args.bytes($0) },
+            operation: .zsetMultiPop(min: request.fromFront, count: request.count), timeoutMilliseconds: timeout)
     }
 
     static func blmove(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -322,11 +375,17 @@ enum BlockingCommands {
         blockingMove(engine, client, args, fromLeft: false, toLeft: true, timeoutIndex: 3)
     }
 
-    static func blockingMove(_ engine: Engine, _ client: ClientSession, _ args: Arguments, fromLeft: Bool, toLeft: Bool, timeoutIndex: Int) {
+    static func blockingMove(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, fromLeft: Bool, toLeft: Bool, timeoutIndex: Int
+    ) {
         guard let timeout = timeout(client, args, timeoutIndex) else { return }
-        if let element = ListCommands.move(engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft) {
+        if let element = ListCommands.move(
+            engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft)
+        {
             element.withUnsafeBytes { client.reply.bulk($0) }
-            engine.propagateInstead([Engine.lmoveCommand(args.bytes(1), args.bytes(2), fromLeft: fromLeft, toLeft: toLeft)])
+            engine.propagateInstead([
+                Engine.lmoveCommand(args.bytes(1), args.bytes(2), fromLeft: fromLeft, toLeft: toLeft)
+            ])
             return
         }
         if client.currentCommandFailed { return }
@@ -334,12 +393,17 @@ enum BlockingCommands {
             client.reply.null()
             return
         }
-        engine.block(client, keys: [args.bytes(1)], operation: .move(destination: args.bytes(2), fromLeft: fromLeft, toLeft: toLeft), timeoutMilliseconds: timeout)
+        engine.block(
+            client, keys: [args.bytes(1)],
+            operation: .move(destination: args.bytes(2), fromLeft: fromLeft, toLeft: toLeft),
+            timeoutMilliseconds: timeout)
     }
 
     static func blmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         // Redis checks numkeys, the keys and COUNT before the timeout.
-        guard let request = SharedArguments.multiPop(client, args, from: 2, front: "left", back: "right") else { return }
+        guard let request = SharedArguments.multiPop(client, args, from: 2, front: "left", back: "right") else {
+            return
+        }
         guard let timeout = timeout(client, args, 1) else { return }
         if ListCommands.multiPop(engine, client, args, request) {
             engine.propagateInstead([[ByteString("LMPOP")] + (2..<args.count).map { args.bytes($0) }])
@@ -349,13 +413,20 @@ enum BlockingCommands {
             client.reply.nullArray()
             return
         }
-        engine.block(client, keys: request.keys.map { args.bytes($0) }, operation: .multiPop(left: request.fromFront, count: request.count), timeoutMilliseconds: timeout)
+        engine.block(
+            client, keys: request.keys.map { args.bytes($0) },
+            operation: .multiPop(left: request.fromFront, count: request.count), timeoutMilliseconds: timeout)
     }
 }
 
 extension Engine {
     /// LMOVE as it is propagated for a (blocking) move.
-    static func lmoveCommand(_ source: ByteString, _ destination: ByteString, fromLeft: Bool, toLeft: Bool) -> [ByteString] {
-        [ByteString("LMOVE"), source, destination, ByteString(fromLeft ? "LEFT" : "RIGHT"), ByteString(toLeft ? "LEFT" : "RIGHT")]
+    static func lmoveCommand(_ source: ByteString, _ destination: ByteString, fromLeft: Bool, toLeft: Bool)
+        -> [ByteString]
+    {
+        [
+            ByteString("LMOVE"), source, destination, ByteString(fromLeft ? "LEFT" : "RIGHT"),
+            ByteString(toLeft ? "LEFT" : "RIGHT"),
+        ]
     }
 }

@@ -89,8 +89,10 @@ public final class ClientSession {
     /// The engine, for error statistics.
     unowned let engine: Engine
 
-    init(engine: Engine, id: Int, address: String, localAddress: String, isUnixSocket: Bool,
-                authenticated: Bool, now: Int, allocator: ByteBufferAllocator) {
+    init(
+        engine: Engine, id: Int, address: String, localAddress: String, isUnixSocket: Bool,
+        authenticated: Bool, now: Int, allocator: ByteBufferAllocator
+    ) {
         self.engine = engine
         self.id = id
         self.address = address

@@ -78,8 +78,10 @@ public struct KeySpec: Sendable {
     /// SORT_RO: the sorted key.
     public static let sortReadOnly = KeySpec(first: 1, last: 1, step: 1, patternKeys: true)
 
-    public init(first: Int, last: Int, step: Int, numKeysAt: Int? = nil, sortStore: Bool = false, patternKeys: Bool = false,
-                written: WrittenKeys = .all, notKey: Bool = false) {
+    public init(
+        first: Int, last: Int, step: Int, numKeysAt: Int? = nil, sortStore: Bool = false, patternKeys: Bool = false,
+        written: WrittenKeys = .all, notKey: Bool = false
+    ) {
         self.notKey = notKey
         self.first = first
         self.last = last
@@ -123,7 +125,8 @@ public struct KeySpec: Sendable {
         }
         if let numKeysAt {
             guard numKeysAt < argumentCount, let count = args.integer(offset + numKeysAt),
-                  count > 0, count < argumentCount - numKeysAt else { return [] }
+                count > 0, count < argumentCount - numKeysAt
+            else { return [] }
             indexes += Array((numKeysAt + 1)...(numKeysAt + count))
         }
         if sortStore, let destination = KeySpec.sortDestination(in: args, from: offset) { indexes.append(destination) }
@@ -187,9 +190,11 @@ public final class CommandSpec: @unchecked Sendable {
     public var rejectedCalls = 0
     public var failedCalls = 0
 
-    public init(_ name: String, arity: Int, flags: CommandFlags, keys: KeySpec = .none, categories: [String] = [],
-                group: String, summary: String = "", since: String = "1.0.0", complexity: String = "O(1)",
-                subcommands: [CommandSpec] = [], handler: @escaping CommandHandler) {
+    public init(
+        _ name: String, arity: Int, flags: CommandFlags, keys: KeySpec = .none, categories: [String] = [],
+        group: String, summary: String = "", since: String = "1.0.0", complexity: String = "O(1)",
+        subcommands: [CommandSpec] = [], handler: @escaping CommandHandler
+    ) {
         self.name = name
         self.arity = arity
         self.flags = flags

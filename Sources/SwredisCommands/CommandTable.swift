@@ -15,7 +15,8 @@ public final class CommandTable {
     /// Every command group contributes its declarations here.
     static func declarations() -> [CommandSpec] {
         ConnectionCommands.specs + StringCommands.specs + KeyCommands.specs + ExpireCommands.specs
-            + ListCommands.specs + BlockingCommands.specs + HashCommands.specs + SetCommands.specs + SortedSetCommands.specs
+            + ListCommands.specs + BlockingCommands.specs + HashCommands.specs + SetCommands.specs
+            + SortedSetCommands.specs
             + BitCommands.specs + StringExtraCommands.specs + PersistenceCommands.specs
             + TransactionCommands.specs + PubSubCommands.specs + ServerCommands.specs + IntrospectionCommands.specs
             + ReplicationCommands.specs

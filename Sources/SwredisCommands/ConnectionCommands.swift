@@ -5,15 +5,31 @@ import SwredisKeyspace
 /// Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO, CLIENT.
 enum ConnectionCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("ping", arity: -1, flags: [.fast, .allowedInSubscribe], categories: ["fast", "connection"], group: "connection", summary: "Ping the server", handler: ping),
-        CommandSpec("echo", arity: 2, flags: [.fast], categories: ["fast", "connection"], group: "connection", summary: "Echo the given string", handler: { _, client, args in client.reply.bulk(args[1]) }),
-        CommandSpec("quit", arity: -1, flags: [.allowBusy, .noAuth, .allowedInSubscribe], categories: ["fast", "connection"], group: "connection", summary: "Close the connection", handler: { _, client, _ in
-            client.reply.ok()
-            client.closeAfterReply = true
-        }),
-        CommandSpec("reset", arity: 1, flags: [.noAuth, .noscript, .loading, .stale, .fast, .allowedInSubscribe], categories: ["fast", "connection"], group: "connection", summary: "Reset the connection", since: "6.2.0", handler: reset),
-        CommandSpec("auth", arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy], categories: ["fast", "connection"], group: "connection", summary: "Authenticate to the server", complexity: "O(N) where N is the number of passwords defined for the user", handler: auth),
-        CommandSpec("hello", arity: -1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy], categories: ["fast", "connection"], group: "connection", summary: "Handshake with Redis", since: "6.0.0", handler: hello),
+        CommandSpec(
+            "ping", arity: -1, flags: [.fast, .allowedInSubscribe], categories: ["fast", "connection"],
+            group: "connection", summary: "Ping the server", handler: ping),
+        CommandSpec(
+            "echo", arity: 2, flags: [.fast], categories: ["fast", "connection"], group: "connection",
+            summary: "Echo the given string", handler: { _, client, args in client.reply.bulk(args[1]) }),
+        CommandSpec(
+            "quit", arity: -1, flags: [.allowBusy, .noAuth, .allowedInSubscribe], categories: ["fast", "connection"],
+            group: "connection", summary: "Close the connection",
+            handler: { _, client, _ in
+                client.reply.ok()
+                client.closeAfterReply = true
+            }),
+        CommandSpec(
+            "reset", arity: 1, flags: [.noAuth, .noscript, .loading, .stale, .fast, .allowedInSubscribe],
+            categories: ["fast", "connection"], group: "connection", summary: "Reset the connection", since: "6.2.0",
+            handler: reset),
+        CommandSpec(
+            "auth", arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
+            categories: ["fast", "connection"], group: "connection", summary: "Authenticate to the server",
+            complexity: "O(N) where N is the number of passwords defined for the user", handler: auth),
+        CommandSpec(
+            "hello", arity: -1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
+            categories: ["fast", "connection"], group: "connection", summary: "Handshake with Redis", since: "6.0.0",
+            handler: hello),
         ClientCommand.spec,
     ]
 
@@ -51,7 +67,9 @@ enum ConnectionCommands {
     }
 
     /// Checks a username/password pair against the single `default` user that `requirepass` defines.
-    static func credentialsValid(_ engine: Engine, user: UnsafeRawBufferPointer?, password: UnsafeRawBufferPointer) -> Bool {
+    static func credentialsValid(_ engine: Engine, user: UnsafeRawBufferPointer?, password: UnsafeRawBufferPointer)
+        -> Bool
+    {
         if let user, !user.elementsEqual("default".utf8) { return false }
         if engine.requirePass.isEmpty { return true }
         var secret = engine.requirePass
@@ -65,7 +83,9 @@ enum ConnectionCommands {
         }
         for index in 1..<args.count { engine.redactArgument(index) }
         if args.count == 2 && engine.requirePass.isEmpty {
-            client.error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+            client.error(
+                "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+            )
             return
         }
         let user: UnsafeRawBufferPointer? = args.count == 3 ? args[1] : nil
@@ -121,7 +141,9 @@ enum ConnectionCommands {
         }
         if authenticatedNow { client.authenticated = true }
         guard client.authenticated else {
-            client.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+            client.error(
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+            )
             return
         }
         if let newName { client.name = newName }

@@ -10,7 +10,10 @@ import Glibc
 /// DEBUG: the subcommands test suites and operators use (SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE,
 /// LOG, OBJECT). Unlike most commands DEBUG takes its subcommand as a plain argument, as Redis does.
 enum DebugCommand {
-    static let spec = CommandSpec("debug", arity: -2, flags: [.admin, .noscript, .loading, .stale, .protected], categories: ["admin", "slow", "dangerous"], group: "server", summary: "A container for debugging commands", complexity: "Depends on subcommand.", handler: handler)
+    static let spec = CommandSpec(
+        "debug", arity: -2, flags: [.admin, .noscript, .loading, .stale, .protected],
+        categories: ["admin", "slow", "dangerous"], group: "server", summary: "A container for debugging commands",
+        complexity: "Depends on subcommand.", handler: handler)
 
     /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset and load the file back.
     static func reload(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -32,12 +35,15 @@ enum DebugCommand {
         }
         let started = Engine.monotonicMicroseconds()
         do {
-            var loaded = try Engine.loadRDB(path: engine.config.string("dbfilename"), limits: engine.collectionLimits,
-                                            databaseCount: engine.databases.count, lfu: engine.lfuMode)
+            var loaded = try Engine.loadRDB(
+                path: engine.config.string("dbfilename"), limits: engine.collectionLimits,
+                databaseCount: engine.databases.count, lfu: engine.lfuMode)
             if !flush {
                 for index in loaded.databases.indices {
                     engine.databases[index].keys.forEach { key, entry in
-                        if loaded.databases[index].keys.index(of: key) == nil { loaded.databases[index].set(key, entry) }
+                        if loaded.databases[index].keys.index(of: key) == nil {
+                            loaded.databases[index].set(key, entry)
+                        }
                     }
                 }
             }
@@ -105,7 +111,8 @@ enum DebugCommand {
                 var digest = [UInt8](repeating: 0, count: 20)
                 if let position = engine.lookupWrite(db, args[index]) {
                     let value = engine.databases[db].keys.value(at: position).value
-                    digest = DatasetDigest.valueDigest(value, hasExpire: engine.databases[db].expireTime(of: args[index]) != nil)
+                    digest = DatasetDigest.valueDigest(
+                        value, hasExpire: engine.databases[db].expireTime(of: args[index]) != nil)
                 }
                 client.reply.simple(DatasetDigest.hex(digest))
             }
@@ -123,20 +130,28 @@ enum DebugCommand {
             }
             let entry = engine.databases[client.database].keys.value(at: position)
             let length = entry.value.stringLength ?? 0
-            client.reply.simple("Value at:0x0 refcount:1 encoding:\(entry.value.encodingName) serializedlength:\(length) lru:\(entry.accessClock) lru_seconds_idle:0")
+            client.reply.simple(
+                "Value at:0x0 refcount:1 encoding:\(entry.value.encodingName) serializedlength:\(length) lru:\(entry.accessClock) lru_seconds_idle:0"
+            )
         case "help":
-            HelpText.reply(client, "DEBUG", [
-                "DIGEST", "    Output a hex signature representing the current DB content.",
-                "DIGEST-VALUE <key> [<key> ...]", "    Output a hex signature of the values of all the specified keys.",
-                "LOG <message>", "    Write <message> to the server log.",
-                "OBJECT <key>", "    Show low level info about `key` and associated value.",
-                "POPULATE <count> [<prefix>] [<size>]", "    Create <count> string keys named key:<num>. If <prefix> is specified then",
-                "    it is used instead of the 'key' prefix. These are not propagated to",
-                "    replicas. Cluster slots are not respected so keys not belonging to the", "    current node can be created.",
-                "SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not",
-                "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the", "    default.",
-                "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
-            ])
+            HelpText.reply(
+                client, "DEBUG",
+                [
+                    "DIGEST", "    Output a hex signature representing the current DB content.",
+                    "DIGEST-VALUE <key> [<key> ...]",
+                    "    Output a hex signature of the values of all the specified keys.",
+                    "LOG <message>", "    Write <message> to the server log.",
+                    "OBJECT <key>", "    Show low level info about `key` and associated value.",
+                    "POPULATE <count> [<prefix>] [<size>]",
+                    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                    "    it is used instead of the 'key' prefix. These are not propagated to",
+                    "    replicas. Cluster slots are not respected so keys not belonging to the",
+                    "    current node can be created.",
+                    "SET-ACTIVE-EXPIRE <0|1>",
+                    "    Setting it to 0 disables expiring keys in background when they are not",
+                    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the", "    default.",
+                    "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+                ])
         default:
             client.error("ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try DEBUG HELP.")
         }

@@ -11,7 +11,9 @@ extension Engine {
         case wrongType
     }
 
-    func lookup<T>(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool, _ extract: (Value) -> T?) -> Lookup<T> {
+    func lookup<T>(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool, _ extract: (Value) -> T?)
+        -> Lookup<T>
+    {
         let db = client.database
         let position = write ? lookupWrite(db, key) : lookupRead(db, key)
         guard let position else { return .missing }
@@ -24,20 +26,31 @@ extension Engine {
     }
 
     func list(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<ListValue> {
-        lookup(client, key, write: write) { if case .list(let list) = $0 { return list }; return nil }
+        lookup(client, key, write: write) {
+            if case .list(let list) = $0 { return list }
+            return nil
+        }
     }
 
     func hash(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<HashValue> {
-        lookup(client, key, write: write) { if case .hash(let hash) = $0 { return hash }; return nil }
+        lookup(client, key, write: write) {
+            if case .hash(let hash) = $0 { return hash }
+            return nil
+        }
     }
 
     func set(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<SetValue> {
-        lookup(client, key, write: write) { if case .set(let set) = $0 { return set }; return nil }
+        lookup(client, key, write: write) {
+            if case .set(let set) = $0 { return set }
+            return nil
+        }
     }
 
     /// The collection at `key`, created empty by `make` if missing; nil after a WRONGTYPE reply.
-    func collectionForWrite<T: SnapshotVersioned>(_ client: ClientSession, _ key: UnsafeRawBufferPointer,
-                                          _ extract: (Value) -> T?, make: () -> T, wrap: (T) -> Value) -> T? {
+    func collectionForWrite<T: SnapshotVersioned>(
+        _ client: ClientSession, _ key: UnsafeRawBufferPointer,
+        _ extract: (Value) -> T?, make: () -> T, wrap: (T) -> Value
+    ) -> T? {
         switch lookup(client, key, write: true, extract) {
         case .found(let collection): return collection
         case .wrongType: return nil
@@ -50,15 +63,30 @@ extension Engine {
     }
 
     func listForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> ListValue? {
-        collectionForWrite(client, key, { if case .list(let list) = $0 { return list }; return nil }, make: { ListValue() }, wrap: Value.list)
+        collectionForWrite(
+            client, key,
+            {
+                if case .list(let list) = $0 { return list }
+                return nil
+            }, make: { ListValue() }, wrap: Value.list)
     }
 
     func hashForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> HashValue? {
-        collectionForWrite(client, key, { if case .hash(let hash) = $0 { return hash }; return nil }, make: HashValue.init, wrap: Value.hash)
+        collectionForWrite(
+            client, key,
+            {
+                if case .hash(let hash) = $0 { return hash }
+                return nil
+            }, make: HashValue.init, wrap: Value.hash)
     }
 
     func setForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SetValue? {
-        collectionForWrite(client, key, { if case .set(let set) = $0 { return set }; return nil }, make: SetValue.init, wrap: Value.set)
+        collectionForWrite(
+            client, key,
+            {
+                if case .set(let set) = $0 { return set }
+                return nil
+            }, make: SetValue.init, wrap: Value.set)
     }
 
     /// Redis deletes a collection key when its last element goes.
@@ -110,11 +138,19 @@ func normalizedRange(start: Int, end: Int, count: Int) -> ClosedRange<Int>? {
 
 extension Engine {
     func zset(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<SortedSetValue> {
-        lookup(client, key, write: write) { if case .zset(let zset) = $0 { return zset }; return nil }
+        lookup(client, key, write: write) {
+            if case .zset(let zset) = $0 { return zset }
+            return nil
+        }
     }
 
     func zsetForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SortedSetValue? {
-        collectionForWrite(client, key, { if case .zset(let zset) = $0 { return zset }; return nil }, make: SortedSetValue.init, wrap: Value.zset)
+        collectionForWrite(
+            client, key,
+            {
+                if case .zset(let zset) = $0 { return zset }
+                return nil
+            }, make: SortedSetValue.init, wrap: Value.zset)
     }
 
     var zsetLimits: (entries: Int, value: Int) {

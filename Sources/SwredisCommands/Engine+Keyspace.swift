@@ -35,8 +35,11 @@ extension Engine {
         stats.keyspaceHits += 1
         guard touch else { return position }
         if lfuMode {
-            let factor = lfuLogFactor, decay = lfuDecayTime
-            databases[db].keys.modifyValue(at: position) { $0.accessClock = LFU.touch($0.accessClock, now: now, logFactor: factor, decayMinutes: decay) }
+            let factor = lfuLogFactor
+            let decay = lfuDecayTime
+            databases[db].keys.modifyValue(at: position) {
+                $0.accessClock = LFU.touch($0.accessClock, now: now, logFactor: factor, decayMinutes: decay)
+            }
         } else {
             let clock = Engine.lruClock(now: now)
             databases[db].keys.modifyValue(at: position) { $0.accessClock = clock }

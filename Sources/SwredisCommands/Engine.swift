@@ -3,8 +3,8 @@ import SwredisBytes
 import SwredisConfig
 import SwredisKeyspace
 import SwredisLog
-import SwredisStorage
 import SwredisProtocol
+import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -225,12 +225,15 @@ public final class Engine {
     // MARK: Clients
 
     /// Registers a new connection's session.
-    public func createClient(address: String, localAddress: String, isUnixSocket: Bool,
-                             allocator: ByteBufferAllocator) -> ClientSession {
-        let session = ClientSession(engine: self, id: nextClientID, address: address, localAddress: localAddress,
-                                    isUnixSocket: isUnixSocket,
-                                    authenticated: requirePass.isEmpty, now: Engine.unixMilliseconds(),
-                                    allocator: allocator)
+    public func createClient(
+        address: String, localAddress: String, isUnixSocket: Bool,
+        allocator: ByteBufferAllocator
+    ) -> ClientSession {
+        let session = ClientSession(
+            engine: self, id: nextClientID, address: address, localAddress: localAddress,
+            isUnixSocket: isUnixSocket,
+            authenticated: requirePass.isEmpty, now: Engine.unixMilliseconds(),
+            allocator: allocator)
         nextClientID += 1
         clients[session.id] = session
         stats.totalConnections += 1
@@ -284,7 +287,10 @@ public final class Engine {
             return
         }
         if command.flags.contains(.protected) && !debugCommandAllowed(for: client) {
-            reject(client, command, "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")
+            reject(
+                client, command,
+                "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+            )
             return
         }
         if !client.authenticated && !command.flags.contains(.noAuth) {
@@ -293,14 +299,19 @@ public final class Engine {
         }
         // The commands an EXEC runs were checked when they were queued (Redis calls them without processCommand).
         if client.isInSubscribedMode && executionDepth == 0 && !command.flags.contains(.allowedInSubscribe) {
-            reject(client, command, "ERR Can't execute '\(command.name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+            reject(
+                client, command,
+                "ERR Can't execute '\(command.name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            )
             return
         }
         if client.transaction != nil && command.flags.contains(.noMulti) {
             reject(client, command, "ERR Command not allowed inside a transaction")
             return
         }
-        if maxMemory > 0 && executionDepth == 0 && !client.isMaster && !freeMemoryIfNeeded() && refusedWhenOutOfMemory(client, command) {
+        if maxMemory > 0 && executionDepth == 0 && !client.isMaster && !freeMemoryIfNeeded()
+            && refusedWhenOutOfMemory(client, command)
+        {
             reject(client, command, Engine.oomError)
             return
         }
@@ -312,7 +323,9 @@ public final class Engine {
             reject(client, command, Engine.loadingError)
             return
         }
-        if client.transaction != nil && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name) {
+        if client.transaction != nil
+            && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name)
+        {
             client.transaction?.queued.append(QueuedCommand(args))
             client.reply.simple("QUEUED")
             return
@@ -330,7 +343,9 @@ public final class Engine {
         if replication.offset != offsetBefore { client.writeOffset = replication.offset }
         propagationOverride = nil
         if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty {
-            for index in command.keys.writtenKeyIndexes(in: args) { touchWatchedKey(client.database, args.bytes(index)) }
+            for index in command.keys.writtenKeyIndexes(in: args) {
+                touchWatchedKey(client.database, args.bytes(index))
+            }
         }
         if !readyKeys.isEmpty && executionDepth == 0 { handleReadyKeys() }
         // Like Redis, monitors see a command after it ran, with the database it left selected.
@@ -388,9 +403,13 @@ public final class Engine {
         // Cheap checks first: this runs for every command.
         if !persistence.lastBackgroundSaveOK || appendOnlyLog?.lastError != nil, isWrite || command.name == "ping" {
             if !persistence.lastBackgroundSaveOK && writesDeniedByDiskError { return Engine.misconfError }
-            if let failure = appendOnlyLog?.lastError { return "MISCONF Errors writing to the AOF file: \(failure.reason)" }
+            if let failure = appendOnlyLog?.lastError {
+                return "MISCONF Errors writing to the AOF file: \(failure.reason)"
+            }
         }
-        if isWrite && minReplicasToWrite > 0 && !hasEnoughGoodReplicas { return "NOREPLICAS Not enough good replicas to write." }
+        if isWrite && minReplicasToWrite > 0 && !hasEnoughGoodReplicas {
+            return "NOREPLICAS Not enough good replicas to write."
+        }
         guard replication.isReplica else { return nil }
         if isWrite && replicaReadOnly { return "READONLY You can't write against a read only replica." }
         if replication.linkState != .connected && !replicaServesStaleData && !command.flags.contains(.stale) {
@@ -424,7 +443,9 @@ public final class Engine {
         if command.name == "exec" {
             client.transaction = nil
             unwatchAll(client)
-            client.error("EXECABORT Transaction discarded because of: " + (text.hasPrefix("ERR ") ? String(text.dropFirst(4)) : text))
+            client.error(
+                "EXECABORT Transaction discarded because of: "
+                    + (text.hasPrefix("ERR ") ? String(text.dropFirst(4)) : text))
             return
         }
         client.error(text)
@@ -447,7 +468,8 @@ public final class Engine {
     private func feedMonitors(_ client: ClientSession, _ args: Arguments) {
         let micros = Engine.unixMicroseconds()
         let fraction = String(micros % 1_000_000)
-        var line = "+\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction) [\(client.database) "
+        var line =
+            "+\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction) [\(client.database) "
         line += client.isUnixSocket ? "unix:\(client.address)]" : "\(client.address)]"
         for index in 0..<args.count {
             line += redactedArguments.contains(index) ? " \"(redacted)\"" : " " + ByteQuoting.repr(args[index])

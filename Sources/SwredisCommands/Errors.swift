@@ -41,6 +41,7 @@ public enum RedisError {
             guard room > 0 else { break }
             list += "'\(String(decoding: argument.utf8.prefix(room), as: UTF8.self))' "
         }
-        return "ERR unknown command '\(String(decoding: name.utf8.prefix(128), as: UTF8.self))', with args beginning with: \(list)"
+        return
+            "ERR unknown command '\(String(decoding: name.utf8.prefix(128), as: UTF8.self))', with args beginning with: \(list)"
     }
 }

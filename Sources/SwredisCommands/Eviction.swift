@@ -60,7 +60,9 @@ extension Engine {
     }
 
     /// The best of a few sampled keys for the policy, across databases.
-    func evictionCandidate<G: RandomNumberGenerator>(_ policy: EvictionPolicy, samples: Int, using generator: inout G) -> (Int, ByteString)? {
+    func evictionCandidate<G: RandomNumberGenerator>(_ policy: EvictionPolicy, samples: Int, using generator: inout G)
+        -> (Int, ByteString)?
+    {
         let now = Engine.unixMilliseconds()
         var best: (db: Int, key: ByteString, rank: Double)?
         for db in databases.indices.shuffled(using: &generator) {

@@ -7,18 +7,36 @@ enum ExpireCommands {
         spec("expire", "Set a key's time to live in seconds", seconds: true, absolute: false),
         spec("pexpire", "Set a key's time to live in milliseconds", seconds: false, absolute: false),
         spec("expireat", "Set the expiration for a key as a UNIX timestamp", seconds: true, absolute: true),
-        spec("pexpireat", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", seconds: false, absolute: true),
-        CommandSpec("ttl", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Get the time to live for a key in seconds", handler: { ttl($0, $1, $2, milliseconds: false, absolute: false) }),
-        CommandSpec("pttl", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Get the time to live for a key in milliseconds", since: "2.6.0", handler: { ttl($0, $1, $2, milliseconds: true, absolute: false) }),
-        CommandSpec("expiretime", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Get the expiration Unix timestamp for a key", since: "7.0.0", handler: { ttl($0, $1, $2, milliseconds: false, absolute: true) }),
-        CommandSpec("pexpiretime", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"], group: "generic", summary: "Get the expiration Unix timestamp for a key in milliseconds", since: "7.0.0", handler: { ttl($0, $1, $2, milliseconds: true, absolute: true) }),
-        CommandSpec("persist", arity: 2, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"], group: "generic", summary: "Remove the expiration from a key", since: "2.2.0", handler: persist),
+        spec(
+            "pexpireat", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", seconds: false,
+            absolute: true),
+        CommandSpec(
+            "ttl", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"],
+            group: "generic", summary: "Get the time to live for a key in seconds",
+            handler: { ttl($0, $1, $2, milliseconds: false, absolute: false) }),
+        CommandSpec(
+            "pttl", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"],
+            group: "generic", summary: "Get the time to live for a key in milliseconds", since: "2.6.0",
+            handler: { ttl($0, $1, $2, milliseconds: true, absolute: false) }),
+        CommandSpec(
+            "expiretime", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"],
+            group: "generic", summary: "Get the expiration Unix timestamp for a key", since: "7.0.0",
+            handler: { ttl($0, $1, $2, milliseconds: false, absolute: true) }),
+        CommandSpec(
+            "pexpiretime", arity: 2, flags: [.readonly, .fast], keys: .single,
+            categories: ["keyspace", "read", "fast"], group: "generic",
+            summary: "Get the expiration Unix timestamp for a key in milliseconds", since: "7.0.0",
+            handler: { ttl($0, $1, $2, milliseconds: true, absolute: true) }),
+        CommandSpec(
+            "persist", arity: 2, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"],
+            group: "generic", summary: "Remove the expiration from a key", since: "2.2.0", handler: persist),
     ]
 
     static func spec(_ name: String, _ summary: String, seconds: Bool, absolute: Bool) -> CommandSpec {
-        CommandSpec(name, arity: -3, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"],
-                    group: "generic", summary: summary, since: seconds ? (absolute ? "1.2.0" : "1.0.0") : "2.6.0",
-                    handler: { expire($0, $1, $2, seconds: seconds, absolute: absolute, name: name) })
+        CommandSpec(
+            name, arity: -3, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"],
+            group: "generic", summary: summary, since: seconds ? (absolute ? "1.2.0" : "1.0.0") : "2.6.0",
+            handler: { expire($0, $1, $2, seconds: seconds, absolute: absolute, name: name) })
     }
 
     struct Conditions: OptionSet {
@@ -30,14 +48,20 @@ enum ExpireCommands {
     }
 
     /// EXPIRE family, following Redis's `expireGenericCommand`.
-    static func expire(_ engine: Engine, _ client: ClientSession, _ args: Arguments, seconds: Bool, absolute: Bool, name: String) {
+    static func expire(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, seconds: Bool, absolute: Bool, name: String
+    ) {
         var conditions: Conditions = []
         for index in 3..<max(3, args.count) {
-            if args.matches(index, "nx") { conditions.insert(.nx) }
-            else if args.matches(index, "xx") { conditions.insert(.xx) }
-            else if args.matches(index, "gt") { conditions.insert(.gt) }
-            else if args.matches(index, "lt") { conditions.insert(.lt) }
-            else {
+            if args.matches(index, "nx") {
+                conditions.insert(.nx)
+            } else if args.matches(index, "xx") {
+                conditions.insert(.xx)
+            } else if args.matches(index, "gt") {
+                conditions.insert(.gt)
+            } else if args.matches(index, "lt") {
+                conditions.insert(.lt)
+            } else {
                 client.error("ERR Unsupported option \(args.string(index))")
                 return
             }
@@ -79,7 +103,8 @@ enum ExpireCommands {
         if conditions.contains(.nx) && current != nil
             || conditions.contains(.xx) && current == nil
             || conditions.contains(.gt) && (current == nil || when <= currentOrInfinite)
-            || conditions.contains(.lt) && current != nil && when >= currentOrInfinite {
+            || conditions.contains(.lt) && current != nil && when >= currentOrInfinite
+        {
             client.reply.integer(0)
             return
         }

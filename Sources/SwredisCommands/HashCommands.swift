@@ -3,37 +3,76 @@ import SwredisKeyspace
 
 /// Hash commands (Redis's `t_hash.c`).
 enum HashCommands {
-    static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ categories: [String], _ summary: String, since: String = "2.0.0", _ handler: @escaping CommandHandler) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags: flags, keys: .single, categories: categories, group: "hash", summary: summary, since: since, handler: handler)
+    static func spec(
+        _ name: String, _ arity: Int, _ flags: CommandFlags, _ categories: [String], _ summary: String,
+        since: String = "2.0.0", _ handler: @escaping CommandHandler
+    ) -> CommandSpec {
+        CommandSpec(
+            name, arity: arity, flags: flags, keys: .single, categories: categories, group: "hash", summary: summary,
+            since: since, handler: handler)
     }
 
     static let specs: [CommandSpec] = [
-        spec("hset", -4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Set the string value of a hash field") { set($0, $1, $2, legacy: false) },
-        spec("hmset", -4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Set multiple hash fields to multiple values") { set($0, $1, $2, legacy: true) },
-        spec("hsetnx", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Set the value of a hash field, only if the field does not exist", hsetnx),
+        spec("hset", -4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Set the string value of a hash field") {
+            set($0, $1, $2, legacy: false)
+        },
+        spec(
+            "hmset", -4, [.write, .denyOOM, .fast], ["write", "hash", "fast"],
+            "Set multiple hash fields to multiple values"
+        ) { set($0, $1, $2, legacy: true) },
+        spec(
+            "hsetnx", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"],
+            "Set the value of a hash field, only if the field does not exist", hsetnx),
         spec("hget", 3, [.readonly, .fast], ["read", "hash", "fast"], "Get the value of a hash field", hget),
-        spec("hmget", -3, [.readonly, .fast], ["read", "hash", "fast"], "Get the values of all the given hash fields", hmget),
+        spec(
+            "hmget", -3, [.readonly, .fast], ["read", "hash", "fast"], "Get the values of all the given hash fields",
+            hmget),
         spec("hdel", -3, [.write, .fast], ["write", "hash", "fast"], "Delete one or more hash fields", hdel),
-        spec("hlen", 2, [.readonly, .fast], ["read", "hash", "fast"], "Get the number of fields in a hash") { engine, client, args in
+        spec("hlen", 2, [.readonly, .fast], ["read", "hash", "fast"], "Get the number of fields in a hash") {
+            engine, client, args in
             withHash(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.count) }
         },
-        spec("hstrlen", 3, [.readonly, .fast], ["read", "hash", "fast"], "Get the length of the value of a hash field", since: "3.2.0") { engine, client, args in
-            withHash(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.get(args[2])?.count ?? 0) }
+        spec(
+            "hstrlen", 3, [.readonly, .fast], ["read", "hash", "fast"], "Get the length of the value of a hash field",
+            since: "3.2.0"
+        ) { engine, client, args in
+            withHash(engine, client, args, missing: { client.reply.integer(0) }) {
+                client.reply.integer($0.get(args[2])?.count ?? 0)
+            }
         },
-        spec("hexists", 3, [.readonly, .fast], ["read", "hash", "fast"], "Determine if a hash field exists") { engine, client, args in
-            withHash(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.get(args[2]) == nil ? 0 : 1) }
+        spec("hexists", 3, [.readonly, .fast], ["read", "hash", "fast"], "Determine if a hash field exists") {
+            engine, client, args in
+            withHash(engine, client, args, missing: { client.reply.integer(0) }) {
+                client.reply.integer($0.get(args[2]) == nil ? 0 : 1)
+            }
         },
-        spec("hkeys", 2, [.readonly], ["read", "hash", "slow"], "Get all the fields in a hash") { listing($0, $1, $2, fields: true, values: false) },
-        spec("hvals", 2, [.readonly], ["read", "hash", "slow"], "Get all the values in a hash") { listing($0, $1, $2, fields: false, values: true) },
-        spec("hgetall", 2, [.readonly], ["read", "hash", "slow"], "Get all the fields and values in a hash") { listing($0, $1, $2, fields: true, values: true) },
-        spec("hincrby", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Increment the integer value of a hash field by the given number", hincrby),
-        spec("hincrbyfloat", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Increment the float value of a hash field by the given amount", since: "2.6.0", hincrbyfloat),
-        spec("hscan", -3, [.readonly], ["read", "hash", "slow"], "Incrementally iterate hash fields and associated values", since: "2.8.0", hscan),
-        spec("hrandfield", -2, [.readonly], ["read", "hash", "slow"], "Get one or multiple random fields from a hash", since: "6.2.0", hrandfield),
+        spec("hkeys", 2, [.readonly], ["read", "hash", "slow"], "Get all the fields in a hash") {
+            listing($0, $1, $2, fields: true, values: false)
+        },
+        spec("hvals", 2, [.readonly], ["read", "hash", "slow"], "Get all the values in a hash") {
+            listing($0, $1, $2, fields: false, values: true)
+        },
+        spec("hgetall", 2, [.readonly], ["read", "hash", "slow"], "Get all the fields and values in a hash") {
+            listing($0, $1, $2, fields: true, values: true)
+        },
+        spec(
+            "hincrby", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"],
+            "Increment the integer value of a hash field by the given number", hincrby),
+        spec(
+            "hincrbyfloat", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"],
+            "Increment the float value of a hash field by the given amount", since: "2.6.0", hincrbyfloat),
+        spec(
+            "hscan", -3, [.readonly], ["read", "hash", "slow"],
+            "Incrementally iterate hash fields and associated values", since: "2.8.0", hscan),
+        spec(
+            "hrandfield", -2, [.readonly], ["read", "hash", "slow"], "Get one or multiple random fields from a hash",
+            since: "6.2.0", hrandfield),
     ]
 
     /// Runs `body` with the hash at args[1]; `missing` when there is none; nothing after a WRONGTYPE.
-    static func withHash(_ engine: Engine, _ client: ClientSession, _ args: Arguments, missing: () -> Void, _ body: (HashValue) -> Void) {
+    static func withHash(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, missing: () -> Void, _ body: (HashValue) -> Void
+    ) {
         switch engine.hash(client, args[1], write: false) {
         case .wrongType: return
         case .missing: missing()
@@ -49,7 +88,8 @@ enum HashCommands {
         guard let hash = engine.hashForWrite(client, args[1]) else { return }
         let limits = engine.hashLimits
         var added = 0
-        for index in stride(from: 2, to: args.count, by: 2) where hash.set(args.bytes(index), args.bytes(index + 1), maxEntries: limits.entries, maxValue: limits.value) {
+        for index in stride(from: 2, to: args.count, by: 2)
+        where hash.set(args.bytes(index), args.bytes(index + 1), maxEntries: limits.entries, maxValue: limits.value) {
             added += 1
         }
         engine.dirty += (args.count - 2) / 2
@@ -73,7 +113,11 @@ enum HashCommands {
 
     static func hget(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         withHash(engine, client, args, missing: { client.reply.null() }) { hash in
-            if let value = hash.get(args[2]) { value.withUnsafeBytes { client.reply.bulk($0) } } else { client.reply.null() }
+            if let value = hash.get(args[2]) {
+                value.withUnsafeBytes { client.reply.bulk($0) }
+            } else {
+                client.reply.null()
+            }
         }
     }
 
@@ -86,7 +130,11 @@ enum HashCommands {
         }
         client.reply.arrayHeader(args.count - 2)
         for index in 2..<args.count {
-            if let value = hash?.get(args[index]) { value.withUnsafeBytes { client.reply.bulk($0) } } else { client.reply.null() }
+            if let value = hash?.get(args[index]) {
+                value.withUnsafeBytes { client.reply.bulk($0) }
+            } else {
+                client.reply.null()
+            }
         }
     }
 
@@ -105,9 +153,12 @@ enum HashCommands {
     }
 
     static func listing(_ engine: Engine, _ client: ClientSession, _ args: Arguments, fields: Bool, values: Bool) {
-        withHash(engine, client, args, missing: {
-            if fields && values { client.reply.mapHeader(0) } else { client.reply.arrayHeader(0) }
-        }) { hash in
+        withHash(
+            engine, client, args,
+            missing: {
+                if fields && values { client.reply.mapHeader(0) } else { client.reply.arrayHeader(0) }
+            }
+        ) { hash in
             if fields && values { client.reply.mapHeader(hash.count) } else { client.reply.arrayHeader(hash.count) }
             hash.forEach { field, value in
                 if fields { field.withUnsafeBytes { client.reply.bulk($0) } }
@@ -184,7 +235,11 @@ enum HashCommands {
             // As in Redis, options are parsed only once the key is known to exist with the right type.
             guard let options = ScanOptions.parse(client, args, from: 3) else { return }
             next = hash.scan(cursor: cursor, count: options.count) { field, value in
-                if let pattern = options.pattern, !pattern.withUnsafeBytes({ p in field.withUnsafeBytes { GlobPattern.matches(p, $0) } }) { return }
+                if let pattern = options.pattern,
+                    !pattern.withUnsafeBytes({ p in field.withUnsafeBytes { GlobPattern.matches(p, $0) } })
+                {
+                    return
+                }
                 items.append(field)
                 items.append(value)
             }

@@ -4,32 +4,64 @@ import SwredisKeyspace
 /// COMMAND and its subcommands, generated from the command table.
 enum IntrospectionCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("command", arity: -1, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server", summary: "Get array of Redis command details", since: "2.8.13", complexity: "O(N) where N is the total number of Redis commands", subcommands: [
-            CommandSpec("command|count", arity: 2, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server", summary: "Get total number of Redis commands", handler: { engine, client, _ in
-                client.reply.integer(engine.commands.all.count)
-            }),
-            CommandSpec("command|info", arity: -2, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server", summary: "Get array of specific Redis command details, or all when no argument is given.", handler: info),
-            CommandSpec("command|docs", arity: -2, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server", summary: "Get array of specific Redis command documentation", handler: docs),
-            CommandSpec("command|list", arity: -2, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server", summary: "Get an array of Redis command names", handler: list),
-            CommandSpec("command|getkeys", arity: -4, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server", summary: "Extract keys given a full Redis command", handler: { engine, client, args in getkeys(engine, client, args, withFlags: false) }),
-            CommandSpec("command|getkeysandflags", arity: -4, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server", summary: "Extract keys and access flags given a full Redis command", handler: { engine, client, args in getkeys(engine, client, args, withFlags: true) }),
-            CommandSpec("command|help", arity: 2, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server", summary: "Show helpful text about the different subcommands", handler: { _, client, _ in
-                HelpText.reply(client, "COMMAND", [
-                    "(no subcommand)", "    Return details about all Redis commands.",
-                    "COUNT", "    Return the total number of commands in this Redis server.",
-                    "LIST", "    Return a list of all commands in this Redis server.",
-                    "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
-                    "    If no command names are given, documentation details for all", "    commands are returned.",
-                    "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
-                    "    If no command names are given, documentation details for all", "    commands are returned.",
-                    "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
-                    "GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
-                ])
-            }),
-        ], handler: { engine, client, _ in
-            client.reply.arrayHeader(engine.commands.all.count)
-            for spec in engine.commands.all { writeInfo(client, spec) }
-        }),
+        CommandSpec(
+            "command", arity: -1, flags: [.loading, .stale], categories: ["slow", "connection"], group: "server",
+            summary: "Get array of Redis command details", since: "2.8.13",
+            complexity: "O(N) where N is the total number of Redis commands",
+            subcommands: [
+                CommandSpec(
+                    "command|count", arity: 2, flags: [.loading, .stale], categories: ["slow", "connection"],
+                    group: "server", summary: "Get total number of Redis commands",
+                    handler: { engine, client, _ in
+                        client.reply.integer(engine.commands.all.count)
+                    }),
+                CommandSpec(
+                    "command|info", arity: -2, flags: [.loading, .stale], categories: ["slow", "connection"],
+                    group: "server",
+                    summary: "Get array of specific Redis command details, or all when no argument is given.",
+                    handler: info),
+                CommandSpec(
+                    "command|docs", arity: -2, flags: [.loading, .stale], categories: ["slow", "connection"],
+                    group: "server", summary: "Get array of specific Redis command documentation", handler: docs),
+                CommandSpec(
+                    "command|list", arity: -2, flags: [.loading, .stale], categories: ["slow", "connection"],
+                    group: "server", summary: "Get an array of Redis command names", handler: list),
+                CommandSpec(
+                    "command|getkeys", arity: -4, flags: [.loading, .stale], categories: ["slow", "connection"],
+                    group: "server", summary: "Extract keys given a full Redis command",
+                    handler: { engine, client, args in getkeys(engine, client, args, withFlags: false) }),
+                CommandSpec(
+                    "command|getkeysandflags", arity: -4, flags: [.loading, .stale],
+                    categories: ["slow", "connection"], group: "server",
+                    summary: "Extract keys and access flags given a full Redis command",
+                    handler: { engine, client, args in getkeys(engine, client, args, withFlags: true) }),
+                CommandSpec(
+                    "command|help", arity: 2, flags: [.loading, .stale], categories: ["slow", "connection"],
+                    group: "server", summary: "Show helpful text about the different subcommands",
+                    handler: { _, client, _ in
+                        HelpText.reply(
+                            client, "COMMAND",
+                            [
+                                "(no subcommand)", "    Return details about all Redis commands.",
+                                "COUNT", "    Return the total number of commands in this Redis server.",
+                                "LIST", "    Return a list of all commands in this Redis server.",
+                                "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+                                "    If no command names are given, documentation details for all",
+                                "    commands are returned.",
+                                "DOCS [<command-name> ...]",
+                                "    Return documentation details about multiple Redis commands.",
+                                "    If no command names are given, documentation details for all",
+                                "    commands are returned.",
+                                "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+                                "GETKEYSANDFLAGS <full-command>",
+                                "    Return the keys and the access flags from a full Redis command.",
+                            ])
+                    }),
+            ],
+            handler: { engine, client, _ in
+                client.reply.arrayHeader(engine.commands.all.count)
+                for spec in engine.commands.all { writeInfo(client, spec) }
+            })
     ]
 
     static func keySpecFlags(_ spec: CommandSpec) -> [String] {
@@ -53,13 +85,17 @@ enum IntrospectionCommands {
         let hasRange = spec.keys.first > 0
         client.reply.setHeader((hasRange ? 1 : 0) + (spec.keys.numKeysAt != nil ? 1 : 0))
         if hasRange {
-            writeKeySpec(client, spec, beginIndex: spec.keys.first, findType: "range", [
-                ("lastkey", spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first),
-                ("keystep", spec.keys.step), ("limit", 0),
-            ])
+            writeKeySpec(
+                client, spec, beginIndex: spec.keys.first, findType: "range",
+                [
+                    ("lastkey", spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first),
+                    ("keystep", spec.keys.step), ("limit", 0),
+                ])
         }
         if let numKeysAt = spec.keys.numKeysAt {
-            writeKeySpec(client, spec, beginIndex: numKeysAt, findType: "keynum", [("keynumidx", 0), ("firstkey", 1), ("keystep", 1)])
+            writeKeySpec(
+                client, spec, beginIndex: numKeysAt, findType: "keynum",
+                [("keynumidx", 0), ("firstkey", 1), ("keystep", 1)])
         }
         // Redis sends an empty set when there are no subcommands, an array otherwise.
         let subs = spec.subcommands.values.sorted { $0.name < $1.name }
@@ -68,7 +104,9 @@ enum IntrospectionCommands {
     }
 
     /// One key spec of COMMAND INFO: flags, an index begin_search and a `range` or `keynum` find_keys.
-    static func writeKeySpec(_ client: ClientSession, _ spec: CommandSpec, beginIndex: Int, findType: String, _ fields: [(String, Int)]) {
+    static func writeKeySpec(
+        _ client: ClientSession, _ spec: CommandSpec, beginIndex: Int, findType: String, _ fields: [(String, Int)]
+    ) {
         client.reply.mapHeader(3)
         client.reply.bulk("flags")
         let keyFlags = keySpecFlags(spec)

@@ -4,29 +4,67 @@ import SwredisKeyspace
 
 /// List commands (Redis's `t_list.c`); the blocking variants are in `BlockingCommands`.
 enum ListCommands {
-    static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String], _ summary: String,
-                     since: String = "1.0.0", _ handler: @escaping CommandHandler) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags: flags, keys: keys, categories: categories, group: "list", summary: summary, since: since, handler: handler)
+    static func spec(
+        _ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String],
+        _ summary: String,
+        since: String = "1.0.0", _ handler: @escaping CommandHandler
+    ) -> CommandSpec {
+        CommandSpec(
+            name, arity: arity, flags: flags, keys: keys, categories: categories, group: "list", summary: summary,
+            since: since, handler: handler)
     }
 
     static let specs: [CommandSpec] = [
-        spec("lpush", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"], "Prepend one or multiple elements to a list") { push($0, $1, $2, left: true, onlyExisting: false) },
-        spec("rpush", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"], "Append one or multiple elements to a list") { push($0, $1, $2, left: false, onlyExisting: false) },
-        spec("lpushx", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"], "Prepend an element to a list, only if the list exists", since: "2.2.0") { push($0, $1, $2, left: true, onlyExisting: true) },
-        spec("rpushx", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"], "Append an element to a list, only if the list exists", since: "2.2.0") { push($0, $1, $2, left: false, onlyExisting: true) },
-        spec("lpop", -2, [.write, .fast], .single, ["write", "list", "fast"], "Remove and get the first elements in a list") { pop($0, $1, $2, left: true) },
-        spec("rpop", -2, [.write, .fast], .single, ["write", "list", "fast"], "Remove and get the last elements in a list") { pop($0, $1, $2, left: false) },
+        spec(
+            "lpush", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"],
+            "Prepend one or multiple elements to a list"
+        ) { push($0, $1, $2, left: true, onlyExisting: false) },
+        spec(
+            "rpush", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"],
+            "Append one or multiple elements to a list"
+        ) { push($0, $1, $2, left: false, onlyExisting: false) },
+        spec(
+            "lpushx", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"],
+            "Prepend an element to a list, only if the list exists", since: "2.2.0"
+        ) { push($0, $1, $2, left: true, onlyExisting: true) },
+        spec(
+            "rpushx", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"],
+            "Append an element to a list, only if the list exists", since: "2.2.0"
+        ) { push($0, $1, $2, left: false, onlyExisting: true) },
+        spec(
+            "lpop", -2, [.write, .fast], .single, ["write", "list", "fast"],
+            "Remove and get the first elements in a list"
+        ) { pop($0, $1, $2, left: true) },
+        spec(
+            "rpop", -2, [.write, .fast], .single, ["write", "list", "fast"],
+            "Remove and get the last elements in a list"
+        ) { pop($0, $1, $2, left: false) },
         spec("llen", 2, [.readonly, .fast], .single, ["read", "list", "fast"], "Get the length of a list", llen),
-        spec("lrange", 4, [.readonly], .single, ["read", "list", "slow"], "Get a range of elements from a list", lrange),
-        spec("lindex", 3, [.readonly], .single, ["read", "list", "slow"], "Get an element from a list by its index", lindex),
-        spec("lset", 4, [.write, .denyOOM], .single, ["write", "list", "slow"], "Set the value of an element in a list by its index", lset),
+        spec(
+            "lrange", 4, [.readonly], .single, ["read", "list", "slow"], "Get a range of elements from a list", lrange),
+        spec(
+            "lindex", 3, [.readonly], .single, ["read", "list", "slow"], "Get an element from a list by its index",
+            lindex),
+        spec(
+            "lset", 4, [.write, .denyOOM], .single, ["write", "list", "slow"],
+            "Set the value of an element in a list by its index", lset),
         spec("lrem", 4, [.write], .single, ["write", "list", "slow"], "Remove elements from a list", lrem),
         spec("ltrim", 4, [.write], .single, ["write", "list", "slow"], "Trim a list to the specified range", ltrim),
-        spec("linsert", 5, [.write, .denyOOM], .single, ["write", "list", "slow"], "Insert an element before or after another element in a list", since: "2.2.0", linsert),
-        spec("lpos", -3, [.readonly], .single, ["read", "list", "slow"], "Return the index of matching elements on a list", since: "6.0.6", lpos),
-        spec("lmove", 5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"], "Pop an element from a list, push it to another list and return it", since: "6.2.0", lmove),
-        spec("rpoplpush", 3, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"], "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0", rpoplpush),
-        spec("lmpop", -4, [.write], .numKeys(at: 1, written: .served), ["write", "list", "slow"], "Pop elements from a list", since: "7.0.0", lmpop),
+        spec(
+            "linsert", 5, [.write, .denyOOM], .single, ["write", "list", "slow"],
+            "Insert an element before or after another element in a list", since: "2.2.0", linsert),
+        spec(
+            "lpos", -3, [.readonly], .single, ["read", "list", "slow"],
+            "Return the index of matching elements on a list", since: "6.0.6", lpos),
+        spec(
+            "lmove", 5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"],
+            "Pop an element from a list, push it to another list and return it", since: "6.2.0", lmove),
+        spec(
+            "rpoplpush", 3, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"],
+            "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0", rpoplpush),
+        spec(
+            "lmpop", -4, [.write], .numKeys(at: 1, written: .served), ["write", "list", "slow"],
+            "Pop elements from a list", since: "7.0.0", lmpop),
     ]
 
     static func push(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool, onlyExisting: Bool) {
@@ -86,7 +124,9 @@ enum ListCommands {
         }
     }
 
-    static func finishPop(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ list: ListValue, removed: Int) {
+    static func finishPop(
+        _ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ list: ListValue, removed: Int
+    ) {
         engine.dirty += removed
         engine.touchWatchedKey(client.database, key)
         engine.deleteIfEmpty(client.database, key, count: list.items.count)
@@ -209,9 +249,11 @@ enum ListCommands {
 
     static func linsert(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         let after: Bool
-        if args.matches(2, "after") { after = true }
-        else if args.matches(2, "before") { after = false }
-        else {
+        if args.matches(2, "after") {
+            after = true
+        } else if args.matches(2, "before") {
+            after = false
+        } else {
             client.error(RedisError.syntax)
             return
         }
@@ -244,7 +286,9 @@ enum ListCommands {
             if args.matches(index, "rank") {
                 guard let value = args.integerOrReply(index + 1, client) else { return }
                 guard value != 0 else {
-                    client.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+                    client.error(
+                        "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+                    )
                     return
                 }
                 // Redis negates the rank in a signed long, so LONG_MIN stays negative and acts like -1.
@@ -307,8 +351,10 @@ enum ListCommands {
 
     /// Moves one element between lists (LMOVE and friends); returns the element, or nil when the source is
     /// missing or a WRONGTYPE was replied (check `client.currentCommandFailed`).
-    static func move(_ engine: Engine, _ client: ClientSession, source: UnsafeRawBufferPointer, destination: UnsafeRawBufferPointer,
-                     fromLeft: Bool, toLeft: Bool) -> ByteString? {
+    static func move(
+        _ engine: Engine, _ client: ClientSession, source: UnsafeRawBufferPointer, destination: UnsafeRawBufferPointer,
+        fromLeft: Bool, toLeft: Bool
+    ) -> ByteString? {
         guard case .found(let from) = engine.list(client, source, write: true) else { return nil }
         if case .wrongType = engine.list(client, destination, write: true) { return nil }
         let element = fromLeft ? from.items.removeFirst() : from.items.removeLast()
@@ -328,7 +374,8 @@ enum ListCommands {
             client.error(RedisError.syntax)
             return
         }
-        replyMoved(client, move(engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft))
+        replyMoved(
+            client, move(engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft))
     }
 
     static func rpoplpush(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -344,7 +391,9 @@ enum ListCommands {
     }
 
     /// Pops from the first non-empty list; returns false when all were empty (nothing replied).
-    static func multiPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: SharedArguments.MultiPop) -> Bool {
+    static func multiPop(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: SharedArguments.MultiPop
+    ) -> Bool {
         for keyIndex in request.keys {
             switch engine.list(client, args[keyIndex], write: true) {
             case .wrongType: return true
@@ -367,7 +416,9 @@ enum ListCommands {
     }
 
     static func lmpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        guard let request = SharedArguments.multiPop(client, args, from: 1, front: "left", back: "right") else { return }
+        guard let request = SharedArguments.multiPop(client, args, from: 1, front: "left", back: "right") else {
+            return
+        }
         if !multiPop(engine, client, args, request) { client.reply.nullArray() }
     }
 }

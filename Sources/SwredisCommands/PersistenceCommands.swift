@@ -6,11 +6,32 @@ import SwredisStorage
 /// SAVE, BGSAVE, DUMP and RESTORE: the RDB format at the command level.
 enum PersistenceCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("save", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Synchronously save the dataset to disk", complexity: "O(N) where N is the total number of keys in all databases", handler: save),
-        CommandSpec("bgsave", arity: -1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Asynchronously save the dataset to disk", complexity: "O(1)", handler: bgsave),
-        CommandSpec("bgrewriteaof", arity: 1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Asynchronously rewrite the append-only file", complexity: "O(1)", handler: bgrewriteaof),
-        CommandSpec("dump", arity: 2, flags: [.readonly], keys: .single, categories: ["keyspace", "read", "slow"], group: "generic", summary: "Return a serialized version of the value stored at the specified key.", since: "2.6.0", complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", handler: dump),
-        CommandSpec("restore", arity: -4, flags: [.write, .denyOOM], keys: .single, categories: ["keyspace", "write", "slow", "dangerous"], group: "generic", summary: "Create a key using the provided serialized value, previously obtained using DUMP.", since: "2.6.0", complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", handler: restore),
+        CommandSpec(
+            "save", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"],
+            group: "server", summary: "Synchronously save the dataset to disk",
+            complexity: "O(N) where N is the total number of keys in all databases", handler: save),
+        CommandSpec(
+            "bgsave", arity: -1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"],
+            group: "server", summary: "Asynchronously save the dataset to disk", complexity: "O(1)", handler: bgsave),
+        CommandSpec(
+            "bgrewriteaof", arity: 1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"],
+            group: "server", summary: "Asynchronously rewrite the append-only file", complexity: "O(1)",
+            handler: bgrewriteaof),
+        CommandSpec(
+            "dump", arity: 2, flags: [.readonly], keys: .single, categories: ["keyspace", "read", "slow"],
+            group: "generic", summary: "Return a serialized version of the value stored at the specified key.",
+            since: "2.6.0",
+            complexity:
+                "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+            handler: dump),
+        CommandSpec(
+            "restore", arity: -4, flags: [.write, .denyOOM], keys: .single,
+            categories: ["keyspace", "write", "slow", "dangerous"], group: "generic",
+            summary: "Create a key using the provided serialized value, previously obtained using DUMP.",
+            since: "2.6.0",
+            complexity:
+                "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+            handler: restore),
     ]
 
     static func save(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -31,7 +52,9 @@ enum PersistenceCommands {
             client.error("ERR Background save already in progress")
         } else if engine.appendOnly.rewriteInProgress && !client.inTransaction && args.count == 1 {
             // Redis runs one child at a time; BGSAVE SCHEDULE waits for the rewrite instead.
-            client.error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+            client.error(
+                "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+            )
         } else if client.inTransaction || engine.appendOnly.rewriteInProgress {
             // Redis defers a BGSAVE issued inside EXEC to the next cron tick.
             engine.persistence.backgroundSaveScheduled = true
@@ -52,7 +75,8 @@ enum PersistenceCommands {
         } else if engine.startAppendOnlyRewrite() {
             client.reply.simple("Background append only file rewriting started")
         } else {
-            client.error("ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
+            client.error(
+                "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.")
         }
     }
 

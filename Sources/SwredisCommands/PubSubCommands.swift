@@ -5,47 +5,107 @@ import SwredisKeyspace
 /// reach them in a stable order; pattern subscriptions are matched with Redis's glob rules.
 enum PubSubCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("subscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given channels", since: "2.0.0", handler: { subscribe($0, $1, $2, .channel) }),
-        CommandSpec("psubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to channels matching the given patterns", since: "2.0.0", handler: { subscribe($0, $1, $2, .pattern) }),
-        CommandSpec("ssubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .shardChannels, categories: ["pubsub", "slow"], group: "pubsub", summary: "Listen for messages published to the given shard channels", since: "7.0.0", handler: { subscribe($0, $1, $2, .shard) }),
-        CommandSpec("unsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given channels", since: "2.0.0", handler: { unsubscribe($0, $1, $2, .channel) }),
-        CommandSpec("punsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to channels matching the given patterns", since: "2.0.0", handler: { unsubscribe($0, $1, $2, .pattern) }),
-        CommandSpec("sunsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe], keys: .shardChannels, categories: ["pubsub", "slow"], group: "pubsub", summary: "Stop listening for messages posted to the given shard channels", since: "7.0.0", handler: { unsubscribe($0, $1, $2, .shard) }),
-        CommandSpec("publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a channel", since: "2.0.0", handler: { engine, client, args in
-            client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
-            // Like Redis, messages reach subscribers of replicas too (through the stream, not the AOF).
-            engine.propagateToReplicasOnly(client.database, args)
-        }),
-        CommandSpec("spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], keys: .shardChannel, categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a shard channel", since: "7.0.0", handler: { engine, client, args in
-            client.reply.integer(engine.publishToShard(args.bytes(1), args.bytes(2)))
-        }),
-        CommandSpec("pubsub", arity: -2, flags: [], categories: ["slow"], group: "pubsub", summary: "A container for Pub/Sub commands", since: "2.8.0", complexity: "Depends on subcommand.", subcommands: [
-            CommandSpec("pubsub|channels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active channels", handler: { engine, client, args in
-                listChannels(client, args, engine.channelSubscribers)
+        CommandSpec(
+            "subscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
+            categories: ["pubsub", "slow"], group: "pubsub",
+            summary: "Listen for messages published to the given channels", since: "2.0.0",
+            handler: { subscribe($0, $1, $2, .channel) }),
+        CommandSpec(
+            "psubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
+            categories: ["pubsub", "slow"], group: "pubsub",
+            summary: "Listen for messages published to channels matching the given patterns", since: "2.0.0",
+            handler: { subscribe($0, $1, $2, .pattern) }),
+        CommandSpec(
+            "ssubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
+            keys: .shardChannels, categories: ["pubsub", "slow"], group: "pubsub",
+            summary: "Listen for messages published to the given shard channels", since: "7.0.0",
+            handler: { subscribe($0, $1, $2, .shard) }),
+        CommandSpec(
+            "unsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
+            categories: ["pubsub", "slow"], group: "pubsub",
+            summary: "Stop listening for messages posted to the given channels", since: "2.0.0",
+            handler: { unsubscribe($0, $1, $2, .channel) }),
+        CommandSpec(
+            "punsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
+            categories: ["pubsub", "slow"], group: "pubsub",
+            summary: "Stop listening for messages posted to channels matching the given patterns", since: "2.0.0",
+            handler: { unsubscribe($0, $1, $2, .pattern) }),
+        CommandSpec(
+            "sunsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
+            keys: .shardChannels, categories: ["pubsub", "slow"], group: "pubsub",
+            summary: "Stop listening for messages posted to the given shard channels", since: "7.0.0",
+            handler: { unsubscribe($0, $1, $2, .shard) }),
+        CommandSpec(
+            "publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate],
+            categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a channel", since: "2.0.0",
+            handler: { engine, client, args in
+                client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
+                // Like Redis, messages reach subscribers of replicas too (through the stream, not the AOF).
+                engine.propagateToReplicasOnly(client.database, args)
             }),
-            CommandSpec("pubsub|numsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of subscribers for channels", handler: { engine, client, args in
-                numsub(client, args, engine.channelSubscribers)
+        CommandSpec(
+            "spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], keys: .shardChannel,
+            categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a shard channel",
+            since: "7.0.0",
+            handler: { engine, client, args in
+                client.reply.integer(engine.publishToShard(args.bytes(1), args.bytes(2)))
             }),
-            CommandSpec("pubsub|numpat", arity: 2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of unique patterns pattern subscriptions", handler: { engine, client, _ in
-                client.reply.integer(engine.uniquePatternCount)
-            }),
-            CommandSpec("pubsub|shardchannels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "List active shard channels", since: "7.0.0", handler: { engine, client, args in
-                listChannels(client, args, engine.shardSubscribers)
-            }),
-            CommandSpec("pubsub|shardnumsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"], group: "pubsub", summary: "Get the count of subscribers for shard channels", since: "7.0.0", handler: { engine, client, args in
-                numsub(client, args, engine.shardSubscribers)
-            }),
-            CommandSpec("pubsub|help", arity: 2, flags: [.loading, .stale], categories: ["slow"], group: "pubsub", summary: "Show helpful text about the different subcommands", handler: { _, client, _ in
-                HelpText.reply(client, "PUBSUB", [
-                    "CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
-                    "NUMPAT", "    Return number of subscriptions to patterns.",
-                    "NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding",
-                    "    pattern subscriptions(default: no channels).",
-                    "SHARDCHANNELS [<pattern>]", "    Return the currently active shard level channels matching a <pattern> (default: '*').",
-                    "SHARDNUMSUB [<shardchannel> ...]", "    Return the number of subscribers for the specified shard level channel(s)",
-                ])
-            }),
-        ], handler: { _, _, _ in }),
+        CommandSpec(
+            "pubsub", arity: -2, flags: [], categories: ["slow"], group: "pubsub",
+            summary: "A container for Pub/Sub commands", since: "2.8.0", complexity: "Depends on subcommand.",
+            subcommands: [
+                CommandSpec(
+                    "pubsub|channels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"],
+                    group: "pubsub", summary: "List active channels",
+                    handler: { engine, client, args in
+                        listChannels(client, args, engine.channelSubscribers)
+                    }),
+                CommandSpec(
+                    "pubsub|numsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"],
+                    group: "pubsub", summary: "Get the count of subscribers for channels",
+                    handler: { engine, client, args in
+                        numsub(client, args, engine.channelSubscribers)
+                    }),
+                CommandSpec(
+                    "pubsub|numpat", arity: 2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"],
+                    group: "pubsub", summary: "Get the count of unique patterns pattern subscriptions",
+                    handler: { engine, client, _ in
+                        client.reply.integer(engine.uniquePatternCount)
+                    }),
+                CommandSpec(
+                    "pubsub|shardchannels", arity: -2, flags: [.pubsub, .loading, .stale],
+                    categories: ["pubsub", "slow"], group: "pubsub", summary: "List active shard channels",
+                    since: "7.0.0",
+                    handler: { engine, client, args in
+                        listChannels(client, args, engine.shardSubscribers)
+                    }),
+                CommandSpec(
+                    "pubsub|shardnumsub", arity: -2, flags: [.pubsub, .loading, .stale],
+                    categories: ["pubsub", "slow"], group: "pubsub",
+                    summary: "Get the count of subscribers for shard channels", since: "7.0.0",
+                    handler: { engine, client, args in
+                        numsub(client, args, engine.shardSubscribers)
+                    }),
+                CommandSpec(
+                    "pubsub|help", arity: 2, flags: [.loading, .stale], categories: ["slow"], group: "pubsub",
+                    summary: "Show helpful text about the different subcommands",
+                    handler: { _, client, _ in
+                        HelpText.reply(
+                            client, "PUBSUB",
+                            [
+                                "CHANNELS [<pattern>]",
+                                "    Return the currently active channels matching a <pattern> (default: '*').",
+                                "NUMPAT", "    Return number of subscriptions to patterns.",
+                                "NUMSUB [<channel> ...]",
+                                "    Return the number of subscribers for the specified channels, excluding",
+                                "    pattern subscriptions(default: no channels).",
+                                "SHARDCHANNELS [<pattern>]",
+                                "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+                                "SHARDNUMSUB [<shardchannel> ...]",
+                                "    Return the number of subscribers for the specified shard level channel(s)",
+                            ])
+                    }),
+            ], handler: { _, _, _ in }),
     ]
 
     /// The three subscription namespaces.
@@ -53,7 +113,9 @@ enum PubSubCommands {
         case channel, pattern, shard
 
         var subscribeName: String { self == .channel ? "subscribe" : (self == .pattern ? "psubscribe" : "ssubscribe") }
-        var unsubscribeName: String { self == .channel ? "unsubscribe" : (self == .pattern ? "punsubscribe" : "sunsubscribe") }
+        var unsubscribeName: String {
+            self == .channel ? "unsubscribe" : (self == .pattern ? "punsubscribe" : "sunsubscribe")
+        }
     }
 
     static func subscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ kind: Kind) {
@@ -113,7 +175,8 @@ enum PubSubCommands {
 
     static func listChannels(_ client: ClientSession, _ args: Arguments, _ table: [ByteString: [ClientSession]]) {
         guard args.count <= 3 else {
-            client.error("ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try PUBSUB HELP.")
+            client.error(
+                "ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try PUBSUB HELP.")
             return
         }
         var names = Array(table.keys)
@@ -188,7 +251,8 @@ extension Engine {
     }
 
     /// Writes a `[kind, channel, message]` push to each subscriber; they are flushed after the command.
-    private func deliver(_ kind: String, _ channel: ByteString, _ message: ByteString, to subscribers: [ClientSession]) {
+    private func deliver(_ kind: String, _ channel: ByteString, _ message: ByteString, to subscribers: [ClientSession])
+    {
         for subscriber in subscribers {
             subscriber.reply.pushHeader(3)
             subscriber.reply.bulk(kind)

@@ -41,7 +41,6 @@ final class CancellationFlag: Sendable {
     var isCancelled: Bool { flag.withLockedValue { $0 } }
 }
 
-
 /// A snapshot written on a background thread (BGSAVE, AOF rewrite), and its outcome.
 final class BackgroundSnapshotJob: @unchecked Sendable {
     private var snapshot: [DatabaseSnapshot]
@@ -53,8 +52,10 @@ final class BackgroundSnapshotJob: @unchecked Sendable {
     /// Set by `run`; read on the engine thread after it finished.
     private(set) var failure: Error?
 
-    init(snapshot: [DatabaseSnapshot], generation: UInt32, temporaryPath: String,
-         work: @escaping (inout [DatabaseSnapshot], CancellationFlag) throws -> Void) {
+    init(
+        snapshot: [DatabaseSnapshot], generation: UInt32, temporaryPath: String,
+        work: @escaping (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
+    ) {
         self.snapshot = snapshot
         self.generation = generation
         self.temporaryPath = temporaryPath
@@ -92,7 +93,8 @@ public struct LoadedDataset: @unchecked Sendable {
 }
 
 extension Engine {
-    static let misconfError = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+    static let misconfError =
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
     static let loadingError = "LOADING Redis is loading the dataset in memory"
 
     /// Whether writes are refused with `-MISCONF` (a failed save while save points and
@@ -114,10 +116,12 @@ extension Engine {
         var options = RDBWriteOptions()
         options.compression = config.bool("rdbcompression")
         options.checksum = config.bool("rdbchecksum")
-        options.aux = [
-            ("redis-ver", ServerIdentity.redisVersion), ("redis-bits", "64"),
-            ("ctime", String(Engine.unixMilliseconds() / 1000)), ("used-mem", String(ProcessMetrics.allocatedBytes())),
-        ] + replicationAuxFields() + [("aof-base", "0")]
+        options.aux =
+            [
+                ("redis-ver", ServerIdentity.redisVersion), ("redis-bits", "64"),
+                ("ctime", String(Engine.unixMilliseconds() / 1000)),
+                ("used-mem", String(ProcessMetrics.allocatedBytes())),
+            ] + replicationAuxFields() + [("aof-base", "0")]
         return options
     }
 
@@ -140,7 +144,10 @@ extension Engine {
         if let failure = error as? FileError, failure.operation == "open", failure.path == temporaryPath {
             var buffer = [CChar](repeating: 0, count: 4096)
             let cwd = getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "unknown"
-            serverLog(.warning, "Failed opening the temp RDB file \(temporaryPath) (in server root dir \(cwd)) for saving: \(failure.reason)")
+            serverLog(
+                .warning,
+                "Failed opening the temp RDB file \(temporaryPath) (in server root dir \(cwd)) for saving: \(failure.reason)"
+            )
         } else if let failure = error as? FileError {
             serverLog(.warning, "Write error saving DB on disk: \(failure.reason)")
         } else {
@@ -157,8 +164,9 @@ extension Engine {
         var (generation, snapshot) = takeSnapshot()
         defer { snapshotGenerations.end(generation) }
         do {
-            try SnapshotFile.write(&snapshot, path: rdbPath, temporaryPath: temporaryPath, format: .rdb(rdbWriteOptions()),
-                                   metadata: rdbKeyMetadata())
+            try SnapshotFile.write(
+                &snapshot, path: rdbPath, temporaryPath: temporaryPath, format: .rdb(rdbWriteOptions()),
+                metadata: rdbKeyMetadata())
         } catch {
             // A failed SAVE leaves rdb_last_bgsave_status alone, as in Redis; only BGSAVE failures set it.
             logSaveFailure(error, temporaryPath: temporaryPath)
@@ -183,9 +191,12 @@ extension Engine {
         let metadata = rdbKeyMetadata()
         let path = rdbPath
         let temporaryPath = "temp-bgsave-\(getpid()).rdb"
-        let job = BackgroundSnapshotJob(snapshot: taken.databases, generation: taken.generation, temporaryPath: temporaryPath) { snapshot, cancel in
-            try SnapshotFile.write(&snapshot, path: path, temporaryPath: temporaryPath, format: .rdb(options), metadata: metadata,
-                                   isCancelled: { cancel.isCancelled })
+        let job = BackgroundSnapshotJob(
+            snapshot: taken.databases, generation: taken.generation, temporaryPath: temporaryPath
+        ) { snapshot, cancel in
+            try SnapshotFile.write(
+                &snapshot, path: path, temporaryPath: temporaryPath, format: .rdb(options), metadata: metadata,
+                isCancelled: { cancel.isCancelled })
             serverLog(.notice, "DB saved on disk")
         }
         persistence.backgroundSaveInProgress = true
@@ -304,30 +315,36 @@ extension Engine {
     }
 
     /// Reads an RDB file into fresh databases. Runs on any thread; `progress` receives bytes read.
-    public static func loadRDB(path: String, limits: CollectionLimits, databaseCount: Int, lfu: Bool, keepExpired: Bool = false,
-                               progress: (Int, Int) -> Void = { _, _ in }) throws -> LoadedDataset {
+    public static func loadRDB(
+        path: String, limits: CollectionLimits, databaseCount: Int, lfu: Bool, keepExpired: Bool = false,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> LoadedDataset {
         let file = try MappedFile(path: path)
         var databases = Array(repeating: Database(), count: databaseCount)
         var expired = 0
         let now = Engine.unixMilliseconds()
         let total = file.bytes.count
-        let summary = try RDBReader.read(file.bytes, limits: limits, databases: databaseCount, progress: { progress($0, total) },
-                                         onResize: { database, keys, expires in
-            if databases[database].count == 0 && keys > 0 {
-                databases[database].keys = HashTable(capacity: keys)
-                if expires > 0 { databases[database].expires = HashTable(capacity: expires) }
-            }
-        }, onKey: { record in
-            if !keepExpired, let expireAt = record.expireAt, expireAt < now {
-                expired += 1
-                return
-            }
-            let clock = lfu ? LFU.minutes(now: now) << 8 | (record.frequency.map(UInt32.init) ?? LFU.initialValue)
-                            : Engine.lruClock(now: now, idleSeconds: record.idleSeconds ?? 0)
-            let isNew = databases[record.database].set(record.key, Entry(value: record.value, accessClock: clock))
-            guard isNew else { throw RDBError(offset: 0, "Duplicate key '\(record.key)' found in RDB file") }
-            if let expireAt = record.expireAt { databases[record.database].setExpire(record.key, at: expireAt) }
-        })
+        let summary = try RDBReader.read(
+            file.bytes, limits: limits, databases: databaseCount, progress: { progress($0, total) },
+            onResize: { database, keys, expires in
+                if databases[database].count == 0 && keys > 0 {
+                    databases[database].keys = HashTable(capacity: keys)
+                    if expires > 0 { databases[database].expires = HashTable(capacity: expires) }
+                }
+            },
+            onKey: { record in
+                if !keepExpired, let expireAt = record.expireAt, expireAt < now {
+                    expired += 1
+                    return
+                }
+                let clock =
+                    lfu
+                    ? LFU.minutes(now: now) << 8 | (record.frequency.map(UInt32.init) ?? LFU.initialValue)
+                    : Engine.lruClock(now: now, idleSeconds: record.idleSeconds ?? 0)
+                let isNew = databases[record.database].set(record.key, Entry(value: record.value, accessClock: clock))
+                guard isNew else { throw RDBError(offset: 0, "Duplicate key '\(record.key)' found in RDB file") }
+                if let expireAt = record.expireAt { databases[record.database].setExpire(record.key, at: expireAt) }
+            })
         return LoadedDataset(databases: databases, summary: summary, expiredKeys: expired)
     }
 
@@ -335,7 +352,9 @@ extension Engine {
     public func install(_ loaded: LoadedDataset, startedAt: Int) {
         databases = loaded.databases
         let summary = loaded.summary
-        if let version = summary.auxValue("redis-ver") { serverLog(.notice, "Loading RDB produced by version \(version)") }
+        if let version = summary.auxValue("redis-ver") {
+            serverLog(.notice, "Loading RDB produced by version \(version)")
+        }
         if let created = summary.auxValue("ctime").flatMap({ Int("\($0)") }) {
             let (age, overflow) = (Engine.unixMilliseconds() / 1000).subtractingReportingOverflow(created)
             serverLog(.notice, "RDB age \(overflow ? 0 : max(0, age)) seconds")
@@ -344,10 +363,17 @@ extension Engine {
             serverLog(.notice, "RDB memory usage when created \(formatMegabytes(memory)) Mb")
         }
         if summary.functionsSkipped > 0 {
-            serverLog(.warning, "Skipped \(summary.functionsSkipped) function libraries found in the RDB file (functions are not supported)")
+            serverLog(
+                .warning,
+                "Skipped \(summary.functionsSkipped) function libraries found in the RDB file (functions are not supported)"
+            )
         }
-        if summary.emptyKeysSkipped > 0 { serverLog(.notice, "Done loading RDB, empty keys skipped: \(summary.emptyKeysSkipped)") }
-        serverLog(.notice, "Done loading RDB, keys loaded: \(summary.keys - loaded.expiredKeys), keys expired: \(loaded.expiredKeys).")
+        if summary.emptyKeysSkipped > 0 {
+            serverLog(.notice, "Done loading RDB, empty keys skipped: \(summary.emptyKeysSkipped)")
+        }
+        serverLog(
+            .notice,
+            "Done loading RDB, keys loaded: \(summary.keys - loaded.expiredKeys), keys expired: \(loaded.expiredKeys).")
         let seconds = Double(Engine.monotonicMicroseconds() - startedAt) / 1_000_000
         serverLog(.notice, "DB loaded from disk: \(Engine.formatSeconds(seconds)) seconds")
         persistence.lastLoadKeysLoaded = summary.keys - loaded.expiredKeys

@@ -3,28 +3,44 @@ import SwredisKeyspace
 
 /// Set commands (Redis's `t_set.c`).
 enum SetCommands {
-    static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String], _ summary: String, since: String = "1.0.0", _ handler: @escaping CommandHandler) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags: flags, keys: keys, categories: categories, group: "set", summary: summary, since: since, handler: handler)
+    static func spec(
+        _ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String],
+        _ summary: String, since: String = "1.0.0", _ handler: @escaping CommandHandler
+    ) -> CommandSpec {
+        CommandSpec(
+            name, arity: arity, flags: flags, keys: keys, categories: categories, group: "set", summary: summary,
+            since: since, handler: handler)
     }
 
     static let specs: [CommandSpec] = [
-        spec("sadd", -3, [.write, .denyOOM, .fast], .single, ["write", "set", "fast"], "Add one or more members to a set", sadd),
-        spec("srem", -3, [.write, .fast], .single, ["write", "set", "fast"], "Remove one or more members from a set", srem),
-        spec("smembers", 2, [.readonly], .single, ["read", "set", "slow"], "Get all the members in a set") { engine, client, args in
+        spec(
+            "sadd", -3, [.write, .denyOOM, .fast], .single, ["write", "set", "fast"],
+            "Add one or more members to a set", sadd),
+        spec(
+            "srem", -3, [.write, .fast], .single, ["write", "set", "fast"], "Remove one or more members from a set",
+            srem),
+        spec("smembers", 2, [.readonly], .single, ["read", "set", "slow"], "Get all the members in a set") {
+            engine, client, args in
             switch engine.set(client, args[1], write: false) {
             case .wrongType: return
             case .missing: client.reply.setHeader(0)
             case .found(let set): replySet(client, set.members)
             }
         },
-        spec("sismember", 3, [.readonly, .fast], .single, ["read", "set", "fast"], "Determine if a given value is a member of a set") { engine, client, args in
+        spec(
+            "sismember", 3, [.readonly, .fast], .single, ["read", "set", "fast"],
+            "Determine if a given value is a member of a set"
+        ) { engine, client, args in
             switch engine.set(client, args[1], write: false) {
             case .wrongType: return
             case .missing: client.reply.integer(0)
             case .found(let set): client.reply.integer(set.contains(args[2]) ? 1 : 0)
             }
         },
-        spec("smismember", -3, [.readonly, .fast], .single, ["read", "set", "fast"], "Returns the membership associated with the given elements for a set", since: "6.2.0") { engine, client, args in
+        spec(
+            "smismember", -3, [.readonly, .fast], .single, ["read", "set", "fast"],
+            "Returns the membership associated with the given elements for a set", since: "6.2.0"
+        ) { engine, client, args in
             var set: SetValue?
             switch engine.set(client, args[1], write: false) {
             case .wrongType: return
@@ -34,24 +50,50 @@ enum SetCommands {
             client.reply.arrayHeader(args.count - 2)
             for index in 2..<args.count { client.reply.integer(set?.contains(args[index]) == true ? 1 : 0) }
         },
-        spec("scard", 2, [.readonly, .fast], .single, ["read", "set", "fast"], "Get the number of members in a set") { engine, client, args in
+        spec("scard", 2, [.readonly, .fast], .single, ["read", "set", "fast"], "Get the number of members in a set") {
+            engine, client, args in
             switch engine.set(client, args[1], write: false) {
             case .wrongType: return
             case .missing: client.reply.integer(0)
             case .found(let set): client.reply.integer(set.count)
             }
         },
-        spec("spop", -2, [.write, .fast], .single, ["write", "set", "fast"], "Remove and return one or multiple random members from a set", spop),
-        spec("srandmember", -2, [.readonly], .single, ["read", "set", "slow"], "Get one or multiple random members from a set", srandmember),
-        spec("smove", 4, [.write, .fast], KeySpec(first: 1, last: 2, step: 1), ["write", "set", "fast"], "Move a member from one set to another", smove),
-        spec("sinter", -2, [.readonly], .all, ["read", "set", "slow"], "Intersect multiple sets") { combine($0, $1, $2, .intersection, storeAt: nil) },
-        spec("sunion", -2, [.readonly], .all, ["read", "set", "slow"], "Add multiple sets") { combine($0, $1, $2, .union, storeAt: nil) },
-        spec("sdiff", -2, [.readonly], .all, ["read", "set", "slow"], "Subtract multiple sets") { combine($0, $1, $2, .difference, storeAt: nil) },
-        spec("sinterstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"], "Intersect multiple sets and store the resulting set in a key") { combine($0, $1, $2, .intersection, storeAt: 1) },
-        spec("sunionstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"], "Add multiple sets and store the resulting set in a key") { combine($0, $1, $2, .union, storeAt: 1) },
-        spec("sdiffstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"], "Subtract multiple sets and store the resulting set in a key") { combine($0, $1, $2, .difference, storeAt: 1) },
-        spec("sintercard", -3, [.readonly], .numKeys(at: 1), ["read", "set", "slow"], "Intersect multiple sets and return the cardinality of the result", since: "7.0.0", sintercard),
-        spec("sscan", -3, [.readonly], .single, ["read", "set", "slow"], "Incrementally iterate Set elements", since: "2.8.0", sscan),
+        spec(
+            "spop", -2, [.write, .fast], .single, ["write", "set", "fast"],
+            "Remove and return one or multiple random members from a set", spop),
+        spec(
+            "srandmember", -2, [.readonly], .single, ["read", "set", "slow"],
+            "Get one or multiple random members from a set", srandmember),
+        spec(
+            "smove", 4, [.write, .fast], KeySpec(first: 1, last: 2, step: 1), ["write", "set", "fast"],
+            "Move a member from one set to another", smove),
+        spec("sinter", -2, [.readonly], .all, ["read", "set", "slow"], "Intersect multiple sets") {
+            combine($0, $1, $2, .intersection, storeAt: nil)
+        },
+        spec("sunion", -2, [.readonly], .all, ["read", "set", "slow"], "Add multiple sets") {
+            combine($0, $1, $2, .union, storeAt: nil)
+        },
+        spec("sdiff", -2, [.readonly], .all, ["read", "set", "slow"], "Subtract multiple sets") {
+            combine($0, $1, $2, .difference, storeAt: nil)
+        },
+        spec(
+            "sinterstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"],
+            "Intersect multiple sets and store the resulting set in a key"
+        ) { combine($0, $1, $2, .intersection, storeAt: 1) },
+        spec(
+            "sunionstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"],
+            "Add multiple sets and store the resulting set in a key"
+        ) { combine($0, $1, $2, .union, storeAt: 1) },
+        spec(
+            "sdiffstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"],
+            "Subtract multiple sets and store the resulting set in a key"
+        ) { combine($0, $1, $2, .difference, storeAt: 1) },
+        spec(
+            "sintercard", -3, [.readonly], .numKeys(at: 1), ["read", "set", "slow"],
+            "Intersect multiple sets and return the cardinality of the result", since: "7.0.0", sintercard),
+        spec(
+            "sscan", -3, [.readonly], .single, ["read", "set", "slow"], "Incrementally iterate Set elements",
+            since: "2.8.0", sscan),
     ]
 
     static func replySet(_ client: ClientSession, _ members: [ByteString]) {
@@ -122,7 +164,8 @@ enum SetCommands {
         if args.count == 3 {
             guard let value = args.integerOrReply(2, client) else { return }
             guard value != Int.min else {
-                client.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+                client.error(
+                    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
                 return
             }
             count = value
@@ -184,7 +227,9 @@ enum SetCommands {
     enum Operation { case intersection, union, difference }
 
     /// Reads the sets named by args[first...]; nil after a WRONGTYPE reply. Missing keys are empty sets.
-    static func operands(_ engine: Engine, _ client: ClientSession, _ args: Arguments, from first: Int, to last: Int) -> [SetValue?]? {
+    static func operands(_ engine: Engine, _ client: ClientSession, _ args: Arguments, from first: Int, to last: Int)
+        -> [SetValue?]?
+    {
         var sets: [SetValue?] = []
         for index in first...last {
             switch engine.set(client, args[index], write: false) {
@@ -221,7 +266,9 @@ enum SetCommands {
         }
     }
 
-    static func combine(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ operation: Operation, storeAt destination: Int?) {
+    static func combine(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, _ operation: Operation, storeAt destination: Int?
+    ) {
         let first = destination == nil ? 1 : 2
         guard let sets = operands(engine, client, args, from: first, to: args.count - 1) else { return }
         let result = compute(operation, sets)
@@ -276,7 +323,11 @@ enum SetCommands {
             // As in Redis, options are parsed only once the key is known to exist with the right type.
             guard let options = ScanOptions.parse(client, args, from: 3) else { return }
             next = set.scan(cursor: cursor, count: options.count) { member in
-                if let pattern = options.pattern, !pattern.withUnsafeBytes({ p in member.withUnsafeBytes { GlobPattern.matches(p, $0) } }) { return }
+                if let pattern = options.pattern,
+                    !pattern.withUnsafeBytes({ p in member.withUnsafeBytes { GlobPattern.matches(p, $0) } })
+                {
+                    return
+                }
                 members.append(member)
             }
         }

@@ -53,7 +53,9 @@ enum SharedArguments {
         var count: Int
     }
 
-    static func multiPop(_ client: ClientSession, _ args: Arguments, from: Int, front: StaticString, back: StaticString) -> MultiPop? {
+    static func multiPop(_ client: ClientSession, _ args: Arguments, from: Int, front: StaticString, back: StaticString)
+        -> MultiPop?
+    {
         guard let numkeys = args.integer(from), numkeys > 0 else {
             client.error("ERR numkeys should be greater than 0")
             return nil
@@ -64,9 +66,11 @@ enum SharedArguments {
         }
         let sideIndex = from + 1 + numkeys
         let fromFront: Bool
-        if args.matches(sideIndex, front) { fromFront = true }
-        else if args.matches(sideIndex, back) { fromFront = false }
-        else {
+        if args.matches(sideIndex, front) {
+            fromFront = true
+        } else if args.matches(sideIndex, back) {
+            fromFront = false
+        } else {
             client.error(RedisError.syntax)
             return nil
         }

@@ -30,13 +30,17 @@ public struct SlowLog {
             if redacted.contains(index) {
                 kept.append(ByteString("(redacted)"))
             } else if argument.count > 128 {
-                kept.append(ByteString(bytes: Array(argument.prefix(128)) + Array("... (\(argument.count - 128) more bytes)".utf8)))
+                kept.append(
+                    ByteString(
+                        bytes: Array(argument.prefix(128)) + Array("... (\(argument.count - 128) more bytes)".utf8)))
             } else {
                 kept.append(ByteString(argument))
             }
         }
-        records.insert(Record(id: nextID, timestamp: Engine.unixMilliseconds() / 1000, durationMicros: durationMicros,
-                              arguments: kept, clientAddress: client.address, clientName: client.name), at: 0)
+        records.insert(
+            Record(
+                id: nextID, timestamp: Engine.unixMilliseconds() / 1000, durationMicros: durationMicros,
+                arguments: kept, clientAddress: client.address, clientName: client.name), at: 0)
         nextID += 1
         if records.count > maxLength { records.removeLast(records.count - maxLength) }
     }

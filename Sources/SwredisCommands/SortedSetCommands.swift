@@ -3,20 +3,37 @@ import SwredisKeyspace
 
 /// Sorted set commands (Redis's `t_zset.c`). Blocking pops are in `BlockingCommands`.
 enum SortedSetCommands {
-    static func spec(_ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String], _ summary: String, since: String = "1.2.0", _ handler: @escaping CommandHandler) -> CommandSpec {
-        CommandSpec(name, arity: arity, flags: flags, keys: keys, categories: categories, group: "sorted-set", summary: summary, since: since, handler: handler)
+    static func spec(
+        _ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String],
+        _ summary: String, since: String = "1.2.0", _ handler: @escaping CommandHandler
+    ) -> CommandSpec {
+        CommandSpec(
+            name, arity: arity, flags: flags, keys: keys, categories: categories, group: "sorted-set", summary: summary,
+            since: since, handler: handler)
     }
 
     static let specs: [CommandSpec] = [
-        spec("zadd", -4, [.write, .denyOOM, .fast], .single, ["write", "sortedset", "fast"], "Add one or more members to a sorted set, or update its score if it already exists", zadd),
-        spec("zincrby", 4, [.write, .denyOOM, .fast], .single, ["write", "sortedset", "fast"], "Increment the score of a member in a sorted set", zincrby),
-        spec("zrem", -3, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove one or more members from a sorted set", zrem),
-        spec("zscore", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Get the score associated with the given member in a sorted set") { engine, client, args in
+        spec(
+            "zadd", -4, [.write, .denyOOM, .fast], .single, ["write", "sortedset", "fast"],
+            "Add one or more members to a sorted set, or update its score if it already exists", zadd),
+        spec(
+            "zincrby", 4, [.write, .denyOOM, .fast], .single, ["write", "sortedset", "fast"],
+            "Increment the score of a member in a sorted set", zincrby),
+        spec(
+            "zrem", -3, [.write, .fast], .single, ["write", "sortedset", "fast"],
+            "Remove one or more members from a sorted set", zrem),
+        spec(
+            "zscore", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
+            "Get the score associated with the given member in a sorted set"
+        ) { engine, client, args in
             withZset(engine, client, args, missing: { client.reply.null() }) { zset in
                 if let score = zset.score(args[2]) { client.replyScore(score) } else { client.reply.null() }
             }
         },
-        spec("zmscore", -3, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Get the score associated with the given members in a sorted set", since: "6.2.0") { engine, client, args in
+        spec(
+            "zmscore", -3, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
+            "Get the score associated with the given members in a sorted set", since: "6.2.0"
+        ) { engine, client, args in
             var zset: SortedSetValue?
             switch engine.zset(client, args[1], write: false) {
             case .wrongType: return
@@ -28,47 +45,138 @@ enum SortedSetCommands {
                 if let score = zset?.score(args[index]) { client.replyScore(score) } else { client.reply.null() }
             }
         },
-        spec("zcard", 2, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Get the number of members in a sorted set") { engine, client, args in
+        spec(
+            "zcard", 2, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
+            "Get the number of members in a sorted set"
+        ) { engine, client, args in
             withZset(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.count) }
         },
-        spec("zcount", 4, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Count the members in a sorted set with scores within the given values", since: "2.0.0") { engine, client, args in
+        spec(
+            "zcount", 4, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
+            "Count the members in a sorted set with scores within the given values", since: "2.0.0"
+        ) { engine, client, args in
             guard let (min, max) = scoreRange(client, args, 2, 3) else { return }
-            withZset(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0) }
+            withZset(engine, client, args, missing: { client.reply.integer(0) }) {
+                client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0)
+            }
         },
-        spec("zlexcount", 4, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Count the number of members in a sorted set between a given lexicographical range", since: "2.8.9") { engine, client, args in
+        spec(
+            "zlexcount", 4, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
+            "Count the number of members in a sorted set between a given lexicographical range", since: "2.8.9"
+        ) { engine, client, args in
             guard let (min, max) = lexRange(client, args, 2, 3) else { return }
-            withZset(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0) }
+            withZset(engine, client, args, missing: { client.reply.integer(0) }) {
+                client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0)
+            }
         },
-        spec("zrange", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: nil, reverse: nil)) },
-        spec("zrangestore", -5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1, written: .argument(1)), ["write", "sortedset", "slow"], "Store a range of members from sorted set into another key", since: "6.2.0") { zrange($0, $1, $2, RangeRequest(firstArgument: 2, store: true, type: nil, reverse: nil)) },
-        spec("zrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by score", since: "1.0.5") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: false)) },
-        spec("zrevrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by score, with scores ordered from high to low", since: "2.2.0") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: true)) },
-        spec("zrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by lexicographical range", since: "2.8.9") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: false)) },
-        spec("zrevrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", since: "2.8.9") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: true)) },
-        spec("zrevrange", -4, [.readonly], .single, ["read", "sortedset", "slow"], "Return a range of members in a sorted set, by index, with scores ordered from high to low") { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .rank, reverse: true)) },
-        spec("zrank", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Determine the index of a member in a sorted set", since: "2.0.0") { zrank($0, $1, $2, reverse: false) },
-        spec("zrevrank", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"], "Determine the index of a member in a sorted set, with scores ordered from high to low", since: "2.0.0") { zrank($0, $1, $2, reverse: true) },
-        spec("zremrangebyrank", 4, [.write], .single, ["write", "sortedset", "slow"], "Remove all members in a sorted set within the given indexes", since: "2.0.0") { zremrange($0, $1, $2, .rank) },
-        spec("zremrangebyscore", 4, [.write], .single, ["write", "sortedset", "slow"], "Remove all members in a sorted set within the given scores") { zremrange($0, $1, $2, .score) },
-        spec("zremrangebylex", 4, [.write], .single, ["write", "sortedset", "slow"], "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9") { zremrange($0, $1, $2, .lex) },
-        spec("zpopmin", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the lowest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: true) },
-        spec("zpopmax", -2, [.write, .fast], .single, ["write", "sortedset", "fast"], "Remove and return members with the highest scores in a sorted set", since: "5.0.0") { zpop($0, $1, $2, min: false) },
-        spec("zmpop", -4, [.write], .numKeys(at: 1, written: .served), ["write", "sortedset", "slow"], "Remove and return members with scores in a sorted set", since: "7.0.0") { engine, client, args in
-            guard let request = SharedArguments.multiPop(client, args, from: 1, front: "min", back: "max") else { return }
+        spec(
+            "zrange", -4, [.readonly], .single, ["read", "sortedset", "slow"],
+            "Return a range of members in a sorted set"
+        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: nil, reverse: nil)) },
+        spec(
+            "zrangestore", -5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1, written: .argument(1)),
+            ["write", "sortedset", "slow"], "Store a range of members from sorted set into another key", since: "6.2.0"
+        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 2, store: true, type: nil, reverse: nil)) },
+        spec(
+            "zrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"],
+            "Return a range of members in a sorted set, by score", since: "1.0.5"
+        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: false)) },
+        spec(
+            "zrevrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"],
+            "Return a range of members in a sorted set, by score, with scores ordered from high to low", since: "2.2.0"
+        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: true)) },
+        spec(
+            "zrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"],
+            "Return a range of members in a sorted set, by lexicographical range", since: "2.8.9"
+        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: false)) },
+        spec(
+            "zrevrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"],
+            "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
+            since: "2.8.9"
+        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: true)) },
+        spec(
+            "zrevrange", -4, [.readonly], .single, ["read", "sortedset", "slow"],
+            "Return a range of members in a sorted set, by index, with scores ordered from high to low"
+        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .rank, reverse: true)) },
+        spec(
+            "zrank", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
+            "Determine the index of a member in a sorted set", since: "2.0.0"
+        ) { zrank($0, $1, $2, reverse: false) },
+        spec(
+            "zrevrank", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
+            "Determine the index of a member in a sorted set, with scores ordered from high to low", since: "2.0.0"
+        ) { zrank($0, $1, $2, reverse: true) },
+        spec(
+            "zremrangebyrank", 4, [.write], .single, ["write", "sortedset", "slow"],
+            "Remove all members in a sorted set within the given indexes", since: "2.0.0"
+        ) { zremrange($0, $1, $2, .rank) },
+        spec(
+            "zremrangebyscore", 4, [.write], .single, ["write", "sortedset", "slow"],
+            "Remove all members in a sorted set within the given scores"
+        ) { zremrange($0, $1, $2, .score) },
+        spec(
+            "zremrangebylex", 4, [.write], .single, ["write", "sortedset", "slow"],
+            "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9"
+        ) { zremrange($0, $1, $2, .lex) },
+        spec(
+            "zpopmin", -2, [.write, .fast], .single, ["write", "sortedset", "fast"],
+            "Remove and return members with the lowest scores in a sorted set", since: "5.0.0"
+        ) { zpop($0, $1, $2, min: true) },
+        spec(
+            "zpopmax", -2, [.write, .fast], .single, ["write", "sortedset", "fast"],
+            "Remove and return members with the highest scores in a sorted set", since: "5.0.0"
+        ) { zpop($0, $1, $2, min: false) },
+        spec(
+            "zmpop", -4, [.write], .numKeys(at: 1, written: .served), ["write", "sortedset", "slow"],
+            "Remove and return members with scores in a sorted set", since: "7.0.0"
+        ) { engine, client, args in
+            guard let request = SharedArguments.multiPop(client, args, from: 1, front: "min", back: "max") else {
+                return
+            }
             if !multiPop(engine, client, args, request) { client.reply.nullArray() }
         },
-        spec("zunion", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Add multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .union, store: false) },
-        spec("zinter", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Intersect multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .intersection, store: false) },
-        spec("zdiff", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Subtract multiple sorted sets", since: "6.2.0") { combine($0, $1, $2, .difference, store: false) },
-        spec("zunionstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"], "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .union, store: true) },
-        spec("zinterstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"], "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0") { combine($0, $1, $2, .intersection, store: true) },
-        spec("zdiffstore", -4, [.write, .denyOOM], KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"], "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0") { combine($0, $1, $2, .difference, store: true) },
-        spec("zintercard", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0", zintercard),
-        spec("zrandmember", -2, [.readonly], .single, ["read", "sortedset", "slow"], "Get one or multiple random elements from a sorted set", since: "6.2.0", zrandmember),
-        spec("zscan", -3, [.readonly], .single, ["read", "sortedset", "slow"], "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0", zscan),
+        spec(
+            "zunion", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Add multiple sorted sets",
+            since: "6.2.0"
+        ) { combine($0, $1, $2, .union, store: false) },
+        spec(
+            "zinter", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Intersect multiple sorted sets",
+            since: "6.2.0"
+        ) { combine($0, $1, $2, .intersection, store: false) },
+        spec(
+            "zdiff", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Subtract multiple sorted sets",
+            since: "6.2.0"
+        ) { combine($0, $1, $2, .difference, store: false) },
+        spec(
+            "zunionstore", -4, [.write, .denyOOM],
+            KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"],
+            "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0"
+        ) { combine($0, $1, $2, .union, store: true) },
+        spec(
+            "zinterstore", -4, [.write, .denyOOM],
+            KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"],
+            "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0"
+        ) { combine($0, $1, $2, .intersection, store: true) },
+        spec(
+            "zdiffstore", -4, [.write, .denyOOM],
+            KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"],
+            "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0"
+        ) { combine($0, $1, $2, .difference, store: true) },
+        spec(
+            "zintercard", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"],
+            "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0", zintercard),
+        spec(
+            "zrandmember", -2, [.readonly], .single, ["read", "sortedset", "slow"],
+            "Get one or multiple random elements from a sorted set", since: "6.2.0", zrandmember),
+        spec(
+            "zscan", -3, [.readonly], .single, ["read", "sortedset", "slow"],
+            "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0", zscan),
     ]
 
-    static func withZset(_ engine: Engine, _ client: ClientSession, _ args: Arguments, missing: () -> Void, _ body: (SortedSetValue) -> Void) {
+    static func withZset(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, missing: () -> Void,
+        _ body: (SortedSetValue) -> Void
+    ) {
         switch engine.zset(client, args[1], write: false) {
         case .wrongType: return
         case .missing: missing()
@@ -85,7 +193,9 @@ enum SortedSetCommands {
         return value
     }
 
-    static func scoreRange(_ client: ClientSession, _ args: Arguments, _ minIndex: Int, _ maxIndex: Int) -> (ScoreBound, ScoreBound)? {
+    static func scoreRange(_ client: ClientSession, _ args: Arguments, _ minIndex: Int, _ maxIndex: Int) -> (
+        ScoreBound, ScoreBound
+    )? {
         guard let min = ScoreBound(args[minIndex]), let max = ScoreBound(args[maxIndex]) else {
             client.error("ERR min or max is not a float")
             return nil
@@ -93,7 +203,9 @@ enum SortedSetCommands {
         return (min, max)
     }
 
-    static func lexRange(_ client: ClientSession, _ args: Arguments, _ minIndex: Int, _ maxIndex: Int) -> (LexBound, LexBound)? {
+    static func lexRange(_ client: ClientSession, _ args: Arguments, _ minIndex: Int, _ maxIndex: Int) -> (
+        LexBound, LexBound
+    )? {
         guard let min = LexBound(args[minIndex]), let max = LexBound(args[maxIndex]) else {
             client.error("ERR min or max not valid string range item")
             return nil
@@ -109,8 +221,10 @@ enum SortedSetCommands {
 
     /// Applies one ZADD element with Redis's `zsetAdd` rules. Returns the resulting score when the element was
     /// processed, nil when a flag skipped it; `added`/`updated` report what changed.
-    static func apply(_ engine: Engine, _ zset: SortedSetValue, _ member: UnsafeRawBufferPointer, _ value: Double, _ flags: AddFlags,
-                      added: inout Int, updated: inout Int) -> Double?? {
+    static func apply(
+        _ engine: Engine, _ zset: SortedSetValue, _ member: UnsafeRawBufferPointer, _ value: Double, _ flags: AddFlags,
+        added: inout Int, updated: inout Int
+    ) -> Double?? {
         let limits = engine.zsetLimits
         if let current = zset.score(member) {
             if flags.nx { return .some(nil) }
@@ -136,13 +250,21 @@ enum SortedSetCommands {
         var flags = AddFlags()
         var index = 2
         while index < args.count {
-            if args.matches(index, "nx") { flags.nx = true }
-            else if args.matches(index, "xx") { flags.xx = true }
-            else if args.matches(index, "ch") { flags.ch = true }
-            else if args.matches(index, "incr") { flags.incr = true }
-            else if args.matches(index, "gt") { flags.gt = true }
-            else if args.matches(index, "lt") { flags.lt = true }
-            else { break }
+            if args.matches(index, "nx") {
+                flags.nx = true
+            } else if args.matches(index, "xx") {
+                flags.xx = true
+            } else if args.matches(index, "ch") {
+                flags.ch = true
+            } else if args.matches(index, "incr") {
+                flags.incr = true
+            } else if args.matches(index, "gt") {
+                flags.gt = true
+            } else if args.matches(index, "lt") {
+                flags.lt = true
+            } else {
+                break
+            }
             index += 1
         }
         let elements = args.count - index
@@ -182,10 +304,14 @@ enum SortedSetCommands {
             if limits.entries == 0 || args[index + 1].count > limits.value { created.convertToSkiplist() }
             zset = created
         }
-        var added = 0, updated = 0
+        var added = 0
+        var updated = 0
         var lastScore: Double?
         for (offset, value) in scores.enumerated() {
-            guard let result = apply(engine, zset, args[index + offset * 2 + 1], value, flags, added: &added, updated: &updated) else {
+            guard
+                let result = apply(
+                    engine, zset, args[index + offset * 2 + 1], value, flags, added: &added, updated: &updated)
+            else {
                 engine.deleteIfEmpty(client.database, args[1], count: zset.count)
                 client.error("ERR resulting score is not a number (NaN)")
                 return
@@ -208,10 +334,13 @@ enum SortedSetCommands {
     static func zincrby(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let delta = score(client, args, 2) else { return }
         guard let zset = engine.zsetForWrite(client, args[1]) else { return }
-        var added = 0, updated = 0
+        var added = 0
+        var updated = 0
         var flags = AddFlags()
         flags.incr = true
-        guard let result = apply(engine, zset, args[3], delta, flags, added: &added, updated: &updated), let newScore = result else {
+        guard let result = apply(engine, zset, args[3], delta, flags, added: &added, updated: &updated),
+            let newScore = result
+        else {
             engine.deleteIfEmpty(client.database, args[1], count: zset.count)
             client.error("ERR resulting score is not a number (NaN)")
             return
@@ -252,7 +381,9 @@ enum SortedSetCommands {
     }
 
     /// Writes (member, score) results, with scores as RESP3 pairs or flat RESP2 bulks.
-    static func replyElements(_ client: ClientSession, _ elements: [(member: ByteString, score: Double)], withScores: Bool) {
+    static func replyElements(
+        _ client: ClientSession, _ elements: [(member: ByteString, score: Double)], withScores: Bool
+    ) {
         let pairs = withScores && client.reply.isRESP3
         client.reply.arrayHeader(withScores && !pairs ? elements.count * 2 : elements.count)
         for element in elements {
@@ -276,7 +407,9 @@ enum SortedSetCommands {
             if !request.store && args.matches(index, "withscores") {
                 withScores = true
             } else if args.matches(index, "limit") && remaining >= 2 {
-                guard let offset = args.integerOrReply(index + 1, client), let count = args.integerOrReply(index + 2, client) else { return }
+                guard let offset = args.integerOrReply(index + 1, client),
+                    let count = args.integerOrReply(index + 2, client)
+                else { return }
                 limit = (offset, count)
                 index += 2
             } else if request.reverse == nil && args.matches(index, "rev") {
@@ -306,12 +439,14 @@ enum SortedSetCommands {
             return
         }
         if reverse && type != .rank { swap(&minIndex, &maxIndex) }
-        var rankStart = 0, rankEnd = 0
+        var rankStart = 0
+        var rankEnd = 0
         var scores: (ScoreBound, ScoreBound)?
         var lex: (LexBound, LexBound)?
         switch type {
         case .rank:
-            guard let start = args.integerOrReply(minIndex, client), let end = args.integerOrReply(maxIndex, client) else { return }
+            guard let start = args.integerOrReply(minIndex, client), let end = args.integerOrReply(maxIndex, client)
+            else { return }
             rankStart = start
             rankEnd = end
         case .score:
@@ -358,7 +493,9 @@ enum SortedSetCommands {
     }
 
     /// Narrows matched ranks by LIMIT offset count (counted from the high end when reversed); nil when empty.
-    static func applyLimit(_ limit: (offset: Int, count: Int)?, to ranks: ClosedRange<Int>, reverse: Bool) -> ClosedRange<Int>? {
+    static func applyLimit(_ limit: (offset: Int, count: Int)?, to ranks: ClosedRange<Int>, reverse: Bool)
+        -> ClosedRange<Int>?
+    {
         guard let limit else { return ranks }
         guard limit.offset >= 0, limit.offset < ranks.count else { return nil }
         let available = ranks.count - limit.offset
@@ -368,13 +505,18 @@ enum SortedSetCommands {
         return (ranks.lowerBound + limit.offset)...(ranks.lowerBound + limit.offset + take - 1)
     }
 
-    static func storeRange(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ elements: [(member: ByteString, score: Double)]) {
+    static func storeRange(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, _ elements: [(member: ByteString, score: Double)]
+    ) {
         store(engine, client, args.bytes(1), elements, event: "zrangestore")
         client.reply.integer(elements.count)
     }
 
     /// Replaces `destination` with a sorted set of `elements` (deleting it when empty).
-    static func store(_ engine: Engine, _ client: ClientSession, _ destination: ByteString, _ elements: [(member: ByteString, score: Double)], event: String) {
+    static func store(
+        _ engine: Engine, _ client: ClientSession, _ destination: ByteString,
+        _ elements: [(member: ByteString, score: Double)], event: String
+    ) {
         let db = client.database
         let existed = destination.withUnsafeBytes { engine.lookupWrite(db, $0) } != nil
         if elements.isEmpty {
@@ -387,8 +529,12 @@ enum SortedSetCommands {
         }
         let zset = SortedSetValue()
         let limits = engine.zsetLimits
-        if elements.count > limits.entries || elements.contains(where: { $0.member.count > limits.value }) { zset.convertToSkiplist() }
-        for element in elements { zset.set(element.member, element.score, maxCompactEntries: limits.entries, maxCompactValue: limits.value) }
+        if elements.count > limits.entries || elements.contains(where: { $0.member.count > limits.value }) {
+            zset.convertToSkiplist()
+        }
+        for element in elements {
+            zset.set(element.member, element.score, maxCompactEntries: limits.entries, maxCompactValue: limits.value)
+        }
         engine.storeValue(db, destination, .zset(zset))
         engine.dirty += 1
         engine.notifyKeyspaceEvent(.zset, event, destination, db)
@@ -443,7 +589,10 @@ enum SortedSetCommands {
     // MARK: Pops
 
     /// Removes up to `count` elements from the low (or high) end.
-    static func popElements(_ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ zset: SortedSetValue, min: Bool, count: Int) -> [(member: ByteString, score: Double)] {
+    static func popElements(
+        _ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ zset: SortedSetValue, min: Bool,
+        count: Int
+    ) -> [(member: ByteString, score: Double)] {
         let taken = Swift.min(count, zset.count)
         guard taken > 0 else { return [] }
         var elements: [(member: ByteString, score: Double)] = []
@@ -490,13 +639,16 @@ enum SortedSetCommands {
     }
 
     /// ZMPOP's reply: [key, [[member, score], ...]]. Returns false when every key was empty.
-    static func multiPop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: SharedArguments.MultiPop) -> Bool {
+    static func multiPop(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, _ request: SharedArguments.MultiPop
+    ) -> Bool {
         for keyIndex in request.keys {
             switch engine.zset(client, args[keyIndex], write: true) {
             case .wrongType: return true
             case .missing: continue
             case .found(let zset):
-                let elements = popElements(engine, client, args[keyIndex], zset, min: request.fromFront, count: request.count)
+                let elements = popElements(
+                    engine, client, args[keyIndex], zset, min: request.fromFront, count: request.count)
                 client.reply.arrayHeader(2)
                 client.reply.bulk(args[keyIndex])
                 client.reply.arrayHeader(elements.count)
@@ -518,12 +670,16 @@ enum SortedSetCommands {
 
     /// The inputs of ZUNION/ZINTER/ZDIFF/ZINTERCARD and their STORE forms: sorted sets, or plain sets (members scored
     /// 1), nil for a missing key; nil after a WRONGTYPE reply.
-    static func readInputs(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ keyIndexes: ClosedRange<Int>,
-                           forWrite: Bool) -> [[(member: ByteString, score: Double)]?]? {
+    static func readInputs(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, _ keyIndexes: ClosedRange<Int>,
+        forWrite: Bool
+    ) -> [[(member: ByteString, score: Double)]?]? {
         let db = client.database
         var inputs: [[(member: ByteString, score: Double)]?] = []
         for keyIndex in keyIndexes {
-            guard let position = forWrite ? engine.lookupWrite(db, args[keyIndex]) : engine.lookupRead(db, args[keyIndex]) else {
+            guard
+                let position = forWrite ? engine.lookupWrite(db, args[keyIndex]) : engine.lookupRead(db, args[keyIndex])
+            else {
                 inputs.append(nil)
                 continue
             }
@@ -538,7 +694,9 @@ enum SortedSetCommands {
         return inputs
     }
 
-    static func combine(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ operation: Operation, store: Bool) {
+    static func combine(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, _ operation: Operation, store: Bool
+    ) {
         let numkeysIndex = store ? 2 : 1
         let name = args.lowercased(0)
         guard let numkeys = args.integerOrReply(numkeysIndex, client) else { return }
@@ -551,7 +709,10 @@ enum SortedSetCommands {
             return
         }
         // Like Redis, a wrong type is reported before any option is parsed.
-        guard let inputs = readInputs(engine, client, args, (numkeysIndex + 1)...(numkeysIndex + numkeys), forWrite: store) else { return }
+        guard
+            let inputs = readInputs(
+                engine, client, args, (numkeysIndex + 1)...(numkeysIndex + numkeys), forWrite: store)
+        else { return }
         var weights = Array(repeating: 1.0, count: numkeys)
         var aggregate = Aggregate.sum
         var withScores = false
@@ -568,10 +729,13 @@ enum SortedSetCommands {
                 }
                 index += numkeys + 1
             } else if operation != .difference && args.matches(index, "aggregate") && remaining >= 1 {
-                if args.matches(index + 1, "sum") { aggregate = .sum }
-                else if args.matches(index + 1, "min") { aggregate = .min }
-                else if args.matches(index + 1, "max") { aggregate = .max }
-                else {
+                if args.matches(index + 1, "sum") {
+                    aggregate = .sum
+                } else if args.matches(index + 1, "min") {
+                    aggregate = .min
+                } else if args.matches(index + 1, "max") {
+                    aggregate = .max
+                } else {
                     client.error(RedisError.syntax)
                     return
                 }
@@ -610,7 +774,10 @@ enum SortedSetCommands {
 
     /// The result of a ZUNION/ZINTER/ZDIFF, sorted by (score, member). Like Redis, union and intersection visit
     /// their sources smallest first, which decides the order floating-point sums are taken in.
-    static func compute(_ operation: Operation, _ inputs: [[(member: ByteString, score: Double)]?], weights: [Double], aggregate: Aggregate) -> [(member: ByteString, score: Double)] {
+    static func compute(
+        _ operation: Operation, _ inputs: [[(member: ByteString, score: Double)]?], weights: [Double],
+        aggregate: Aggregate
+    ) -> [(member: ByteString, score: Double)] {
         var inputs = inputs
         var weights = weights
         if operation != .difference {
@@ -633,7 +800,9 @@ enum SortedSetCommands {
             }
         case .intersection:
             guard !inputs.contains(where: { $0 == nil }), let first = inputs.first ?? nil else { return [] }
-            let lookups = inputs.dropFirst().map { input in Dictionary((input ?? []).map { ($0.member, $0.score) }, uniquingKeysWith: { a, _ in a }) }
+            let lookups = inputs.dropFirst().map { input in
+                Dictionary((input ?? []).map { ($0.member, $0.score) }, uniquingKeysWith: { a, _ in a })
+            }
             outer: for element in first {
                 var value = weighted(element.score, weights[0])
                 for (offset, lookup) in lookups.enumerated() {
@@ -648,7 +817,9 @@ enum SortedSetCommands {
             let excluded = Set(inputs.dropFirst().flatMap { ($0 ?? []).map(\.member) })
             for element in first where !excluded.contains(element.member) { scores[element.member] = element.score }
         }
-        return scores.map { (member: $0.key, score: $0.value) }.sorted { ScoreTree.precedes($0.score, $0.member, $1.score, $1.member) }
+        return scores.map { (member: $0.key, score: $0.value) }.sorted {
+            ScoreTree.precedes($0.score, $0.member, $1.score, $1.member)
+        }
     }
 
     static func zintercard(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

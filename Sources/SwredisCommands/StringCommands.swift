@@ -4,27 +4,86 @@ import SwredisKeyspace
 /// String commands (Redis's `t_string.c`).
 enum StringCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("get", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["read", "string", "fast"], group: "string", summary: "Get the value of a key", handler: get),
-        CommandSpec("set", arity: -3, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"], group: "string", summary: "Set the string value of a key", handler: set),
-        CommandSpec("setnx", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Set the value of a key, only if the key does not exist", handler: setnx),
-        CommandSpec("setex", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"], group: "string", summary: "Set the value and expiration of a key", since: "2.0.0", handler: setex),
-        CommandSpec("psetex", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"], group: "string", summary: "Set the value and expiration in milliseconds of a key", since: "2.6.0", handler: psetex),
-        CommandSpec("getset", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Set the string value of a key and return its old value", handler: getset),
-        CommandSpec("getdel", arity: 2, flags: [.write, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Get the value of a key and delete the key", since: "6.2.0", handler: getdel),
-        CommandSpec("getex", arity: -2, flags: [.write, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Get the value of a key and optionally set its expiration", since: "6.2.0", handler: getex),
-        CommandSpec("mset", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: -1, step: 2), categories: ["write", "string", "slow"], group: "string", summary: "Set multiple keys to multiple values", since: "1.0.1", complexity: "O(N) where N is the number of keys to set.", handler: mset),
-        CommandSpec("msetnx", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: -1, step: 2), categories: ["write", "string", "slow"], group: "string", summary: "Set multiple keys to multiple values, only if none of the keys exist", since: "1.0.1", complexity: "O(N) where N is the number of keys to set.", handler: msetnx),
-        CommandSpec("mget", arity: -2, flags: [.readonly, .fast], keys: .all, categories: ["read", "string", "fast"], group: "string", summary: "Get the values of all the given keys", complexity: "O(N) where N is the number of keys to retrieve.", handler: mget),
-        CommandSpec("append", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Append a value to a key", since: "2.0.0", handler: append),
-        CommandSpec("strlen", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["read", "string", "fast"], group: "string", summary: "Get the length of the value stored in a key", since: "2.2.0", handler: strlen),
-        CommandSpec("getrange", arity: 4, flags: [.readonly], keys: .single, categories: ["read", "string", "slow"], group: "string", summary: "Get a substring of the string stored at a key", since: "2.4.0", complexity: "O(N) where N is the length of the returned string.", handler: getrange),
-        CommandSpec("substr", arity: 4, flags: [.readonly], keys: .single, categories: ["read", "string", "slow"], group: "string", summary: "Get a substring of the string stored at a key", complexity: "O(N) where N is the length of the returned string.", handler: getrange),
-        CommandSpec("setrange", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"], group: "string", summary: "Overwrite part of a string at key starting at the specified offset", since: "2.2.0", handler: setrange),
-        CommandSpec("incr", arity: 2, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Increment the integer value of a key by one", handler: { incrementBy($0, $1, $2, 1) }),
-        CommandSpec("decr", arity: 2, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Decrement the integer value of a key by one", handler: { incrementBy($0, $1, $2, -1) }),
-        CommandSpec("incrby", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Increment the integer value of a key by the given amount", handler: incrby),
-        CommandSpec("decrby", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Decrement the integer value of a key by the given number", handler: decrby),
-        CommandSpec("incrbyfloat", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"], group: "string", summary: "Increment the float value of a key by the given amount", since: "2.6.0", handler: incrbyfloat),
+        CommandSpec(
+            "get", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["read", "string", "fast"],
+            group: "string", summary: "Get the value of a key", handler: get),
+        CommandSpec(
+            "set", arity: -3, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"],
+            group: "string", summary: "Set the string value of a key", handler: set),
+        CommandSpec(
+            "setnx", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
+            categories: ["write", "string", "fast"], group: "string",
+            summary: "Set the value of a key, only if the key does not exist", handler: setnx),
+        CommandSpec(
+            "setex", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"],
+            group: "string", summary: "Set the value and expiration of a key", since: "2.0.0", handler: setex),
+        CommandSpec(
+            "psetex", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"],
+            group: "string", summary: "Set the value and expiration in milliseconds of a key", since: "2.6.0",
+            handler: psetex),
+        CommandSpec(
+            "getset", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
+            categories: ["write", "string", "fast"], group: "string",
+            summary: "Set the string value of a key and return its old value", handler: getset),
+        CommandSpec(
+            "getdel", arity: 2, flags: [.write, .fast], keys: .single, categories: ["write", "string", "fast"],
+            group: "string", summary: "Get the value of a key and delete the key", since: "6.2.0", handler: getdel),
+        CommandSpec(
+            "getex", arity: -2, flags: [.write, .fast], keys: .single, categories: ["write", "string", "fast"],
+            group: "string", summary: "Get the value of a key and optionally set its expiration", since: "6.2.0",
+            handler: getex),
+        CommandSpec(
+            "mset", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: -1, step: 2),
+            categories: ["write", "string", "slow"], group: "string", summary: "Set multiple keys to multiple values",
+            since: "1.0.1", complexity: "O(N) where N is the number of keys to set.", handler: mset),
+        CommandSpec(
+            "msetnx", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: -1, step: 2),
+            categories: ["write", "string", "slow"], group: "string",
+            summary: "Set multiple keys to multiple values, only if none of the keys exist", since: "1.0.1",
+            complexity: "O(N) where N is the number of keys to set.", handler: msetnx),
+        CommandSpec(
+            "mget", arity: -2, flags: [.readonly, .fast], keys: .all, categories: ["read", "string", "fast"],
+            group: "string", summary: "Get the values of all the given keys",
+            complexity: "O(N) where N is the number of keys to retrieve.", handler: mget),
+        CommandSpec(
+            "append", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
+            categories: ["write", "string", "fast"], group: "string", summary: "Append a value to a key",
+            since: "2.0.0", handler: append),
+        CommandSpec(
+            "strlen", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["read", "string", "fast"],
+            group: "string", summary: "Get the length of the value stored in a key", since: "2.2.0", handler: strlen),
+        CommandSpec(
+            "getrange", arity: 4, flags: [.readonly], keys: .single, categories: ["read", "string", "slow"],
+            group: "string", summary: "Get a substring of the string stored at a key", since: "2.4.0",
+            complexity: "O(N) where N is the length of the returned string.", handler: getrange),
+        CommandSpec(
+            "substr", arity: 4, flags: [.readonly], keys: .single, categories: ["read", "string", "slow"],
+            group: "string", summary: "Get a substring of the string stored at a key",
+            complexity: "O(N) where N is the length of the returned string.", handler: getrange),
+        CommandSpec(
+            "setrange", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"],
+            group: "string", summary: "Overwrite part of a string at key starting at the specified offset",
+            since: "2.2.0", handler: setrange),
+        CommandSpec(
+            "incr", arity: 2, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"],
+            group: "string", summary: "Increment the integer value of a key by one",
+            handler: { incrementBy($0, $1, $2, 1) }),
+        CommandSpec(
+            "decr", arity: 2, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"],
+            group: "string", summary: "Decrement the integer value of a key by one",
+            handler: { incrementBy($0, $1, $2, -1) }),
+        CommandSpec(
+            "incrby", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
+            categories: ["write", "string", "fast"], group: "string",
+            summary: "Increment the integer value of a key by the given amount", handler: incrby),
+        CommandSpec(
+            "decrby", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
+            categories: ["write", "string", "fast"], group: "string",
+            summary: "Decrement the integer value of a key by the given number", handler: decrby),
+        CommandSpec(
+            "incrbyfloat", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
+            categories: ["write", "string", "fast"], group: "string",
+            summary: "Increment the float value of a key by the given amount", since: "2.6.0", handler: incrbyfloat),
     ]
 
     // MARK: Reading
@@ -144,7 +203,10 @@ enum StringCommands {
                 options.keepTTL = true
             } else if isGetEx && args.matches(index, "persist") && !expireSet && !options.keepTTL {
                 options.persist = true
-            } else if let kind, hasNext && !options.keepTTL && !options.persist && (options.expireKind == nil || options.expireKind == kind) {
+            } else if let kind,
+                hasNext && !options.keepTTL && !options.persist
+                    && (options.expireKind == nil || options.expireKind == kind)
+            {
                 options.expireKind = kind
                 options.unitIsSeconds = args.matches(index, "ex") || args.matches(index, "exat")
                 options.absolute = args.matches(index, "exat") || args.matches(index, "pxat")
@@ -159,8 +221,10 @@ enum StringCommands {
     }
 
     /// Converts an expiry argument to absolute Unix ms, replying with Redis's error when invalid.
-    static func expireMilliseconds(_ client: ClientSession, _ args: Arguments, _ index: Int, seconds: Bool,
-                                   absolute: Bool, command: String) -> Int? {
+    static func expireMilliseconds(
+        _ client: ClientSession, _ args: Arguments, _ index: Int, seconds: Bool,
+        absolute: Bool, command: String
+    ) -> Int? {
         guard var milliseconds = args.integer(index) else {
             client.error(RedisError.notInteger)
             return nil
@@ -179,13 +243,18 @@ enum StringCommands {
     }
 
     /// The common core of SET, SETNX, SETEX, PSETEX, following Redis's `setGenericCommand`.
-    static func setGeneric(_ engine: Engine, _ client: ClientSession, _ args: Arguments, keyIndex: Int,
-                           valueIndex: Int, options: ExpiryOptions, command: String,
-                           abortReply: (() -> Void)? = nil, okReply: (() -> Void)? = nil) {
+    static func setGeneric(
+        _ engine: Engine, _ client: ClientSession, _ args: Arguments, keyIndex: Int,
+        valueIndex: Int, options: ExpiryOptions, command: String,
+        abortReply: (() -> Void)? = nil, okReply: (() -> Void)? = nil
+    ) {
         var expireAt: Int?
         if let index = options.expireIndex {
-            guard let when = expireMilliseconds(client, args, index, seconds: options.unitIsSeconds,
-                                                absolute: options.absolute, command: command) else { return }
+            guard
+                let when = expireMilliseconds(
+                    client, args, index, seconds: options.unitIsSeconds,
+                    absolute: options.absolute, command: command)
+            else { return }
             expireAt = when
         }
         let db = client.database
@@ -205,8 +274,12 @@ enum StringCommands {
         if let expireAt {
             engine.databases[db].setExpire(name, at: expireAt)
             engine.notify(client, .generic, "expire", key)
-            engine.propagateInstead([[ByteString("SET"), name, ByteString(args[valueIndex]), ByteString("PXAT"),
-                                      Engine.millisecondsArgument(expireAt)]])
+            engine.propagateInstead([
+                [
+                    ByteString("SET"), name, ByteString(args[valueIndex]), ByteString("PXAT"),
+                    Engine.millisecondsArgument(expireAt),
+                ]
+            ])
         }
         if !options.get {
             if let okReply { okReply() } else { client.reply.ok() }
@@ -224,8 +297,9 @@ enum StringCommands {
     static func setnx(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         var options = ExpiryOptions()
         options.nx = true
-        setGeneric(engine, client, args, keyIndex: 1, valueIndex: 2, options: options, command: "setnx",
-                   abortReply: { client.reply.integer(0) }, okReply: { client.reply.integer(1) })
+        setGeneric(
+            engine, client, args, keyIndex: 1, valueIndex: 2, options: options, command: "setnx",
+            abortReply: { client.reply.integer(0) }, okReply: { client.reply.integer(1) })
     }
 
     static func setex(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -275,8 +349,11 @@ enum StringCommands {
         }
         var expireAt: Int?
         if let index = options.expireIndex {
-            guard let when = expireMilliseconds(client, args, index, seconds: options.unitIsSeconds,
-                                                absolute: options.absolute, command: "getex") else { return }
+            guard
+                let when = expireMilliseconds(
+                    client, args, index, seconds: options.unitIsSeconds,
+                    absolute: options.absolute, command: "getex")
+            else { return }
             expireAt = when
         }
         guard replyWithString(engine, client, args[1]) else { return }
@@ -319,7 +396,8 @@ enum StringCommands {
             client.error(RedisError.wrongArity("msetnx"))
             return
         }
-        for index in stride(from: 1, to: args.count, by: 2) where engine.lookupWrite(client.database, args[index]) != nil {
+        for index in stride(from: 1, to: args.count, by: 2)
+        where engine.lookupWrite(client.database, args[index]) != nil {
             client.reply.integer(0)
             return
         }

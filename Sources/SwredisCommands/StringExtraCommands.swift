@@ -5,9 +5,24 @@ import SwredisKeyspace
 /// LCS, SORT and SORT_RO.
 enum StringExtraCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("lcs", arity: -3, flags: [.readonly], keys: KeySpec(first: 1, last: 2, step: 1), categories: ["read", "string", "slow"], group: "string", summary: "Find longest common substring", since: "7.0.0", complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively", handler: lcs),
-        CommandSpec("sort", arity: -2, flags: [.write, .denyOOM], keys: .sort, categories: ["write", "set", "sortedset", "list", "slow", "dangerous"], group: "generic", summary: "Sort the elements in a list, set or sorted set", complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements.", handler: { sort($0, $1, $2, readOnly: false) }),
-        CommandSpec("sort_ro", arity: -2, flags: [.readonly], keys: .sortReadOnly, categories: ["read", "set", "sortedset", "list", "slow", "dangerous"], group: "generic", summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", since: "7.0.0", complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements.", handler: { sort($0, $1, $2, readOnly: true) }),
+        CommandSpec(
+            "lcs", arity: -3, flags: [.readonly], keys: KeySpec(first: 1, last: 2, step: 1),
+            categories: ["read", "string", "slow"], group: "string", summary: "Find longest common substring",
+            since: "7.0.0", complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively", handler: lcs),
+        CommandSpec(
+            "sort", arity: -2, flags: [.write, .denyOOM], keys: .sort,
+            categories: ["write", "set", "sortedset", "list", "slow", "dangerous"], group: "generic",
+            summary: "Sort the elements in a list, set or sorted set",
+            complexity:
+                "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements.",
+            handler: { sort($0, $1, $2, readOnly: false) }),
+        CommandSpec(
+            "sort_ro", arity: -2, flags: [.readonly], keys: .sortReadOnly,
+            categories: ["read", "set", "sortedset", "list", "slow", "dangerous"], group: "generic",
+            summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", since: "7.0.0",
+            complexity:
+                "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements.",
+            handler: { sort($0, $1, $2, readOnly: true) }),
     ]
 
     // MARK: LCS
@@ -26,14 +41,19 @@ enum StringExtraCommands {
             }
             strings.append(bytes)
         }
-        var wantIndexes = false, wantLength = false, withMatchLength = false
+        var wantIndexes = false
+        var wantLength = false
+        var withMatchLength = false
         var minimumMatch = 0
         var index = 3
         while index < args.count {
-            if args.matches(index, "idx") { wantIndexes = true }
-            else if args.matches(index, "len") { wantLength = true }
-            else if args.matches(index, "withmatchlen") { withMatchLength = true }
-            else if args.matches(index, "minmatchlen") && index + 1 < args.count {
+            if args.matches(index, "idx") {
+                wantIndexes = true
+            } else if args.matches(index, "len") {
+                wantLength = true
+            } else if args.matches(index, "withmatchlen") {
+                withMatchLength = true
+            } else if args.matches(index, "minmatchlen") && index + 1 < args.count {
                 guard let value = args.integerOrReply(index + 1, client) else { return }
                 minimumMatch = max(0, value)
                 index += 1
@@ -47,10 +67,12 @@ enum StringExtraCommands {
             client.error("ERR If you want both the length and indexes, please just use IDX.")
             return
         }
-        let a = strings[0], b = strings[1]
+        let a = strings[0]
+        let b = strings[1]
         let width = b.count + 1
         guard (a.count + 1).multipliedReportingOverflow(by: width).overflow == false,
-              (a.count + 1) * width <= engine.maxBulkLength / 4 else {
+            (a.count + 1) * width <= engine.maxBulkLength / 4
+        else {
             client.error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
             return
         }
@@ -59,7 +81,8 @@ enum StringExtraCommands {
         if !a.isEmpty && !b.isEmpty {
             for i in 1...a.count {
                 for j in 1...b.count {
-                    table[i * width + j] = a[i - 1] == b[j - 1]
+                    table[i * width + j] =
+                        a[i - 1] == b[j - 1]
                         ? table[(i - 1) * width + j - 1] + 1
                         : max(table[(i - 1) * width + j], table[i * width + j - 1])
                 }
@@ -74,14 +97,21 @@ enum StringExtraCommands {
         var result = [UInt8](repeating: 0, count: total)
         var ranges: [(aStart: Int, aEnd: Int, bStart: Int, bEnd: Int)] = []
         var remaining = total
-        var i = a.count, j = b.count
-        var aStart = a.count, aEnd = 0, bStart = 0, bEnd = 0
+        var i = a.count
+        var j = b.count
+        var aStart = a.count
+        var aEnd = 0
+        var bStart = 0
+        var bEnd = 0
         while i > 0 && j > 0 {
             var emit = false
             if a[i - 1] == b[j - 1] {
                 result[remaining - 1] = a[i - 1]
                 if aStart == a.count {
-                    aStart = i - 1; aEnd = i - 1; bStart = j - 1; bEnd = j - 1
+                    aStart = i - 1
+                    aEnd = i - 1
+                    bStart = j - 1
+                    bEnd = j - 1
                 } else if aStart == i && bStart == j {
                     aStart -= 1
                     bStart -= 1
@@ -133,7 +163,8 @@ enum StringExtraCommands {
         guard let star = pattern.firstIndex(of: UInt8(ascii: "*")) else { return nil }
         var field: [UInt8]?
         var end = pattern.count
-        if let arrow = find(pattern, [UInt8(ascii: "-"), UInt8(ascii: ">")], from: star + 1), arrow + 2 < pattern.count {
+        if let arrow = find(pattern, [UInt8(ascii: "-"), UInt8(ascii: ">")], from: star + 1), arrow + 2 < pattern.count
+        {
             field = Array(pattern[(arrow + 2)...])
             end = arrow
         }
@@ -154,14 +185,17 @@ enum StringExtraCommands {
 
     static func find(_ haystack: [UInt8], _ needle: [UInt8], from: Int) -> Int? {
         guard haystack.count >= needle.count, from <= haystack.count - needle.count else { return nil }
-        for start in from...(haystack.count - needle.count) where Array(haystack[start..<(start + needle.count)]) == needle {
+        for start in from...(haystack.count - needle.count)
+        where Array(haystack[start..<(start + needle.count)]) == needle {
             return start
         }
         return nil
     }
 
     static func sort(_ engine: Engine, _ client: ClientSession, _ args: Arguments, readOnly: Bool) {
-        var descending = false, alpha = false, dontSort = false
+        var descending = false
+        var alpha = false
+        var dontSort = false
         var limit: (offset: Int, count: Int)?
         var sortBy: [UInt8]?
         var getPatterns: [[UInt8]] = []
@@ -169,11 +203,16 @@ enum StringExtraCommands {
         var index = 2
         while index < args.count {
             let remaining = args.count - index - 1
-            if args.matches(index, "asc") { descending = false }
-            else if args.matches(index, "desc") { descending = true }
-            else if args.matches(index, "alpha") { alpha = true }
-            else if args.matches(index, "limit") && remaining >= 2 {
-                guard let offset = args.integerOrReply(index + 1, client), let count = args.integerOrReply(index + 2, client) else { return }
+            if args.matches(index, "asc") {
+                descending = false
+            } else if args.matches(index, "desc") {
+                descending = true
+            } else if args.matches(index, "alpha") {
+                alpha = true
+            } else if args.matches(index, "limit") && remaining >= 2 {
+                guard let offset = args.integerOrReply(index + 1, client),
+                    let count = args.integerOrReply(index + 2, client)
+                else { return }
                 limit = (offset, count)
                 index += 2
             } else if !readOnly && args.matches(index, "store") && remaining >= 1 {
@@ -216,7 +255,8 @@ enum StringExtraCommands {
             alpha = true
             sortBy = nil
         }
-        var start = 0, end = elements.count - 1
+        var start = 0
+        var end = elements.count - 1
         if let limit {
             // Both bounds are clamped to the input's size first, so no client value reaches the arithmetic.
             start = min(max(0, limit.offset), elements.count)
@@ -247,13 +287,15 @@ enum StringExtraCommands {
             keys.sort { left, right in
                 var order: Int
                 if !alpha {
-                    order = left.score > right.score ? 1 : (left.score < right.score ? -1 : compare(left.element, right.element))
+                    order =
+                        left.score > right.score
+                        ? 1 : (left.score < right.score ? -1 : compare(left.element, right.element))
                 } else if byPattern {
                     switch (left.by, right.by) {
                     case (nil, nil): order = 0
                     case (nil, _): order = -1
                     case (_, nil): order = 1
-                    case let (l?, r?): order = compare(l, r)
+                    case (let l?, let r?): order = compare(l, r)
                     }
                 } else {
                     order = compare(left.element, right.element)

@@ -1,4 +1,5 @@
 import SwredisBytes
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -51,7 +52,9 @@ public struct ConfigFileLoader {
     /// Loads a file by path; `include` lines are resolved relative to the working directory, as in Redis.
     public mutating func load(path: String) throws {
         guard let contents = ConfigFileLoader.readFile(path) else {
-            throw LoadError(file: path, line: 0, text: "", reason: "Fatal error, can't open config file '\(path)': \(String(cString: strerror(errno)))")
+            throw LoadError(
+                file: path, line: 0, text: "",
+                reason: "Fatal error, can't open config file '\(path)': \(String(cString: strerror(errno)))")
         }
         try load(text: contents, name: path)
     }
@@ -70,14 +73,16 @@ public struct ConfigFileLoader {
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let words = ConfigFileLoader.splitArguments(line) else {
-                throw LoadError(file: name, line: lineNumber, text: line, reason: "Unbalanced quotes in configuration line")
+                throw LoadError(
+                    file: name, line: lineNumber, text: line, reason: "Unbalanced quotes in configuration line")
             }
             guard let first = words.first else { continue }
             let directive = first.lowercased()
             let arguments = Array(words.dropFirst())
             if directive == "include" {
                 guard arguments.count == 1 else {
-                    throw LoadError(file: name, line: lineNumber, text: line, reason: "Bad directive or wrong number of arguments")
+                    throw LoadError(
+                        file: name, line: lineNumber, text: line, reason: "Bad directive or wrong number of arguments")
                 }
                 var path = arguments[0]
                 if let base = includeBase, !path.hasPrefix("/") { path = base + "/" + path }

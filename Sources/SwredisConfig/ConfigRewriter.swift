@@ -25,7 +25,8 @@ public struct ConfigRewriter {
         for rawLine in original.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = String(rawLine)
             guard let words = ConfigFileLoader.splitArguments(line), let first = words.first, !line.hasPrefix("#"),
-                  let directive = DirectiveTable.byName[first.lowercased()] else {
+                let directive = DirectiveTable.byName[first.lowercased()]
+            else {
                 output.append(line)
                 continue
             }
@@ -49,7 +50,8 @@ public struct ConfigRewriter {
     }
 
     func quote(_ word: String) -> String {
-        if !word.isEmpty && word.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" && $0 != "'" && $0 != "\\" }) {
+        if !word.isEmpty && word.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" && $0 != "'" && $0 != "\\" })
+        {
             return word
         }
         var escaped = "\""
@@ -79,7 +81,9 @@ public struct ConfigRewriter {
             return store.renamedCommands.map { "rename-command \(quote($0.from)) \(quote($0.to))" }
         case "client-output-buffer-limit":
             let words = value.asWords
-            return stride(from: 0, to: words.count - 3, by: 4).map { "client-output-buffer-limit \(words[$0...$0 + 3].joined(separator: " "))" }
+            return stride(from: 0, to: words.count - 3, by: 4).map {
+                "client-output-buffer-limit \(words[$0...$0 + 3].joined(separator: " "))"
+            }
         default:
             switch value {
             case .words(let words): return ["\(directive.name) \(words.map(quote).joined(separator: " "))"]

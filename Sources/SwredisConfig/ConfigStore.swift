@@ -70,7 +70,9 @@ public final class ConfigStore {
         DirectiveTable.all.compactMap { directive in
             guard explicitlySet.contains(directive.name) else { return nil }
             let text = displayValue(directive)
-            guard let limitation = DirectiveLimitations.limitation(directive, value: text), !limitation.refused else { return nil }
+            guard let limitation = DirectiveLimitations.limitation(directive, value: text), !limitation.refused else {
+                return nil
+            }
             return (directive.name, "'\(directive.name) \(text)' has no effect: \(limitation.note)")
         }
     }
@@ -82,7 +84,8 @@ public final class ConfigStore {
             throw ConfigError("Unknown option or number of arguments for CONFIG SET - '\(rawName)'")
         }
         guard directive.mutable else {
-            throw ConfigError("CONFIG SET failed (possibly related to argument '\(rawName)') - can't set immutable config")
+            throw ConfigError(
+                "CONFIG SET failed (possibly related to argument '\(rawName)') - can't set immutable config")
         }
         let arguments: [String]
         switch directive.kind {
@@ -125,7 +128,8 @@ public final class ConfigStore {
         // Like Redis 7, one argument of a multi-word directive is split on spaces (`--bind "a b"`,
         // `--save "3600 1 300 100"`, `--client-output-buffer-limit "replica 1mb 0 0"`).
         switch directive.kind {
-        case .words, .accumulating where directive.name != "rename-command":
+        case .words,
+            .accumulating where directive.name != "rename-command":
             if arguments.count == 1 && arguments[0].contains(" ") {
                 arguments = arguments[0].split(separator: " ").map(String.init)
             }
@@ -145,12 +149,15 @@ public final class ConfigStore {
             let text = arguments[0]
             let number: Int
             if directive.name == "unixsocketperm" {
-                guard let octal = Int(text, radix: 8) else { throw ConfigError("argument couldn't be parsed into an integer") }
+                guard let octal = Int(text, radix: 8) else {
+                    throw ConfigError("argument couldn't be parsed into an integer")
+                }
                 number = octal
             } else {
                 // Redis's string2ll: no '+' sign, no leading zeros, no spaces.
                 var digits = text
-                guard let decimal = digits.withUTF8({ StringNumbers.parseCanonicalInteger(UnsafeRawBufferPointer($0)) }) else {
+                guard let decimal = digits.withUTF8({ StringNumbers.parseCanonicalInteger(UnsafeRawBufferPointer($0)) })
+                else {
                     throw ConfigError("argument couldn't be parsed into an integer")
                 }
                 number = decimal
@@ -197,7 +204,9 @@ public final class ConfigStore {
             guard words.count >= minimum && words.count <= maximum else { throw ConfigError.wrongArguments }
             if directive.name == "replicaof" {
                 if words[0].lowercased() == "no" && words[1].lowercased() == "one" { return .words([]) }
-                guard let port = Int(words[1]), (0...65535).contains(port) else { throw ConfigError("Invalid master port") }
+                guard let port = Int(words[1]), (0...65535).contains(port) else {
+                    throw ConfigError("Invalid master port")
+                }
             }
             return .words(words)
         case .accumulating:
@@ -205,7 +214,8 @@ public final class ConfigStore {
         }
     }
 
-    private func accumulateValue(_ directive: Directive, _ arguments: [String], accumulate: Bool) throws -> ConfigValue {
+    private func accumulateValue(_ directive: Directive, _ arguments: [String], accumulate: Bool) throws -> ConfigValue
+    {
         switch directive.name {
         case "save":
             if arguments.count == 1 && arguments[0].isEmpty {
@@ -213,7 +223,8 @@ public final class ConfigStore {
                 return .words([])
             }
             guard arguments.count % 2 == 0, !arguments.isEmpty,
-                  arguments.allSatisfy({ Int($0).map { $0 >= 0 } ?? false }) else {
+                arguments.allSatisfy({ Int($0).map { $0 >= 0 } ?? false })
+            else {
                 throw ConfigError("Invalid save parameters")
             }
             let previous = accumulate && saveSeenInFile ? words("save") : []
@@ -225,15 +236,18 @@ public final class ConfigStore {
         case "client-output-buffer-limit":
             // Like Redis, an empty value changes nothing (CONFIG SET client-output-buffer-limit "").
             let arguments = arguments.filter { !$0.isEmpty }
-            guard arguments.count % 4 == 0 else { throw ConfigError("Wrong number of arguments in buffer limit configuration.") }
+            guard arguments.count % 4 == 0 else {
+                throw ConfigError("Wrong number of arguments in buffer limit configuration.")
+            }
             var limits = ClientBufferLimits(words: words("client-output-buffer-limit"))
             for group in stride(from: 0, to: arguments.count, by: 4) {
                 guard let kind = ClientBufferLimits.className(arguments[group]) else {
                     throw ConfigError("Invalid client class specified in buffer limit configuration.")
                 }
                 guard let hard = MemoryUnits.parse(arguments[group + 1]),
-                      let soft = MemoryUnits.parse(arguments[group + 2]),
-                      let seconds = Int(arguments[group + 3]), hard >= 0, soft >= 0, seconds >= 0 else {
+                    let soft = MemoryUnits.parse(arguments[group + 2]),
+                    let seconds = Int(arguments[group + 3]), hard >= 0, soft >= 0, seconds >= 0
+                else {
                     throw ConfigError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
                 }
                 limits.classes[kind] = [hard, soft, seconds]
@@ -297,8 +311,10 @@ public struct ClientBufferLimits {
 public enum MemoryUnits {
     public static func parse(_ text: String) -> Int? {
         let lower = text.lowercased()
-        let units: [(String, Int)] = [("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10),
-                                      ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1)]
+        let units: [(String, Int)] = [
+            ("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10),
+            ("g", 1_000_000_000), ("m", 1_000_000), ("k", 1000), ("b", 1),
+        ]
         var digits = Substring(lower)
         var multiplier = 1
         for (suffix, factor) in units where lower.hasSuffix(suffix) {
@@ -307,7 +323,9 @@ public enum MemoryUnits {
             break
         }
         // No sign: Redis's memtoull refuses a leading '-' (even "-0").
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(digits) else { return nil }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(digits) else {
+            return nil
+        }
         let (result, overflow) = number.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : result
     }

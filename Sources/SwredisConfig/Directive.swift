@@ -26,8 +26,14 @@ public enum ConfigValue: Equatable, Sendable {
     case string(String)
     case words([String])
 
-    public var asBool: Bool { if case .bool(let value) = self { return value }; return false }
-    public var asInt: Int { if case .integer(let value) = self { return value }; return 0 }
+    public var asBool: Bool {
+        if case .bool(let value) = self { return value }
+        return false
+    }
+    public var asInt: Int {
+        if case .integer(let value) = self { return value }
+        return 0
+    }
     public var asString: String {
         switch self {
         case .string(let value): return value
@@ -36,7 +42,10 @@ public enum ConfigValue: Equatable, Sendable {
         case .integer(let value): return String(value)
         }
     }
-    public var asWords: [String] { if case .words(let value) = self { return value }; return asString.isEmpty ? [] : [asString] }
+    public var asWords: [String] {
+        if case .words(let value) = self { return value }
+        return asString.isEmpty ? [] : [asString]
+    }
 }
 
 /// One directive.
@@ -50,8 +59,10 @@ public struct Directive: Sendable {
     /// A secret (requirepass, masterauth): SLOWLOG and MONITOR show a value CONFIG SET was given as `(redacted)`.
     public let sensitive: Bool
 
-    public init(_ name: String, aliases: [String] = [], _ kind: DirectiveKind, _ defaultValue: ConfigValue,
-                mutable: Bool = true, sensitive: Bool = false) {
+    public init(
+        _ name: String, aliases: [String] = [], _ kind: DirectiveKind, _ defaultValue: ConfigValue,
+        mutable: Bool = true, sensitive: Bool = false
+    ) {
         self.name = name
         self.aliases = aliases
         self.kind = kind
@@ -68,17 +79,25 @@ extension Directive {
     static func bool(_ name: String, _ value: Bool, aliases: [String] = [], mutable: Bool = true) -> Directive {
         Directive(name, aliases: aliases, .bool, .bool(value), mutable: mutable)
     }
-    static func int(_ name: String, _ value: Int, _ min: Int, _ max: Int, aliases: [String] = [], mutable: Bool = true) -> Directive {
+    static func int(_ name: String, _ value: Int, _ min: Int, _ max: Int, aliases: [String] = [], mutable: Bool = true)
+        -> Directive
+    {
         Directive(name, aliases: aliases, .integer(min: min, max: max), .integer(value), mutable: mutable)
     }
-    static func memory(_ name: String, _ value: Int, _ min: Int = 0, _ max: Int = maxLong, aliases: [String] = [], mutable: Bool = true) -> Directive {
+    static func memory(
+        _ name: String, _ value: Int, _ min: Int = 0, _ max: Int = maxLong, aliases: [String] = [], mutable: Bool = true
+    ) -> Directive {
         Directive(name, aliases: aliases, .memory(min: min, max: max), .integer(value), mutable: mutable)
     }
-    static func choice(_ name: String, _ value: String, _ options: [String], synonyms: [String: String] = [:],
-                       aliases: [String] = [], mutable: Bool = true) -> Directive {
+    static func choice(
+        _ name: String, _ value: String, _ options: [String], synonyms: [String: String] = [:],
+        aliases: [String] = [], mutable: Bool = true
+    ) -> Directive {
         Directive(name, aliases: aliases, .enumeration(options, synonyms: synonyms), .string(value), mutable: mutable)
     }
-    static func text(_ name: String, _ value: String, aliases: [String] = [], mutable: Bool = true, sensitive: Bool = false) -> Directive {
+    static func text(
+        _ name: String, _ value: String, aliases: [String] = [], mutable: Bool = true, sensitive: Bool = false
+    ) -> Directive {
         Directive(name, aliases: aliases, .string, .string(value), mutable: mutable, sensitive: sensitive)
     }
 }
@@ -110,7 +129,9 @@ public enum DirectiveTable {
         .text("logfile", "", mutable: false),
         .bool("syslog-enabled", false, mutable: false),
         .text("syslog-ident", "redis", mutable: false),
-        .choice("syslog-facility", "local0", ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"], mutable: false),
+        .choice(
+            "syslog-facility", "local0",
+            ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"], mutable: false),
         .bool("crash-log-enabled", true),
         .bool("crash-memcheck-enabled", true),
         .int("databases", 16, 1, Directive.maxInt, mutable: false),
@@ -167,14 +188,21 @@ public enum DirectiveTable {
         .bool("replica-ignore-disk-write-errors", false),
         // Clients and memory
         .memory("maxmemory", 0),
-        .choice("maxmemory-policy", "noeviction", ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-                                                  "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"]),
+        .choice(
+            "maxmemory-policy", "noeviction",
+            [
+                "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction",
+            ]),
         .int("maxmemory-samples", 5, 1, Int(Int32.max)),
         .int("maxmemory-eviction-tenacity", 10, 0, 100),
         .int("lfu-log-factor", 10, 0, Directive.maxInt),
         .int("lfu-decay-time", 1, 0, Directive.maxInt),
-        Directive("client-output-buffer-limit", .accumulating,
-                  .words(["normal", "0", "0", "0", "slave", "268435456", "67108864", "60", "pubsub", "33554432", "8388608", "60"])),
+        Directive(
+            "client-output-buffer-limit", .accumulating,
+            .words([
+                "normal", "0", "0", "0", "slave", "268435456", "67108864", "60", "pubsub", "33554432", "8388608", "60",
+            ])),
         .memory("maxmemory-clients", 0),
         // Lazy freeing
         .bool("lazyfree-lazy-eviction", false),

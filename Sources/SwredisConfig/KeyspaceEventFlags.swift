@@ -18,7 +18,9 @@ public struct KeyspaceEventFlags: OptionSet, CustomStringConvertible, Sendable {
     public static let module = KeyspaceEventFlags(rawValue: 1 << 12)
     public static let new = KeyspaceEventFlags(rawValue: 1 << 13)
     /// `A`: every type class except key-miss and new-key events.
-    public static let all: KeyspaceEventFlags = [.generic, .string, .list, .set, .hash, .zset, .expired, .evicted, .stream, .module]
+    public static let all: KeyspaceEventFlags = [
+        .generic, .string, .list, .set, .hash, .zset, .expired, .evicted, .stream, .module,
+    ]
 
     static let letters: [(Character, KeyspaceEventFlags)] = [
         ("g", .generic), ("$", .string), ("l", .list), ("s", .set), ("h", .hash), ("z", .zset), ("x", .expired),

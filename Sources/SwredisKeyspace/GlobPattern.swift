@@ -2,13 +2,17 @@
 /// Used by KEYS, SCAN MATCH, CONFIG GET and PUBSUB patterns.
 public enum GlobPattern {
     /// Whether `string` matches `pattern`; `nocase` folds ASCII case.
-    public static func matches(_ pattern: UnsafeRawBufferPointer, _ string: UnsafeRawBufferPointer, nocase: Bool = false) -> Bool {
+    public static func matches(
+        _ pattern: UnsafeRawBufferPointer, _ string: UnsafeRawBufferPointer, nocase: Bool = false
+    ) -> Bool {
         var budget = 1000
         return match(pattern, 0, string, 0, nocase, &budget)
     }
 
     public static func matches(_ pattern: String, _ string: String, nocase: Bool = false) -> Bool {
-        Array(pattern.utf8).withUnsafeBytes { p in Array(string.utf8).withUnsafeBytes { s in matches(p, s, nocase: nocase) } }
+        Array(pattern.utf8).withUnsafeBytes { p in
+            Array(string.utf8).withUnsafeBytes { s in matches(p, s, nocase: nocase) }
+        }
     }
 
     @inline(__always) static func fold(_ byte: UInt8, _ nocase: Bool) -> UInt8 {
@@ -16,8 +20,10 @@ public enum GlobPattern {
     }
 
     /// `budget` bounds the recursion of pathological patterns such as `*a*a*a*a*b`, like Redis 7's nesting limit.
-    static func match(_ p: UnsafeRawBufferPointer, _ pStart: Int, _ s: UnsafeRawBufferPointer, _ sStart: Int,
-                      _ nocase: Bool, _ budget: inout Int) -> Bool {
+    static func match(
+        _ p: UnsafeRawBufferPointer, _ pStart: Int, _ s: UnsafeRawBufferPointer, _ sStart: Int,
+        _ nocase: Bool, _ budget: inout Int
+    ) -> Bool {
         budget -= 1
         if budget <= 0 { return false }
         var pi = pStart
@@ -42,7 +48,10 @@ public enum GlobPattern {
                 if negate { pi += 1 }
                 var matched = false
                 while true {
-                    if pi >= p.count { pi -= 1; break }
+                    if pi >= p.count {
+                        pi -= 1
+                        break
+                    }
                     if p[pi] == UInt8(ascii: "\\") && pi + 1 < p.count {
                         pi += 1
                         if p[pi] == s[si] { matched = true }

@@ -170,7 +170,8 @@ public final class SetValue: @unchecked Sendable {
     }
 
     private func binarySearch(_ number: Int) -> (found: Bool, index: Int) {
-        var low = 0, high = integers.count
+        var low = 0
+        var high = integers.count
         while low < high {
             let middle = (low + high) / 2
             if integers[middle] < number { low = middle + 1 } else { high = middle }

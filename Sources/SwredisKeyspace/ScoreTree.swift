@@ -37,7 +37,9 @@ public struct ScoreTree {
     }
 
     /// Whether (scoreA, memberA) sorts before (scoreB, memberB).
-    @inline(__always) public static func precedes(_ scoreA: Double, _ memberA: ByteString, _ scoreB: Double, _ memberB: ByteString) -> Bool {
+    @inline(__always) public static func precedes(
+        _ scoreA: Double, _ memberA: ByteString, _ scoreB: Double, _ memberB: ByteString
+    ) -> Bool {
         scoreA < scoreB || (scoreA == scoreB && memberA < memberB)
     }
 
@@ -246,6 +248,8 @@ public struct ScoreTree {
         let position = offset + leftSize
         if range.lowerBound < position { collect(nodes[index].left, offset: offset, range: range, into: &result) }
         if range.contains(position) { result.append((members[index], nodes[index].score)) }
-        if range.upperBound > position { collect(nodes[index].right, offset: position + 1, range: range, into: &result) }
+        if range.upperBound > position {
+            collect(nodes[index].right, offset: position + 1, range: range, into: &result)
+        }
     }
 }

@@ -192,14 +192,18 @@ public enum LexBound {
 public enum ScoreFormat {
     /// How a listpack-encoded score reads back raw (ZSCAN): integral scores within ±2^62 were stored as integers.
     public static func formatStored(_ value: Double) -> String {
-        if value.isFinite && abs(value) <= Double(Int64.max / 2) && value == value.rounded() { return String(Int64(value)) }
+        if value.isFinite && abs(value) <= Double(Int64.max / 2) && value == value.rounded() {
+            return String(Int64(value))
+        }
         return format(value)
     }
 
     /// The score as an integer when `%.17g` would print it as one (integral, below 1e15 in magnitude, not -0), so
     /// replies can skip `vsnprintf`.
     @inlinable public static func integral(_ value: Double) -> Int? {
-        guard abs(value) < 1e15, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) else { return nil }
+        guard abs(value) < 1e15, value == value.rounded(.towardZero), !(value == 0 && value.sign == .minus) else {
+            return nil
+        }
         return Int(value)
     }
 

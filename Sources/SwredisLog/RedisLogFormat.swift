@@ -101,7 +101,8 @@ public final class LogSink: @unchecked Sendable {
     /// logrotate without a signal), as Redis does by opening the file for every line.
     public func reopenIfMoved() {
         guard let path, descriptor != STDOUT_FILENO else { return }
-        var named = stat(), open = stat()
+        var named = stat()
+        var open = stat()
         guard fstat(descriptor, &open) == 0 else { return }
         if stat(path, &named) != 0 || named.st_ino != open.st_ino || named.st_dev != open.st_dev { reopen() }
     }

@@ -176,7 +176,8 @@ public struct ReplyWriter {
             var position = ReplyWriter.storeDecimal(number, length: numberLength, into: out, at: 1)
             position = ReplyWriter.storeCRLF(into: out, at: position)
             guard let payload else { return position }
-            UnsafeMutableRawBufferPointer(rebasing: out[position..<(position + payload.count)]).copyMemory(from: payload)
+            UnsafeMutableRawBufferPointer(rebasing: out[position..<(position + payload.count)]).copyMemory(
+                from: payload)
             return ReplyWriter.storeCRLF(into: out, at: position + payload.count)
         }
     }
@@ -194,7 +195,9 @@ public struct ReplyWriter {
 
     /// Stores `value` in decimal (`length` from `decimalLength`) at `start`; returns the position after it. Digits go
     /// straight into the output: assembling them elsewhere and copying them costs a store-forwarding stall.
-    @inlinable static func storeDecimal(_ value: Int, length: Int, into out: UnsafeMutableRawBufferPointer, at start: Int) -> Int {
+    @inlinable static func storeDecimal(
+        _ value: Int, length: Int, into out: UnsafeMutableRawBufferPointer, at start: Int
+    ) -> Int {
         if value < 0 { out[start] = UInt8(ascii: "-") }
         var position = start + length
         var rest = value.magnitude

@@ -65,8 +65,10 @@ public enum RequestParser {
     public static let inlineMaxSize = 64 * 1024
 
     /// Parses one command from the front of `buffer` into `args`.
-    public static func parse(_ buffer: UnsafeRawBufferPointer, into args: inout ArgumentList,
-                             limits: RequestLimits = RequestLimits()) -> ParseOutcome {
+    public static func parse(
+        _ buffer: UnsafeRawBufferPointer, into args: inout ArgumentList,
+        limits: RequestLimits = RequestLimits()
+    ) -> ParseOutcome {
         args.reset()
         guard let first = buffer.first else { return .incomplete }
         if first == UInt8(ascii: "*") {
@@ -93,10 +95,13 @@ public enum RequestParser {
         return nil
     }
 
-    static func parseMultibulk(_ buffer: UnsafeRawBufferPointer, into args: inout ArgumentList,
-                               limits: RequestLimits) -> ParseOutcome {
+    static func parseMultibulk(
+        _ buffer: UnsafeRawBufferPointer, into args: inout ArgumentList,
+        limits: RequestLimits
+    ) -> ParseOutcome {
         guard let countCR = findCR(buffer, from: 1) else {
-            return buffer.count > inlineMaxSize ? .protocolError("Protocol error: too big mbulk count string") : .incomplete
+            return buffer.count > inlineMaxSize
+                ? .protocolError("Protocol error: too big mbulk count string") : .incomplete
         }
         // The count line needs its \n too.
         guard countCR + 1 < buffer.count else { return .incomplete }
@@ -122,7 +127,8 @@ public enum RequestParser {
             }
             guard lengthCR + 1 < buffer.count else { return .incomplete }
             guard let length = parseDecimal(buffer, from: position + 1, to: lengthCR),
-                  length >= 0, length <= maxBulk else {
+                length >= 0, length <= maxBulk
+            else {
                 return .protocolError("Protocol error: invalid bulk length")
             }
             let dataStart = lengthCR + 2
@@ -141,7 +147,10 @@ public enum RequestParser {
         var newline = -1
         var index = 0
         while index < buffer.count {
-            if buffer[index] == 10 { newline = index; break }
+            if buffer[index] == 10 {
+                newline = index
+                break
+            }
             index += 1
         }
         if newline < 0 {

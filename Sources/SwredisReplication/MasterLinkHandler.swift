@@ -153,7 +153,9 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
     private func handleLine(_ line: String) {
         switch phase {
         case .ping:
-            if line.hasPrefix("-") && !line.hasPrefix("-NOAUTH") && !line.hasPrefix("-NOPERM") && !line.hasPrefix("-ERR operation not permitted") {
+            if line.hasPrefix("-") && !line.hasPrefix("-NOAUTH") && !line.hasPrefix("-NOPERM")
+                && !line.hasPrefix("-ERR operation not permitted")
+            {
                 fail("Error reply to PING from master: '\(line)'")
                 return
             }
@@ -249,7 +251,9 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
             return
         }
         guard line.hasPrefix("$") else {
-            fail("Bad protocol from MASTER, the first byte is not '$' (we received '\(line)'), are you sure the host and port are right?")
+            fail(
+                "Bad protocol from MASTER, the first byte is not '$' (we received '\(line)'), are you sure the host and port are right?"
+            )
             return
         }
         let path = "temp-\(Engine.unixMilliseconds() / 1000).\(getpid()).rdb"
@@ -270,7 +274,11 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
             fail("Opening the temp file needed for MASTER <-> REPLICA synchronization: \(error)")
             return
         }
-        if case .length(let size) = framing { engine.masterStartsFullSync(size: size) } else { engine.masterStartsFullSync(size: 0) }
+        if case .length(let size) = framing {
+            engine.masterStartsFullSync(size: size)
+        } else {
+            engine.masterStartsFullSync(size: 0)
+        }
         phase = .bulk
     }
 
@@ -280,7 +288,9 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         do {
             outcome = try transfer.consume(&buffer)
         } catch {
-            fail("Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: \(error)")
+            fail(
+                "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: \(error)"
+            )
             return
         }
         engine.masterTransferProgress(transfer.received)
@@ -291,7 +301,8 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         // The master's stream waits in its socket (and its output buffer) while we load, as with Redis.
         context?.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         // The handler stays alive until the load reports back, even if the link was dropped meanwhile.
-        engine.loadFullSync(temporaryPath: transfer.path, replicationID: fullSync.id, offset: fullSync.offset) { master in
+        engine.loadFullSync(temporaryPath: transfer.path, replicationID: fullSync.id, offset: fullSync.offset) {
+            master in
             guard let master else {
                 if !self.detached {
                     self.phase = .closed
@@ -357,7 +368,9 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
             let storage = arguments.inlineStorage
             storage.withUnsafeBytes { inline in
                 arguments.spans.withUnsafeBufferPointer { spans in
-                    guard let base = inline.baseAddress ?? UnsafeRawPointer(bitPattern: 1), let spanBase = spans.baseAddress else { return }
+                    guard let base = inline.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                        let spanBase = spans.baseAddress
+                    else { return }
                     engine.applyFromMaster(master, Arguments(base: base, spans: spanBase, count: count), raw: raw)
                 }
             }

@@ -54,8 +54,9 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
             return
         }
-        let session = engine.createClient(address: remote, localAddress: local,
-                                          isUnixSocket: isUnix, allocator: channel.allocator)
+        let session = engine.createClient(
+            address: remote, localAddress: local,
+            isUnixSocket: isUnix, allocator: channel.allocator)
         session.connection = self
         session.isLocalConnection = isUnix || EngineServer.isLoopback(channel.remoteAddress)
         self.session = session
@@ -78,7 +79,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        serverLog(.verbose, "Error on client connection \(session.map { "id=\($0.id) addr=\($0.address)" } ?? ""): \(error)")
+        serverLog(
+            .verbose, "Error on client connection \(session.map { "id=\($0.id) addr=\($0.address)" } ?? ""): \(error)")
         context.close(promise: nil)
     }
 
@@ -106,7 +108,10 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             if buffer.readableBytes > 0 && !closing { pending = buffer }
         }
         if let pending, pending.readableBytes > server.queryBufferLimit {
-            serverLog(.warning, "Closing client that reached max query buffer length: id=\(session.id) addr=\(session.address) (qbuf initial bytes: \"\")")
+            serverLog(
+                .warning,
+                "Closing client that reached max query buffer length: id=\(session.id) addr=\(session.address) (qbuf initial bytes: \"\")"
+            )
             closeNow()
             return
         }
@@ -150,14 +155,16 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
                     if session.replicaLink != nil { engine.replicaKeepalive(session) }
                     offset += consumed
                 case .protocolError(let message):
-                    serverLog(.verbose, "Protocol error (\(message)) from client: id=\(session.id) addr=\(session.address)")
+                    serverLog(
+                        .verbose, "Protocol error (\(message)) from client: id=\(session.id) addr=\(session.address)")
                     session.error("ERR \(message)")
                     session.closeAfterReply = true
                     consumedTotal = bytes.count
                     return
                 case .command(let consumed):
                     if engine.pauseUntil > 0 && engine.pauseWritesOnly && server.isPaused(for: session)
-                        && heldByWritePause(session, source: window) {
+                        && heldByWritePause(session, source: window)
+                    {
                         // Held here, unconsumed, so the commands behind it keep their order.
                         schedulePausedRetry()
                         consumedTotal = offset
@@ -183,13 +190,17 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     }
 
     /// The parsed command's arguments as a view into `source` (or into the inline command's own storage).
-    private func withParsedArguments<Result>(_ source: UnsafeRawBufferPointer, _ body: (Arguments) -> Result) -> Result {
+    private func withParsedArguments<Result>(_ source: UnsafeRawBufferPointer, _ body: (Arguments) -> Result) -> Result
+    {
         let count = arguments.count
         if arguments.isInline {
             let storage = arguments.inlineStorage
             return storage.withUnsafeBytes { inline in
                 arguments.spans.withUnsafeBufferPointer { spans in
-                    body(Arguments(base: inline.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, spans: spans.baseAddress!, count: count))
+                    body(
+                        Arguments(
+                            base: inline.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, spans: spans.baseAddress!,
+                            count: count))
                 }
             }
         }
@@ -204,7 +215,9 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         let delay = max(0, deadline - Engine.unixMilliseconds())
         // A client may ask for a deadline centuries away, past what a timer can hold: wake up at most daily and
         // re-arm until the deadline is reached.
-        blockTimeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(min(delay, Self.longestTimerMilliseconds)))) {
+        blockTimeout = context.eventLoop.scheduleTask(
+            in: .milliseconds(Int64(min(delay, Self.longestTimerMilliseconds)))
+        ) {
             [weak self] in
             guard let self, let session = self.session, session.isBlocked else { return }
             if deadline > Engine.unixMilliseconds() {
@@ -286,7 +299,9 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     /// `client-output-buffer-limit` for the client's class (normal or pubsub): over the hard limit, or over
     /// the soft limit for longer than its seconds, the client is disconnected so it can't exhaust memory.
     private func exceedsOutputLimits(_ session: ClientSession) -> Bool {
-        let limit = session.replicaLink != nil ? server.outputLimits.replica
+        let limit =
+            session.replicaLink != nil
+            ? server.outputLimits.replica
             : session.isSubscriber ? server.outputLimits.pubsub : server.outputLimits.normal
         if limit.hard > 0 && unwrittenBytes > limit.hard { return true }
         guard limit.soft > 0 && unwrittenBytes > limit.soft else {
@@ -321,7 +336,10 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         // Only what the socket could not take counts against the limit: a subscriber that keeps up never holds
         // more than what one flush leaves behind.
         if exceedsOutputLimits(session) {
-            serverLog(.warning, "Client id=\(session.id) addr=\(session.address) scheduled to be closed ASAP for overcoming of output buffer limits.")
+            serverLog(
+                .warning,
+                "Client id=\(session.id) addr=\(session.address) scheduled to be closed ASAP for overcoming of output buffer limits."
+            )
             closeNow()
             return
         }
@@ -353,7 +371,10 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
         if session.replicaLink?.state == .online && exceedsOutputLimits(session) {
-            serverLog(.warning, "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits.")
+            serverLog(
+                .warning,
+                "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits."
+            )
             closeNow()
         }
     }

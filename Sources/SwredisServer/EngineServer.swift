@@ -4,8 +4,8 @@ import NIOPosix
 import SwredisCommands
 import SwredisConfig
 import SwredisLog
-import SwredisStorage
 import SwredisReplication
+import SwredisStorage
 import SwredisSystemd
 
 #if canImport(Glibc)
@@ -88,11 +88,17 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             serverLog(.warning, "systemd supervision requested or auto-detected, but no socket was found.")
         }
         if notifySystemd {
-            serverLog(.notice, "Supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.")
+            serverLog(
+                .notice,
+                "Supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit."
+            )
             ServiceNotifier.status("Starting")
         }
         if config.bool("daemonize") {
-            serverLog(.notice, "daemonize yes is ignored: swredisd always runs in the foreground (systemd and the swredisd supervisor manage the process).")
+            serverLog(
+                .notice,
+                "daemonize yes is ignored: swredisd always runs in the foreground (systemd and the swredisd supervisor manage the process)."
+            )
         }
         let port = config.int("port")
         engine.tcpPort = port
@@ -138,7 +144,8 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         DispatchQueue.global().async {
             var lastReport = 0
             let result = Result {
-                try Engine.loadRDB(path: path, limits: limits, databaseCount: databaseCount, lfu: lfu) { loaded, total in
+                try Engine.loadRDB(path: path, limits: limits, databaseCount: databaseCount, lfu: lfu) {
+                    loaded, total in
                     let now = Engine.monotonicMicroseconds()
                     guard now - lastReport > 200_000 else { return }
                     lastReport = now
@@ -182,7 +189,10 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         let lfu = engine.lfuMode
         let loop = self.loop
         DispatchQueue.global().async {
-            let result = Result { try Engine.loadRDB(path: base, limits: limits, databaseCount: databaseCount, lfu: lfu, keepExpired: true) }
+            let result = Result {
+                try Engine.loadRDB(
+                    path: base, limits: limits, databaseCount: databaseCount, lfu: lfu, keepExpired: true)
+            }
             loop.execute {
                 switch result {
                 case .success(let loaded):
@@ -301,18 +311,25 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         var bootstrap = ServerBootstrap(group: group)
         if ipv6Only {
             // Like Redis: an IPv6 listener takes IPv6 only, so `bind * ::*` can hold both families on one port.
-            bootstrap = bootstrap.serverChannelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+            bootstrap = bootstrap.serverChannelOption(
+                ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
         }
-        return bootstrap
+        return
+            bootstrap
             .serverChannelOption(ChannelOptions.backlog, value: Int32(clamping: config.int("tcp-backlog")))
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: keepalive > 0 ? 1 : 0)
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
-            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 1024 * 1024))
+            .childChannelOption(
+                ChannelOptions.recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 1024 * 1024)
+            )
             .childChannelInitializer { [unowned self] channel in
                 if keepalive > 0, !self.isUnixChannel(channel) {
-                    _ = try? channel.syncOptions?.setOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE)), value: keepalive)
+                    _ = try? channel.syncOptions?.setOption(
+                        ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE)),
+                        value: keepalive)
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ClientHandler(server: self))
@@ -334,12 +351,18 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
                 listeners.append(channel)
             } catch {
                 let reason = EngineServer.describe(error)
-                if optional && (reason.contains("Address family not supported") || reason.contains("Cannot assign requested address")
-                                || reason.contains("protocol not supported")) {
+                if optional
+                    && (reason.contains("Address family not supported")
+                        || reason.contains("Cannot assign requested address")
+                        || reason.contains("protocol not supported"))
+                {
                     serverLog(.notice, "Skipping optional bind address \(host):\(port): \(reason)")
                     continue
                 }
-                serverLog(.warning, "Warning: Could not create server TCP listening socket \(host == "0.0.0.0" ? "*" : host):\(port): \(reason)")
+                serverLog(
+                    .warning,
+                    "Warning: Could not create server TCP listening socket \(host == "0.0.0.0" ? "*" : host):\(port): \(reason)"
+                )
                 serverLog(.warning, "Failed listening on port \(port) (TCP), aborting.")
                 throw StartupError.listen
             }
@@ -391,7 +414,8 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     private func startCron() {
         let hz = max(1, min(500, config.int("hz")))
         let period = Int64(1000 / hz)
-        loop.scheduleRepeatedTask(initialDelay: .milliseconds(period), delay: .milliseconds(period)) { [unowned self] _ in
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(period), delay: .milliseconds(period)) {
+            [unowned self] _ in
             self.cron(periodMilliseconds: Int(period))
         }
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [unowned self] _ in
@@ -416,8 +440,9 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             let limit = cachedMilliseconds - timeout * 1000
             for (_, handler) in handlersBySession {
                 guard let session = handler.session, !session.isMonitor, !session.isBlocked, !session.isSubscriber,
-                      session.replicaLink == nil,
-                      session.lastInteraction < limit else { continue }
+                    session.replicaLink == nil,
+                    session.lastInteraction < limit
+                else { continue }
                 serverLog(.verbose, "Closing idle client")
                 handler.closeNow()
             }
@@ -553,7 +578,10 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [unowned self] in
                 self.loop.execute {
-                    serverLog(.warning, signalNumber == SIGTERM ? "Received SIGTERM scheduling shutdown..." : "Received SIGINT scheduling shutdown...")
+                    serverLog(
+                        .warning,
+                        signalNumber == SIGTERM
+                            ? "Received SIGTERM scheduling shutdown..." : "Received SIGINT scheduling shutdown...")
                     self.shutdownOnSignal(signalNumber == SIGTERM ? "shutdown-on-sigterm" : "shutdown-on-sigint")
                 }
             }
@@ -576,7 +604,9 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         let flags = config.words(directive)
         let save: Bool? = flags.contains("save") ? true : flags.contains("nosave") ? false : nil
         guard engine.prepareForShutdown(save: save, force: flags.contains("force")) else {
-            serverLog(.warning, "SIGTERM received but errors trying to shut down the server, check the logs for more information")
+            serverLog(
+                .warning,
+                "SIGTERM received but errors trying to shut down the server, check the logs for more information")
             return
         }
         shutdown(reason: "signal")
@@ -639,5 +669,6 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
 /// The reply Redis sends to non-loopback clients in protected mode before closing the connection.
 enum ProtectedMode {
-    static let deniedReply = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+    static let deniedReply =
+        "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 }

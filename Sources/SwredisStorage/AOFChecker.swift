@@ -44,15 +44,21 @@ public enum AOFChecker {
                 print("RDB preamble is OK, proceeding with AOF tail...")
             } else {
                 print("Start to check BASE AOF (AOF format).")
-                guard checkCommandFile(basePath, name: base.name, fix: false, canFix: false, confirm: confirm, print: print) else { return 1 }
+                guard
+                    checkCommandFile(
+                        basePath, name: base.name, fix: false, canFix: false, confirm: confirm, print: print)
+                else { return 1 }
             }
             print("BASE AOF \(base.name) is valid")
         }
         if !manifest.incremental.isEmpty { print("Start to check INCR files.") }
         for (index, file) in manifest.incremental.enumerated() {
             let isLast = index == manifest.incremental.count - 1
-            guard checkCommandFile("\(directory)/\(file.name)", name: file.name, fix: fix && isLast, canFix: isLast,
-                                   confirm: confirm, print: print) else { return 1 }
+            guard
+                checkCommandFile(
+                    "\(directory)/\(file.name)", name: file.name, fix: fix && isLast, canFix: isLast,
+                    confirm: confirm, print: print)
+            else { return 1 }
             print("INCR AOF \(file.name) is valid")
         }
         print("All AOF files and manifest are valid")
@@ -60,8 +66,10 @@ public enum AOFChecker {
     }
 
     /// Checks one command file; returns whether it is (now) valid.
-    static func checkCommandFile(_ path: String, name: String, fix: Bool, canFix: Bool, confirm: () -> Bool,
-                                 print: (String) -> Void) -> Bool {
+    static func checkCommandFile(
+        _ path: String, name: String, fix: Bool, canFix: Bool, confirm: () -> Bool,
+        print: (String) -> Void
+    ) -> Bool {
         let analysis: Analysis
         do {
             let file = try MappedFile(path: path)
@@ -72,7 +80,9 @@ public enum AOFChecker {
         }
         if let error = analysis.error { print("0x\(String(analysis.validUpTo, radix: 16)): \(error)") }
         let diff = analysis.size - analysis.validUpTo
-        print("AOF analyzed: filename=\(name), size=\(analysis.size), ok_up_to=\(analysis.validUpTo), ok_up_to_line=\(analysis.validLines), diff=\(diff)")
+        print(
+            "AOF analyzed: filename=\(name), size=\(analysis.size), ok_up_to=\(analysis.validUpTo), ok_up_to_line=\(analysis.validLines), diff=\(diff)"
+        )
         guard diff > 0 else { return true }
         guard fix else {
             print("AOF \(name) is not valid. Use the --fix option to try fixing it.")
@@ -82,7 +92,9 @@ public enum AOFChecker {
             print("AOF \(name) is not the last file and cannot be fixed.")
             return false
         }
-        print("This will shrink the AOF \(name) from \(analysis.size) bytes, with \(diff) bytes, to \(analysis.validUpTo) bytes")
+        print(
+            "This will shrink the AOF \(name) from \(analysis.size) bytes, with \(diff) bytes, to \(analysis.validUpTo) bytes"
+        )
         print("Continue? [y/N]: ")
         guard confirm() else {
             print("Aborting...")
@@ -121,7 +133,9 @@ public enum AOFChecker {
                     offset = bytes.count + 1
                     break
                 }
-                let name = String(decoding: window[arguments.spans[0]..<arguments.spans[0] + arguments.spans[1]], as: UTF8.self).lowercased()
+                let name = String(
+                    decoding: window[arguments.spans[0]..<arguments.spans[0] + arguments.spans[1]], as: UTF8.self
+                ).lowercased()
                 if name == "multi" {
                     if transactionStart != nil {
                         error = "Unexpected MULTI"
@@ -143,6 +157,8 @@ public enum AOFChecker {
         }
         if error == nil, transactionStart != nil { error = "Reached EOF before reading EXEC for MULTI" }
         let lines = bytes[..<validUpTo].reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-        return Analysis(size: bytes.count, validUpTo: validUpTo, validLines: lines + (validUpTo < bytes.count ? 1 : 0), error: error)
+        return Analysis(
+            size: bytes.count, validUpTo: validUpTo, validLines: lines + (validUpTo < bytes.count ? 1 : 0), error: error
+        )
     }
 }

@@ -7,7 +7,9 @@ import SwredisKeyspace
 public enum AOFCommandWriter {
     static let itemsPerCommand = 64
 
-    public static func write(_ databases: inout [DatabaseSnapshot], output: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public static func write(_ databases: inout [DatabaseSnapshot], output: (UnsafeRawBufferPointer) throws -> Void)
+        throws
+    {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         func command(_ arguments: [ByteString]) throws {

@@ -70,7 +70,8 @@ public struct AOFManifest: Equatable, Sendable {
                 }
             }
             // `nextBaseSequence` and `nextIncrementalSequence` add one to the sequences read here.
-            guard let name, !name.isEmpty, !name.contains("/"), let sequence, sequence > 0, sequence < Int.max, let kind else {
+            guard let name, !name.isEmpty, !name.contains("/"), let sequence, sequence > 0, sequence < Int.max, let kind
+            else {
                 throw ManifestError("Invalid AOF manifest file format (line \(number + 1))")
             }
             let file = File(name: name, sequence: sequence, kind: kind)
@@ -107,7 +108,8 @@ public struct AOFManifest: Equatable, Sendable {
     /// Character that is not " ", yet the reader splits words at the space byte.
     private func quoted(_ name: String) -> String {
         let needsQuotes = name.utf8.contains { byte in
-            byte <= 32 || byte >= 127 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\\")
+            byte <= 32 || byte >= 127 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+                || byte == UInt8(ascii: "\\")
         }
         return needsQuotes ? ByteQuoting.repr(Array(name.utf8)) : name
     }

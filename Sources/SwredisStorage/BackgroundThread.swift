@@ -15,20 +15,24 @@ public enum BackgroundThread {
 
     /// Starts `body` on a new detached thread with niceness `nice` (relative to the process).
     public static func start(nice: Int32 = 10, _ body: @escaping () -> Void) {
-        let box = Unmanaged.passRetained(Box {
-            swredis_renice_current_thread(nice)
-            body()
-        }).toOpaque()
+        let box = Unmanaged.passRetained(
+            Box {
+                swredis_renice_current_thread(nice)
+                body()
+            }
+        ).toOpaque()
         var thread = pthread_t()
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        let created = pthread_create(&thread, &attributes, { argument in
-            guard let argument else { return nil }
-            let box = Unmanaged<Box>.fromOpaque(argument).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
+        let created = pthread_create(
+            &thread, &attributes,
+            { argument in
+                guard let argument else { return nil }
+                let box = Unmanaged<Box>.fromOpaque(argument).takeRetainedValue()
+                box.body()
+                return nil
+            }, box)
         pthread_attr_destroy(&attributes)
         if created != 0 {
             // No thread: run the job here rather than lose it.

@@ -32,11 +32,18 @@ public struct CRC64: Sendable {
         var remaining = bytes.count
         var crc = value
         CRC64.tables.withUnsafeBufferPointer { tables in
-            let t0 = tables[0], t1 = tables[1], t2 = tables[2], t3 = tables[3]
-            let t4 = tables[4], t5 = tables[5], t6 = tables[6], t7 = tables[7]
+            let t0 = tables[0]
+            let t1 = tables[1]
+            let t2 = tables[2]
+            let t3 = tables[3]
+            let t4 = tables[4]
+            let t5 = tables[5]
+            let t6 = tables[6]
+            let t7 = tables[7]
             while remaining >= 8 {
                 crc ^= UInt64(littleEndian: pointer.loadUnaligned(as: UInt64.self))
-                crc = t7[Int(crc & 0xff)] ^ t6[Int((crc >> 8) & 0xff)] ^ t5[Int((crc >> 16) & 0xff)]
+                crc =
+                    t7[Int(crc & 0xff)] ^ t6[Int((crc >> 8) & 0xff)] ^ t5[Int((crc >> 16) & 0xff)]
                     ^ t4[Int((crc >> 24) & 0xff)] ^ t3[Int((crc >> 32) & 0xff)] ^ t2[Int((crc >> 40) & 0xff)]
                     ^ t1[Int((crc >> 48) & 0xff)] ^ t0[Int(crc >> 56)]
                 pointer += 8

@@ -11,8 +11,10 @@ public enum DurableFile {
     /// Writes `path` through a temporary file `temporaryPath` in the same directory. `body` receives a
     /// function that appends bytes. Returns the number of bytes written.
     @discardableResult
-    public static func replace(_ path: String, temporaryPath: String,
-                               _ body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> Int {
+    public static func replace(
+        _ path: String, temporaryPath: String,
+        _ body: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws -> Int {
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw FileError(path: temporaryPath, operation: "open", code: errno) }
         var written = 0

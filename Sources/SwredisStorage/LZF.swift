@@ -17,7 +17,8 @@ public enum LZF {
     public static func compress(_ input: UnsafeRawBufferPointer, limit: Int) -> [UInt8]? {
         let length = input.count
         guard length >= 4, length <= Int(Int32.max), limit > 0,
-              let source = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+            let source = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        else { return nil }
         var table = [Int32](repeating: -1, count: 1 << hashBits)
         var output = [UInt8](repeating: 0, count: limit + maxLiteral + 4)
         let produced: Int? = output.withUnsafeMutableBufferPointer { out -> Int? in
@@ -50,8 +51,9 @@ public enum LZF {
                     table[slot] = Int32(position)
                     let offset = position - reference - 1
                     if reference >= 0, offset < maxOffset,
-                       source[reference] == source[position], source[reference + 1] == source[position + 1],
-                       source[reference + 2] == source[position + 2] {
+                        source[reference] == source[position], source[reference + 1] == source[position + 1],
+                        source[reference + 2] == source[position + 2]
+                    {
                         let longest = min(maxMatch, length - position)
                         var match = 3
                         while match < longest && source[reference + match] == source[position + match] { match += 1 }

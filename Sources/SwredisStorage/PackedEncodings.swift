@@ -6,7 +6,9 @@ enum PackedEncodings {
     static func ziplist(_ blob: UnsafeRawBufferPointer, _ body: (StoredString) throws -> Void) throws {
         var cursor = RDBCursor(blob)
         let declared = Int(try cursor.littleEndian(UInt32.self))
-        guard declared == blob.count, blob.count >= 11 else { throw cursor.error("Ziplist integrity check failed (size)") }
+        guard declared == blob.count, blob.count >= 11 else {
+            throw cursor.error("Ziplist integrity check failed (size)")
+        }
         _ = try cursor.littleEndian(UInt32.self)
         _ = try cursor.littleEndian(UInt16.self)
         while true {
@@ -46,7 +48,9 @@ enum PackedEncodings {
     static func listpack(_ blob: UnsafeRawBufferPointer, _ body: (StoredString) throws -> Void) throws {
         var cursor = RDBCursor(blob)
         let declared = Int(try cursor.littleEndian(UInt32.self))
-        guard declared == blob.count, blob.count >= 7 else { throw cursor.error("Listpack integrity check failed (size)") }
+        guard declared == blob.count, blob.count >= 7 else {
+            throw cursor.error("Listpack integrity check failed (size)")
+        }
         _ = try cursor.littleEndian(UInt16.self)
         while true {
             let start = cursor.position
@@ -110,7 +114,9 @@ enum PackedEncodings {
     }
 
     /// Zipmap (hashes of Redis ≤ 2.4): `zmlen:u8`, then `len key len free value <free bytes>` pairs, then 0xFF.
-    static func zipmap(_ blob: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+    static func zipmap(
+        _ blob: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var cursor = RDBCursor(blob)
         _ = try cursor.byte()
         func length() throws -> Int? {

@@ -20,17 +20,23 @@ public enum RDBChecker {
         var lastKey: String?
         let now = currentMilliseconds()
         do {
-            let summary = try RDBReader.read(file.bytes, limits: CollectionLimits(), databases: Int.max, onAux: { field, value, offset in
-                print("[offset \(offset)] AUX FIELD \(field) = '\(value)'")
-            }, onKey: { record in
-                keys += 1
-                lastKey = "\(record.key)"
-                if let expireAt = record.expireAt {
-                    expires += 1
-                    if expireAt < now { alreadyExpired += 1 }
-                }
-            })
-            print(summary.version >= 5 ? "[offset \(summary.length)] Checksum OK" : "[offset \(summary.length)] RDB version \(summary.version) has no checksum")
+            let summary = try RDBReader.read(
+                file.bytes, limits: CollectionLimits(), databases: Int.max,
+                onAux: { field, value, offset in
+                    print("[offset \(offset)] AUX FIELD \(field) = '\(value)'")
+                },
+                onKey: { record in
+                    keys += 1
+                    lastKey = "\(record.key)"
+                    if let expireAt = record.expireAt {
+                        expires += 1
+                        if expireAt < now { alreadyExpired += 1 }
+                    }
+                })
+            print(
+                summary.version >= 5
+                    ? "[offset \(summary.length)] Checksum OK"
+                    : "[offset \(summary.length)] RDB version \(summary.version) has no checksum")
             print("[offset \(summary.length)] \\o/ RDB looks OK! \\o/")
         } catch let error as RDBError {
             print("--- RDB ERROR DETECTED ---")

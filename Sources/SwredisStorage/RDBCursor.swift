@@ -112,7 +112,9 @@ struct RDBCursor {
     /// the loader reserve absurd amounts of memory.
     mutating func count(minimumBytesEach: Int = 1) throws -> Int {
         let value = try length()
-        guard value <= remaining / max(minimumBytesEach, 1) else { throw error("Collection length \(value) exceeds the data left") }
+        guard value <= remaining / max(minimumBytesEach, 1) else {
+            throw error("Collection length \(value) exceeds the data left")
+        }
         return value
     }
 

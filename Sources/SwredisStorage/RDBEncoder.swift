@@ -151,8 +151,10 @@ public struct RDBEncoder {
     }
 
     /// One key: its expiry, its LRU idle time or LFU counter when the policy keeps them, type, name, value.
-    public mutating func appendKey(_ key: ByteString, _ value: Value, expireAt: Int?, idleSeconds: Int? = nil,
-                                   frequency: UInt8? = nil) throws {
+    public mutating func appendKey(
+        _ key: ByteString, _ value: Value, expireAt: Int?, idleSeconds: Int? = nil,
+        frequency: UInt8? = nil
+    ) throws {
         if let expireAt {
             appendByte(RDBFormat.Opcode.expireTimeMilliseconds)
             appendLittleEndian(Int64(expireAt))

@@ -42,12 +42,14 @@ public enum RDBReader {
 
     /// Reads `bytes`, calling `onResize` for RESIZEDB hints and `onKey` for every non-empty key.
     /// `progress` is called about every megabyte with the offset reached.
-    public static func read(_ bytes: UnsafeRawBufferPointer, limits: CollectionLimits, databases: Int,
-                            verifyChecksum: Bool = true,
-                            progress: (Int) -> Void = { _ in },
-                            onResize: (_ database: Int, _ keys: Int, _ expires: Int) -> Void = { _, _, _ in },
-                            onAux: (_ field: String, _ value: ByteString, _ offset: Int) -> Void = { _, _, _ in },
-                            onKey: (RDBKeyRecord) throws -> Void) throws -> RDBFileSummary {
+    public static func read(
+        _ bytes: UnsafeRawBufferPointer, limits: CollectionLimits, databases: Int,
+        verifyChecksum: Bool = true,
+        progress: (Int) -> Void = { _ in },
+        onResize: (_ database: Int, _ keys: Int, _ expires: Int) -> Void = { _, _, _ in },
+        onAux: (_ field: String, _ value: ByteString, _ offset: Int) -> Void = { _, _, _ in },
+        onKey: (RDBKeyRecord) throws -> Void
+    ) throws -> RDBFileSummary {
         var cursor = RDBCursor(bytes)
         var summary = RDBFileSummary()
         summary.version = try readMagic(&cursor)
@@ -74,7 +76,9 @@ public enum RDBReader {
             case RDBFormat.Opcode.selectDB:
                 let index = try cursor.length()
                 guard index < databases else {
-                    throw cursor.error("FATAL: Data file was created with a Redis server configured to handle more than \(databases) databases. Exiting")
+                    throw cursor.error(
+                        "FATAL: Data file was created with a Redis server configured to handle more than \(databases) databases. Exiting"
+                    )
                 }
                 database = index
             case RDBFormat.Opcode.resizeDB:
@@ -109,11 +113,15 @@ public enum RDBReader {
                 do {
                     value = try cursor.value(of: type, limits: limits)
                 } catch let error as RDBError {
-                    throw RDBError(offset: error.offset, "\(error.reason) (key '\(key)', type \(type.typeName), value at offset \(keyOffset))")
+                    throw RDBError(
+                        offset: error.offset,
+                        "\(error.reason) (key '\(key)', type \(type.typeName), value at offset \(keyOffset))")
                 }
                 if let value {
-                    try onKey(RDBKeyRecord(database: database, key: key, value: value, expireAt: expireAt,
-                                           idleSeconds: idleSeconds, frequency: frequency))
+                    try onKey(
+                        RDBKeyRecord(
+                            database: database, key: key, value: value, expireAt: expireAt,
+                            idleSeconds: idleSeconds, frequency: frequency))
                     summary.keys += 1
                 } else {
                     summary.emptyKeysSkipped += 1
@@ -126,9 +134,13 @@ public enum RDBReader {
     }
 
     static func readMagic(_ cursor: inout RDBCursor) throws -> Int {
-        guard cursor.remaining >= 9 else { throw cursor.error("Short read or OOM loading DB. Unrecoverable error, aborting now.") }
+        guard cursor.remaining >= 9 else {
+            throw cursor.error("Short read or OOM loading DB. Unrecoverable error, aborting now.")
+        }
         let magic = try cursor.take(9)
-        guard magic.starts(with: Array("REDIS".utf8)) else { throw RDBError(offset: 0, "Wrong signature trying to load DB from file") }
+        guard magic.starts(with: Array("REDIS".utf8)) else {
+            throw RDBError(offset: 0, "Wrong signature trying to load DB from file")
+        }
         // Like Redis's atoi: leading digits only, so a non-numeric version reads as 0.
         var version = 0
         for digit in magic[5..<9] {
@@ -148,7 +160,9 @@ public enum RDBReader {
         guard verify, stored != 0 else { return }
         let computed = CRC64.checksum(UnsafeRawBufferPointer(rebasing: cursor.bytes[..<covered]))
         guard computed == stored else {
-            throw RDBError(offset: covered, "Wrong RDB checksum expected: (\(hex(computed))) but got (\(hex(stored))). Aborting now.")
+            throw RDBError(
+                offset: covered,
+                "Wrong RDB checksum expected: (\(hex(computed))) but got (\(hex(stored))). Aborting now.")
         }
     }
 

@@ -15,9 +15,11 @@ public struct RDBWriteOptions: Sendable {
 public enum RDBSnapshotWriter {
     /// Encodes `databases` and hands the bytes to `output`. `metadata` gives a key's LRU idle seconds or LFU
     /// counter when the eviction policy keeps them. `progress` is called with the number of keys written.
-    public static func write(_ databases: inout [DatabaseSnapshot], options: RDBWriteOptions,
-                             metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?) = { _ in (nil, nil) },
-                             output: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+    public static func write(
+        _ databases: inout [DatabaseSnapshot], options: RDBWriteOptions,
+        metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?) = { _ in (nil, nil) },
+        output: @escaping (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
         var encoder = RDBEncoder(compression: options.compression, output: output)
         encoder.appendHeader(aux: options.aux)
         var keysWritten = 0
@@ -30,7 +32,8 @@ public enum RDBSnapshotWriter {
                     expireAt = expires.value(at: position)
                 }
                 let extra = metadata(entry)
-                try encoder.appendKey(key, entry.value, expireAt: expireAt, idleSeconds: extra.idleSeconds, frequency: extra.frequency)
+                try encoder.appendKey(
+                    key, entry.value, expireAt: expireAt, idleSeconds: extra.idleSeconds, frequency: extra.frequency)
                 try encoder.flushIfFull()
                 keysWritten += 1
             }
@@ -55,10 +58,12 @@ public struct SnapshotCancelled: Error {
 public enum SnapshotFile {
     /// Writes `snapshot` to `path` through `temporaryPath` (see `DurableFile.replace`). `isCancelled` is asked
     /// before each buffer goes out, so a cancelled job stops within one buffer.
-    public static func write(_ snapshot: inout [DatabaseSnapshot], path: String, temporaryPath: String,
-                             format: SnapshotFileFormat,
-                             metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?) = { _ in (nil, nil) },
-                             isCancelled: () -> Bool = { false }) throws {
+    public static func write(
+        _ snapshot: inout [DatabaseSnapshot], path: String, temporaryPath: String,
+        format: SnapshotFileFormat,
+        metadata: (Entry) -> (idleSeconds: Int?, frequency: UInt8?) = { _ in (nil, nil) },
+        isCancelled: () -> Bool = { false }
+    ) throws {
         try DurableFile.replace(path, temporaryPath: temporaryPath) { write in
             try withoutActuallyEscaping(write) { write in
                 try withoutActuallyEscaping(isCancelled) { isCancelled in

@@ -37,7 +37,9 @@ extension RDBCursor {
             let count = try count()
             let set = SetValue()
             for _ in 0..<count {
-                let added = try string { stored in stored.withBytes { set.add($0, maxIntsetEntries: limits.intsetEntries) } }
+                let added = try string { stored in
+                    stored.withBytes { set.add($0, maxIntsetEntries: limits.intsetEntries) }
+                }
                 guard added else { throw error("Duplicate set members detected") }
             }
             return set.count == 0 ? nil : .set(set)
@@ -48,7 +50,8 @@ extension RDBCursor {
                 let member = try byteString()
                 let score = type == .zset2 ? try binaryDouble() : try textDouble()
                 guard !score.isNaN else { throw error("Zset with NAN score detected") }
-                guard zset.set(member, score, maxCompactEntries: limits.zsetEntries, maxCompactValue: limits.zsetValue) else {
+                guard zset.set(member, score, maxCompactEntries: limits.zsetEntries, maxCompactValue: limits.zsetValue)
+                else {
                     throw error("Duplicate zset fields detected")
                 }
             }
@@ -68,7 +71,11 @@ extension RDBCursor {
             let hash = HashValue()
             try blob { blob in
                 try PackedEncodings.zipmap(blob) { field, value in
-                    guard hash.set(ByteString(field), ByteString(value), maxEntries: limits.hashEntries, maxValue: limits.hashValue) else {
+                    guard
+                        hash.set(
+                            ByteString(field), ByteString(value), maxEntries: limits.hashEntries,
+                            maxValue: limits.hashValue)
+                    else {
                         throw RDBError(offset: start, "Duplicate hash fields detected")
                     }
                 }
@@ -127,10 +134,13 @@ extension RDBCursor {
                 switch stored {
                 case .integer(let number): score = Double(number)
                 case .bytes(let bytes):
-                    guard let parsed = StringNumbers.parseRangeDouble(bytes) else { throw RDBError(offset: start, "Zset score is not a number") }
+                    guard let parsed = StringNumbers.parseRangeDouble(bytes) else {
+                        throw RDBError(offset: start, "Zset score is not a number")
+                    }
                     score = parsed
                 }
-                guard zset.set(member, score, maxCompactEntries: limits.zsetEntries, maxCompactValue: limits.zsetValue) else {
+                guard zset.set(member, score, maxCompactEntries: limits.zsetEntries, maxCompactValue: limits.zsetValue)
+                else {
                     throw RDBError(offset: start, "Duplicate zset fields detected")
                 }
             }
@@ -138,7 +148,8 @@ extension RDBCursor {
         case .hashZiplist, .hashListpack:
             let hash = HashValue()
             try packedPairs(ziplist: type == .hashZiplist, what: "Hash", at: start) { field, stored in
-                guard hash.set(field, stored.byteString, maxEntries: limits.hashEntries, maxValue: limits.hashValue) else {
+                guard hash.set(field, stored.byteString, maxEntries: limits.hashEntries, maxValue: limits.hashValue)
+                else {
                     throw RDBError(offset: start, "Duplicate hash fields detected")
                 }
             }
@@ -151,8 +162,10 @@ extension RDBCursor {
     }
 
     /// Reads a packed blob of alternating entries (hash field/value, zset member/score) and passes each pair on.
-    private mutating func packedPairs(ziplist: Bool, what: String, at start: Int,
-                                      _ body: (ByteString, StoredString) throws -> Void) throws {
+    private mutating func packedPairs(
+        ziplist: Bool, what: String, at start: Int,
+        _ body: (ByteString, StoredString) throws -> Void
+    ) throws {
         try blob { blob in
             var pendingFirst: ByteString?
             let element: (StoredString) throws -> Void = { stored in
@@ -163,8 +176,14 @@ extension RDBCursor {
                 pendingFirst = nil
                 try body(first, stored)
             }
-            if ziplist { try PackedEncodings.ziplist(blob, element) } else { try PackedEncodings.listpack(blob, element) }
-            guard pendingFirst == nil else { throw RDBError(offset: start, "\(what) ziplist/listpack has an odd number of entries") }
+            if ziplist {
+                try PackedEncodings.ziplist(blob, element)
+            } else {
+                try PackedEncodings.listpack(blob, element)
+            }
+            guard pendingFirst == nil else {
+                throw RDBError(offset: start, "\(what) ziplist/listpack has an odd number of entries")
+            }
         }
     }
 
@@ -172,7 +191,9 @@ extension RDBCursor {
     private mutating func blob(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let offset = position
         try string { stored in
-            guard case .bytes(let bytes) = stored else { throw RDBError(offset: offset, "Packed value stored as an integer") }
+            guard case .bytes(let bytes) = stored else {
+                throw RDBError(offset: offset, "Packed value stored as an integer")
+            }
             try body(bytes)
         }
     }
@@ -188,7 +209,8 @@ public enum DumpPayload {
         let version = Int(payload[footer]) | Int(payload[footer + 1]) << 8
         let stored = payload.loadUnaligned(fromByteOffset: footer + 2, as: UInt64.self).littleEndian
         guard version <= RDBFormat.newestReadable,
-              CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored else { throw badPayload }
+            CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored
+        else { throw badPayload }
         var cursor = RDBCursor(UnsafeRawBufferPointer(rebasing: payload[..<footer]))
         let badData = RDBError(offset: 0, "Bad data format")
         guard let type = RDBFormat.ValueType(rawValue: try cursor.byte()) else { throw badData }

@@ -44,7 +44,9 @@ extension Supervisor {
             if count <= 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
         }
-        let words = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" }).map(String.init)
+        let words = String(decoding: bytes, as: UTF8.self).split(whereSeparator: {
+            $0 == " " || $0 == "\n" || $0 == "\r"
+        }).map(String.init)
         UnixSocket.writeAll(connection, control(words))
     }
 
@@ -56,7 +58,8 @@ extension Supervisor {
             return "OK\n"
         }
         guard ["start", "stop", "restart"].contains(verb), words.count == 2 else {
-            return "ERR unknown command '\(words.joined(separator: " "))' (status, start NAME, stop NAME, restart NAME, reload)\n"
+            return
+                "ERR unknown command '\(words.joined(separator: " "))' (status, start NAME, stop NAME, restart NAME, reload)\n"
         }
         guard let instance = managed[words[1]] else { return "ERR no instance named '\(words[1])'\n" }
         guard !stopping else { return "ERR the supervisor is stopping\n" }
@@ -95,8 +98,12 @@ extension Supervisor {
                 role = "replica"
             }
             let uptime = state.pid == nil ? "-" : "\((now - instance.lifecycle.startedAt) / 1000)s"
-            lines.append([name, "server", role, state.pid.map { String($0) } ?? "-", String(instance.definition.port), state.name,
-                          uptime, String(instance.lifecycle.restarts), instance.lifecycle.lastExit ?? "-"].joined(separator: "\t"))
+            lines.append(
+                [
+                    name, "server", role, state.pid.map { String($0) } ?? "-", String(instance.definition.port),
+                    state.name,
+                    uptime, String(instance.lifecycle.restarts), instance.lifecycle.lastExit ?? "-",
+                ].joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -121,7 +128,9 @@ public enum UnixSocket {
             return false
         }
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         } == 0
     }
 
@@ -142,7 +151,9 @@ public enum UnixSocket {
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else { return nil }
         writeAll(descriptor, request)

@@ -51,7 +51,9 @@ public struct InstanceCatalog {
 
     /// Reads `directory`. `overrides` are supervisor directives from the command line (`--run-dir` ...);
     /// `only` keeps one instance (`swredisd --only NAME`).
-    public static func load(directory rawDirectory: String, overrides: [(String, String)] = [], only: String? = nil) -> InstanceCatalog {
+    public static func load(directory rawDirectory: String, overrides: [(String, String)] = [], only: String? = nil)
+        -> InstanceCatalog
+    {
         let directory = absolutePath(rawDirectory)
         var problems: [SupervisorSettings.Problem] = []
         var settings = SupervisorSettings()
@@ -67,7 +69,10 @@ public struct InstanceCatalog {
             }
         }
         guard let names = listDirectory(directory) else {
-            problems.append(.init(file: directory, line: 0, reason: "can't read the configuration directory: \(String(cString: strerror(errno)))"))
+            problems.append(
+                .init(
+                    file: directory, line: 0,
+                    reason: "can't read the configuration directory: \(String(cString: strerror(errno)))"))
             return InstanceCatalog(settings: settings, instances: [], problems: problems)
         }
         var limitations: [ConfigWarning] = []
@@ -99,43 +104,58 @@ public struct InstanceCatalog {
         for entry in loaded where !included.contains(entry.path) {
             if let only, entry.name != only { continue }
             guard entry.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
-                problems.append(.init(file: entry.path, line: 0, reason: "instance names may only hold letters, digits, '-', '_' and '.'"))
+                problems.append(
+                    .init(
+                        file: entry.path, line: 0,
+                        reason: "instance names may only hold letters, digits, '-', '_' and '.'"))
                 continue
             }
             instances.append(define(entry.name, entry.path, entry.store, entry.files, settings))
         }
         if let only, !instances.contains(where: { $0.name == only }) {
-            problems.append(.init(file: directory, line: 0, reason: "no instance named '\(only)' (expected \(only).conf)"))
+            problems.append(
+                .init(file: directory, line: 0, reason: "no instance named '\(only)' (expected \(only).conf)"))
         }
         if !settings.user.isEmpty && RunAsUser.lookup(settings.user) == nil {
-            problems.append(.init(file: supervisorPath, line: InstanceCatalog.lineNumber(of: "user", in: supervisorPath),
-                                  reason: "no such user '\(settings.user)'"))
+            problems.append(
+                .init(
+                    file: supervisorPath, line: InstanceCatalog.lineNumber(of: "user", in: supervisorPath),
+                    reason: "no such user '\(settings.user)'"))
         }
         problems += clashes(instances)
         let (ordered, loopProblems) = startOrder(instances)
         problems += loopProblems
-        let stores = Dictionary(loaded.map { ($0.path, ($0.store, $0.origins)) }, uniquingKeysWith: { first, _ in first })
+        let stores = Dictionary(
+            loaded.map { ($0.path, ($0.store, $0.origins)) }, uniquingKeysWith: { first, _ in first })
         security += replicaAuthenticationWarnings(ordered, stores)
-        return InstanceCatalog(settings: settings, instances: ordered, problems: problems, limitationWarnings: limitations,
-                               securityWarnings: security)
+        return InstanceCatalog(
+            settings: settings, instances: ordered, problems: problems, limitationWarnings: limitations,
+            securityWarnings: security)
     }
 
-    private static func define(_ name: String, _ path: String, _ store: ConfigStore, _ files: [String],
-                               _ settings: SupervisorSettings) -> InstanceDefinition {
+    private static func define(
+        _ name: String, _ path: String, _ store: ConfigStore, _ files: [String],
+        _ settings: SupervisorSettings
+    ) -> InstanceDefinition {
         let explicit = store.explicitlySet
-        let directory = explicit.contains("dir") ? absolutePath(store.string("dir")) : settings.stateDirectory + "/" + name
-        let pidfile = explicit.contains("pidfile") && !store.string("pidfile").isEmpty
+        let directory =
+            explicit.contains("dir") ? absolutePath(store.string("dir")) : settings.stateDirectory + "/" + name
+        let pidfile =
+            explicit.contains("pidfile") && !store.string("pidfile").isEmpty
             ? store.string("pidfile") : settings.runDirectory + "/" + name + ".pid"
         let logfile = store.string("logfile")
         let replica = store.words("replicaof")
-        let master = replica.count == 2 ? Int(replica[1]).map { InstanceDefinition.MasterAddress(host: replica[0], port: $0) } : nil
+        let master =
+            replica.count == 2
+            ? Int(replica[1]).map { InstanceDefinition.MasterAddress(host: replica[0], port: $0) } : nil
         // The supervisor writes the pidfile itself (atomically) and captures stdout; the engine reports readiness.
         let arguments = [path, "--dir", directory, "--pidfile", "", "--daemonize", "no", "--supervised", "systemd"]
         let contents = files.map { ConfigFileLoader.readFile($0) ?? "" }.joined(separator: "\u{0}")
-        return InstanceDefinition(name: name, file: path, port: store.int("port"), master: master, directory: directory,
-                                  pidfile: pidfile, logfile: logfile.isEmpty ? nil : logfile,
-                                  notifySocket: settings.runDirectory + "/" + name + ".notify", arguments: arguments,
-                                  fingerprint: contents + "\u{0}" + arguments.joined(separator: "\u{0}"))
+        return InstanceDefinition(
+            name: name, file: path, port: store.int("port"), master: master, directory: directory,
+            pidfile: pidfile, logfile: logfile.isEmpty ? nil : logfile,
+            notifySocket: settings.runDirectory + "/" + name + ".notify", arguments: arguments,
+            fingerprint: contents + "\u{0}" + arguments.joined(separator: "\u{0}"))
     }
 
     /// Two instances sharing a port, a working directory, a pidfile or a log file can't both run.
@@ -146,8 +166,10 @@ public struct InstanceCatalog {
             for instance in instances {
                 guard let key = value(instance), !key.isEmpty else { continue }
                 if let first = owners[key] {
-                    problems.append(.init(file: instance.file, line: lineNumber(of: directive, in: instance.file),
-                                          reason: "\(what) \(key) is also used by instance '\(first.name)' (\(first.file))"))
+                    problems.append(
+                        .init(
+                            file: instance.file, line: lineNumber(of: directive, in: instance.file),
+                            reason: "\(what) \(key) is also used by instance '\(first.name)' (\(first.file))"))
                 } else {
                     owners[key] = instance
                 }
@@ -161,7 +183,9 @@ public struct InstanceCatalog {
     }
 
     /// Masters before their replicas; a replicaof chain that comes back to itself is a problem.
-    private static func startOrder(_ instances: [InstanceDefinition]) -> ([InstanceDefinition], [SupervisorSettings.Problem]) {
+    private static func startOrder(_ instances: [InstanceDefinition]) -> (
+        [InstanceDefinition], [SupervisorSettings.Problem]
+    ) {
         let byPort = Dictionary(instances.map { ($0.port, $0) }, uniquingKeysWith: { first, _ in first })
         func localMaster(_ instance: InstanceDefinition) -> InstanceDefinition? {
             guard let master = instance.master, isLocal(master.host) else { return nil }
@@ -175,8 +199,10 @@ public struct InstanceCatalog {
             var level = 0
             while let master = localMaster(current) {
                 if seen.contains(master.name) {
-                    problems.append(.init(file: instance.file, line: lineNumber(of: "replicaof", in: instance.file),
-                                          reason: "replicaof loop: \((seen + [master.name]).joined(separator: " -> "))"))
+                    problems.append(
+                        .init(
+                            file: instance.file, line: lineNumber(of: "replicaof", in: instance.file),
+                            reason: "replicaof loop: \((seen + [master.name]).joined(separator: " -> "))"))
                     break
                 }
                 seen.append(master.name)
@@ -220,7 +246,9 @@ public struct InstanceCatalog {
         defer { closedir(handle) }
         var names: [String] = []
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         return names

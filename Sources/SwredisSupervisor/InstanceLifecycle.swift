@@ -7,8 +7,10 @@ public struct RestartPolicy: Equatable {
     public var maximumQuickDeaths: Int
     public var stopTimeout: Int
 
-    public init(initialDelay: Int = 100, maximumDelay: Int = 30_000, stableAfter: Int = 30_000, maximumQuickDeaths: Int = 5,
-                stopTimeout: Int = 30_000) {
+    public init(
+        initialDelay: Int = 100, maximumDelay: Int = 30_000, stableAfter: Int = 30_000, maximumQuickDeaths: Int = 5,
+        stopTimeout: Int = 30_000
+    ) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.stableAfter = stableAfter
@@ -124,7 +126,13 @@ public struct InstanceLifecycle {
             state = .stopped
             return [.spawn]
         case (.timer, .stopping(let pid, let deadline)) where now >= deadline:
-            return [.kill(pid: pid), .log(warning: true, message: "instance \(name) (pid \(pid)) did not stop within \(policy.stopTimeout / 1000) s: SIGKILL")]
+            return [
+                .kill(pid: pid),
+                .log(
+                    warning: true,
+                    message: "instance \(name) (pid \(pid)) did not stop within \(policy.stopTimeout / 1000) s: SIGKILL"
+                ),
+            ]
         case (.stop, .starting(let pid)), (.stop, .ready(let pid)):
             wanted = false
             let deadline = now + policy.stopTimeout
@@ -151,7 +159,8 @@ public struct InstanceLifecycle {
         if now - startedAt >= policy.stableAfter { quickDeaths = 0 }
         quickDeaths += 1
         if quickDeaths >= policy.maximumQuickDeaths {
-            let message = "instance \(name) failed: \(quickDeaths) quick deaths in a row, not restarting; last: \(reason)"
+            let message =
+                "instance \(name) failed: \(quickDeaths) quick deaths in a row, not restarting; last: \(reason)"
             state = .failed(reason: reason)
             return actions + [.log(warning: true, message: message)]
         }
@@ -164,7 +173,11 @@ public struct InstanceLifecycle {
         // ±20% so instances that died together don't restart in lockstep.
         let delay = max(0, Int(Double(base) * (0.8 + 0.4 * jitter())))
         state = .backoff(until: now + delay)
-        actions.append(.log(warning: true, message: "instance \(name) \(reason); restarting in \(delay) ms (\(quickDeaths) quick deaths in a row)"))
+        actions.append(
+            .log(
+                warning: true,
+                message: "instance \(name) \(reason); restarting in \(delay) ms (\(quickDeaths) quick deaths in a row)")
+        )
         actions.append(.scheduleTimer(at: now + delay))
         return actions
     }

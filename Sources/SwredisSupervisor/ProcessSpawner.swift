@@ -12,8 +12,10 @@ enum ProcessSpawner {
         let description: String
     }
 
-    static func spawn(executable: String, arguments: [String], environment: [String], directory: String,
-                      outputDescriptor: Int32) throws -> pid_t {
+    static func spawn(
+        executable: String, arguments: [String], environment: [String], directory: String,
+        outputDescriptor: Int32
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -30,10 +32,13 @@ enum ProcessSpawner {
         posix_spawnattr_setsigmask(&attributes, &none)
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGQUIT] { sigaddset(&defaults, signal) }
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGQUIT] {
+            sigaddset(&defaults, signal)
+        }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup($0) } + [nil]
@@ -43,7 +48,9 @@ enum ProcessSpawner {
         }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard status == 0 else { throw SpawnError(description: "can't start \(executable): \(String(cString: strerror(status)))") }
+        guard status == 0 else {
+            throw SpawnError(description: "can't start \(executable): \(String(cString: strerror(status)))")
+        }
         return pid
     }
 
@@ -61,8 +68,10 @@ enum ProcessSpawner {
         while let entry = pointer.pointee {
             let text = String(cString: entry)
             let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-            if !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
-                 "JOURNAL_STREAM"].contains(name) {
+            if ![
+                "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+                "JOURNAL_STREAM",
+            ].contains(name) {
                 result.append(text)
             }
             pointer += 1

@@ -67,21 +67,31 @@ public final class Supervisor: @unchecked Sendable {
         LogSink.shared.role = "W"
         let settings = catalog.settings
         guard makeDirectory(settings.runDirectory) else {
-            serverLog(.warning, "Can't create the run directory \(settings.runDirectory): \(String(cString: strerror(errno)))")
+            serverLog(
+                .warning, "Can't create the run directory \(settings.runDirectory): \(String(cString: strerror(errno)))"
+            )
             return 1
         }
         let lock = Pidfiles.lock(runDirectory: settings.runDirectory)
         guard let descriptor = lock.descriptor else {
             let holder = lock.holder.map { "pid \($0)" } ?? "another process"
-            serverLog(.warning, "Another swredisd supervisor (\(holder)) is running on \(settings.runDirectory) (it holds \(settings.runDirectory)/swredisd.lock). Exiting.")
+            serverLog(
+                .warning,
+                "Another swredisd supervisor (\(holder)) is running on \(settings.runDirectory) (it holds \(settings.runDirectory)/swredisd.lock). Exiting."
+            )
             return 1
         }
         lockDescriptor = descriptor
         Pidfiles.write(settings.runDirectory + "/swredisd.pid", pid: getpid())
         if router.writesFiles && !makeDirectory(settings.logDirectory) {
-            serverLog(.warning, "Can't create the log directory \(settings.logDirectory): \(String(cString: strerror(errno)))")
+            serverLog(
+                .warning, "Can't create the log directory \(settings.logDirectory): \(String(cString: strerror(errno)))"
+            )
         }
-        serverLog(.notice, "swredisd supervisor starting \(catalog.instances.count) instance(s) from \(directory): \(catalog.instances.map { "\($0.name) (\($0.roleDescription), port \($0.port))" }.joined(separator: ", "))")
+        serverLog(
+            .notice,
+            "swredisd supervisor starting \(catalog.instances.count) instance(s) from \(directory): \(catalog.instances.map { "\($0.name) (\($0.roleDescription), port \($0.port))" }.joined(separator: ", "))"
+        )
         installSignalHandlers()
         startWatchdog()
         openControlSocket()
@@ -107,7 +117,10 @@ public final class Supervisor: @unchecked Sendable {
     private func prepare(_ instance: Managed) {
         let definition = instance.definition
         if !makeDirectory(definition.directory) {
-            serverLog(.warning, "Can't create \(definition.directory) for instance \(definition.name): \(String(cString: strerror(errno)))")
+            serverLog(
+                .warning,
+                "Can't create \(definition.directory) for instance \(definition.name): \(String(cString: strerror(errno)))"
+            )
         }
         replaceStalePidfile(definition)
         openNotifySocket(instance)
@@ -135,11 +148,16 @@ public final class Supervisor: @unchecked Sendable {
             return
         }
         guard command.count >= 3, command[1] == "server", command[2] == definition.file else {
-            serverLog(.notice, "Replacing stale pidfile \(definition.pidfile) (pid \(pid) is not instance \(definition.name): \(command.prefix(3).joined(separator: " ")))")
+            serverLog(
+                .notice,
+                "Replacing stale pidfile \(definition.pidfile) (pid \(pid) is not instance \(definition.name): \(command.prefix(3).joined(separator: " ")))"
+            )
             unlink(definition.pidfile)
             return
         }
-        serverLog(.warning, "Instance \(definition.name) is still running as pid \(pid) from an earlier supervisor: stopping it")
+        serverLog(
+            .warning,
+            "Instance \(definition.name) is still running as pid \(pid) from an earlier supervisor: stopping it")
         kill(pid, SIGTERM)
         let deadline = monotonicMilliseconds() + catalog.settings.stopTimeoutSeconds * 1000
         while Pidfiles.commandLine(of: pid) != nil && monotonicMilliseconds() < deadline { usleep(20_000) }
@@ -204,7 +222,8 @@ public final class Supervisor: @unchecked Sendable {
         closeOutput(instance)
         var ends: [Int32] = [-1, -1]
         // The write end is dup2'ed onto the child's stdout/stderr; neither end may leak into other children.
-        guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else {
+        guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0
+        else {
             handle(instance, .spawnFailed(reason: "can't create a pipe: \(String(cString: strerror(errno)))"))
             return
         }
@@ -213,12 +232,16 @@ public final class Supervisor: @unchecked Sendable {
         do {
             var environment = ProcessSpawner.childEnvironment(notifySocket: definition.notifySocket)
             if runAs != nil { environment.append("\(RunAsUser.environmentKey)=\(catalog.settings.user)") }
-            let pid = try ProcessSpawner.spawn(executable: executable, arguments: ["server"] + definition.arguments,
-                                               environment: environment,
-                                               directory: directory, outputDescriptor: ends[1])
+            let pid = try ProcessSpawner.spawn(
+                executable: executable, arguments: ["server"] + definition.arguments,
+                environment: environment,
+                directory: directory, outputDescriptor: ends[1])
             close(ends[1])
             watchOutput(instance, descriptor: ends[0], pid: pid)
-            serverLog(.notice, "Started instance \(definition.name) (\(definition.roleDescription), port \(definition.port)) as pid \(pid)")
+            serverLog(
+                .notice,
+                "Started instance \(definition.name) (\(definition.roleDescription), port \(definition.port)) as pid \(pid)"
+            )
             handle(instance, .spawned(pid: pid))
         } catch {
             close(ends[0])
@@ -344,7 +367,8 @@ public final class Supervisor: @unchecked Sendable {
         guard instance.notifySource == nil else { return }
         let path = instance.definition.notifySocket
         unlink(path)
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let descriptor = socket(
+            AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard descriptor >= 0 else { return }
         guard UnixSocket.bind(descriptor, to: path) else {
             serverLog(.warning, "Can't bind the notify socket \(path): \(String(cString: strerror(errno)))")
@@ -414,7 +438,9 @@ public final class Supervisor: @unchecked Sendable {
     }
 
     private func startWatchdog() {
-        guard let text = getenv("WATCHDOG_USEC").map({ String(cString: $0) }), let usec = Int(text), usec > 0 else { return }
+        guard let text = getenv("WATCHDOG_USEC").map({ String(cString: $0) }), let usec = Int(text), usec > 0 else {
+            return
+        }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now(), repeating: .microseconds(usec / 2))
         timer.setEventHandler { ServiceNotifier.notify("WATCHDOG=1") }
@@ -430,10 +456,13 @@ public final class Supervisor: @unchecked Sendable {
             (SIGTERM, { [unowned self] in self.beginStop("SIGTERM") }),
             (SIGINT, { [unowned self] in self.beginStop("SIGINT") }),
             (SIGHUP, { [unowned self] in self.reload() }),
-            (SIGUSR1, { [unowned self] in
-                serverLog(.notice, "Received SIGUSR1: reopening log files")
-                self.router.reopen()
-            }),
+            (
+                SIGUSR1,
+                { [unowned self] in
+                    serverLog(.notice, "Received SIGUSR1: reopening log files")
+                    self.router.reopen()
+                }
+            ),
             (SIGCHLD, { [unowned self] in self.reapChildren() }),
         ]
         for (number, body) in handlers {

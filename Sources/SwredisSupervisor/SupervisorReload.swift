@@ -39,7 +39,8 @@ extension Supervisor {
             instance.restartWhenStopped = true
             handle(instance, .stop)
         }
-        order = fresh.instances.map(\.name).filter { managed[$0] != nil }
+        order =
+            fresh.instances.map(\.name).filter { managed[$0] != nil }
             + order.filter { wanted[$0] == nil && managed[$0] != nil }
         updateStatus()
         ServiceNotifier.notify("READY=1\nSTATUS=reloaded")

@@ -52,7 +52,8 @@ public struct SupervisorSettings: Equatable {
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let words = ConfigFileLoader.splitArguments(line), let name = words.first?.lowercased() else {
-                problems.append(Problem(file: file, line: lineNumber, reason: "Unbalanced quotes in configuration line"))
+                problems.append(
+                    Problem(file: file, line: lineNumber, reason: "Unbalanced quotes in configuration line"))
                 continue
             }
             guard words.count == 2 else {
@@ -74,19 +75,35 @@ public struct SupervisorSettings: Equatable {
         }
         func path() -> String? { value.isEmpty ? nil : value }
         switch name {
-        case "run-dir": guard let p = path() else { return "run-dir must not be empty" }; runDirectory = p
-        case "state-dir": guard let p = path() else { return "state-dir must not be empty" }; stateDirectory = p
-        case "log-dir": guard let p = path() else { return "log-dir must not be empty" }; logDirectory = p
+        case "run-dir":
+            guard let p = path() else { return "run-dir must not be empty" }
+            runDirectory = p
+        case "state-dir":
+            guard let p = path() else { return "state-dir must not be empty" }
+            stateDirectory = p
+        case "log-dir":
+            guard let p = path() else { return "log-dir must not be empty" }
+            logDirectory = p
         case "log-target":
             guard let target = LogTarget(rawValue: value.lowercased()) else {
                 return "log-target must be one of \(LogTarget.allCases.map(\.rawValue).joined(separator: ", "))"
             }
             logTarget = target
-        case "restart-delay-ms": guard let n = number(0) else { return "restart-delay-ms must be a number >= 0" }; restartDelayMilliseconds = n
-        case "restart-max-delay-ms": guard let n = number(1) else { return "restart-max-delay-ms must be a number >= 1" }; restartMaxDelayMilliseconds = n
-        case "restart-stable-seconds": guard let n = number(1) else { return "restart-stable-seconds must be a number >= 1" }; restartStableSeconds = n
-        case "restart-max-quick-deaths": guard let n = number(1) else { return "restart-max-quick-deaths must be a number >= 1" }; restartMaxQuickDeaths = n
-        case "stop-timeout-seconds": guard let n = number(1) else { return "stop-timeout-seconds must be a number >= 1" }; stopTimeoutSeconds = n
+        case "restart-delay-ms":
+            guard let n = number(0) else { return "restart-delay-ms must be a number >= 0" }
+            restartDelayMilliseconds = n
+        case "restart-max-delay-ms":
+            guard let n = number(1) else { return "restart-max-delay-ms must be a number >= 1" }
+            restartMaxDelayMilliseconds = n
+        case "restart-stable-seconds":
+            guard let n = number(1) else { return "restart-stable-seconds must be a number >= 1" }
+            restartStableSeconds = n
+        case "restart-max-quick-deaths":
+            guard let n = number(1) else { return "restart-max-quick-deaths must be a number >= 1" }
+            restartMaxQuickDeaths = n
+        case "stop-timeout-seconds":
+            guard let n = number(1) else { return "stop-timeout-seconds must be a number >= 1" }
+            stopTimeoutSeconds = n
         case "user": user = value
         default: return "Unknown directive '\(name)'"
         }
@@ -94,8 +111,9 @@ public struct SupervisorSettings: Equatable {
     }
 
     var restartPolicy: RestartPolicy {
-        RestartPolicy(initialDelay: restartDelayMilliseconds, maximumDelay: restartMaxDelayMilliseconds,
-                      stableAfter: restartStableSeconds * 1000, maximumQuickDeaths: restartMaxQuickDeaths,
-                      stopTimeout: stopTimeoutSeconds * 1000)
+        RestartPolicy(
+            initialDelay: restartDelayMilliseconds, maximumDelay: restartMaxDelayMilliseconds,
+            stableAfter: restartStableSeconds * 1000, maximumQuickDeaths: restartMaxQuickDeaths,
+            stopTimeout: stopTimeoutSeconds * 1000)
     }
 }

@@ -39,7 +39,9 @@ public enum ServiceNotifier {
         let sent = message.withUnsafeBytes { bytes in
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), $0, socklen_t(length))
+                    sendto(
+                        descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), $0,
+                        socklen_t(length))
                 }
             }
         }
@@ -71,7 +73,9 @@ public enum Journal {
 
     /// Sends one entry shown by `journalctl -t identifier` with syslog `priority` (0 emerg ... 7 debug).
     public static func send(identifier: String, priority: Int, message: String, pid: Int32) {
-        let fields = ["MESSAGE=\(message)", "PRIORITY=\(priority)", "SYSLOG_IDENTIFIER=\(identifier)", "SYSLOG_PID=\(pid)"]
+        let fields = [
+            "MESSAGE=\(message)", "PRIORITY=\(priority)", "SYSLOG_IDENTIFIER=\(identifier)", "SYSLOG_PID=\(pid)",
+        ]
         var storage: [UInt8] = []
         var ranges: [Range<Int>] = []
         for field in fields {

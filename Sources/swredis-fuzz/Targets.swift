@@ -3,8 +3,8 @@ import SwredisBytes
 import SwredisCommands
 import SwredisConfig
 import SwredisKeyspace
-import SwredisStorage
 import SwredisProtocol
+import SwredisStorage
 
 // Each target feeds one input to a decoder the way the server does and checks what must hold whatever the bytes
 // are. Errors the decoder reports are fine; a Swift trap (overflow, index out of range, force unwrap), a failed
@@ -50,18 +50,24 @@ enum RESPTarget {
     }
 
     /// Every argument lies inside the bytes it points into (the engine reads them without bounds checks).
-    static func checkArguments(_ args: ArgumentList, window: UnsafeRawBufferPointer, consumed: Int, _ limits: RequestLimits) {
+    static func checkArguments(
+        _ args: ArgumentList, window: UnsafeRawBufferPointer, consumed: Int, _ limits: RequestLimits
+    ) {
         check(args.count >= 1 && args.spans.count == args.count * 2, "a command of \(args.count) arguments")
         let bound = args.isInline ? args.inlineStorage.count : consumed
         for index in 0..<args.count {
-            let start = args.spans[2 * index], length = args.spans[2 * index + 1]
-            check(start >= 0 && length >= 0 && start <= bound - length,
-                  "argument \(index) at \(start)+\(length) outside \(bound) bytes")
+            let start = args.spans[2 * index]
+            let length = args.spans[2 * index + 1]
+            check(
+                start >= 0 && length >= 0 && start <= bound - length,
+                "argument \(index) at \(start)+\(length) outside \(bound) bytes")
         }
         if limits.unauthenticated && !args.isInline {
             check(args.count <= 10, "\(args.count) arguments accepted from an unauthenticated client")
             for index in 0..<args.count {
-                check(args.spans[2 * index + 1] <= 16384, "a bulk of \(args.spans[2 * index + 1]) bytes accepted from an unauthenticated client")
+                check(
+                    args.spans[2 * index + 1] <= 16384,
+                    "a bulk of \(args.spans[2 * index + 1]) bytes accepted from an unauthenticated client")
             }
         }
     }
@@ -71,7 +77,8 @@ enum RESPTarget {
     static func checkPrefixes(_ window: UnsafeRawBufferPointer, _ consumed: Int, _ limits: RequestLimits) {
         var scratch = ArgumentList()
         for cut in Set([consumed - 1, consumed / 2, consumed * 7 / 11]) where cut > 0 && cut < consumed {
-            let outcome = RequestParser.parse(UnsafeRawBufferPointer(rebasing: window[..<cut]), into: &scratch, limits: limits)
+            let outcome = RequestParser.parse(
+                UnsafeRawBufferPointer(rebasing: window[..<cut]), into: &scratch, limits: limits)
             check(outcome == .incomplete, "the first \(cut) of \(consumed) bytes of a request parse as \(outcome)")
         }
     }
@@ -95,22 +102,27 @@ enum RDBTarget {
     static func loadFile(_ input: UnsafeRawBufferPointer) {
         var databases = Array(repeating: Database(), count: databaseCount)
         let now = Engine.unixMilliseconds()
-        _ = try? RDBReader.read(input, limits: limits, databases: databaseCount, onResize: { database, keys, expires in
-            check(keys <= input.count && expires <= input.count, "RESIZEDB hint of \(keys)/\(expires) from \(input.count) bytes")
-            if databases[database].count == 0 && keys > 0 {
-                databases[database].keys = HashTable(capacity: keys)
-                if expires > 0 { databases[database].expires = HashTable(capacity: expires) }
-            }
-        }, onKey: { record in
-            check(record.database >= 0 && record.database < databaseCount, "key in database \(record.database)")
-            let clock = Engine.lruClock(now: now, idleSeconds: record.idleSeconds ?? 0)
-            guard databases[record.database].set(record.key, Entry(value: record.value, accessClock: clock)) else {
-                throw RDBError(offset: 0, "Duplicate key '\(record.key)' found in RDB file")
-            }
-            if let expireAt = record.expireAt { databases[record.database].setExpire(record.key, at: expireAt) }
-            _ = (record.idleSeconds ?? 0) * 1000
-            roundTrip(record.value)
-        })
+        _ = try? RDBReader.read(
+            input, limits: limits, databases: databaseCount,
+            onResize: { database, keys, expires in
+                check(
+                    keys <= input.count && expires <= input.count,
+                    "RESIZEDB hint of \(keys)/\(expires) from \(input.count) bytes")
+                if databases[database].count == 0 && keys > 0 {
+                    databases[database].keys = HashTable(capacity: keys)
+                    if expires > 0 { databases[database].expires = HashTable(capacity: expires) }
+                }
+            },
+            onKey: { record in
+                check(record.database >= 0 && record.database < databaseCount, "key in database \(record.database)")
+                let clock = Engine.lruClock(now: now, idleSeconds: record.idleSeconds ?? 0)
+                guard databases[record.database].set(record.key, Entry(value: record.value, accessClock: clock)) else {
+                    throw RDBError(offset: 0, "Duplicate key '\(record.key)' found in RDB file")
+                }
+                if let expireAt = record.expireAt { databases[record.database].setExpire(record.key, at: expireAt) }
+                _ = (record.idleSeconds ?? 0) * 1000
+                roundTrip(record.value)
+            })
     }
 
     static func restore(_ input: UnsafeRawBufferPointer) {
@@ -181,7 +193,9 @@ enum AOFTarget {
         do {
             reread = try AOFManifest.parse(text)
         } catch {
-            fatalError("swredis-fuzz check failed: the manifest written back does not parse (\(error)): \(text.debugDescription)")
+            fatalError(
+                "swredis-fuzz check failed: the manifest written back does not parse (\(error)): \(text.debugDescription)"
+            )
         }
         check(reread == manifest, "the manifest written back reads differently: \(text.debugDescription)")
         _ = AOFManifest.baseName("appendonly.aof", sequence: manifest.nextBaseSequence, rdbPreamble: true)
@@ -195,8 +209,9 @@ enum AOFTarget {
     }()
 
     static func replay(_ input: UnsafeRawBufferPointer) {
-        let client = engine.createClient(address: "", localAddress: "", isUnixSocket: false,
-                                         allocator: ByteBufferAllocator())
+        let client = engine.createClient(
+            address: "", localAddress: "", isUnixSocket: false,
+            allocator: ByteBufferAllocator())
         defer {
             engine.removeClient(client)
             _ = engine.flushAll()
@@ -207,10 +222,12 @@ enum AOFTarget {
         while offset < input.count && executed < maximumCommands {
             let window = UnsafeRawBufferPointer(rebasing: input[offset...])
             guard case .command(let consumed) = RequestParser.parse(window, into: &args, limits: RequestLimits()),
-                  !args.isInline else { return }
+                !args.isInline
+            else { return }
             let name = UnsafeRawBufferPointer(rebasing: window[args.spans[0]..<args.spans[0] + args.spans[1]])
             guard let spec = engine.commands.lookup(name) else { return }
-            if (spec.flags.contains(.write) && !spec.flags.contains(.admin)) || transactionCommands.contains(spec.name) {
+            if (spec.flags.contains(.write) && !spec.flags.contains(.admin)) || transactionCommands.contains(spec.name)
+            {
                 let count = args.count
                 args.spans.withUnsafeBufferPointer { spans in
                     guard let base = window.baseAddress, let spanBase = spans.baseAddress else { return }
@@ -254,15 +271,21 @@ enum ConfigTarget {
         let fresh = ConfigStore()
         for directive in DirectiveTable.all where directive.mutable && store.explicitlySet.contains(directive.name) {
             // CONFIG GET joins words with spaces, so a word holding one (`bind "a b"`) reads back as two, in Redis too.
-            if case .words(let words) = store.value(directive.name), words.contains(where: { $0.contains(" ") }) { continue }
+            if case .words(let words) = store.value(directive.name), words.contains(where: { $0.contains(" ") }) {
+                continue
+            }
             let shown = store.displayValue(directive)
             do {
                 try fresh.set(name: directive.name, value: shown)
             } catch {
-                fatalError("swredis-fuzz check failed: CONFIG SET \(directive.name) \(shown.debugDescription) (what CONFIG GET shows) fails: \(error)")
+                fatalError(
+                    "swredis-fuzz check failed: CONFIG SET \(directive.name) \(shown.debugDescription) (what CONFIG GET shows) fails: \(error)"
+                )
             }
-            check(fresh.displayValue(directive) == shown,
-                  "CONFIG SET \(directive.name) \(shown.debugDescription) then reads \(fresh.displayValue(directive).debugDescription)")
+            check(
+                fresh.displayValue(directive) == shown,
+                "CONFIG SET \(directive.name) \(shown.debugDescription) then reads \(fresh.displayValue(directive).debugDescription)"
+            )
         }
     }
 }

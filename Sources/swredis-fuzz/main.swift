@@ -12,6 +12,7 @@
 // it says how it was built and exits 2.
 
 import SwredisConfig
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,7 +88,9 @@ func replay() -> Never {
     guard let name = arguments.first, let target = fuzzTargets[name] else { fail(usage()) }
     let inputs = arguments.dropFirst().filter { !$0.hasPrefix("-") }
     guard !inputs.isEmpty else {
-        fail("swredis-fuzz: built without -sanitize=fuzzer (`make fuzz` builds the fuzzer); give input files to replay them once\n")
+        fail(
+            "swredis-fuzz: built without -sanitize=fuzzer (`make fuzz` builds the fuzzer); give input files to replay them once\n"
+        )
     }
     var count = 0
     for path in inputs {

@@ -84,9 +84,15 @@ enum ServerCommandLine {
         }
         LogSink.shared.role = "C"
         serverLog(.warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
-        serverLog(.warning, "Redis version=\(ServerIdentity.redisVersion), bits=64, commit=00000000, modified=0, pid=\(getpid()), just started (swredis \(ServerIdentity.version))")
+        serverLog(
+            .warning,
+            "Redis version=\(ServerIdentity.redisVersion), bits=64, commit=00000000, modified=0, pid=\(getpid()), just started (swredis \(ServerIdentity.version))"
+        )
         if configFile.isEmpty && !readStdin && overrides.isEmpty {
-            serverLog(.warning, "Warning: no config file specified, using the default config. In order to specify a config file use swredisd server /path/to/redis.conf")
+            serverLog(
+                .warning,
+                "Warning: no config file specified, using the default config. In order to specify a config file use swredisd server /path/to/redis.conf"
+            )
         } else {
             serverLog(.warning, "Configuration loaded")
         }

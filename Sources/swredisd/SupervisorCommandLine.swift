@@ -26,7 +26,8 @@ enum SupervisorCommandLine {
             switch flag {
             case "--conf-dir": options.directory = value
             case "--only": options.only = value
-            case "--run-dir", "--state-dir", "--log-dir", "--log-target": options.overrides.append((String(flag.dropFirst(2)), value))
+            case "--run-dir", "--state-dir", "--log-dir", "--log-target":
+                options.overrides.append((String(flag.dropFirst(2)), value))
             default: return nil
             }
             index += 2
@@ -37,17 +38,25 @@ enum SupervisorCommandLine {
     /// Runs the supervisor; a directory with problems refuses to start and lists them.
     static func run(_ arguments: [String]) -> Int32 {
         guard let options = parse(arguments) else {
-            FileHandleOutput.standardError("Usage: swredisd [--conf-dir DIR] [--only NAME] [--run-dir DIR] [--state-dir DIR] [--log-dir DIR] [--log-target auto|journal|file|both|stdout]\n")
+            FileHandleOutput.standardError(
+                "Usage: swredisd [--conf-dir DIR] [--only NAME] [--run-dir DIR] [--state-dir DIR] [--log-dir DIR] [--log-target auto|journal|file|both|stdout]\n"
+            )
             return 1
         }
-        let catalog = InstanceCatalog.load(directory: options.directory, overrides: options.overrides, only: options.only)
+        let catalog = InstanceCatalog.load(
+            directory: options.directory, overrides: options.overrides, only: options.only)
         guard catalog.problems.isEmpty else {
             for problem in catalog.problems { serverLog(.warning, "\(problem)") }
-            serverLog(.warning, "Configuration directory \(options.directory) has \(catalog.problems.count) problem(s); not starting (run `swredisd check --conf-dir \(options.directory)`).")
+            serverLog(
+                .warning,
+                "Configuration directory \(options.directory) has \(catalog.problems.count) problem(s); not starting (run `swredisd check --conf-dir \(options.directory)`)."
+            )
             return 1
         }
         for warning in catalog.securityWarnings { serverLog(.warning, "WARNING \(warning)") }
-        return Supervisor(catalog: catalog, directory: options.directory, overrides: options.overrides, only: options.only).run()
+        return Supervisor(
+            catalog: catalog, directory: options.directory, overrides: options.overrides, only: options.only
+        ).run()
     }
 
     /// `swredisd ctl [--conf-dir D] [--run-dir D] status|start NAME|stop NAME|restart NAME|reload`: asks the running
@@ -66,13 +75,16 @@ enum SupervisorCommandLine {
             }
         }
         guard let options = parse(flags), !words.isEmpty else {
-            FileHandleOutput.standardError("Usage: swredisd ctl [--conf-dir DIR] [--run-dir DIR] status|start NAME|stop NAME|restart NAME|reload\n")
+            FileHandleOutput.standardError(
+                "Usage: swredisd ctl [--conf-dir DIR] [--run-dir DIR] status|start NAME|stop NAME|restart NAME|reload\n"
+            )
             return 1
         }
         let catalog = InstanceCatalog.load(directory: options.directory, overrides: options.overrides)
         let path = catalog.settings.runDirectory + "/" + Supervisor.controlSocketName
         guard let answer = UnixSocket.exchange(path: path, request: words.joined(separator: " ") + "\n") else {
-            FileHandleOutput.standardError("swredisd ctl: no supervisor answers on \(path): \(String(cString: strerror(errno)))\n")
+            FileHandleOutput.standardError(
+                "swredisd ctl: no supervisor answers on \(path): \(String(cString: strerror(errno)))\n")
             return 1
         }
         let lines = answer.split(separator: "\n", omittingEmptySubsequences: false)
@@ -91,11 +103,13 @@ enum SupervisorCommandLine {
             FileHandleOutput.standardError("Usage: swredisd check [--conf-dir DIR]\n")
             return 1
         }
-        let catalog = InstanceCatalog.load(directory: options.directory, overrides: options.overrides, only: options.only)
+        let catalog = InstanceCatalog.load(
+            directory: options.directory, overrides: options.overrides, only: options.only)
         for problem in catalog.problems { print(problem) }
         for warning in catalog.warnings { print(warning) }
         if catalog.problems.isEmpty {
-            let list = catalog.instances.map { "\($0.name) (\($0.roleDescription), port \($0.port))" }.joined(separator: ", ")
+            let list = catalog.instances.map { "\($0.name) (\($0.roleDescription), port \($0.port))" }.joined(
+                separator: ", ")
             print("\(options.directory): OK, \(catalog.instances.count) instance(s): \(list)")
             return 0
         }

@@ -1,7 +1,7 @@
 import SwredisConfig
 import SwredisLog
-import SwredisStorage
 import SwredisServer
+import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -11,27 +11,27 @@ import Glibc
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 let usage = """
-Usage: swredisd [--conf-dir /etc/swredis] [--only NAME] [--run-dir D] [--state-dir D] [--log-dir D] [--log-target T]
-                (the supervisor: every instance declared in the configuration directory)
-       swredisd check [--conf-dir /etc/swredis]
-       swredisd ctl [--conf-dir /etc/swredis] status|start NAME|stop NAME|restart NAME|reload
-       swredisd server [/path/to/redis.conf] [options] [-]
-       swredisd server - (read config from stdin)
-       swredisd server --version
-       swredisd server --test-config [/path/to/redis.conf] [options]
-       swredisd check-rdb <rdb-file-name>
-       swredisd check-aof [--fix] <file.manifest|file.aof>
-       swredisd --version
+    Usage: swredisd [--conf-dir /etc/swredis] [--only NAME] [--run-dir D] [--state-dir D] [--log-dir D] [--log-target T]
+                    (the supervisor: every instance declared in the configuration directory)
+           swredisd check [--conf-dir /etc/swredis]
+           swredisd ctl [--conf-dir /etc/swredis] status|start NAME|stop NAME|restart NAME|reload
+           swredisd server [/path/to/redis.conf] [options] [-]
+           swredisd server - (read config from stdin)
+           swredisd server --version
+           swredisd server --test-config [/path/to/redis.conf] [options]
+           swredisd check-rdb <rdb-file-name>
+           swredisd check-aof [--fix] <file.manifest|file.aof>
+           swredisd --version
 
-Examples:
-       swredisd server (run the server with default config)
-       swredisd server /etc/swredis/6379.conf
-       swredisd server --port 7777
-       swredisd server /etc/myredis.conf --loglevel verbose -
+    Examples:
+           swredisd server (run the server with default config)
+           swredisd server /etc/swredis/6379.conf
+           swredisd server --port 7777
+           swredisd server /etc/myredis.conf --loglevel verbose -
 
-Subcommands still to come (see README): sentinel.
+    Subcommands still to come (see README): sentinel.
 
-"""
+    """
 
 func versionLine() -> String {
     "swredisd server v=\(ServerIdentity.redisVersion) swredis=\(ServerIdentity.version) sha=00000000:0 malloc=libc bits=64 build=swift"
@@ -54,10 +54,13 @@ case "check-aof":
         FileHandleOutput.standardError("Usage: swredisd check-aof [--fix] <file.manifest|file.aof>\n")
         exit(1)
     }
-    exit(AOFChecker.run(path: files[0], fix: fix, confirm: {
-        let answer = readLine() ?? ""
-        return answer.hasPrefix("y") || answer.hasPrefix("Y")
-    }, print: { print($0) }))
+    exit(
+        AOFChecker.run(
+            path: files[0], fix: fix,
+            confirm: {
+                let answer = readLine() ?? ""
+                return answer.hasPrefix("y") || answer.hasPrefix("Y")
+            }, print: { print($0) }))
 case "--version", "-v":
     print(versionLine())
     exit(0)

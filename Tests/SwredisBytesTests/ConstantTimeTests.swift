@@ -3,7 +3,9 @@ import XCTest
 
 final class ConstantTimeTests: XCTestCase {
     func equal(_ given: String, _ secret: String) -> Bool {
-        Array(given.utf8).withUnsafeBytes { given in Array(secret.utf8).withUnsafeBytes { ConstantTime.equal(given, $0) } }
+        Array(given.utf8).withUnsafeBytes { given in
+            Array(secret.utf8).withUnsafeBytes { ConstantTime.equal(given, $0) }
+        }
     }
 
     func testEqualOnlyForTheSameBytes() {

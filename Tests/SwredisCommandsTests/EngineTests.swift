@@ -11,8 +11,9 @@ final class EngineTests: XCTestCase {
 
     override func setUp() {
         engine = Engine(config: ConfigStore())
-        client = engine.createClient(address: "127.0.0.1:1", localAddress: "127.0.0.1:6379",
-                                     isUnixSocket: false, allocator: ByteBufferAllocator())
+        client = engine.createClient(
+            address: "127.0.0.1:1", localAddress: "127.0.0.1:6379",
+            isUnixSocket: false, allocator: ByteBufferAllocator())
     }
 
     /// Runs one command given as words and returns the raw reply.
@@ -68,7 +69,9 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(run("TTL", "t"), ":-2\r\n")
         XCTAssertEqual(run("SET", "p", "1"), "+OK\r\n")
         XCTAssertEqual(run("TTL", "p"), ":-1\r\n")
-        XCTAssertEqual(run("EXPIRE", "p", "100", "NX", "XX"), "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n")
+        XCTAssertEqual(
+            run("EXPIRE", "p", "100", "NX", "XX"),
+            "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n")
         XCTAssertEqual(run("EXPIRE", "p", "100"), ":1\r\n")
         XCTAssertEqual(run("TTL", "p"), ":100\r\n")
     }

@@ -1,5 +1,6 @@
 import NIOCore
 import XCTest
+
 @testable import SwredisCommands
 
 final class ReplicationBacklogTests: XCTestCase {

@@ -3,6 +3,7 @@ import SwredisBytes
 import SwredisConfig
 import SwredisKeyspace
 import XCTest
+
 @testable import SwredisCommands
 
 /// Replication offsets and RDB metadata taken from peers and files, at the limits of Int64.
@@ -33,9 +34,14 @@ final class ReplicationOffsetTests: XCTestCase {
 
     func testFullResyncOffsetsOutsideTheRangeAreRefused() {
         let id = replicationID
-        XCTAssertEqual(ReplicationState.parseFullResync("+FULLRESYNC \(id) 0").map { [$0.id, String($0.offset)] }, [id, "0"])
-        XCTAssertEqual(ReplicationState.parseFullResync("+FULLRESYNC \(id) 4611686018427387904")?.offset, ReplicationState.maximumOffset)
-        for offset in ["4611686018427387905", "9223372036854775807", "9223372036854775808", "-1", "-9223372036854775808", "x"] {
+        XCTAssertEqual(
+            ReplicationState.parseFullResync("+FULLRESYNC \(id) 0").map { [$0.id, String($0.offset)] }, [id, "0"])
+        XCTAssertEqual(
+            ReplicationState.parseFullResync("+FULLRESYNC \(id) 4611686018427387904")?.offset,
+            ReplicationState.maximumOffset)
+        for offset in [
+            "4611686018427387905", "9223372036854775807", "9223372036854775808", "-1", "-9223372036854775808", "x",
+        ] {
             XCTAssertNil(ReplicationState.parseFullResync("+FULLRESYNC \(id) \(offset)"), offset)
         }
         XCTAssertNil(ReplicationState.parseFullResync("+FULLRESYNC \(id)"))

@@ -12,17 +12,18 @@ final class ConfigTests: XCTestCase {
     }
 
     func testDirectivesUnitsAndQuotes() throws {
-        let store = try load("""
-        # comment
-        port 7000
-        maxmemory 64mb
-        requirepass "with space"
-        appendonly YES
-        save 900 1
-        save 300 10
-        bind 127.0.0.1 -::1
-        slave-read-only no
-        """)
+        let store = try load(
+            """
+            # comment
+            port 7000
+            maxmemory 64mb
+            requirepass "with space"
+            appendonly YES
+            save 900 1
+            save 300 10
+            bind 127.0.0.1 -::1
+            slave-read-only no
+            """)
         XCTAssertEqual(store.int("port"), 7000)
         XCTAssertEqual(store.int("maxmemory"), 64 * 1024 * 1024)
         XCTAssertEqual(store.string("requirepass"), "with space")
@@ -47,10 +48,18 @@ final class ConfigTests: XCTestCase {
             XCTAssertTrue(failure.fatalBlock.contains("test.conf, at line 2"))
             XCTAssertTrue(failure.fatalBlock.contains(">>> 'foo bar'"))
         }
-        XCTAssertThrowsError(try load("maxmemory abc")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be a memory value") }
-        XCTAssertThrowsError(try load("port 99999")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be between 0 and 65535 inclusive") }
-        XCTAssertThrowsError(try load("appendonly maybe")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be 'yes' or 'no'") }
-        XCTAssertThrowsError(try load("port \"7000")) { XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "Unbalanced quotes in configuration line") }
+        XCTAssertThrowsError(try load("maxmemory abc")) {
+            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be a memory value")
+        }
+        XCTAssertThrowsError(try load("port 99999")) {
+            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be between 0 and 65535 inclusive")
+        }
+        XCTAssertThrowsError(try load("appendonly maybe")) {
+            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be 'yes' or 'no'")
+        }
+        XCTAssertThrowsError(try load("port \"7000")) {
+            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "Unbalanced quotes in configuration line")
+        }
     }
 
     func testIncludeLoopsAreFoundHoweverThePathIsSpelled() throws {
@@ -70,18 +79,24 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try load("port 7000\ncluster-enabled yes\n")) { error in
             let failure = error as? ConfigFileLoader.LoadError
             XCTAssertEqual(failure?.line, 2)
-            XCTAssertEqual(failure?.reason, "'cluster-enabled yes' is not supported: cluster mode is not implemented yet; this server would run standalone")
+            XCTAssertEqual(
+                failure?.reason,
+                "'cluster-enabled yes' is not supported: cluster mode is not implemented yet; this server would run standalone"
+            )
         }
         XCTAssertThrowsError(try load("loadmodule /x.so")) { error in
             XCTAssertEqual((error as? ConfigFileLoader.LoadError)?.reason, "modules ('loadmodule') are not supported")
         }
         let store = ConfigStore()
         var loader = ConfigFileLoader(store: store)
-        try loader.load(text: "cluster-enabled no\nio-threads 1\nlazyfree-lazy-expire yes\nset-proc-title yes\n", name: "w.conf")
-        XCTAssertEqual(loader.limitationWarnings().map(\.description), [
-            "w.conf:3: warning: 'lazyfree-lazy-expire yes' has no effect: values are always freed synchronously",
-            "w.conf:4: warning: 'set-proc-title yes' has no effect: the process title is not changed",
-        ])
+        try loader.load(
+            text: "cluster-enabled no\nio-threads 1\nlazyfree-lazy-expire yes\nset-proc-title yes\n", name: "w.conf")
+        XCTAssertEqual(
+            loader.limitationWarnings().map(\.description),
+            [
+                "w.conf:3: warning: 'lazyfree-lazy-expire yes' has no effect: values are always freed synchronously",
+                "w.conf:4: warning: 'set-proc-title yes' has no effect: the process title is not changed",
+            ])
         XCTAssertThrowsError(try store.set(name: "tls-port", value: "6390"))
         XCTAssertNoThrow(try store.set(name: "tls-port", value: "0"))
     }
@@ -96,18 +111,23 @@ final class ConfigTests: XCTestCase {
     }
 
     func testMemoryValuesThatOverflowAreRefused() {
-        for text in ["maxmemory 99999999999gb", "maxmemory 8589934592gb", "maxmemory -0",
-                     "proto-max-bulk-len 9999999999999999999k", "maxmemory -9223372036854775808"] {
+        for text in [
+            "maxmemory 99999999999gb", "maxmemory 8589934592gb", "maxmemory -0",
+            "proto-max-bulk-len 9999999999999999999k", "maxmemory -9223372036854775808",
+        ] {
             XCTAssertThrowsError(try load(text), text) {
                 XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be a memory value", text)
             }
         }
         XCTAssertThrowsError(try load("client-output-buffer-limit replica 99999999999gb 0 0")) {
-            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason,
-                           "Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+            XCTAssertEqual(
+                ($0 as! ConfigFileLoader.LoadError).reason,
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration.")
         }
         XCTAssertThrowsError(try load("maxmemory 18446744073709551616")) {
-            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be between 0 and 9223372036854775807 inclusive")
+            XCTAssertEqual(
+                ($0 as! ConfigFileLoader.LoadError).reason,
+                "argument must be between 0 and 9223372036854775807 inclusive")
         }
         XCTAssertThrowsError(try load("port 9223372036854775808")) {
             XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument couldn't be parsed into an integer")

@@ -9,7 +9,10 @@ final class ConfigFuzzRegressionTests: XCTestCase {
     func testEmptyMemoryValueIsBoundsChecked() throws {
         let store = ConfigStore()
         XCTAssertThrowsError(try store.set(name: "client-query-buffer-limit", value: "")) {
-            XCTAssertEqual("\($0)", "CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be between 1048576 and 9223372036854775807 inclusive")
+            XCTAssertEqual(
+                "\($0)",
+                "CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be between 1048576 and 9223372036854775807 inclusive"
+            )
         }
         XCTAssertEqual(store.int("client-query-buffer-limit"), 1024 * 1024 * 1024)
         try store.set(name: "maxmemory", value: "")
@@ -19,7 +22,9 @@ final class ConfigFuzzRegressionTests: XCTestCase {
         var loader = ConfigFileLoader(store: file)
         file.beginLoad()
         XCTAssertThrowsError(try loader.load(text: "proto-max-bulk-len \"\"\n", name: "test.conf")) {
-            XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument must be between 1048576 and 9223372036854775807 inclusive")
+            XCTAssertEqual(
+                ($0 as! ConfigFileLoader.LoadError).reason,
+                "argument must be between 1048576 and 9223372036854775807 inclusive")
         }
     }
 }

@@ -15,9 +15,11 @@ final class ByteStringTests: XCTestCase {
         XCTAssertTrue(ByteString("ab") < ByteString("abc"))
         // The inline fast path must agree with memcmp-then-length on every pair, including NUL bytes and
         // strings that cross the inline/heap boundary.
-        let samples: [[UInt8]] = [[], [0], [0, 0], [1], [0, 1], [255], [97, 0, 98], [97], [97, 98],
-                                  Array(repeating: 120, count: 23), Array(repeating: 120, count: 24),
-                                  Array(repeating: 120, count: 22) + [0], Array(repeating: 0, count: 23), [200, 1, 2, 3, 4, 5, 6, 7, 8]]
+        let samples: [[UInt8]] = [
+            [], [0], [0, 0], [1], [0, 1], [255], [97, 0, 98], [97], [97, 98],
+            Array(repeating: 120, count: 23), Array(repeating: 120, count: 24),
+            Array(repeating: 120, count: 22) + [0], Array(repeating: 0, count: 23), [200, 1, 2, 3, 4, 5, 6, 7, 8],
+        ]
         func reference(_ a: [UInt8], _ b: [UInt8]) -> Bool {
             for (x, y) in zip(a, b) where x != y { return x < y }
             return a.count < b.count
@@ -30,7 +32,9 @@ final class ByteStringTests: XCTestCase {
     }
 
     func testCanonicalIntegers() {
-        func parse(_ text: String) -> Int? { Array(text.utf8).withUnsafeBytes { StringNumbers.parseCanonicalInteger($0) } }
+        func parse(_ text: String) -> Int? {
+            Array(text.utf8).withUnsafeBytes { StringNumbers.parseCanonicalInteger($0) }
+        }
         XCTAssertEqual(parse("0"), 0)
         XCTAssertEqual(parse("-9223372036854775808"), Int.min)
         XCTAssertEqual(parse("9223372036854775807"), Int.max)
@@ -123,6 +127,8 @@ final class HashTableTests: XCTestCase {
 
     func testDigestOfEmptyDatasetIsZero() {
         XCTAssertEqual(DatasetDigest.hex(DatasetDigest.compute([Database()])), String(repeating: "0", count: 40))
-        XCTAssertEqual(Array("abc".utf8).withUnsafeBytes { DatasetDigest.hex(SHA1.hash($0)) }, "a9993e364706816aba3e25717850c26c9cd0d89d")
+        XCTAssertEqual(
+            Array("abc".utf8).withUnsafeBytes { DatasetDigest.hex(SHA1.hash($0)) },
+            "a9993e364706816aba3e25717850c26c9cd0d89d")
     }
 }

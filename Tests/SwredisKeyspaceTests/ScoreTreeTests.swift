@@ -1,6 +1,6 @@
+import Foundation
 import SwredisBytes
 import SwredisKeyspace
-import Foundation
 import XCTest
 
 /// The treap against a sorted array: the same random inserts, removals, pops from either end and score changes, then
@@ -10,7 +10,8 @@ final class ScoreTreeTests: XCTestCase {
         var elements: [(member: ByteString, score: Double)] = []
 
         mutating func insert(_ member: ByteString, _ score: Double) {
-            let position = elements.firstIndex { !ScoreTree.precedes($0.score, $0.member, score, member) } ?? elements.count
+            let position =
+                elements.firstIndex { !ScoreTree.precedes($0.score, $0.member, score, member) } ?? elements.count
             elements.insert((member, score), at: position)
         }
 
@@ -81,10 +82,13 @@ final class ScoreTreeTests: XCTestCase {
 /// `%.17g` shortcuts: integral scores skip `vsnprintf` but must print exactly as it would.
 final class ScoreFormatTests: XCTestCase {
     func testIntegralShortcutMatchesPrintf() {
-        let samples: [Double] = [0, -0.0, 1, -1, 42, 1e14, -1e14, 999_999_999_999_999, 1e15, 1e16, 1e17, 1e20, 2.5, -0.5,
-                                 9_007_199_254_740_993, .infinity, -.infinity, .nan, 1e-300]
+        let samples: [Double] = [
+            0, -0.0, 1, -1, 42, 1e14, -1e14, 999_999_999_999_999, 1e15, 1e16, 1e17, 1e20, 2.5, -0.5,
+            9_007_199_254_740_993, .infinity, -.infinity, .nan, 1e-300,
+        ]
         for value in samples {
-            let printed = value.isNaN ? "nan" : value.isInfinite ? (value > 0 ? "inf" : "-inf") : String(format: "%.17g", value)
+            let printed =
+                value.isNaN ? "nan" : value.isInfinite ? (value > 0 ? "inf" : "-inf") : String(format: "%.17g", value)
             XCTAssertEqual(ScoreFormat.format(value), printed, "\(value)")
             if let integer = ScoreFormat.integral(value) { XCTAssertEqual(String(integer), printed) }
         }

@@ -1,6 +1,7 @@
-import XCTest
 import DequeModule
 import SwredisBytes
+import XCTest
+
 @testable import SwredisKeyspace
 
 final class SnapshotTests: XCTestCase {
@@ -21,12 +22,16 @@ final class SnapshotTests: XCTestCase {
         var snapshot = database.snapshot
 
         for index in stride(from: 0, to: 1000, by: 3) { database.remove(ByteString("k\(index)")) }
-        for index in 1000..<1500 { database.set(ByteString("k\(index)"), Entry(value: .integer(-index), accessClock: 0)) }
+        for index in 1000..<1500 {
+            database.set(ByteString("k\(index)"), Entry(value: .integer(-index), accessClock: 0))
+        }
         database.set(ByteString("k2"), Entry(value: .integer(-2), accessClock: 0))
         database.persist(ByteString("k1"))
         let position = database.keys.index(of: ByteString("list"))!
         database.prepareForInPlaceWrite(at: position, generations: generations)
-        guard case .list(let writable) = database.keys.value(at: position).value else { return XCTFail("list expected") }
+        guard case .list(let writable) = database.keys.value(at: position).value else {
+            return XCTFail("list expected")
+        }
         XCTAssertFalse(writable === list, "a collection shared with a snapshot must be copied before an in-place write")
         writable.items.append(ByteString("b"))
         XCTAssertEqual(list.items.count, 1)
@@ -47,7 +52,9 @@ final class SnapshotTests: XCTestCase {
 
         // Without a running snapshot, in-place writes keep the same object.
         database.prepareForInPlaceWrite(at: database.keys.index(of: ByteString("list"))!, generations: generations)
-        guard case .list(let same) = database.keys.value(at: database.keys.index(of: ByteString("list"))!).value else { return XCTFail() }
+        guard case .list(let same) = database.keys.value(at: database.keys.index(of: ByteString("list"))!).value else {
+            return XCTFail()
+        }
         XCTAssertTrue(same === writable)
         XCTAssertEqual(database.count, 1000 - 334 + 500 + 1)
     }

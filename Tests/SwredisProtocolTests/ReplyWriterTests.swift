@@ -20,7 +20,10 @@ final class ReplyWriterTests: XCTestCase {
     }
 
     func testBulkStrings() {
-        XCTAssertEqual(encoded { writer in "hello".utf8.withContiguousStorageIfAvailable { writer.bulk(UnsafeRawBufferPointer($0)) } }, "$5\r\nhello\r\n")
+        XCTAssertEqual(
+            encoded { writer in
+                "hello".utf8.withContiguousStorageIfAvailable { writer.bulk(UnsafeRawBufferPointer($0)) }
+            }, "$5\r\nhello\r\n")
         XCTAssertEqual(encoded { $0.bulk(UnsafeRawBufferPointer(start: nil, count: 0)) }, "$0\r\n\r\n")
         let long = String(repeating: "x", count: 10_000)
         XCTAssertEqual(encoded { $0.bulk(long) }, "$10000\r\n\(long)\r\n")

@@ -22,7 +22,8 @@ final class RequestParserTests: XCTestCase {
                 case .command(let consumed):
                     var command: [String] = []
                     for index in 0..<args.count {
-                        let start = args.spans[index * 2], length = args.spans[index * 2 + 1]
+                        let start = args.spans[index * 2]
+                        let length = args.spans[index * 2 + 1]
                         if args.isInline {
                             command.append(String(decoding: args.inlineStorage[start..<start + length], as: UTF8.self))
                         } else {
@@ -94,18 +95,27 @@ final class RequestParserTests: XCTestCase {
         XCTAssertEqual(parseAll(Array("*1\r\n$04\r\nPING\r\n".utf8)).error, "Protocol error: invalid bulk length")
         XCTAssertEqual(parseAll(Array("*1\r\n$999999999999\r\n".utf8)).error, "Protocol error: invalid bulk length")
         XCTAssertEqual(parseAll(Array("SET \"a b\r\n".utf8)).error, "Protocol error: unbalanced quotes in request")
-        XCTAssertEqual(parseAll(Array(repeating: UInt8(ascii: "a"), count: 70 * 1024)).error, "Protocol error: too big inline request")
-        XCTAssertEqual(parseAll(Array("*".utf8) + Array(repeating: UInt8(ascii: "1"), count: 70 * 1024)).error,
-                       "Protocol error: too big mbulk count string")
+        XCTAssertEqual(
+            parseAll(Array(repeating: UInt8(ascii: "a"), count: 70 * 1024)).error,
+            "Protocol error: too big inline request")
+        XCTAssertEqual(
+            parseAll(Array("*".utf8) + Array(repeating: UInt8(ascii: "1"), count: 70 * 1024)).error,
+            "Protocol error: too big mbulk count string")
     }
 
     func testCountsAndLengthsAtTheLimitsOfInt64() {
-        XCTAssertEqual(parseAll(Array("*9223372036854775807\r\n".utf8)).error, "Protocol error: invalid multibulk length")
-        XCTAssertEqual(parseAll(Array("*9223372036854775808\r\n".utf8)).error, "Protocol error: invalid multibulk length")
-        XCTAssertEqual(parseAll(Array("*99999999999999999999\r\n".utf8)).error, "Protocol error: invalid multibulk length")
-        XCTAssertEqual(parseAll(Array("*1\r\n$9223372036854775807\r\n".utf8)).error, "Protocol error: invalid bulk length")
-        XCTAssertEqual(parseAll(Array("*1\r\n$-9223372036854775808\r\n".utf8)).error, "Protocol error: invalid bulk length")
-        XCTAssertEqual(parseAll(Array("*1\r\n$9223372036854775808\r\n".utf8)).error, "Protocol error: invalid bulk length")
+        XCTAssertEqual(
+            parseAll(Array("*9223372036854775807\r\n".utf8)).error, "Protocol error: invalid multibulk length")
+        XCTAssertEqual(
+            parseAll(Array("*9223372036854775808\r\n".utf8)).error, "Protocol error: invalid multibulk length")
+        XCTAssertEqual(
+            parseAll(Array("*99999999999999999999\r\n".utf8)).error, "Protocol error: invalid multibulk length")
+        XCTAssertEqual(
+            parseAll(Array("*1\r\n$9223372036854775807\r\n".utf8)).error, "Protocol error: invalid bulk length")
+        XCTAssertEqual(
+            parseAll(Array("*1\r\n$-9223372036854775808\r\n".utf8)).error, "Protocol error: invalid bulk length")
+        XCTAssertEqual(
+            parseAll(Array("*1\r\n$9223372036854775808\r\n".utf8)).error, "Protocol error: invalid bulk length")
         var args = ArgumentList()
         let minimum = Array("*-9223372036854775808\r\n".utf8)
         minimum.withUnsafeBytes { raw in
@@ -125,11 +135,15 @@ final class RequestParserTests: XCTestCase {
         let many = Array("*11\r\n".utf8)
         let limited = RequestLimits(unauthenticated: true)
         many.withUnsafeBytes { raw in
-            XCTAssertEqual(RequestParser.parse(raw, into: &args, limits: limited), .protocolError("Protocol error: invalid multibulk length"))
+            XCTAssertEqual(
+                RequestParser.parse(raw, into: &args, limits: limited),
+                .protocolError("Protocol error: invalid multibulk length"))
         }
         let big = Array("*1\r\n$20000\r\n".utf8)
         big.withUnsafeBytes { raw in
-            XCTAssertEqual(RequestParser.parse(raw, into: &args, limits: limited), .protocolError("Protocol error: invalid bulk length"))
+            XCTAssertEqual(
+                RequestParser.parse(raw, into: &args, limits: limited),
+                .protocolError("Protocol error: invalid bulk length"))
             XCTAssertEqual(RequestParser.parse(raw, into: &args), .incomplete)
         }
     }

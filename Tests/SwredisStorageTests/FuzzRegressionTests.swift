@@ -16,10 +16,14 @@ final class PersistenceFuzzRegressionTests: XCTestCase {
 
         var manifest = AOFManifest()
         manifest.base = AOFManifest.File(name: "appendonly.aof.1.base.rdb", sequence: 1, kind: .base)
-        manifest.incremental = [AOFManifest.File(name: "é.aof", sequence: 2, kind: .incremental),
-                                AOFManifest.File(name: "tab\there", sequence: 3, kind: .incremental)]
-        XCTAssertEqual(manifest.text, "file appendonly.aof.1.base.rdb seq 1 type b\n"
-                                      + "file \"\\xc3\\xa9.aof\" seq 2 type i\nfile \"tab\\there\" seq 3 type i\n")
+        manifest.incremental = [
+            AOFManifest.File(name: "é.aof", sequence: 2, kind: .incremental),
+            AOFManifest.File(name: "tab\there", sequence: 3, kind: .incremental),
+        ]
+        XCTAssertEqual(
+            manifest.text,
+            "file appendonly.aof.1.base.rdb seq 1 type b\n"
+                + "file \"\\xc3\\xa9.aof\" seq 2 type i\nfile \"tab\\there\" seq 3 type i\n")
         XCTAssertEqual(try AOFManifest.parse(manifest.text), manifest)
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import SwredisSupervisor
 
 #if canImport(Glibc)
@@ -32,7 +33,8 @@ final class InstanceCatalogTests: XCTestCase {
         write("6379.conf", "include common.conf\nport 6379\n")
         let catalog = InstanceCatalog.load(directory: directory)
         XCTAssertEqual(catalog.problems, [])
-        XCTAssertEqual(catalog.instances.map(\.name), ["6379", "6380", "6381"], "common.conf is included, not an instance")
+        XCTAssertEqual(
+            catalog.instances.map(\.name), ["6379", "6380", "6381"], "common.conf is included, not an instance")
         let replica = catalog.instances[1]
         XCTAssertEqual(replica.directory, "/tmp/lib/6380")
         XCTAssertEqual(replica.pidfile, "/tmp/run/6380.pid")
@@ -52,7 +54,8 @@ final class InstanceCatalogTests: XCTestCase {
         XCTAssertTrue(text.contains("\(directory)/swredisd.conf:1: restart-delay-ms must be a number >= 0"), "\(text)")
         XCTAssertTrue(text.contains("\(directory)/swredisd.conf:2: Unknown directive 'bogus'"), "\(text)")
         XCTAssertTrue(text.contains("\(directory)/d.conf:2: argument must be a memory value"), "\(text)")
-        XCTAssertTrue(text.contains { $0.hasPrefix("\(directory)/c.conf:1: port 7000 is also used by instance 'a'") }, "\(text)")
+        XCTAssertTrue(
+            text.contains { $0.hasPrefix("\(directory)/c.conf:1: port 7000 is also used by instance 'a'") }, "\(text)")
         XCTAssertTrue(text.contains { $0.hasPrefix("\(directory)/a.conf:2: replicaof loop: a -> b -> a") }, "\(text)")
     }
 

@@ -1,8 +1,10 @@
 import XCTest
+
 @testable import SwredisSupervisor
 
 final class InstanceLifecycleTests: XCTestCase {
-    let policy = RestartPolicy(initialDelay: 100, maximumDelay: 1000, stableAfter: 30_000, maximumQuickDeaths: 5, stopTimeout: 5000)
+    let policy = RestartPolicy(
+        initialDelay: 100, maximumDelay: 1000, stableAfter: 30_000, maximumQuickDeaths: 5, stopTimeout: 5000)
 
     func lifecycle() -> InstanceLifecycle {
         InstanceLifecycle(name: "6380", policy: policy, jitter: { 0.5 })
@@ -73,8 +75,11 @@ final class InstanceLifecycleTests: XCTestCase {
     }
 
     func testBackoffIsCappedAndJittered() {
-        var life = InstanceLifecycle(name: "x", policy: RestartPolicy(initialDelay: 100, maximumDelay: 300, stableAfter: 30_000,
-                                                                       maximumQuickDeaths: 100), jitter: { 0.99 })
+        var life = InstanceLifecycle(
+            name: "x",
+            policy: RestartPolicy(
+                initialDelay: 100, maximumDelay: 300, stableAfter: 30_000,
+                maximumQuickDeaths: 100), jitter: { 0.99 })
         _ = life.handle(.start, now: 0)
         var now = 0
         for pid in 1...8 {

@@ -81,7 +81,8 @@ extension Engine {
         let mark = Engine.randomHex(40)
         replication.transfersInProgress += 1
         for replica in replicas { replica.replicaLink?.state = .waitBgsaveEnd }
-        let job = BackgroundSnapshotJob(snapshot: taken.databases, generation: taken.generation, temporaryPath: "") { snapshot, _ in
+        let job = BackgroundSnapshotJob(snapshot: taken.databases, generation: taken.generation, temporaryPath: "") {
+            snapshot, _ in
             try channel.send("$EOF:\(mark)\r\n")
             _ = try RDBSnapshotWriter.write(&snapshot, options: options, metadata: metadata) { try channel.send($0) }
             try channel.send(mark)
@@ -93,7 +94,8 @@ extension Engine {
                 self.snapshotGenerations.end(job.generation)
                 let success = job.failure == nil
                 if success {
-                    serverLog(.notice, "Diskless rdb transfer, done reading from pipe, \(replicas.count) replicas still up.")
+                    serverLog(
+                        .notice, "Diskless rdb transfer, done reading from pipe, \(replicas.count) replicas still up.")
                 } else {
                     serverLog(.warning, "Diskless rdb transfer failed: \(job.failure.map { "\($0)" } ?? "")")
                 }
@@ -126,7 +128,9 @@ extension Engine {
                 var sent = 0
                 while sent < size {
                     let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                    guard count > 0 else { throw FileError(path: path, operation: "read", code: count == 0 ? EIO : errno) }
+                    guard count > 0 else {
+                        throw FileError(path: path, operation: "read", code: count == 0 ? EIO : errno)
+                    }
                     try chunk.withUnsafeBytes { try channel.send(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                     sent += count
                 }

@@ -37,7 +37,9 @@ extension Engine {
         serverLog(.notice, "Replica \(name) asks for synchronization")
         if !legacy {
             let requestedID = args.string(1)
-            if let offset = args.integer(2), continuePartially(client, requestedID: requestedID, offset: offset, name: name) {
+            if let offset = args.integer(2),
+                continuePartially(client, requestedID: requestedID, offset: offset, name: name)
+            {
                 replication.partialSyncsAccepted += 1
                 return
             }
@@ -52,7 +54,10 @@ extension Engine {
             replication.replicationID2 = String(repeating: "0", count: 40)
             replication.secondOffset = -1
             createBacklog()
-            serverLog(.notice, "Replication backlog created, my new replication IDs are '\(replication.replicationID)' and '\(replication.replicationID2)'")
+            serverLog(
+                .notice,
+                "Replication backlog created, my new replication IDs are '\(replication.replicationID)' and '\(replication.replicationID2)'"
+            )
         }
         startPendingFullSyncs()
     }
@@ -65,16 +70,27 @@ extension Engine {
             if requestedID == "?" {
                 serverLog(.notice, "Full resync requested by replica \(name)")
             } else if requestedID == replication.replicationID2 {
-                serverLog(.notice, "Partial resynchronization not accepted: Requested offset for second ID was \(offset), but I can reply up to \(replication.secondOffset)")
+                serverLog(
+                    .notice,
+                    "Partial resynchronization not accepted: Requested offset for second ID was \(offset), but I can reply up to \(replication.secondOffset)"
+                )
             } else {
-                serverLog(.notice, "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '\(requestedID)', my replication IDs are '\(replication.replicationID)' and '\(replication.replicationID2)')")
+                serverLog(
+                    .notice,
+                    "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '\(requestedID)', my replication IDs are '\(replication.replicationID)' and '\(replication.replicationID2)')"
+                )
             }
             return false
         }
         guard let backlog = replication.backlog, backlog.contains(offset: offset) else {
-            serverLog(.notice, "Unable to partial resync with replica \(name) for lack of backlog (Replica request was: \(offset)).")
+            serverLog(
+                .notice,
+                "Unable to partial resync with replica \(name) for lack of backlog (Replica request was: \(offset)).")
             if offset > replication.offset {
-                serverLog(.warning, "Warning: replica \(name) tried to PSYNC with an offset that is greater than the master replication offset.")
+                serverLog(
+                    .warning,
+                    "Warning: replica \(name) tried to PSYNC with an offset that is greater than the master replication offset."
+                )
             }
             return false
         }
@@ -84,7 +100,10 @@ extension Engine {
         buffer.writeString(link.speaksPSYNC2 ? "+CONTINUE \(replication.replicationID)\r\n" : "+CONTINUE\r\n")
         backlog.copy(from: offset, into: &buffer)
         client.connection?.sendRaw(buffer, written: nil)
-        serverLog(.notice, "Partial resynchronization request from \(name) accepted. Sending \(replication.offset + 1 - offset) bytes of backlog starting from offset \(offset).")
+        serverLog(
+            .notice,
+            "Partial resynchronization request from \(name) accepted. Sending \(replication.offset + 1 - offset) bytes of backlog starting from offset \(offset)."
+        )
         refreshGoodReplicas()
         return true
     }
@@ -100,7 +119,8 @@ extension Engine {
     }
 
     func createBacklog() {
-        replication.backlog = ReplicationBacklog(capacity: config.int("repl-backlog-size"), endOffset: replication.offset)
+        replication.backlog = ReplicationBacklog(
+            capacity: config.int("repl-backlog-size"), endOffset: replication.offset)
         // A new stream starts with a SELECT.
         replication.selectedDatabase = -1
     }
@@ -130,13 +150,16 @@ extension Engine {
             replication.disklessWaitStartedAt = 0
             return
         }
-        let diskless = config.bool("repl-diskless-sync") && waiting.allSatisfy { $0.replicaLink?.acceptsEOFTransfer == true }
+        let diskless =
+            config.bool("repl-diskless-sync") && waiting.allSatisfy { $0.replicaLink?.acceptsEOFTransfer == true }
         if diskless {
             let now = Engine.unixMilliseconds()
             if replication.disklessWaitStartedAt == 0 { replication.disklessWaitStartedAt = now }
             let delay = config.int("repl-diskless-sync-delay") * 1000
             let enough = config.int("repl-diskless-sync-max-replicas")
-            guard now - replication.disklessWaitStartedAt >= delay || (enough > 0 && waiting.count >= enough) else { return }
+            guard now - replication.disklessWaitStartedAt >= delay || (enough > 0 && waiting.count >= enough) else {
+                return
+            }
             replication.disklessWaitStartedAt = 0
         } else if persistence.backgroundSaveInProgress {
             // A BGSAVE not started for these replicas has an older offset: wait for the next one.
@@ -172,7 +195,9 @@ extension Engine {
             return
         }
         persistence.backgroundSaveServesReplicas = false
-        let waiting = replication.replicas.filter { $0.replicaLink?.state == .waitBgsaveEnd && $0.replicaLink?.waitsForDiskSnapshot == true }
+        let waiting = replication.replicas.filter {
+            $0.replicaLink?.state == .waitBgsaveEnd && $0.replicaLink?.waitsForDiskSnapshot == true
+        }
         if success {
             sendSnapshotFile(to: waiting)
         } else {
@@ -201,7 +226,10 @@ extension Engine {
             link.ackTime = Engine.unixMilliseconds()
             if diskless {
                 link.streamStartsOnAck = true
-                serverLog(.notice, "Streamed RDB transfer with replica \(replicaName(replica)) succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming")
+                serverLog(
+                    .notice,
+                    "Streamed RDB transfer with replica \(replicaName(replica)) succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming"
+                )
             } else {
                 startStream(replica, link)
                 serverLog(.notice, "Synchronization with replica \(replicaName(replica)) succeeded")
@@ -269,7 +297,9 @@ extension Engine {
         }
         replication.clientsWaitingForAcks.append(client)
         replication.acknowledgementRequested = true
-        block(client, keys: [], operation: .replicationWait(offset: offset, replicas: count), timeoutMilliseconds: timeoutMilliseconds)
+        block(
+            client, keys: [], operation: .replicationWait(offset: offset, replicas: count),
+            timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Replicas whose last ACK is recent enough for `min-replicas-max-lag`.
@@ -277,13 +307,15 @@ extension Engine {
         let now = Engine.unixMilliseconds()
         replication.goodReplicas = replication.replicas.reduce(0) { count, replica in
             guard let link = replica.replicaLink, link.state == .online,
-                  now - link.ackTime <= minReplicasMaxLag * 1000 else { return count }
+                now - link.ackTime <= minReplicasMaxLag * 1000
+            else { return count }
             return count + 1
         }
     }
 
     /// `min-replicas-to-write`: writes need that many good replicas.
     var hasEnoughGoodReplicas: Bool {
-        minReplicasToWrite == 0 || minReplicasMaxLag == 0 || replication.isReplica || replication.goodReplicas >= minReplicasToWrite
+        minReplicasToWrite == 0 || minReplicasMaxLag == 0 || replication.isReplica
+            || replication.goodReplicas >= minReplicasToWrite
     }
 }

@@ -31,7 +31,10 @@ extension Engine {
         // Whatever we hold (as a master, or from the previous master) can be continued if the new master
         // knows our history (PSYNC2: it was our replica or a sibling).
         if wasMaster {
-            serverLog(.notice, "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
+            serverLog(
+                .notice,
+                "Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer."
+            )
             replication.canContinue = true
             replication.masterStreamDatabase = 0
         }
@@ -73,7 +76,10 @@ extension Engine {
         replication.replicationID2 = replication.replicationID
         replication.secondOffset = replication.offset + 1
         replication.replicationID = Engine.randomHex(40)
-        serverLog(.notice, "Setting secondary replication ID to \(replication.replicationID2), valid up to offset: \(replication.secondOffset). New replication ID is \(replication.replicationID)")
+        serverLog(
+            .notice,
+            "Setting secondary replication ID to \(replication.replicationID2), valid up to offset: \(replication.secondOffset). New replication ID is \(replication.replicationID)"
+        )
     }
 
     /// Redis's `disconnectAllBlockedClients`: a role change ends every blocking command with an error.
@@ -88,7 +94,8 @@ extension Engine {
     /// Asks the network layer for a fresh link (the cron retries every second while the state is `connect`).
     public func connectToMaster() {
         guard let host = replication.masterHost, replication.linkState == .connect, replication.linkEnabled,
-              !persistence.loading else { return }
+            !persistence.loading
+        else { return }
         replication.linkState = .connecting
         replication.linkGeneration += 1
         replication.lastMasterInteraction = Engine.unixMilliseconds()
@@ -140,8 +147,10 @@ extension Engine {
 
     /// The RDB of a full sync is in `temporaryPath`: it replaces our dataset (loaded on a background thread
     /// while clients get `-LOADING`). `completion` gets the master client to apply the stream with, or nil.
-    public func loadFullSync(temporaryPath: String, replicationID: String, offset: Int,
-                             completion: @escaping (ClientSession?) -> Void) {
+    public func loadFullSync(
+        temporaryPath: String, replicationID: String, offset: Int,
+        completion: @escaping (ClientSession?) -> Void
+    ) {
         serverLog(.notice, "MASTER <-> REPLICA sync: Flushing old data")
         let path = rdbPath
         // A BGSAVE still running would later rename an older snapshot over the file we load.
@@ -151,7 +160,10 @@ extension Engine {
         }
         let generation = replication.linkGeneration
         guard rename(temporaryPath, path) == 0 else {
-            serverLog(.warning, "Failed trying to rename the temp DB into \(path) in MASTER <-> REPLICA synchronization: \(String(cString: strerror(errno)))")
+            serverLog(
+                .warning,
+                "Failed trying to rename the temp DB into \(path) in MASTER <-> REPLICA synchronization: \(String(cString: strerror(errno)))"
+            )
             unlink(temporaryPath)
             completion(nil)
             return
@@ -165,13 +177,18 @@ extension Engine {
         let lfu = lfuMode
         let reply = UncheckedBox(completion)
         BackgroundThread.start {
-            let result = Result { try Engine.loadRDB(path: path, limits: limits, databaseCount: databaseCount, lfu: lfu, keepExpired: true) }
+            let result = Result {
+                try Engine.loadRDB(
+                    path: path, limits: limits, databaseCount: databaseCount, lfu: lfu, keepExpired: true)
+            }
             let loaded = UncheckedBox(result)
             self.runOnEngineThread?({
                 self.persistence.loading = false
                 guard generation == self.replication.linkGeneration, self.replication.isReplica else {
                     // REPLICAOF changed while we loaded: this data belongs to a link that no longer exists.
-                    serverLog(.warning, "MASTER <-> REPLICA sync: discarding the loaded RDB, the replication link changed meanwhile")
+                    serverLog(
+                        .warning,
+                        "MASTER <-> REPLICA sync: discarding the loaded RDB, the replication link changed meanwhile")
                     reply.value(nil)
                     return
                 }
@@ -194,7 +211,8 @@ extension Engine {
                     reply.value(self.attachMaster(database: self.validDatabase(database) ? database : 0))
                 case .failure(let error):
                     serverLog(.warning, "\(error)")
-                    serverLog(.warning, "Failed trying to load the MASTER synchronization DB from disk, check server logs.")
+                    serverLog(
+                        .warning, "Failed trying to load the MASTER synchronization DB from disk, check server logs.")
                     self.replication.linkState = .connect
                     reply.value(nil)
                 }
@@ -206,13 +224,16 @@ extension Engine {
     private func restartAppendOnlyAfterSync() {
         guard appendOnlyLog != nil else { return }
         disableAppendOnly()
-        if let failure = enableAppendOnly() { serverLog(.warning, "Failed restarting the AOF after a full sync: \(failure)") }
+        if let failure = enableAppendOnly() {
+            serverLog(.warning, "Failed restarting the AOF after a full sync: \(failure)")
+        }
     }
 
     /// The link is up: a client session for the master's commands.
     private func attachMaster(database: Int) -> ClientSession {
-        let master = createClient(address: "\(replication.masterHost ?? ""):\(replication.masterPort)", localAddress: "",
-                                  isUnixSocket: false, allocator: ByteBufferAllocator())
+        let master = createClient(
+            address: "\(replication.masterHost ?? ""):\(replication.masterPort)", localAddress: "",
+            isUnixSocket: false, allocator: ByteBufferAllocator())
         master.authenticated = true
         master.isMaster = true
         master.database = database

@@ -63,7 +63,8 @@ public struct ReplicationBacklog {
 
     /// A backlog of a new size holding as much of the recent history as fits (CONFIG SET repl-backlog-size).
     public func resized(to newCapacity: Int) -> ReplicationBacklog {
-        var resized = ReplicationBacklog(capacity: newCapacity, endOffset: endOffset - min(historyLength, max(16 * 1024, newCapacity)))
+        var resized = ReplicationBacklog(
+            capacity: newCapacity, endOffset: endOffset - min(historyLength, max(16 * 1024, newCapacity)))
         var held = ByteBufferAllocator().buffer(capacity: historyLength)
         copy(from: resized.endOffset + 1, into: &held)
         held.withUnsafeReadableBytes { resized.append($0) }

@@ -4,17 +4,39 @@ import SwredisLog
 /// REPLICAOF / SLAVEOF, REPLCONF, PSYNC, SYNC, WAIT and ROLE.
 enum ReplicationCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("replicaof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Make the server a replica of another instance, or promote it as master.", since: "5.0.0", handler: replicaof),
-        CommandSpec("slaveof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Make the server a replica of another instance, or promote it as master.", since: "1.0.0", handler: replicaof),
-        CommandSpec("replconf", arity: -1, flags: [.admin, .noscript, .loading, .stale, .allowBusy], categories: ["admin", "slow", "dangerous"], group: "server", summary: "An internal command for configuring the replication stream", since: "3.0.0", handler: replconf),
-        CommandSpec("psync", arity: -3, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Internal command used for replication", since: "2.8.0", handler: { engine, client, args in
-            engine.handleSyncRequest(client, args, legacy: false)
-        }),
-        CommandSpec("sync", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"], group: "server", summary: "Internal command used for replication", since: "1.0.0", handler: { engine, client, args in
-            engine.handleSyncRequest(client, args, legacy: true)
-        }),
-        CommandSpec("wait", arity: 3, flags: [.noscript], categories: ["slow", "connection"], group: "generic", summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", since: "3.0.0", handler: wait),
-        CommandSpec("role", arity: 1, flags: [.noscript, .loading, .stale, .fast], categories: ["admin", "fast", "dangerous"], group: "server", summary: "Return the role of the instance in the context of replication", since: "2.8.12", handler: role),
+        CommandSpec(
+            "replicaof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"],
+            group: "server", summary: "Make the server a replica of another instance, or promote it as master.",
+            since: "5.0.0", handler: replicaof),
+        CommandSpec(
+            "slaveof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"],
+            group: "server", summary: "Make the server a replica of another instance, or promote it as master.",
+            since: "1.0.0", handler: replicaof),
+        CommandSpec(
+            "replconf", arity: -1, flags: [.admin, .noscript, .loading, .stale, .allowBusy],
+            categories: ["admin", "slow", "dangerous"], group: "server",
+            summary: "An internal command for configuring the replication stream", since: "3.0.0", handler: replconf),
+        CommandSpec(
+            "psync", arity: -3, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"],
+            group: "server", summary: "Internal command used for replication", since: "2.8.0",
+            handler: { engine, client, args in
+                engine.handleSyncRequest(client, args, legacy: false)
+            }),
+        CommandSpec(
+            "sync", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"],
+            group: "server", summary: "Internal command used for replication", since: "1.0.0",
+            handler: { engine, client, args in
+                engine.handleSyncRequest(client, args, legacy: true)
+            }),
+        CommandSpec(
+            "wait", arity: 3, flags: [.noscript], categories: ["slow", "connection"], group: "generic",
+            summary:
+                "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+            since: "3.0.0", handler: wait),
+        CommandSpec(
+            "role", arity: 1, flags: [.noscript, .loading, .stale, .fast], categories: ["admin", "fast", "dangerous"],
+            group: "server", summary: "Return the role of the instance in the context of replication", since: "2.8.12",
+            handler: role),
     ]
 
     static func replicaof(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
@@ -36,7 +58,10 @@ enum ReplicationCommands {
         }
         let host = args.string(1)
         if engine.replication.masterHost == host && engine.replication.masterPort == port {
-            serverLog(.notice, "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.")
+            serverLog(
+                .notice,
+                "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed."
+            )
             client.reply.simple("OK Already connected to specified master")
             return
         }
@@ -82,7 +107,9 @@ enum ReplicationCommands {
 
     static func wait(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         if engine.replication.isReplica {
-            client.error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+            client.error(
+                "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated."
+            )
             return
         }
         guard let count = args.integer(1) else {

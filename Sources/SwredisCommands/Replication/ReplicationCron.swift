@@ -22,7 +22,10 @@ extension Engine {
                 masterLink?.sendToMaster("\n")
             case .sync:
                 if now - replication.transferLastIO > timeout {
-                    serverLog(.warning, "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.")
+                    serverLog(
+                        .warning,
+                        "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value."
+                    )
                     masterLink?.disconnect()
                 }
             case .connected:
@@ -38,7 +41,9 @@ extension Engine {
             let period = config.int("repl-ping-replica-period") * 1000
             if now - replication.lastPing >= period {
                 replication.lastPing = now
-                "*1\r\n$4\r\nPING\r\n".utf8.withContiguousStorageIfAvailable { feedRawReplicationStream(UnsafeRawBufferPointer($0)) }
+                "*1\r\n$4\r\nPING\r\n".utf8.withContiguousStorageIfAvailable {
+                    feedRawReplicationStream(UnsafeRawBufferPointer($0))
+                }
             }
         }
         for replica in replication.replicas {
@@ -56,7 +61,8 @@ extension Engine {
         }
         let ttl = config.int("repl-backlog-ttl")
         if !replication.isReplica, replication.backlog != nil, replication.replicas.isEmpty, ttl > 0,
-           replication.noReplicasSince > 0, now - replication.noReplicasSince > ttl * 1000 {
+            replication.noReplicasSince > 0, now - replication.noReplicasSince > ttl * 1000
+        {
             // A new ID: nobody can continue the old stream from us any more.
             replication.backlog = nil
             replication.replicationID = Engine.randomHex(40)

@@ -13,17 +13,20 @@ extension Engine {
         } else {
             streamDatabase = max(0, replication.selectedDatabase)
         }
-        return [("repl-stream-db", String(streamDatabase)), ("repl-id", replication.replicationID),
-                ("repl-offset", String(replication.offset))]
+        return [
+            ("repl-stream-db", String(streamDatabase)), ("repl-id", replication.replicationID),
+            ("repl-offset", String(replication.offset)),
+        ]
     }
 
     /// After loading the dataset at startup: a replica resumes the stream the file was saved at; a master
     /// keeps the file's ID as its secondary one so replicas that followed it can continue.
     public func adoptReplicationInfo(_ summary: RDBFileSummary) {
         guard let id = summary.auxValue("repl-id").map({ "\($0)" }), id.utf8.count == 40,
-              let offset = summary.auxValue("repl-offset").flatMap({ Int("\($0)") }),
-              offset >= 0, offset <= ReplicationState.maximumOffset,
-              let database = summary.auxValue("repl-stream-db").flatMap({ Int("\($0)") }), database >= 0 else { return }
+            let offset = summary.auxValue("repl-offset").flatMap({ Int("\($0)") }),
+            offset >= 0, offset <= ReplicationState.maximumOffset,
+            let database = summary.auxValue("repl-stream-db").flatMap({ Int("\($0)") }), database >= 0
+        else { return }
         if replication.isReplica {
             replication.replicationID = id
             replication.offset = offset

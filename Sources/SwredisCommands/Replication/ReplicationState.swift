@@ -154,7 +154,8 @@ public struct ReplicationState {
     public static func parseFullResync(_ line: String) -> (id: String, offset: Int)? {
         let words = line.split(separator: " ").map(String.init)
         guard words.first == "+FULLRESYNC", words.count == 3, let offset = Int(words[2]),
-              offset >= 0, offset <= maximumOffset else { return nil }
+            offset >= 0, offset <= maximumOffset
+        else { return nil }
         return (words[1], offset)
     }
 }

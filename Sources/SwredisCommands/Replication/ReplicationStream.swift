@@ -76,10 +76,15 @@ extension Engine {
             case .online, .waitBgsaveEnd, .sendBulk:
                 var stream = stream
                 link.pendingStream?.writeBuffer(&stream)
-                if let held = link.pendingStream?.readableBytes, held > replicaOutputHardLimit, replicaOutputHardLimit > 0 {
+                if let held = link.pendingStream?.readableBytes, held > replicaOutputHardLimit,
+                    replicaOutputHardLimit > 0
+                {
                     // Redis counts this buffer against `client-output-buffer-limit replica` too: a sync that
                     // can't keep up with the writes is abandoned instead of growing without bound.
-                    serverLog(.warning, "Client \(clientInfoLine(replica)) scheduled to be closed ASAP for overcoming of output buffer limits.")
+                    serverLog(
+                        .warning,
+                        "Client \(clientInfoLine(replica)) scheduled to be closed ASAP for overcoming of output buffer limits."
+                    )
                     replica.connection?.closeNow()
                 }
             case .waitBgsaveStart:
