@@ -42,8 +42,16 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .target(
+            name: "SwredisClient",
+            dependencies: [
+                "SwredisBytes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        .target(
             name: "SwredisReplication",
             dependencies: [
+                "SwredisClient",
                 "SwredisCommands", "SwredisProtocol", "SwredisLog", "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -51,6 +59,7 @@ let package = Package(
         .target(
             name: "SwredisServer",
             dependencies: [
+                "SwredisClient",
                 "SwredisCommands", "SwredisReplication", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace",
                 "SwredisConfig", "SwredisLog",
                 "SwredisSystemd", "SwredisStorage",
@@ -68,6 +77,7 @@ let package = Package(
         .executableTarget(
             name: "swredis-fuzz",
             dependencies: [
+                "SwredisClient", "SwredisReplication",
                 "CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
                 "SwredisStorage",
                 "SwredisCommands", .product(name: "NIOCore", package: "swift-nio"),
@@ -91,6 +101,15 @@ let package = Package(
                 "SwredisCommands", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
+        .testTarget(
+            name: "SwredisClientTests",
+            dependencies: [
+                "SwredisClient", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "SwredisReplicationTests",
+            dependencies: ["SwredisReplication", "SwredisClient", .product(name: "NIOCore", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -693,6 +693,7 @@ def test_client_list_fd_is_the_sockets_descriptor(kind, launcher):
     """CLIENT LIST `fd=` names the server's real descriptor for the connection, distinct per client."""
     s = launcher.start(kind)
     with s.client() as a, s.client() as b:
+        assert b.command("PING") == b"+PONG\r\n"  # b's connection is accepted before a lists the clients
         rows = {}
         for line in a.call("CLIENT", "LIST").decode().strip().split("\n"):
             fields = dict(kv.split("=", 1) for kv in line.split(" ") if "=" in kv)

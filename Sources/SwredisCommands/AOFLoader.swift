@@ -126,7 +126,7 @@ public final class AOFReplay {
     }
 
     private func truncatedTail(_ current: Source, validUpTo: Int, size: Int, transaction: Bool = false) throws {
-        guard current.isLast, engine.config.bool("aof-load-truncated") else {
+        guard current.isLast, engine.config[.aofLoadTruncated] else {
             if transaction {
                 throw AOFLoadError(
                     description:

@@ -37,15 +37,15 @@ public struct AppendOnlyState {
 }
 
 extension Engine {
-    var appendDirectory: String { config.string("appenddirname") }
-    var appendFilename: String { config.string("appendfilename") }
-    var fsyncPolicy: FsyncPolicy { FsyncPolicy(rawValue: config.string("appendfsync")) ?? .everysec }
+    var appendDirectory: String { config[.appenddirname] }
+    var appendFilename: String { config[.appendfilename] }
+    var fsyncPolicy: FsyncPolicy { FsyncPolicy(rawValue: config[.appendfsync]) ?? .everysec }
 
     func appendOnlyPath(_ name: String) -> String { "\(appendDirectory)/\(name)" }
 
     /// The name and format of base file `sequence`: an RDB preamble marked `aof-base 1`, or commands.
     func appendOnlyBase(sequence: Int) -> (name: String, format: SnapshotFileFormat) {
-        let preamble = config.bool("aof-use-rdb-preamble")
+        let preamble = config[.aofUseRdbPreamble]
         let name = AOFManifest.baseName(appendFilename, sequence: sequence, rdbPreamble: preamble)
         guard preamble else { return (name, .commands) }
         var options = rdbWriteOptions()
@@ -276,8 +276,8 @@ extension Engine {
             return
         }
         guard appendOnlyLog != nil, !appendOnly.enabling else { return }
-        let percentage = config.int("auto-aof-rewrite-percentage")
-        let minimum = config.int("auto-aof-rewrite-min-size")
+        let percentage = config[.autoAofRewritePercentage]
+        let minimum = config[.autoAofRewriteMinSize]
         guard percentage > 0 else { return }
         let current = appendOnlyCurrentSize
         let reference = max(appendOnly.baseSize, 1)

@@ -130,8 +130,7 @@ enum ConfigCommand {
                 return
             }
         }
-        engine.refreshCachedConfig()
-        for name in Set(checked.map(\.directive.name)) { engine.host?.configurationChanged(name) }
+        engine.config.announceChanges(Set(checked.map(\.directive.name)))
         client.reply.ok()
     }
 
@@ -139,10 +138,10 @@ enum ConfigCommand {
     static func applyRuntimeEffect(_ engine: Engine, _ name: String) -> String? {
         switch name {
         case "dir":
-            let path = engine.config.string("dir")
+            let path = engine.config[.dir]
             if chdir(path) != 0 { return String(cString: strerror(errno)) }
         case "appendonly":
-            if engine.config.bool("appendonly") {
+            if engine.config[.appendonly] {
                 if engine.appendOnlyLog == nil && !engine.appendOnly.enabling { return engine.enableAppendOnly() }
             } else if engine.appendOnlyLog != nil {
                 engine.disableAppendOnly()

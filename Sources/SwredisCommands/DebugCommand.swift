@@ -36,7 +36,7 @@ enum DebugCommand {
         let started = Engine.monotonicMicroseconds()
         do {
             var loaded = try Engine.loadRDB(
-                path: engine.config.string("dbfilename"), limits: engine.collectionLimits,
+                path: engine.config[.dbfilename], limits: engine.collectionLimits,
                 databaseCount: engine.databases.count, lfu: engine.lfuMode)
             if !flush {
                 for index in loaded.databases.indices {

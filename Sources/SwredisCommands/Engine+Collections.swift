@@ -98,10 +98,10 @@ extension Engine {
     }
 
     var hashLimits: (entries: Int, value: Int) {
-        (config.int("hash-max-listpack-entries"), config.int("hash-max-listpack-value"))
+        (config[.hashMaxListpackEntries], config[.hashMaxListpackValue])
     }
 
-    var intsetLimit: Int { config.int("set-max-intset-entries") }
+    var intsetLimit: Int { config[.setMaxIntsetEntries] }
 }
 
 extension Arguments {
@@ -154,7 +154,7 @@ extension Engine {
     }
 
     var zsetLimits: (entries: Int, value: Int) {
-        (config.int("zset-max-listpack-entries"), config.int("zset-max-listpack-value"))
+        (config[.zsetMaxListpackEntries], config[.zsetMaxListpackValue])
     }
 }
 

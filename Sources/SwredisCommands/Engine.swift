@@ -14,8 +14,6 @@ import Glibc
 public protocol EngineHost: AnyObject {
     /// Stops the process after the current command (SHUTDOWN). Returns an error text to reply instead, if refused.
     func requestShutdown(save: Bool?, now: Bool, force: Bool) -> String?
-    /// A configuration value changed through CONFIG SET and must take effect in the server layer.
-    func configurationChanged(_ name: String)
     /// A command parked the client (BLPOP & co.); the server stops reading its input and arms the timeout.
     func clientBlocked(_ client: ClientSession, deadline: Int?)
     /// The client was served, timed out or unblocked; the server resumes reading its input.
@@ -126,7 +124,7 @@ public final class Engine {
 
     public init(config: ConfigStore) {
         self.config = config
-        let databaseCount = max(1, config.int("databases"))
+        let databaseCount = max(1, config[.databases])
         databases = Array(repeating: Database(), count: databaseCount)
         commands = CommandTable()
         runID = Engine.randomHex(40)
@@ -136,23 +134,32 @@ public final class Engine {
         lastSaveTime = now / 1000
         commands.applyRenames(config.renamedCommands)
         refreshCachedConfig()
+        config.observeChanges { [weak self] names in self?.configurationChanged(names) }
+    }
+
+    /// CONFIG SET changed `names`: re-read the cached directives and resize what depends on them.
+    private func configurationChanged(_ names: Set<String>) {
+        refreshCachedConfig()
+        if names.contains(IntSetting.replBacklogSize.rawValue), let backlog = replication.backlog {
+            replication.backlog = backlog.resized(to: config[.replBacklogSize])
+        }
     }
 
     /// Re-reads the directives the hot path caches.
-    public func refreshCachedConfig() {
-        requirePass = config.string("requirepass")
-        maxBulkLength = config.int("proto-max-bulk-len")
-        slowlogThreshold = config.int("slowlog-log-slower-than")
-        slowlog.maxLength = config.int("slowlog-max-len")
-        maxMemory = config.int("maxmemory")
-        keyspaceEvents = KeyspaceEventFlags(parsing: config.string("notify-keyspace-events")) ?? []
-        lfuMode = config.string("maxmemory-policy").hasSuffix("lfu")
-        lfuLogFactor = config.int("lfu-log-factor")
-        lfuDecayTime = config.int("lfu-decay-time")
-        replicaReadOnly = config.bool("replica-read-only")
-        replicaServesStaleData = config.bool("replica-serve-stale-data")
-        minReplicasToWrite = config.int("min-replicas-to-write")
-        minReplicasMaxLag = config.int("min-replicas-max-lag")
+    func refreshCachedConfig() {
+        requirePass = config[.requirepass]
+        maxBulkLength = config[.protoMaxBulkLen]
+        slowlogThreshold = config[.slowlogLogSlowerThan]
+        slowlog.maxLength = config[.slowlogMaxLen]
+        maxMemory = config[.maxmemory]
+        keyspaceEvents = KeyspaceEventFlags(parsing: config[.notifyKeyspaceEvents]) ?? []
+        lfuMode = config[.maxmemoryPolicy].hasSuffix("lfu")
+        lfuLogFactor = config[.lfuLogFactor]
+        lfuDecayTime = config[.lfuDecayTime]
+        replicaReadOnly = config[.replicaReadOnly]
+        replicaServesStaleData = config[.replicaServeStaleData]
+        minReplicasToWrite = config[.minReplicasToWrite]
+        minReplicasMaxLag = config[.minReplicasMaxLag]
     }
 
     /// Takes one ops/sec sample; the server calls it every 100 ms, like Redis's `trackInstantaneousMetric`.
@@ -371,7 +378,7 @@ public final class Engine {
     /// `enable-debug-command`: `no` (Redis's default), `yes`, or `local` for unix-socket and loopback clients.
     func debugCommandAllowed(for client: ClientSession) -> Bool {
         if client.isInternal || client.isMaster { return true }
-        switch config.string("enable-debug-command") {
+        switch config[.enableDebugCommand] {
         case "yes": return true
         case "local": return client.isLocalConnection
         default: return false

@@ -36,12 +36,12 @@ extension Engine {
     func freeMemoryIfNeeded() -> Bool {
         guard maxMemory > 0 else { return true }
         // A replica's keys follow its master; with replica-ignore-maxmemory it never evicts on its own.
-        if replication.isReplica && config.bool("replica-ignore-maxmemory") { return true }
+        if replication.isReplica && config[.replicaIgnoreMaxmemory] { return true }
         var used = ProcessMetrics.allocatedBytes()
         guard used > maxMemory else { return true }
-        let policy = EvictionPolicy(config.string("maxmemory-policy"))
+        let policy = EvictionPolicy(config[.maxmemoryPolicy])
         guard policy != .noEviction else { return false }
-        let samples = max(1, config.int("maxmemory-samples"))
+        let samples = max(1, config[.maxmemorySamples])
         var generator = SystemRandomNumberGenerator()
         var rounds = 0
         while used > maxMemory {

@@ -101,7 +101,7 @@ enum InfoCommand {
             ("process_supervised", supervised), ("run_id", engine.runID), ("tcp_port", String(engine.tcpPort)),
             ("server_time_usec", String(now)), ("uptime_in_seconds", String(uptime)),
             ("uptime_in_days", String(uptime / 86400)),
-            ("hz", String(engine.config.int("hz"))), ("configured_hz", String(engine.config.int("hz"))),
+            ("hz", String(engine.config[.hz])), ("configured_hz", String(engine.config[.hz])),
             ("lru_clock", String(Engine.lruClock(now: now / 1000))), ("executable", engine.executablePath),
             ("config_file", engine.configFile), ("io_threads_active", "0"),
             ("swredis_version", ServerIdentity.version),
@@ -111,7 +111,7 @@ enum InfoCommand {
     static func clients(_ engine: Engine) -> [(String, String)] {
         [
             ("connected_clients", String(engine.clients.count)), ("cluster_connections", "0"),
-            ("maxclients", String(engine.config.int("maxclients"))), ("client_recent_max_input_buffer", "0"),
+            ("maxclients", String(engine.config[.maxclients])), ("client_recent_max_input_buffer", "0"),
             ("client_recent_max_output_buffer", "0"), ("blocked_clients", String(engine.blockedClientCount)),
             ("tracking_clients", "0"),
             ("clients_in_timeout_table", "0"),
@@ -123,7 +123,7 @@ enum InfoCommand {
         engine.peakMemory = max(engine.peakMemory, used)
         let rss = ProcessMetrics.residentBytes()
         let total = ProcessMetrics.totalSystemMemory()
-        let maxmemory = engine.config.int("maxmemory")
+        let maxmemory = engine.config[.maxmemory]
         let ratio = used > 0 ? Double(rss) / Double(used) : 0
         let peakPercent = engine.peakMemory > 0 ? Double(used) * 100 / Double(engine.peakMemory) : 0
         return [
@@ -145,7 +145,7 @@ enum InfoCommand {
             ("used_memory_vm_total_human", "63.00K"), ("used_memory_functions", "184"), ("used_memory_scripts", "184"),
             ("used_memory_scripts_human", "184B"),
             ("maxmemory", String(maxmemory)), ("maxmemory_human", ProcessMetrics.human(maxmemory)),
-            ("maxmemory_policy", engine.config.string("maxmemory-policy")),
+            ("maxmemory_policy", engine.config[.maxmemoryPolicy]),
             ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", "0"), ("allocator_rss_ratio", "1.00"),
             ("allocator_rss_bytes", "0"), ("rss_overhead_ratio", "1.00"), ("rss_overhead_bytes", "0"),
             ("mem_fragmentation_ratio", format2(ratio)), ("mem_fragmentation_bytes", String(rss - used)),
@@ -311,13 +311,13 @@ enum InfoCommand {
                     ))
             }
             fields += [
-                ("slave_priority", String(engine.config.int("replica-priority"))),
-                ("slave_read_only", engine.config.bool("replica-read-only") ? "1" : "0"),
-                ("replica_announced", engine.config.bool("replica-announced") ? "1" : "0"),
+                ("slave_priority", String(engine.config[.replicaPriority])),
+                ("slave_read_only", engine.config[.replicaReadOnly] ? "1" : "0"),
+                ("replica_announced", engine.config[.replicaAnnounced] ? "1" : "0"),
             ]
         }
         fields.append(("connected_slaves", String(replication.replicas.count)))
-        if engine.config.int("min-replicas-to-write") > 0 && engine.config.int("min-replicas-max-lag") > 0 {
+        if engine.config[.minReplicasToWrite] > 0 && engine.config[.minReplicasMaxLag] > 0 {
             fields.append(("min_slaves_good_slaves", String(replication.goodReplicas)))
         }
         for (index, replica) in replication.replicas.enumerated() {
@@ -337,7 +337,7 @@ enum InfoCommand {
             ("master_repl_offset", String(replication.offset)),
             ("second_repl_offset", String(replication.secondOffset)),
             ("repl_backlog_active", backlog == nil ? "0" : "1"),
-            ("repl_backlog_size", String(backlog?.capacity ?? engine.config.int("repl-backlog-size"))),
+            ("repl_backlog_size", String(backlog?.capacity ?? engine.config[.replBacklogSize])),
             ("repl_backlog_first_byte_offset", String(backlog?.firstOffset ?? 0)),
             ("repl_backlog_histlen", String(backlog?.historyLength ?? 0)),
         ]

@@ -411,7 +411,7 @@ enum KeyCommands {
 
     static func objectIdletime(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let entry = objectEntry(engine, client, args) else { return }
-        guard engine.config.string("maxmemory-policy").contains("lfu") == false else {
+        guard engine.config[.maxmemoryPolicy].contains("lfu") == false else {
             client.error(
                 "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
             )
@@ -424,7 +424,7 @@ enum KeyCommands {
 
     static func objectFreq(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let entry = objectEntry(engine, client, args) else { return }
-        guard engine.config.string("maxmemory-policy").contains("lfu") else {
+        guard engine.config[.maxmemoryPolicy].contains("lfu") else {
             client.error(
                 "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
             )
@@ -433,7 +433,7 @@ enum KeyCommands {
         client.reply.integer(
             Int(
                 LFU.decayedCounter(
-                    entry.accessClock, now: Engine.unixMilliseconds(), decayMinutes: engine.config.int("lfu-decay-time")
+                    entry.accessClock, now: Engine.unixMilliseconds(), decayMinutes: engine.config[.lfuDecayTime]
                 )))
     }
 }

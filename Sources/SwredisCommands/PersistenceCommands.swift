@@ -85,7 +85,7 @@ enum PersistenceCommands {
             client.reply.null()
             return
         }
-        let payload = RDBEncoder.dumpPayload(value, compression: engine.config.bool("rdbcompression"))
+        let payload = RDBEncoder.dumpPayload(value, compression: engine.config[.rdbcompression])
         payload.withUnsafeBytes { client.reply.bulk($0) }
     }
 

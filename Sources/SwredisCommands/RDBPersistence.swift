@@ -100,7 +100,7 @@ extension Engine {
     /// Whether writes are refused with `-MISCONF` (a failed save while save points and
     /// `stop-writes-on-bgsave-error` are set).
     var writesDeniedByDiskError: Bool {
-        !persistence.lastBackgroundSaveOK && config.bool("stop-writes-on-bgsave-error") && !config.savePoints.isEmpty
+        !persistence.lastBackgroundSaveOK && config[.stopWritesOnBgsaveError] && !config.savePoints.isEmpty
     }
 
     // MARK: Writing
@@ -114,8 +114,8 @@ extension Engine {
     /// The AUX fields Redis 7.0 writes.
     func rdbWriteOptions() -> RDBWriteOptions {
         var options = RDBWriteOptions()
-        options.compression = config.bool("rdbcompression")
-        options.checksum = config.bool("rdbchecksum")
+        options.compression = config[.rdbcompression]
+        options.checksum = config[.rdbchecksum]
         options.aux =
             [
                 ("redis-ver", ServerIdentity.redisVersion), ("redis-bits", "64"),
@@ -127,7 +127,7 @@ extension Engine {
 
     /// The LRU idle time or LFU counter the file keeps for each key under the current policy.
     func rdbKeyMetadata() -> (Entry) -> (idleSeconds: Int?, frequency: UInt8?) {
-        let policy = config.string("maxmemory-policy")
+        let policy = config[.maxmemoryPolicy]
         let now = Engine.unixMilliseconds()
         if policy.hasSuffix("lru") {
             return { entry in (Engine.idleSeconds(entry.accessClock, now: now), nil) }
@@ -138,7 +138,7 @@ extension Engine {
         return { _ in (nil, nil) }
     }
 
-    var rdbPath: String { config.string("dbfilename") }
+    var rdbPath: String { config[.dbfilename] }
 
     func logSaveFailure(_ error: Error, temporaryPath: String) {
         if let failure = error as? FileError, failure.operation == "open", failure.path == temporaryPath {
@@ -306,11 +306,11 @@ extension Engine {
     /// The encoding thresholds loaded collections follow.
     public var collectionLimits: CollectionLimits {
         var limits = CollectionLimits()
-        limits.hashEntries = config.int("hash-max-listpack-entries")
-        limits.hashValue = config.int("hash-max-listpack-value")
-        limits.intsetEntries = config.int("set-max-intset-entries")
-        limits.zsetEntries = config.int("zset-max-listpack-entries")
-        limits.zsetValue = config.int("zset-max-listpack-value")
+        limits.hashEntries = config[.hashMaxListpackEntries]
+        limits.hashValue = config[.hashMaxListpackValue]
+        limits.intsetEntries = config[.setMaxIntsetEntries]
+        limits.zsetEntries = config[.zsetMaxListpackEntries]
+        limits.zsetValue = config[.zsetMaxListpackValue]
         return limits
     }
 

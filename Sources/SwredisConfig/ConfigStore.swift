@@ -18,10 +18,11 @@ public final class ConfigStore {
     public func value(_ name: String) -> ConfigValue {
         values[name] ?? DirectiveTable.byName[name]?.defaultValue ?? .string("")
     }
-    public func bool(_ name: String) -> Bool { value(name).asBool }
-    public func int(_ name: String) -> Int { value(name).asInt }
-    public func string(_ name: String) -> String { value(name).asString }
-    public func words(_ name: String) -> [String] { value(name).asWords }
+    // Reads by name stay inside this module; the rest of the code reads `config[.name]` (Settings.swift).
+    func bool(_ name: String) -> Bool { value(name).asBool }
+    func int(_ name: String) -> Int { value(name).asInt }
+    func string(_ name: String) -> String { value(name).asString }
+    func words(_ name: String) -> [String] { value(name).asWords }
 
     /// Save points as (seconds, changes) pairs.
     public var savePoints: [(seconds: Int, changes: Int)] {
@@ -39,6 +40,21 @@ public final class ConfigStore {
     }
 
     // MARK: Changing values
+
+    /// Called after CONFIG SET changed directives (their names), so every part that caches a value re-reads it.
+    public typealias ChangeObserver = (Set<String>) -> Void
+    private var observers: [ChangeObserver] = []
+
+    /// Registers a part that caches directives; observers are told in the order they registered.
+    public func observeChanges(_ observer: @escaping ChangeObserver) {
+        observers.append(observer)
+    }
+
+    /// The one path by which a runtime change reaches the parts that cache values (called by CONFIG SET once all
+    /// its values are in).
+    public func announceChanges(_ names: Set<String>) {
+        for observer in observers { observer(names) }
+    }
 
     func setValue(_ name: String, _ value: ConfigValue) {
         values[name] = value

@@ -25,7 +25,7 @@ public final class MasterLink: MasterLinkController {
         disconnect()
         let handler = MasterLinkHandler(engine: engine, afterBatch: afterBatch)
         self.handler = handler
-        let timeout = Int64(max(1, engine.config.int("repl-timeout")))
+        let timeout = Int64(max(1, engine.config[.replTimeout]))
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(timeout))
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)

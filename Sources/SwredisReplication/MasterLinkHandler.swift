@@ -1,4 +1,5 @@
 import NIOCore
+import SwredisClient
 import SwredisCommands
 import SwredisLog
 import SwredisProtocol
@@ -15,10 +16,8 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
     typealias OutboundOut = ByteBuffer
 
     private enum Phase {
-        case ping
-        /// Replies to the pipelined AUTH and REPLCONF commands, in order.
-        case replies([HandshakeStep])
-        case psync
+        /// PING, AUTH, REPLCONF and PSYNC, driven by `handshake`.
+        case handshake
         case bulkHeader
         case bulk
         case loading
@@ -26,12 +25,11 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         case closed
     }
 
-    private enum HandshakeStep { case auth, listeningPort, address, capabilities }
-
     private unowned let engine: Engine
     private let afterBatch: () -> Void
     private var context: ChannelHandlerContext?
-    private var phase = Phase.ping
+    private var phase = Phase.handshake
+    private var handshake: ReplicaHandshake
     private var pending: ByteBuffer?
     /// Set once the link manager let go of this connection: its events no longer reach the engine.
     private var detached = false
@@ -45,6 +43,12 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
     init(engine: Engine, afterBatch: @escaping () -> Void) {
         self.engine = engine
         self.afterBatch = afterBatch
+        let announcedPort = engine.config[.replicaAnnouncePort]
+        handshake = ReplicaHandshake(
+            settings: ReplicaHandshake.Settings(
+                password: engine.config[.masterauth], user: engine.config[.masteruser],
+                listeningPort: announcedPort > 0 ? announcedPort : engine.tcpPort,
+                announcedAddress: engine.config[.replicaAnnounceIp]))
     }
 
     var queryBufferLength: Int { pending?.readableBytes ?? 0 }
@@ -56,9 +60,8 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         self.context = context
         guard !detached else { return }
         SocketDescriptors.readCookie(of: context.channel) { self.descriptor.record(cookie: $0) }
-        serverLog(.notice, "Non blocking connect for SYNC fired the event.")
         engine.masterLinkHandshakeStarted()
-        send("*1\r\n$4\r\nPING\r\n")
+        perform(handshake.connected())
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -131,10 +134,23 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         while !detached, var buffer = pending, buffer.readableBytes > 0 {
             let before = buffer.readableBytes
             switch phase {
-            case .ping, .replies, .psync, .bulkHeader:
+            case .handshake:
+                // A master preparing a full sync sends newlines to keep the link alive before `+FULLRESYNC`.
+                while buffer.readableBytesView.first == UInt8(ascii: "\n") { buffer.moveReaderIndex(forwardBy: 1) }
+                let reply: RESPToken?
+                do {
+                    reply = try RESPToken(consuming: &buffer)
+                } catch {
+                    fail("Protocol error from MASTER during the handshake: \(error)")
+                    return
+                }
+                pending = buffer
+                guard let reply else { return }
+                perform(handshake.received(reply))
+            case .bulkHeader:
                 guard let line = buffer.readLine() else { return }
                 pending = buffer
-                handleLine(line)
+                handleBulkHeader(line)
             case .bulk:
                 receiveBulk(&buffer)
                 pending = buffer
@@ -150,123 +166,49 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         }
     }
 
-    private func handleLine(_ line: String) {
-        switch phase {
-        case .ping:
-            if line.hasPrefix("-") && !line.hasPrefix("-NOAUTH") && !line.hasPrefix("-NOPERM")
-                && !line.hasPrefix("-ERR operation not permitted")
-            {
-                fail("Error reply to PING from master: '\(line)'")
-                return
-            }
-            serverLog(.notice, "Master replied to PING, replication can continue...")
-            sendHandshake()
-        case .replies(var steps):
-            let step = steps.removeFirst()
-            if line.hasPrefix("-") {
-                switch step {
-                case .auth:
-                    fail("Unable to AUTH to MASTER: \(line)")
-                    return
-                case .listeningPort:
-                    serverLog(.notice, "(Non critical) Master does not understand REPLCONF listening-port: \(line)")
-                case .address:
-                    serverLog(.notice, "(Non critical) Master does not understand REPLCONF ip-address: \(line)")
-                case .capabilities:
-                    serverLog(.notice, "(Non critical) Master does not understand REPLCONF capa: \(line)")
+    /// Carries out what the handshake asks for.
+    private func perform(_ actions: [ReplicaHandshake.Action]) {
+        for action in actions where !detached {
+            switch action {
+            case .send(let commands):
+                send(commands.map(RESPCommand.text).joined())
+            case .log(let level, let message):
+                serverLog(level, message)
+            case .requestPSYNC:
+                if let request = engine.partialResyncRequest {
+                    serverLog(.notice, "Trying a partial resynchronization (request \(request.id):\(request.offset)).")
+                    send(RESPCommand.text(["PSYNC", request.id, String(request.offset)]))
+                } else {
+                    serverLog(.notice, "Partial resynchronization not possible (no cached master)")
+                    send(RESPCommand.text(["PSYNC", "?", "-1"]))
                 }
+            case .fullResync(let id, let offset):
+                fullSync = (id, offset)
+                phase = .bulkHeader
+            case .continueStream(let newID):
+                startStreaming(engine.masterAcceptedContinuation(newID: newID))
+                serverLog(.notice, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+            case .fail(let message):
+                fail(message)
             }
-            if steps.isEmpty { sendPSYNC() } else { phase = .replies(steps) }
-        case .psync:
-            // A master preparing a full sync sends newlines to keep the link alive before `+FULLRESYNC`.
-            if !line.isEmpty { handlePSYNCReply(line) }
-        case .bulkHeader:
-            handleBulkHeader(line)
-        default:
-            break
-        }
-    }
-
-    private func sendHandshake() {
-        var steps: [HandshakeStep] = []
-        var text = ""
-        let password = engine.config.string("masterauth")
-        if !password.isEmpty {
-            let user = engine.config.string("masteruser")
-            text += user.isEmpty ? command(["AUTH", password]) : command(["AUTH", user, password])
-            steps.append(.auth)
-        }
-        let announcedPort = engine.config.int("replica-announce-port")
-        text += command(["REPLCONF", "listening-port", String(announcedPort > 0 ? announcedPort : engine.tcpPort)])
-        steps.append(.listeningPort)
-        let announcedAddress = engine.config.string("replica-announce-ip")
-        if !announcedAddress.isEmpty {
-            text += command(["REPLCONF", "ip-address", announcedAddress])
-            steps.append(.address)
-        }
-        text += command(["REPLCONF", "capa", "eof", "capa", "psync2"])
-        steps.append(.capabilities)
-        phase = .replies(steps)
-        send(text)
-    }
-
-    private func sendPSYNC() {
-        phase = .psync
-        if let request = engine.partialResyncRequest {
-            serverLog(.notice, "Trying a partial resynchronization (request \(request.id):\(request.offset)).")
-            send(command(["PSYNC", request.id, String(request.offset)]))
-        } else {
-            serverLog(.notice, "Partial resynchronization not possible (no cached master)")
-            send(command(["PSYNC", "?", "-1"]))
-        }
-    }
-
-    private func handlePSYNCReply(_ line: String) {
-        let words = line.split(separator: " ").map(String.init)
-        if let reply = ReplicationState.parseFullResync(line) {
-            serverLog(.notice, "Full resync from master: \(reply.id):\(reply.offset)")
-            fullSync = reply
-            phase = .bulkHeader
-            return
-        }
-        if words.first == "+CONTINUE" {
-            serverLog(.notice, "Successful partial resynchronization with master.")
-            let newID = words.count > 1 && words[1].utf8.count == 40 ? words[1] : nil
-            startStreaming(engine.masterAcceptedContinuation(newID: newID))
-            serverLog(.notice, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
-            return
-        }
-        if line.hasPrefix("-NOMASTERLINK") || line.hasPrefix("-LOADING") {
-            fail("Master is currently unable to PSYNC but should be in the future: \(line)")
-        } else {
-            fail("Unexpected reply to PSYNC from master: \(line)")
         }
     }
 
     private func handleBulkHeader(_ line: String) {
-        // Masters send newlines while they prepare the RDB, to keep the link alive.
-        if line.isEmpty { return }
-        if line.hasPrefix("-") {
-            fail("MASTER aborted replication with an error: \(line.dropFirst())")
-            return
-        }
-        guard line.hasPrefix("$") else {
-            fail(
-                "Bad protocol from MASTER, the first byte is not '$' (we received '\(line)'), are you sure the host and port are right?"
-            )
-            return
-        }
         let path = "temp-\(Engine.unixMilliseconds() / 1000).\(getpid()).rdb"
         let framing: TransferFile.Framing
-        if line.hasPrefix("$EOF:") && line.utf8.count == 45 {
-            framing = .endMark(Array(line.utf8.dropFirst(5)))
+        switch TransferHeader.parse(line) {
+        case .keepalive:
+            return
+        case .failure(let message):
+            fail(message)
+            return
+        case .endMark(let mark):
+            framing = .endMark(mark)
             serverLog(.notice, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
-        } else if let size = Int(line.dropFirst()), size >= 0 {
+        case .length(let size):
             framing = .length(size)
             serverLog(.notice, "MASTER <-> REPLICA sync: receiving \(size) bytes from master to disk")
-        } else {
-            fail("Bad protocol from MASTER: bad bulk length '\(line)'")
-            return
         }
         do {
             transfer = try TransferFile(path: path, framing: framing)
@@ -382,11 +324,6 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         }
     }
 
-    private func command(_ words: [String]) -> String {
-        var text = "*\(words.count)\r\n"
-        for word in words { text += "$\(word.utf8.count)\r\n\(word)\r\n" }
-        return text
-    }
 }
 
 extension ByteBuffer {

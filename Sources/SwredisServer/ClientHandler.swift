@@ -1,8 +1,8 @@
 import NIOCore
+import SwredisClient
 import SwredisCommands
 import SwredisLog
 import SwredisProtocol
-import SwredisReplication
 
 /// One client connection: reads bytes, parses commands in place from the read buffer, runs them on the
 /// engine, and writes all replies of one read batch with a single write (flushed on read-complete).
@@ -358,7 +358,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         if !replicaSocketConfigured && session.replicaLink != nil {
             replicaSocketConfigured = true
             // repl-disable-tcp-nodelay: fewer, bigger packets to replicas at the cost of some lag (Redis's option).
-            if server.config.bool("repl-disable-tcp-nodelay") {
+            if server.config[.replDisableTcpNodelay] {
                 _ = context.channel.setOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 0)
             }
         }

@@ -33,7 +33,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     private var shuttingDown = false
     /// Unix ms, refreshed by the cron; good enough for idle times.
     var cachedMilliseconds = Engine.unixMilliseconds()
-    var queryBufferLimit: Int { config.int("client-query-buffer-limit") }
+    var queryBufferLimit: Int { config[.clientQueryBufferLimit] }
     /// `client-output-buffer-limit` per class, refreshed on CONFIG SET.
     private(set) var outputLimits = OutputLimits(ClientBufferLimits(words: []))
 
@@ -57,7 +57,8 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         engine.configFile = configFile
         engine.executablePath = EngineServer.executablePath()
         engine.host = self
-        outputLimits = OutputLimits(ClientBufferLimits(words: config.words("client-output-buffer-limit")))
+        outputLimits = OutputLimits(ClientBufferLimits(words: config[.clientOutputBufferLimit]))
+        config.observeChanges { [weak self] names in self?.configurationChanged(names) }
     }
 
     /// Starts everything and blocks until shutdown; returns the process exit status.
@@ -78,11 +79,11 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     private func start() throws {
         // A replica from the config file logs as one (`pid:S`) from its first line, as in Redis.
-        let master = config.words("replicaof")
+        let master = config[.replicaof]
         if master.count == 2, let masterPort = Int(master[1]) {
             engine.configureReplica(of: master[0], port: masterPort)
         }
-        let supervised = config.string("supervised")
+        let supervised = config[.supervised]
         notifySystemd = (supervised == "systemd" || supervised == "auto") && ServiceNotifier.isSupervised
         if supervised == "systemd" && !ServiceNotifier.isSupervised {
             serverLog(.warning, "systemd supervision requested or auto-detected, but no socket was found.")
@@ -94,13 +95,13 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             )
             ServiceNotifier.status("Starting")
         }
-        if config.bool("daemonize") {
+        if config[.daemonize] {
             serverLog(
                 .notice,
                 "daemonize yes is ignored: swredisd always runs in the foreground (systemd and the swredisd supervisor manage the process)."
             )
         }
-        let port = config.int("port")
+        let port = config[.port]
         engine.tcpPort = port
         serverLog(.notice, "monotonic clock: POSIX clock_gettime")
         serverLog(.notice, "Running mode=standalone, port=\(port).")
@@ -123,11 +124,11 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     /// Loads the RDB file on a background thread while clients connect and get `-LOADING`; the service is
     /// ready (sd_notify READY=1) once the data is in. A file that cannot be read stops the server, like Redis.
     private func loadDataset() {
-        if config.bool("appendonly") {
+        if config[.appendonly] {
             loadAppendOnly()
             return
         }
-        let path = config.string("dbfilename")
+        let path = config[.dbfilename]
         guard access(path, F_OK) == 0 else {
             engine.persistence.loading = false
             becomeReady()
@@ -307,7 +308,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     }
 
     private func makeBootstrap(ipv6Only: Bool = false) -> ServerBootstrap {
-        let keepalive = config.int("tcp-keepalive")
+        let keepalive = config[.tcpKeepalive]
         var bootstrap = ServerBootstrap(group: group)
         if ipv6Only {
             // Like Redis: an IPv6 listener takes IPv6 only, so `bind * ::*` can hold both families on one port.
@@ -316,7 +317,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         }
         return
             bootstrap
-            .serverChannelOption(ChannelOptions.backlog, value: Int32(clamping: config.int("tcp-backlog")))
+            .serverChannelOption(ChannelOptions.backlog, value: Int32(clamping: config[.tcpBacklog]))
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: keepalive > 0 ? 1 : 0)
@@ -339,7 +340,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     private func bindListeners(port: Int) throws {
         guard port != 0 else { return }
-        var addresses = config.words("bind")
+        var addresses = config[.bind]
         if addresses.isEmpty { addresses = ["*", "-::*"] }
         for entry in addresses {
             let optional = entry.hasPrefix("-")
@@ -374,7 +375,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     }
 
     private func bindUnixSocket() throws {
-        let path = config.string("unixsocket")
+        let path = config[.unixsocket]
         guard !path.isEmpty else { return }
         do {
             unixListener = try makeBootstrap().bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
@@ -382,7 +383,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             serverLog(.warning, "Failed opening Unix socket: \(EngineServer.describe(error))")
             throw StartupError.listen
         }
-        let permissions = config.int("unixsocketperm")
+        let permissions = config[.unixsocketperm]
         if permissions != 0 { chmod(path, mode_t(permissions)) }
         serverLog(.notice, "The server is now ready to accept connections at \(path)")
     }
@@ -398,7 +399,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     }
 
     private func writePidfile() {
-        let path = config.string("pidfile")
+        let path = config[.pidfile]
         guard !path.isEmpty else { return }
         let text = "\(getpid())\n"
         guard let file = fopen(path, "w") else {
@@ -412,7 +413,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     // MARK: Cron
 
     private func startCron() {
-        let hz = max(1, min(500, config.int("hz")))
+        let hz = max(1, min(500, config[.hz]))
         let period = Int64(1000 / hz)
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(period), delay: .milliseconds(period)) {
             [unowned self] _ in
@@ -435,7 +436,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         if engine.activeExpireEnabled {
             engine.activeExpireCycle(budgetMicroseconds: periodMilliseconds * 250)
         }
-        let timeout = config.int("timeout")
+        let timeout = config[.timeout]
         if timeout > 0 {
             let limit = cachedMilliseconds - timeout * 1000
             for (_, handler) in handlersBySession {
@@ -534,11 +535,11 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     /// The reply sent before closing a connection the server refuses (protected mode, maxclients), or nil.
     func admissionError(remote: SocketAddress?, isUnix: Bool) -> String? {
-        if engine.clients.count >= config.int("maxclients") {
+        if engine.clients.count >= config[.maxclients] {
             engine.stats.rejectedConnections += 1
             return "-ERR max number of clients reached\r\n"
         }
-        if config.bool("protected-mode") && engine.requirePass.isEmpty && !isUnix && !EngineServer.isLoopback(remote) {
+        if config[.protectedMode] && engine.requirePass.isEmpty && !isUnix && !EngineServer.isLoopback(remote) {
             engine.stats.rejectedConnections += 1
             return ProtectedMode.deniedReply
         }
@@ -582,7 +583,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
                         .warning,
                         signalNumber == SIGTERM
                             ? "Received SIGTERM scheduling shutdown..." : "Received SIGINT scheduling shutdown...")
-                    self.shutdownOnSignal(signalNumber == SIGTERM ? "shutdown-on-sigterm" : "shutdown-on-sigint")
+                    self.shutdownOnSignal(signalNumber == SIGTERM ? .shutdownOnSigterm : .shutdownOnSigint)
                 }
             }
             source.resume()
@@ -600,8 +601,8 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     /// SIGTERM/SIGINT: `shutdown-on-sigterm` / `shutdown-on-sigint` choose whether to save and whether a failed
     /// save may be ignored; when the save fails otherwise, the server keeps running, as Redis does.
-    private func shutdownOnSignal(_ directive: String) {
-        let flags = config.words(directive)
+    private func shutdownOnSignal(_ directive: StringSetting) {
+        let flags = config[directive].split(separator: " ").map(String.init)
         let save: Bool? = flags.contains("save") ? true : flags.contains("nosave") ? false : nil
         guard engine.prepareForShutdown(save: save, force: flags.contains("force")) else {
             serverLog(
@@ -617,12 +618,12 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         guard !shuttingDown else { return nil }
         shuttingDown = true
         if notifySystemd { ServiceNotifier.stopping() }
-        let pidfile = config.string("pidfile")
+        let pidfile = config[.pidfile]
         if !pidfile.isEmpty {
             serverLog(.notice, "Removing the pid file.")
             unlink(pidfile)
         }
-        let unixPath = config.string("unixsocket")
+        let unixPath = config[.unixsocket]
         if !unixPath.isEmpty {
             serverLog(.notice, "Removing the unix socket file.")
             unlink(unixPath)
@@ -644,18 +645,15 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         handlersBySession[client.id]?.unblocked()
     }
 
-    public func configurationChanged(_ name: String) {
-        switch name {
-        case "repl-backlog-size":
-            if let backlog = engine.replication.backlog {
-                engine.replication.backlog = backlog.resized(to: config.int("repl-backlog-size"))
-            }
-        case "client-output-buffer-limit":
-            outputLimits = OutputLimits(ClientBufferLimits(words: config.words("client-output-buffer-limit")))
-        case "loglevel":
-            if let level = RedisLogFormat.Level(name: config.string("loglevel")) { LogSink.shared.threshold = level }
-        default:
-            break
+    /// CONFIG SET changed `names`: the directives the server layer caches take effect.
+    private func configurationChanged(_ names: Set<String>) {
+        if names.contains(WordsSetting.clientOutputBufferLimit.rawValue) {
+            outputLimits = OutputLimits(ClientBufferLimits(words: config[.clientOutputBufferLimit]))
+        }
+        if names.contains(StringSetting.loglevel.rawValue),
+            let level = RedisLogFormat.Level(name: config[.loglevel])
+        {
+            LogSink.shared.threshold = level
         }
     }
 

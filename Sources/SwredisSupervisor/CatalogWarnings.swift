@@ -11,8 +11,9 @@ extension InstanceCatalog {
         -> [ConfigWarning]
     {
         var warnings: [ConfigWarning] = []
-        for directive in ["requirepass", "masterauth"] {
-            guard !store.string(directive).isEmpty, let origin = origins[directive] else { continue }
+        for secret in [StringSetting.requirepass, .masterauth] {
+            let directive = secret.rawValue
+            guard !store[secret].isEmpty, let origin = origins[directive] else { continue }
             var status = stat()
             guard stat(origin.file, &status) == 0, status.st_mode & 0o004 != 0 else { continue }
             let mode = String(status.st_mode & 0o777, radix: 8)
@@ -22,12 +23,12 @@ extension InstanceCatalog {
                     message: "'\(directive)' is in a file every user can read (mode \(mode)): "
                         + "chmod 640 it and give it the group swredis"))
         }
-        let exposed = store.words("bind").filter { !isLoopbackBind($0) }
-        if store.string("requirepass").isEmpty && (!exposed.isEmpty || store.words("bind").isEmpty) {
+        let exposed = store[.bind].filter { !isLoopbackBind($0) }
+        if store[.requirepass].isEmpty && (!exposed.isEmpty || store[.bind].isEmpty) {
             let origin = origins["bind"] ?? (file: instanceFile, line: 0)
             let addresses = exposed.isEmpty ? "all interfaces" : exposed.joined(separator: " ")
             let guardText =
-                store.bool("protected-mode")
+                store[.protectedMode]
                 ? "protected-mode refuses those clients until a password is set"
                 : "protected-mode is off, so anyone who reaches the port can read and write every key"
             warnings.append(
@@ -47,7 +48,7 @@ extension InstanceCatalog {
         return instances.compactMap { replica in
             guard let address = replica.master, isLocal(address.host), let master = byPort[address.port],
                 let masterStore = stores[master.file]?.store, let loaded = stores[replica.file],
-                !masterStore.string("requirepass").isEmpty, loaded.store.string("masterauth").isEmpty
+                !masterStore[.requirepass].isEmpty, loaded.store[.masterauth].isEmpty
             else { return nil }
             let origin = loaded.origins["replicaof"] ?? (file: replica.file, line: 0)
             return ConfigWarning(

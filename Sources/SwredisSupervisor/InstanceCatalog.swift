@@ -139,12 +139,12 @@ public struct InstanceCatalog {
     ) -> InstanceDefinition {
         let explicit = store.explicitlySet
         let directory =
-            explicit.contains("dir") ? absolutePath(store.string("dir")) : settings.stateDirectory + "/" + name
+            explicit.contains("dir") ? absolutePath(store[.dir]) : settings.stateDirectory + "/" + name
         let pidfile =
-            explicit.contains("pidfile") && !store.string("pidfile").isEmpty
-            ? store.string("pidfile") : settings.runDirectory + "/" + name + ".pid"
-        let logfile = store.string("logfile")
-        let replica = store.words("replicaof")
+            explicit.contains("pidfile") && !store[.pidfile].isEmpty
+            ? store[.pidfile] : settings.runDirectory + "/" + name + ".pid"
+        let logfile = store[.logfile]
+        let replica = store[.replicaof]
         let master =
             replica.count == 2
             ? Int(replica[1]).map { InstanceDefinition.MasterAddress(host: replica[0], port: $0) } : nil
@@ -152,7 +152,7 @@ public struct InstanceCatalog {
         let arguments = [path, "--dir", directory, "--pidfile", "", "--daemonize", "no", "--supervised", "systemd"]
         let contents = files.map { ConfigFileLoader.readFile($0) ?? "" }.joined(separator: "\u{0}")
         return InstanceDefinition(
-            name: name, file: path, port: store.int("port"), master: master, directory: directory,
+            name: name, file: path, port: store[.port], master: master, directory: directory,
             pidfile: pidfile, logfile: logfile.isEmpty ? nil : logfile,
             notifySocket: settings.runDirectory + "/" + name + ".notify", arguments: arguments,
             fingerprint: contents + "\u{0}" + arguments.joined(separator: "\u{0}"))

@@ -1,9 +1,11 @@
 import NIOCore
 import SwredisBytes
+import SwredisClient
 import SwredisCommands
 import SwredisConfig
 import SwredisKeyspace
 import SwredisProtocol
+import SwredisReplication
 import SwredisStorage
 
 // Each target feeds one input to a decoder the way the server does and checks what must hold whatever the bytes
@@ -286,6 +288,47 @@ enum ConfigTarget {
                 fresh.displayValue(directive) == shown,
                 "CONFIG SET \(directive.name) \(shown.debugDescription) then reads \(fresh.displayValue(directive).debugDescription)"
             )
+        }
+    }
+}
+
+// MARK: reply
+
+/// Replies from a peer (a master, later sentinels and cluster nodes) as `RESPConnection` and the replica's
+/// handshake read them: tokens are cut from the front, every aggregate is walked to the bottom, and each token is
+/// fed to a handshake in progress. A token that was cut must span exactly the bytes it consumed.
+enum ReplyTarget {
+    static func run(_ input: UnsafeRawBufferPointer) {
+        var buffer = ByteBuffer(bytes: input)
+        var handshake = ReplicaHandshake(
+            settings: .init(password: "pw", user: "", listeningPort: 6380, announcedAddress: "198.18.0.1"))
+        _ = handshake.connected()
+        while true {
+            let before = buffer.readableBytes
+            guard let token = try? RESPToken(consuming: &buffer) else { break }
+            check(token.base.readableBytes == before - buffer.readableBytes, "token length differs from consumed")
+            walk(token, depth: 0)
+            _ = handshake.received(token)
+        }
+        let text = String(decoding: input.prefix(256), as: UTF8.self)
+        _ = TransferHeader.parse(text)
+    }
+
+    static func walk(_ token: RESPToken, depth: Int) {
+        check(depth <= RESPLimits().maximumDepth, "walked deeper than the parser allows")
+        _ = token.string
+        _ = token.errorMessage
+        _ = token.integer
+        switch token.value {
+        case .array(let items), .set(let items), .push(let items), .map(let items), .attribute(let items):
+            var seen = 0
+            for item in items {
+                walk(item, depth: depth + 1)
+                seen += 1
+            }
+            check(seen == items.count, "aggregate yielded \(seen) of \(items.count) elements")
+        default:
+            break
         }
     }
 }

@@ -76,8 +76,8 @@ enum ServerCommandLine {
         }
         // Reading `dir` moved us there; CONFIG GET dir reports the absolute path, as redis-server does.
         try? store.apply(name: "dir", arguments: [absolutePath(".")])
-        if let level = RedisLogFormat.Level(name: store.string("loglevel")) { LogSink.shared.threshold = level }
-        let logfile = store.string("logfile")
+        if let level = RedisLogFormat.Level(name: store[.loglevel]) { LogSink.shared.threshold = level }
+        let logfile = store[.logfile]
         if !logfile.isEmpty && !LogSink.shared.open(path: logfile) {
             FileHandleOutput.standardError("Can't open the log file: \(String(cString: strerror(errno)))\n")
             return 1

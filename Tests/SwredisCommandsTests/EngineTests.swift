@@ -54,7 +54,7 @@ final class EngineTests: XCTestCase {
 
     func testAuthentication() throws {
         try engine.config.set(name: "requirepass", value: "secret")
-        engine.refreshCachedConfig()
+        engine.config.announceChanges(["requirepass"])
         client.authenticated = false
         XCTAssertEqual(run("GET", "k"), "-NOAUTH Authentication required.\r\n")
         XCTAssertEqual(run("AUTH", "wrong"), "-WRONGPASS invalid username-password pair or user is disabled.\r\n")

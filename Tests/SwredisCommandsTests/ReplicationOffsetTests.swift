@@ -32,22 +32,6 @@ final class ReplicationOffsetTests: XCTestCase {
         return body
     }
 
-    func testFullResyncOffsetsOutsideTheRangeAreRefused() {
-        let id = replicationID
-        XCTAssertEqual(
-            ReplicationState.parseFullResync("+FULLRESYNC \(id) 0").map { [$0.id, String($0.offset)] }, [id, "0"])
-        XCTAssertEqual(
-            ReplicationState.parseFullResync("+FULLRESYNC \(id) 4611686018427387904")?.offset,
-            ReplicationState.maximumOffset)
-        for offset in [
-            "4611686018427387905", "9223372036854775807", "9223372036854775808", "-1", "-9223372036854775808", "x",
-        ] {
-            XCTAssertNil(ReplicationState.parseFullResync("+FULLRESYNC \(id) \(offset)"), offset)
-        }
-        XCTAssertNil(ReplicationState.parseFullResync("+FULLRESYNC \(id)"))
-        XCTAssertNil(ReplicationState.parseFullResync("+CONTINUE \(id)"))
-    }
-
     func testRDBReplicationOffsetOfInt64MaxIsNotAdopted() throws {
         let engine = Engine(config: ConfigStore())
         engine.adoptReplicationInfo(try load(replicationAux(offset: "9223372036854775807")).summary)

@@ -24,19 +24,19 @@ final class ConfigTests: XCTestCase {
             bind 127.0.0.1 -::1
             slave-read-only no
             """)
-        XCTAssertEqual(store.int("port"), 7000)
-        XCTAssertEqual(store.int("maxmemory"), 64 * 1024 * 1024)
-        XCTAssertEqual(store.string("requirepass"), "with space")
-        XCTAssertTrue(store.bool("appendonly"))
+        XCTAssertEqual(store[.port], 7000)
+        XCTAssertEqual(store[.maxmemory], 64 * 1024 * 1024)
+        XCTAssertEqual(store[.requirepass], "with space")
+        XCTAssertTrue(store[.appendonly])
         XCTAssertEqual(store.savePoints.map { [$0.seconds, $0.changes] }, [[900, 1], [300, 10]])
-        XCTAssertEqual(store.words("bind"), ["127.0.0.1", "-::1"])
-        XCTAssertFalse(store.bool("replica-read-only"))
+        XCTAssertEqual(store[.bind], ["127.0.0.1", "-::1"])
+        XCTAssertFalse(store[.replicaReadOnly])
     }
 
     func testOneQuotedArgumentOfAMultiWordDirectiveIsSplit() throws {
         let store = try load("bind \"127.0.0.1 10.0.0.1\"\nreplicaof \"10.0.0.2 6380\"")
-        XCTAssertEqual(store.words("bind"), ["127.0.0.1", "10.0.0.1"])
-        XCTAssertEqual(store.words("replicaof"), ["10.0.0.2", "6380"])
+        XCTAssertEqual(store[.bind], ["127.0.0.1", "10.0.0.1"])
+        XCTAssertEqual(store[.replicaof], ["10.0.0.2", "6380"])
     }
 
     func testErrorsNameFileLineAndReason() {
@@ -132,7 +132,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try load("port 9223372036854775808")) {
             XCTAssertEqual(($0 as! ConfigFileLoader.LoadError).reason, "argument couldn't be parsed into an integer")
         }
-        XCTAssertEqual(try load("maxmemory 8589934591gb").int("maxmemory"), 8_589_934_591 << 30)
+        XCTAssertEqual(try load("maxmemory 8589934591gb")[.maxmemory], 8_589_934_591 << 30)
         XCTAssertEqual(MemoryUnits.parse("9223372036854775807"), Int.max)
         XCTAssertNil(MemoryUnits.parse("9223372036854775807b0"))
     }

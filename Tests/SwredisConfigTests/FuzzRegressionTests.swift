@@ -14,9 +14,9 @@ final class ConfigFuzzRegressionTests: XCTestCase {
                 "CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be between 1048576 and 9223372036854775807 inclusive"
             )
         }
-        XCTAssertEqual(store.int("client-query-buffer-limit"), 1024 * 1024 * 1024)
+        XCTAssertEqual(store[.clientQueryBufferLimit], 1024 * 1024 * 1024)
         try store.set(name: "maxmemory", value: "")
-        XCTAssertEqual(store.int("maxmemory"), 0)
+        XCTAssertEqual(store[.maxmemory], 0)
 
         let file = ConfigStore()
         var loader = ConfigFileLoader(store: file)

@@ -7,6 +7,7 @@
            version/CRC footer, which the harness appends
   aof/     AOF manifests and command streams (what AOFReplay runs)
   config/  redis.conf snippets and `name value` lines for CONFIG SET
+  reply/   replies from a peer: a master's handshake, RESP3 types, nested aggregates
 
 The files are committed; run this again (`python3 tests/fuzz-corpus/generate.py`) only to change the seeds.
 Regression inputs (`regression-*`, minimal reproducers of fixed findings) are written by hand and kept.
@@ -178,8 +179,20 @@ def config_seeds():
     write("config", "bad-quotes", "dir \"/tmp\nport abc\n")
 
 
+def reply_seeds():
+    write("reply", "handshake", b"-NOAUTH Authentication required.\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n"
+                                b"+FULLRESYNC " + b"a" * 40 + b" 1234\r\n")
+    write("reply", "continue", b"+PONG\r\n+OK\r\n+OK\r\n+OK\r\n+CONTINUE " + b"b" * 40 + b"\r\n")
+    write("reply", "resp3", b"%2\r\n+server\r\n$5\r\nredis\r\n+proto\r\n:3\r\n~2\r\n#t\r\n,1.5e10\r\n"
+                            b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n=8\r\ntxt:body\r\n(12345678901234567890\r\n"
+                            b"_\r\n!5\r\nERR x\r\n|1\r\n+k\r\n:1\r\n")
+    write("reply", "nested", b"*2\r\n*2\r\n$-1\r\n*-1\r\n*1\r\n*0\r\n$0\r\n\r\n")
+    write("reply", "header", b"$EOF:" + b"c" * 40)
+
+
 if __name__ == "__main__":
     resp_seeds()
     rdb_seeds()
     aof_seeds()
     config_seeds()
+    reply_seeds()

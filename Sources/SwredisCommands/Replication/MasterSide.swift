@@ -120,7 +120,7 @@ extension Engine {
 
     func createBacklog() {
         replication.backlog = ReplicationBacklog(
-            capacity: config.int("repl-backlog-size"), endOffset: replication.offset)
+            capacity: config[.replBacklogSize], endOffset: replication.offset)
         // A new stream starts with a SELECT.
         replication.selectedDatabase = -1
     }
@@ -151,12 +151,12 @@ extension Engine {
             return
         }
         let diskless =
-            config.bool("repl-diskless-sync") && waiting.allSatisfy { $0.replicaLink?.acceptsEOFTransfer == true }
+            config[.replDisklessSync] && waiting.allSatisfy { $0.replicaLink?.acceptsEOFTransfer == true }
         if diskless {
             let now = Engine.unixMilliseconds()
             if replication.disklessWaitStartedAt == 0 { replication.disklessWaitStartedAt = now }
-            let delay = config.int("repl-diskless-sync-delay") * 1000
-            let enough = config.int("repl-diskless-sync-max-replicas")
+            let delay = config[.replDisklessSyncDelay] * 1000
+            let enough = config[.replDisklessSyncMaxReplicas]
             guard now - replication.disklessWaitStartedAt >= delay || (enough > 0 && waiting.count >= enough) else {
                 return
             }

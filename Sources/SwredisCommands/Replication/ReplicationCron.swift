@@ -7,7 +7,7 @@ import SwredisLog
 extension Engine {
     public func replicationCron() {
         let now = Engine.unixMilliseconds()
-        let timeout = config.int("repl-timeout") * 1000
+        let timeout = config[.replTimeout] * 1000
         if replication.isReplica {
             switch replication.linkState {
             case .connect:
@@ -38,7 +38,7 @@ extension Engine {
             }
         }
         if feedsReplicas && !replication.replicas.isEmpty {
-            let period = config.int("repl-ping-replica-period") * 1000
+            let period = config[.replPingReplicaPeriod] * 1000
             if now - replication.lastPing >= period {
                 replication.lastPing = now
                 "*1\r\n$4\r\nPING\r\n".utf8.withContiguousStorageIfAvailable {
@@ -59,7 +59,7 @@ extension Engine {
             serverLog(.warning, "Disconnecting timedout replica (streaming sync): \(replicaName(replica))")
             replica.connection?.closeNow()
         }
-        let ttl = config.int("repl-backlog-ttl")
+        let ttl = config[.replBacklogTtl]
         if !replication.isReplica, replication.backlog != nil, replication.replicas.isEmpty, ttl > 0,
             replication.noReplicasSince > 0, now - replication.noReplicasSince > ttl * 1000
         {

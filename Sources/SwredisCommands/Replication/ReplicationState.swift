@@ -149,13 +149,4 @@ public struct ReplicationState {
     /// so the 2^62 bytes of headroom keep that arithmetic from overflowing on a real stream.
     public static let maximumOffset = 1 << 62
 
-    /// The replication ID and offset of a master's `+FULLRESYNC <id> <offset>` reply; nil when `line` is not
-    /// one, or its offset is not within 0...`maximumOffset`.
-    public static func parseFullResync(_ line: String) -> (id: String, offset: Int)? {
-        let words = line.split(separator: " ").map(String.init)
-        guard words.first == "+FULLRESYNC", words.count == 3, let offset = Int(words[2]),
-            offset >= 0, offset <= maximumOffset
-        else { return nil }
-        return (words[1], offset)
-    }
 }

@@ -54,7 +54,7 @@ extension Engine {
 
     /// The hard limit of the `replica` class of `client-output-buffer-limit` (0: none).
     var replicaOutputHardLimit: Int {
-        ClientBufferLimits(words: config.words("client-output-buffer-limit")).limit("slave").hard
+        ClientBufferLimits(words: config[.clientOutputBufferLimit]).limit("slave").hard
     }
 
     /// Sends this loop turn's stream to the replicas (and asks them for an ACK when WAIT needs one).
