@@ -34,12 +34,19 @@ let package = Package(
         .target(name: "SwredisLog"),
         .target(name: "SwredisSystemd", dependencies: ["CSystemd"]),
         .target(
-            name: "SwredisCommands",
+            name: "SwredisEngine",
             dependencies: [
                 "CMallocInfo", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
                 "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
+        .target(
+            name: "SwredisCommands",
+            dependencies: [
+                "SwredisEngine", "CMallocInfo", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
+                "SwredisLog", "SwredisStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .target(
             name: "SwredisClient",
@@ -52,7 +59,7 @@ let package = Package(
             name: "SwredisReplication",
             dependencies: [
                 "SwredisClient",
-                "SwredisCommands", "SwredisProtocol", "SwredisLog", "SwredisStorage",
+                "SwredisCommands", "SwredisEngine", "SwredisProtocol", "SwredisLog", "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
@@ -60,7 +67,8 @@ let package = Package(
             name: "SwredisServer",
             dependencies: [
                 "SwredisClient",
-                "SwredisCommands", "SwredisReplication", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace",
+                "SwredisCommands", "SwredisEngine", "SwredisReplication", "SwredisBytes", "SwredisProtocol",
+                "SwredisKeyspace",
                 "SwredisConfig", "SwredisLog",
                 "SwredisSystemd", "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -80,7 +88,7 @@ let package = Package(
                 "SwredisClient", "SwredisReplication",
                 "CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
                 "SwredisStorage",
-                "SwredisCommands", .product(name: "NIOCore", package: "swift-nio"),
+                "SwredisCommands", "SwredisEngine", .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "SwredisBytesTests", dependencies: ["SwredisBytes"]),
         .testTarget(
@@ -98,7 +106,8 @@ let package = Package(
         .testTarget(
             name: "SwredisCommandsTests",
             dependencies: [
-                "SwredisCommands", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
+                "SwredisCommands", "SwredisEngine", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace",
+                "SwredisConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(

@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 
 /// BITFIELD and BITFIELD_RO: signed and unsigned integers of 1 to 64 bits at any bit offset, with

@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 
 /// CLIENT and its subcommands (Redis's `networking.c`).
 enum ClientCommand {
@@ -19,7 +20,7 @@ enum ClientCommand {
                 client.reply.integer(client.id)
             },
             sub("info", 2, [], "Returns information about the current client connection.") { engine, client, _ in
-                client.reply.verbatim(describe(engine, client) + "\n")
+                client.reply.verbatim(ClientDescription.describe(engine, client) + "\n")
             },
             sub("list", -2, [.admin], "Get the list of client connections", list),
             sub("kill", -3, [.admin], "Kill the connection of a client", kill),
@@ -198,32 +199,6 @@ enum ClientCommand {
         bytes.allSatisfy { $0 > 32 && $0 < 127 }
     }
 
-    /// One CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields.
-    static func describe(_ engine: Engine, _ client: ClientSession) -> String {
-        let now = Engine.unixMilliseconds()
-        var flags = ""
-        if client.isMonitor { flags += "O" }
-        if client.replicaLink != nil { flags += "S" }
-        if client.isMaster { flags += "M" }
-        if client.closeAfterReply { flags += "c" }
-        if client.noEvict { flags += "e" }
-        if client.isBlocked { flags += "b" }
-        if client.transaction != nil { flags += "x" }
-        if client.isSubscriber { flags += "P" }
-        if flags.isEmpty { flags = "N" }
-        let queryBuffer = client.connection?.queryBufferLength ?? 0
-        let output = client.reply.buffer.readableBytes
-        let address = client.isUnixSocket ? "\(client.address):0" : client.address
-        return
-            "id=\(client.id) addr=\(address) laddr=\(client.localAddress) fd=\(client.fileDescriptor) name=\(client.name) "
-            + "age=\((now - client.createdAt) / 1000) idle=\((now - client.lastInteraction) / 1000) flags=\(flags) "
-            + "db=\(client.database) sub=\(client.channels.count) psub=\(client.patterns.count) ssub=\(client.shardChannels.count) multi=\(client.transaction.map { $0.queued.count } ?? -1) qbuf=\(queryBuffer) qbuf-free=\(max(0, 16384 - queryBuffer)) "
-            + "argv-mem=0 multi-mem=0 rbs=16384 rbp=\(queryBuffer) obl=\(output) oll=0 omem=0 tot-mem=\(16384 + output) "
-            + "events=r cmd=\(client.lastCommandName) user=default redir=-1 resp=\(client.reply.protocolVersion)"
-            + (client.libraryName.isEmpty && client.libraryVersion.isEmpty
-                ? "" : " lib-name=\(client.libraryName) lib-ver=\(client.libraryVersion)")
-    }
-
     static func list(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         // Redis 7.0 takes one filter: `TYPE t`, or `ID id...` (listed in the order given; unknown IDs are skipped).
         var selected = engine.clients.values.sorted { $0.id < $1.id }
@@ -249,7 +224,7 @@ enum ClientCommand {
             client.error(RedisError.syntax)
             return
         }
-        let text = selected.map { describe(engine, $0) + "\n" }.joined()
+        let text = selected.map { ClientDescription.describe(engine, $0) + "\n" }.joined()
         client.reply.verbatim(text)
     }
 
@@ -336,13 +311,6 @@ enum ClientCommand {
         } else {
             victim.connection?.closeNow()
         }
-    }
-}
-
-extension Engine {
-    /// The CLIENT LIST line of `client`, as Redis's logs name clients.
-    public func clientInfoLine(_ client: ClientSession) -> String {
-        ClientCommand.describe(self, client)
     }
 }
 

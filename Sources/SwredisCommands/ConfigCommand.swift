@@ -4,6 +4,7 @@ import SwredisKeyspace
 
 #if canImport(Glibc)
 import Glibc
+import SwredisEngine
 #endif
 
 /// CONFIG GET / SET / RESETSTAT / REWRITE, all driven by the directive table.

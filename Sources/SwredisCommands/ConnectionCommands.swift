@@ -1,5 +1,6 @@
 import SwredisBytes
 import SwredisConfig
+import SwredisEngine
 import SwredisKeyspace
 
 /// Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO, CLIENT.

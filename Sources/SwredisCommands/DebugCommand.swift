@@ -5,6 +5,7 @@ import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc
+import SwredisEngine
 #endif
 
 /// DEBUG: the subcommands test suites and operators use (SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE,

@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 
 /// Hash commands (Redis's `t_hash.c`).

@@ -4,6 +4,7 @@ import SwredisKeyspace
 
 #if canImport(Glibc)
 import Glibc
+import SwredisEngine
 #endif
 
 /// INFO: the sections and field names Redis 7.0 prints, with this process's real figures.

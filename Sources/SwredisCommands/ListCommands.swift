@@ -1,5 +1,6 @@
 import DequeModule
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 
 /// List commands (Redis's `t_list.c`); the blocking variants are in `BlockingCommands`.
@@ -349,37 +350,21 @@ enum ListCommands {
         return nil
     }
 
-    /// Moves one element between lists (LMOVE and friends); returns the element, or nil when the source is
-    /// missing or a WRONGTYPE was replied (check `client.currentCommandFailed`).
-    static func move(
-        _ engine: Engine, _ client: ClientSession, source: UnsafeRawBufferPointer, destination: UnsafeRawBufferPointer,
-        fromLeft: Bool, toLeft: Bool
-    ) -> ByteString? {
-        guard case .found(let from) = engine.list(client, source, write: true) else { return nil }
-        if case .wrongType = engine.list(client, destination, write: true) { return nil }
-        let element = fromLeft ? from.items.removeFirst() : from.items.removeLast()
-        guard let to = engine.listForWrite(client, destination) else { return nil }
-        if toLeft { to.items.prepend(element) } else { to.items.append(element) }
-        engine.dirty += 1
-        // Redis announces the push into the destination first, then the pop (and a `del` of an emptied source).
-        engine.notify(client, .list, toLeft ? "lpush" : "rpush", destination)
-        engine.notify(client, .list, fromLeft ? "lpop" : "rpop", source)
-        engine.deleteIfEmpty(client.database, source, count: from.items.count)
-        engine.signalKeyAsReady(client.database, destination)
-        return element
-    }
-
     static func lmove(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let fromLeft = side(args, 3), let toLeft = side(args, 4) else {
             client.error(RedisError.syntax)
             return
         }
         replyMoved(
-            client, move(engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft))
+            client,
+            ListOperations.move(
+                engine, client, source: args[1], destination: args[2], fromLeft: fromLeft, toLeft: toLeft))
     }
 
     static func rpoplpush(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
-        replyMoved(client, move(engine, client, source: args[1], destination: args[2], fromLeft: false, toLeft: true))
+        replyMoved(
+            client,
+            ListOperations.move(engine, client, source: args[1], destination: args[2], fromLeft: false, toLeft: true))
     }
 
     static func replyMoved(_ client: ClientSession, _ element: ByteString?) {

@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
 import SwredisStorage

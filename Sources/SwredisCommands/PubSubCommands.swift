@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 
 /// Publish/subscribe (Redis's `pubsub.c`). Channel subscribers are kept in subscription order, so messages
@@ -109,16 +110,8 @@ enum PubSubCommands {
     ]
 
     /// The three subscription namespaces.
-    enum Kind {
-        case channel, pattern, shard
 
-        var subscribeName: String { self == .channel ? "subscribe" : (self == .pattern ? "psubscribe" : "ssubscribe") }
-        var unsubscribeName: String {
-            self == .channel ? "unsubscribe" : (self == .pattern ? "punsubscribe" : "sunsubscribe")
-        }
-    }
-
-    static func subscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ kind: Kind) {
+    static func subscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ kind: SubscriptionKind) {
         if kind == .shard && client.inTransaction {
             client.error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
             return
@@ -150,11 +143,11 @@ enum PubSubCommands {
     }
 
     /// The count a (un)subscribe reply carries: channels and patterns together, shard channels apart.
-    static func count(_ client: ClientSession, _ kind: Kind) -> Int {
+    static func count(_ client: ClientSession, _ kind: SubscriptionKind) -> Int {
         kind == .shard ? client.shardChannels.count : client.channels.count + client.patterns.count
     }
 
-    static func unsubscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ kind: Kind) {
+    static func unsubscribe(_ engine: Engine, _ client: ClientSession, _ args: Arguments, _ kind: SubscriptionKind) {
         let current = kind == .channel ? client.channels : (kind == .pattern ? client.patterns : client.shardChannels)
         let names = args.count > 1 ? (1..<args.count).map { args.bytes($0) } : current
         if names.isEmpty {
@@ -193,72 +186,6 @@ enum PubSubCommands {
         for index in 2..<max(2, args.count) {
             client.reply.bulk(args[index])
             client.reply.integer(table[args.bytes(index)]?.count ?? 0)
-        }
-    }
-}
-
-extension Engine {
-    /// Delivers a message; returns how many subscriptions received it.
-    @discardableResult
-    public func publish(_ channel: ByteString, _ message: ByteString) -> Int {
-        var receivers = 0
-        if let subscribers = channelSubscribers[channel] {
-            deliver("message", channel, message, to: subscribers)
-            receivers += subscribers.count
-        }
-        for (pattern, subscriber) in patternSubscribers {
-            let matches = pattern.withUnsafeBytes { p in channel.withUnsafeBytes { GlobPattern.matches(p, $0) } }
-            guard matches else { continue }
-            subscriber.reply.pushHeader(4)
-            subscriber.reply.bulk("pmessage")
-            pattern.withUnsafeBytes { subscriber.reply.bulk($0) }
-            channel.withUnsafeBytes { subscriber.reply.bulk($0) }
-            message.withUnsafeBytes { subscriber.reply.bulk($0) }
-            clientsWithPendingWrites.append(subscriber)
-            receivers += 1
-        }
-        return receivers
-    }
-
-    func removeSubscription(_ client: ClientSession, _ name: ByteString, _ kind: PubSubCommands.Kind) {
-        switch kind {
-        case .pattern:
-            client.patterns.removeAll { $0 == name }
-            patternSubscribers.removeAll { $0.0 == name && $0.1 === client }
-        case .channel:
-            client.channels.removeAll { $0 == name }
-            channelSubscribers[name]?.removeAll { $0 === client }
-            if channelSubscribers[name]?.isEmpty == true { channelSubscribers.removeValue(forKey: name) }
-        case .shard:
-            client.shardChannels.removeAll { $0 == name }
-            shardSubscribers[name]?.removeAll { $0 === client }
-            if shardSubscribers[name]?.isEmpty == true { shardSubscribers.removeValue(forKey: name) }
-        }
-    }
-
-    /// Drops every subscription of a client (disconnect, RESET).
-    func removeAllSubscriptions(_ client: ClientSession) {
-        for channel in client.channels { removeSubscription(client, channel, .channel) }
-        for pattern in client.patterns { removeSubscription(client, pattern, .pattern) }
-        for channel in client.shardChannels { removeSubscription(client, channel, .shard) }
-    }
-
-    /// SPUBLISH: shard channels are their own namespace (one shard here, as without cluster mode).
-    func publishToShard(_ channel: ByteString, _ message: ByteString) -> Int {
-        guard let subscribers = shardSubscribers[channel] else { return 0 }
-        deliver("smessage", channel, message, to: subscribers)
-        return subscribers.count
-    }
-
-    /// Writes a `[kind, channel, message]` push to each subscriber; they are flushed after the command.
-    private func deliver(_ kind: String, _ channel: ByteString, _ message: ByteString, to subscribers: [ClientSession])
-    {
-        for subscriber in subscribers {
-            subscriber.reply.pushHeader(3)
-            subscriber.reply.bulk(kind)
-            channel.withUnsafeBytes { subscriber.reply.bulk($0) }
-            message.withUnsafeBytes { subscriber.reply.bulk($0) }
-            clientsWithPendingWrites.append(subscriber)
         }
     }
 }

@@ -5,6 +5,7 @@ import SwredisLog
 
 #if canImport(Glibc)
 import Glibc
+import SwredisEngine
 #endif
 
 /// Server commands: INFO, CONFIG, TIME, LASTSAVE, SLOWLOG, LATENCY, MONITOR, DEBUG, SHUTDOWN.

@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 
 /// Argument shapes several commands share, parsed once with Redis's error texts.
 enum SharedArguments {

@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 
 /// Sorted set commands (Redis's `t_zset.c`). Blocking pops are in `BlockingCommands`.
@@ -588,26 +589,6 @@ enum SortedSetCommands {
 
     // MARK: Pops
 
-    /// Removes up to `count` elements from the low (or high) end.
-    static func popElements(
-        _ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ zset: SortedSetValue, min: Bool,
-        count: Int
-    ) -> [(member: ByteString, score: Double)] {
-        let taken = Swift.min(count, zset.count)
-        guard taken > 0 else { return [] }
-        var elements: [(member: ByteString, score: Double)] = []
-        elements.reserveCapacity(taken)
-        for _ in 0..<taken {
-            guard let element = zset.popExtreme(lowest: min) else { break }
-            elements.append(element)
-        }
-        engine.dirty += taken
-        engine.touchWatchedKey(client.database, key)
-        engine.notify(client, .zset, min ? "zpopmin" : "zpopmax", key)
-        engine.deleteIfEmpty(client.database, key, count: zset.count)
-        return elements
-    }
-
     static func zpop(_ engine: Engine, _ client: ClientSession, _ args: Arguments, min: Bool) {
         guard args.count <= 3 else {
             client.error(RedisError.syntax)
@@ -625,7 +606,7 @@ enum SortedSetCommands {
         case .wrongType: return
         case .missing: client.reply.arrayHeader(0)
         case .found(let zset):
-            let elements = popElements(engine, client, args[1], zset, min: min, count: count)
+            let elements = SortedSetOperations.popElements(engine, client, args[1], zset, min: min, count: count)
             if args.count == 3 {
                 replyElements(client, elements, withScores: true)
             } else {
@@ -647,7 +628,7 @@ enum SortedSetCommands {
             case .wrongType: return true
             case .missing: continue
             case .found(let zset):
-                let elements = popElements(
+                let elements = SortedSetOperations.popElements(
                     engine, client, args[keyIndex], zset, min: request.fromFront, count: request.count)
                 client.reply.arrayHeader(2)
                 client.reply.bulk(args[keyIndex])

@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 
 /// String commands (Redis's `t_string.c`).

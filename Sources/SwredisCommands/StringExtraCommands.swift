@@ -1,5 +1,6 @@
 import DequeModule
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 
 /// LCS, SORT and SORT_RO.

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import SwredisCommands
+import SwredisEngine
 import SwredisLog
 
 /// The replica's connection to its master (the network half of Redis's `syncWithMaster`): one TCP client

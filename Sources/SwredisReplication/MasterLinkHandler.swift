@@ -1,6 +1,7 @@
 import NIOCore
 import SwredisClient
 import SwredisCommands
+import SwredisEngine
 import SwredisLog
 import SwredisProtocol
 

@@ -1,5 +1,6 @@
 import SwredisClient
 import SwredisCommands
+import SwredisEngine
 import SwredisLog
 
 /// The replica's side of the replication handshake as a pure state machine (Redis's `syncWithMaster`): replies in,

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import SwredisCommands
 import SwredisConfig
+import SwredisEngine
 import SwredisLog
 import SwredisReplication
 import SwredisStorage

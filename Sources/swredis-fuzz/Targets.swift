@@ -3,6 +3,7 @@ import SwredisBytes
 import SwredisClient
 import SwredisCommands
 import SwredisConfig
+import SwredisEngine
 import SwredisKeyspace
 import SwredisProtocol
 import SwredisReplication

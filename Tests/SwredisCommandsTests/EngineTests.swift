@@ -1,6 +1,7 @@
 import NIOCore
 import SwredisCommands
 import SwredisConfig
+import SwredisEngine
 import SwredisProtocol
 import XCTest
 

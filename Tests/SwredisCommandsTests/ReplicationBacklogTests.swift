@@ -1,4 +1,5 @@
 import NIOCore
+import SwredisEngine
 import XCTest
 
 @testable import SwredisCommands

@@ -1,6 +1,7 @@
 import Foundation
 import SwredisBytes
 import SwredisConfig
+import SwredisEngine
 import SwredisKeyspace
 import XCTest
 

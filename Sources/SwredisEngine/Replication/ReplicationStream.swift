@@ -13,10 +13,10 @@ import SwredisProtocol
 /// see the same offsets and the same replication ID.
 extension Engine {
     /// Whether this server produces a stream of its own (a master that has had replicas).
-    var feedsReplicas: Bool { replication.backlog != nil && !replication.isReplica }
+    package var feedsReplicas: Bool { replication.backlog != nil && !replication.isReplica }
 
     /// Appends one command, its arguments written by `writeArguments`, to the stream.
-    func streamCommand(_ db: Int, count: Int, _ writeArguments: (inout ReplyWriter) -> Void) {
+    package func streamCommand(_ db: Int, count: Int, _ writeArguments: (inout ReplyWriter) -> Void) {
         let start = replication.outgoing.buffer.writerIndex
         if db != replication.selectedDatabase {
             replication.outgoing.arrayHeader(2)
@@ -30,7 +30,7 @@ extension Engine {
     }
 
     /// Appends bytes already in RESP (the master's stream on a replica, a PING, a GETACK).
-    func feedRawReplicationStream(_ bytes: UnsafeRawBufferPointer) {
+    package func feedRawReplicationStream(_ bytes: UnsafeRawBufferPointer) {
         guard replication.backlog != nil else { return }
         let start = replication.outgoing.buffer.writerIndex
         replication.outgoing.buffer.writeBytes(bytes)
@@ -53,7 +53,7 @@ extension Engine {
     }
 
     /// The hard limit of the `replica` class of `client-output-buffer-limit` (0: none).
-    var replicaOutputHardLimit: Int {
+    package var replicaOutputHardLimit: Int {
         ClientBufferLimits(words: config[.clientOutputBufferLimit]).limit("slave").hard
     }
 

@@ -6,10 +6,10 @@ import SwredisKeyspace
 /// allocated memory is under the limit; with `noeviction`, or nothing left to evict, the command is refused
 /// with `-OOM`.
 extension Engine {
-    enum EvictionPolicy {
+    package enum EvictionPolicy {
         case noEviction, allKeysLRU, allKeysLFU, allKeysRandom, volatileLRU, volatileLFU, volatileRandom, volatileTTL
 
-        init(_ name: String) {
+        package init(_ name: String) {
             switch name {
             case "allkeys-lru": self = .allKeysLRU
             case "allkeys-lfu": self = .allKeysLFU
@@ -22,7 +22,7 @@ extension Engine {
             }
         }
 
-        var onlyVolatile: Bool {
+        package var onlyVolatile: Bool {
             switch self {
             case .volatileLRU, .volatileLFU, .volatileRandom, .volatileTTL: return true
             default: return false
@@ -30,10 +30,10 @@ extension Engine {
         }
     }
 
-    static let oomError = "OOM command not allowed when used memory > 'maxmemory'."
+    package static let oomError = "OOM command not allowed when used memory > 'maxmemory'."
 
     /// Frees memory until under `maxmemory`; returns false when the limit can't be met (the command must be refused).
-    func freeMemoryIfNeeded() -> Bool {
+    package func freeMemoryIfNeeded() -> Bool {
         guard maxMemory > 0 else { return true }
         // A replica's keys follow its master; with replica-ignore-maxmemory it never evicts on its own.
         if replication.isReplica && config[.replicaIgnoreMaxmemory] { return true }
@@ -60,7 +60,9 @@ extension Engine {
     }
 
     /// The best of a few sampled keys for the policy, across databases.
-    func evictionCandidate<G: RandomNumberGenerator>(_ policy: EvictionPolicy, samples: Int, using generator: inout G)
+    package func evictionCandidate<G: RandomNumberGenerator>(
+        _ policy: EvictionPolicy, samples: Int, using generator: inout G
+    )
         -> (Int, ByteString)?
     {
         let now = Engine.unixMilliseconds()
@@ -102,7 +104,7 @@ extension Engine {
         return best.map { ($0.db, $0.key) }
     }
 
-    static func idleSeconds(_ clock: UInt32, now: Int) -> Int {
+    package static func idleSeconds(_ clock: UInt32, now: Int) -> Int {
         let current = lruClock(now: now)
         return Int(current >= clock ? current - clock : current + (0xFF_FFFF - clock))
     }
@@ -110,16 +112,16 @@ extension Engine {
 
 /// Redis's LFU counter, kept in the same 24 bits as the LRU clock: 16 bits of minutes since the last decay
 /// and an 8-bit logarithmic access counter.
-enum LFU {
-    static let initialValue: UInt32 = 5
+package enum LFU {
+    package static let initialValue: UInt32 = 5
 
-    static func minutes(now: Int) -> UInt32 { UInt32(truncatingIfNeeded: (now / 60000) & 0xFFFF) }
+    package static func minutes(now: Int) -> UInt32 { UInt32(truncatingIfNeeded: (now / 60000) & 0xFFFF) }
 
     /// A fresh key's clock: now, counter 5.
-    static func initial(now: Int) -> UInt32 { minutes(now: now) << 8 | initialValue }
+    package static func initial(now: Int) -> UInt32 { minutes(now: now) << 8 | initialValue }
 
     /// The counter after decaying one step per `lfu-decay-time` minutes elapsed.
-    static func decayedCounter(_ clock: UInt32, now: Int, decayMinutes: Int = 1) -> UInt32 {
+    package static func decayedCounter(_ clock: UInt32, now: Int, decayMinutes: Int = 1) -> UInt32 {
         let last = clock >> 8
         let counter = clock & 0xFF
         let current = minutes(now: now)
@@ -129,7 +131,7 @@ enum LFU {
     }
 
     /// One access: decay, then a probabilistic logarithmic increment (`lfu-log-factor`).
-    static func touch(_ clock: UInt32, now: Int, logFactor: Int, decayMinutes: Int) -> UInt32 {
+    package static func touch(_ clock: UInt32, now: Int, logFactor: Int, decayMinutes: Int) -> UInt32 {
         var counter = decayedCounter(clock, now: now, decayMinutes: decayMinutes)
         if counter < 255 {
             let base = Double(counter > initialValue ? counter - initialValue : 0)

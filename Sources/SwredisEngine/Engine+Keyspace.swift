@@ -66,7 +66,7 @@ extension Engine {
 
     /// After a key was added to a database (a new store, RENAME, MOVE, COPY): the `new` event and blocked clients, as
     /// Redis's `dbAdd` does.
-    func keyAdded(_ db: Int, _ key: ByteString, _ value: Value) {
+    package func keyAdded(_ db: Int, _ key: ByteString, _ value: Value) {
         if keyspaceEvents.contains(.new) { notifyKeyspaceEvent(.new, "new", key, db) }
         keyStored(db, key, value)
     }
@@ -89,7 +89,7 @@ extension Engine {
     }
 
     /// Marks a string as modified in place (OBJECT ENCODING then reports `raw`).
-    func markRaw(_ db: Int, _ key: UnsafeRawBufferPointer) {
+    package func markRaw(_ db: Int, _ key: UnsafeRawBufferPointer) {
         guard let position = databases[db].keys.index(of: key) else { return }
         databases[db].keys.modifyValue(at: position) { $0.isRawString = true }
     }

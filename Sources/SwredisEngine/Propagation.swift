@@ -12,21 +12,21 @@ import SwredisStorage
 /// wrapped in MULTI/EXEC.
 extension Engine {
     /// True when propagated commands have somewhere to go.
-    var propagates: Bool { (appendOnlyLog != nil || feedsReplicas) && !propagationSuppressed }
+    package var propagates: Bool { (appendOnlyLog != nil || feedsReplicas) && !propagationSuppressed }
 
     /// Logs `commands` instead of the command now running.
-    func propagateInstead(_ commands: [[ByteString]]) {
+    package func propagateInstead(_ commands: [[ByteString]]) {
         guard propagates else { return }
         propagationOverride = commands
     }
 
     /// Logs the deletion of a key that expired or was evicted, at once (before the command that caused it).
-    func propagateDeletion(_ db: Int, _ key: ByteString) {
+    package func propagateDeletion(_ db: Int, _ key: ByteString) {
         propagate(db, [ByteString("DEL"), key])
     }
 
     /// Logs one command given as byte strings.
-    func propagate(_ db: Int, _ arguments: [ByteString]) {
+    package func propagate(_ db: Int, _ arguments: [ByteString]) {
         guard propagates else { return }
         openTransactionIfNeeded(db)
         if let log = appendOnlyLog {
@@ -41,7 +41,7 @@ extension Engine {
     }
 
     /// After a write command ran and changed data: logs it (or what it asked to log instead).
-    func propagateExecuted(_ db: Int, _ args: Arguments) {
+    package func propagateExecuted(_ db: Int, _ args: Arguments) {
         guard propagates else { return }
         if let replacement = propagationOverride {
             propagationOverride = nil
@@ -61,7 +61,7 @@ extension Engine {
     }
 
     /// Sends a command to replicas only (PUBLISH reaches subscribers of replicas; it is not written to the AOF).
-    func propagateToReplicasOnly(_ db: Int, _ args: Arguments) {
+    package func propagateToReplicasOnly(_ db: Int, _ args: Arguments) {
         guard feedsReplicas && !propagationSuppressed else { return }
         streamCommand(db, count: args.count) { stream in
             for index in 0..<args.count { stream.bulk(args[index]) }
@@ -77,12 +77,12 @@ extension Engine {
     }
 
     /// EXEC starts: the first propagated command of the transaction is preceded by MULTI.
-    func beginTransactionPropagation() {
+    package func beginTransactionPropagation() {
         transactionPropagation = .pending
     }
 
     /// EXEC ends: closes the MULTI block if one was opened.
-    func endTransactionPropagation(_ db: Int) {
+    package func endTransactionPropagation(_ db: Int) {
         if transactionPropagation == .open {
             appendOnlyLog?.beginCommand(database: db, count: 1)
             appendOnlyLog?.appendArgument(Array("EXEC".utf8))
@@ -92,13 +92,13 @@ extension Engine {
     }
 
     /// An absolute Unix-millisecond time as a byte string.
-    static func millisecondsArgument(_ value: Int) -> ByteString {
+    package static func millisecondsArgument(_ value: Int) -> ByteString {
         ByteString(String(value))
     }
 }
 
 /// Where the MULTI/EXEC wrapping of an EXEC's propagated commands stands.
-enum TransactionPropagation {
+package enum TransactionPropagation {
     case none
     /// Inside EXEC, nothing propagated yet.
     case pending

@@ -58,16 +58,16 @@ public final class ReplicaLink {
     public var ackOffset = 0
     public var ackTime: Int
     /// Stream produced while the replica waits for its RDB; sent right after it.
-    var pendingStream: ByteBuffer?
+    package var pendingStream: ByteBuffer?
     /// After a diskless transfer the stream waits for the replica's first ACK: the replica finds the end mark in
     /// the last bytes it read, so nothing may follow the payload until it has loaded it.
-    var streamStartsOnAck = false
+    package var streamStartsOnAck = false
     /// Its snapshot is the BGSAVE file (disk transfer), not a diskless stream.
-    var waitsForDiskSnapshot = false
+    package var waitsForDiskSnapshot = false
     /// Old-style SYNC: no `+FULLRESYNC` line before the payload.
-    var legacySync = false
+    package var legacySync = false
 
-    init(state: ReplicaSyncState, now: Int) {
+    package init(state: ReplicaSyncState, now: Int) {
         self.state = state
         ackTime = now
     }
@@ -93,28 +93,28 @@ public struct ReplicationState {
     /// Replica connections in the order they attached.
     public var replicas: [ClientSession] = []
     /// The database the stream last SELECTed (-1 forces a SELECT before the next command).
-    var selectedDatabase = -1
+    package var selectedDatabase = -1
     /// Stream bytes produced this loop turn, written to every online replica at the end of it.
-    var outgoing = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
+    package var outgoing = ReplyWriter(buffer: ByteBufferAllocator().buffer(capacity: 0))
     /// Unix ms since when no replica is connected (backlog TTL).
-    var noReplicasSince = 0
+    package var noReplicasSince = 0
     /// Replicas whose last ACK is within `min-replicas-max-lag` (min_slaves_good_slaves).
     public var goodReplicas = 0
     /// WAIT is pending: ask replicas for an ACK at the end of this loop turn.
-    var acknowledgementRequested = false
-    var clientsWaitingForAcks: [ClientSession] = []
+    package var acknowledgementRequested = false
+    package var clientsWaitingForAcks: [ClientSession] = []
     /// When the first replica asked for a diskless full sync (the sync waits `repl-diskless-sync-delay`).
-    var disklessWaitStartedAt = 0
+    package var disklessWaitStartedAt = 0
     /// Number of full-sync transfers running.
-    var transfersInProgress = 0
-    var lastPing = 0
+    package var transfersInProgress = 0
+    package var lastPing = 0
 
     // Replica side.
     /// Set once the server finished loading its own data: only then may the link to the master open.
     public var linkEnabled = false
     /// Changes whenever a link is opened or abandoned, so a full-sync load that finishes after its link was
     /// replaced (REPLICAOF to another master, NO ONE) is discarded.
-    var linkGeneration = 0
+    package var linkGeneration = 0
     /// The session applying our master's stream while the link is up.
     public var masterClient: ClientSession?
     /// Whether our dataset follows `replicationID` up to `offset`, so we can ask for a partial resync.
@@ -138,7 +138,7 @@ public struct ReplicationState {
     public var partialSyncsAccepted = 0
     public var partialSyncsRefused = 0
 
-    init(replicationID: String) {
+    package init(replicationID: String) {
         self.replicationID = replicationID
     }
 

@@ -15,15 +15,15 @@ public struct PersistenceState {
     public var backgroundSaveInProgress = false
     /// BGSAVE SCHEDULE asked for a save while another background job ran.
     public var backgroundSaveScheduled = false
-    var backgroundSaveStartedAt = 0
-    var backgroundSave: BackgroundSnapshotJob?
-    var dirtyBeforeBackgroundSave = 0
+    package var backgroundSaveStartedAt = 0
+    package var backgroundSave: BackgroundSnapshotJob?
+    package var dirtyBeforeBackgroundSave = 0
     /// The running BGSAVE was started for replicas waiting for a full sync (disk target).
-    var backgroundSaveServesReplicas = false
+    package var backgroundSaveServesReplicas = false
     public var lastBackgroundSaveOK = true
     public var lastBackgroundSaveSeconds = -1
     /// Unix seconds of the last BGSAVE attempt (failed saves are retried after 5 s).
-    var lastBackgroundSaveTry = 0
+    package var lastBackgroundSaveTry = 0
     public var saves = 0
     /// True while the dataset is being loaded: commands without the `loading` flag get `-LOADING`.
     public var loading = false
@@ -35,24 +35,24 @@ public struct PersistenceState {
 }
 
 /// Set from the engine thread, read by a background writer between buffers.
-final class CancellationFlag: Sendable {
+package final class CancellationFlag: Sendable {
     private let flag = NIOLockedValueBox(false)
-    func cancel() { flag.withLockedValue { $0 = true } }
-    var isCancelled: Bool { flag.withLockedValue { $0 } }
+    package func cancel() { flag.withLockedValue { $0 = true } }
+    package var isCancelled: Bool { flag.withLockedValue { $0 } }
 }
 
 /// A snapshot written on a background thread (BGSAVE, AOF rewrite), and its outcome.
-final class BackgroundSnapshotJob: @unchecked Sendable {
+package final class BackgroundSnapshotJob: @unchecked Sendable {
     private var snapshot: [DatabaseSnapshot]
-    let generation: UInt32
-    let temporaryPath: String
+    package let generation: UInt32
+    package let temporaryPath: String
     private let work: (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
-    let cancel = CancellationFlag()
+    package let cancel = CancellationFlag()
     private let finished = DispatchSemaphore(value: 0)
     /// Set by `run`; read on the engine thread after it finished.
-    private(set) var failure: Error?
+    package private(set) var failure: Error?
 
-    init(
+    package init(
         snapshot: [DatabaseSnapshot], generation: UInt32, temporaryPath: String,
         work: @escaping (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
     ) {
@@ -62,7 +62,7 @@ final class BackgroundSnapshotJob: @unchecked Sendable {
         self.work = work
     }
 
-    func run() {
+    package func run() {
         do {
             try work(&snapshot, cancel)
         } catch {
@@ -73,13 +73,13 @@ final class BackgroundSnapshotJob: @unchecked Sendable {
     }
 
     /// Cancels the job and waits until its thread stopped touching files (it stops at its next buffer).
-    func cancelAndWait() {
+    package func cancelAndWait() {
         cancel.cancel()
         waitUntilFinished()
     }
 
     /// Waits until the job's thread is done with it (it may have succeeded or failed).
-    func waitUntilFinished() {
+    package func waitUntilFinished() {
         finished.wait()
         finished.signal()
     }
@@ -93,26 +93,26 @@ public struct LoadedDataset: @unchecked Sendable {
 }
 
 extension Engine {
-    static let misconfError =
+    package static let misconfError =
         "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
-    static let loadingError = "LOADING Redis is loading the dataset in memory"
+    package static let loadingError = "LOADING Redis is loading the dataset in memory"
 
     /// Whether writes are refused with `-MISCONF` (a failed save while save points and
     /// `stop-writes-on-bgsave-error` are set).
-    var writesDeniedByDiskError: Bool {
+    package var writesDeniedByDiskError: Bool {
         !persistence.lastBackgroundSaveOK && config[.stopWritesOnBgsaveError] && !config.savePoints.isEmpty
     }
 
     // MARK: Writing
 
     /// Snapshots every database for a writer; the caller must call `snapshotGenerations.end` when done.
-    func takeSnapshot() -> (generation: UInt32, databases: [DatabaseSnapshot]) {
+    package func takeSnapshot() -> (generation: UInt32, databases: [DatabaseSnapshot]) {
         let generation = snapshotGenerations.begin()
         return (generation, databases.map(\.snapshot))
     }
 
     /// The AUX fields Redis 7.0 writes.
-    func rdbWriteOptions() -> RDBWriteOptions {
+    package func rdbWriteOptions() -> RDBWriteOptions {
         var options = RDBWriteOptions()
         options.compression = config[.rdbcompression]
         options.checksum = config[.rdbchecksum]
@@ -126,7 +126,7 @@ extension Engine {
     }
 
     /// The LRU idle time or LFU counter the file keeps for each key under the current policy.
-    func rdbKeyMetadata() -> (Entry) -> (idleSeconds: Int?, frequency: UInt8?) {
+    package func rdbKeyMetadata() -> (Entry) -> (idleSeconds: Int?, frequency: UInt8?) {
         let policy = config[.maxmemoryPolicy]
         let now = Engine.unixMilliseconds()
         if policy.hasSuffix("lru") {
@@ -138,9 +138,9 @@ extension Engine {
         return { _ in (nil, nil) }
     }
 
-    var rdbPath: String { config[.dbfilename] }
+    package var rdbPath: String { config[.dbfilename] }
 
-    func logSaveFailure(_ error: Error, temporaryPath: String) {
+    package func logSaveFailure(_ error: Error, temporaryPath: String) {
         if let failure = error as? FileError, failure.operation == "open", failure.path == temporaryPath {
             var buffer = [CChar](repeating: 0, count: 4096)
             let cwd = getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "unknown"

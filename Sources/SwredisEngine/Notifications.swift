@@ -5,7 +5,7 @@ import SwredisKeyspace
 /// Keyspace notifications (Redis's `notify.c`): when `notify-keyspace-events` enables the event's class,
 /// `__keyspace@<db>__:<key>` receives the event name and `__keyevent@<db>__:<event>` receives the key.
 extension Engine {
-    func notifyKeyspaceEvent(_ type: KeyspaceEventFlags, _ event: String, _ key: ByteString, _ db: Int) {
+    package func notifyKeyspaceEvent(_ type: KeyspaceEventFlags, _ event: String, _ key: ByteString, _ db: Int) {
         let flags = keyspaceEvents
         guard !flags.isDisjoint(with: type), !flags.isDisjoint(with: [.keyspace, .keyevent]) else { return }
         if flags.contains(.keyspace) {
@@ -19,7 +19,9 @@ extension Engine {
     }
 
     /// Notifies about the key at argument `index` of the running command.
-    func notify(_ client: ClientSession, _ type: KeyspaceEventFlags, _ event: String, _ key: UnsafeRawBufferPointer) {
+    package func notify(
+        _ client: ClientSession, _ type: KeyspaceEventFlags, _ event: String, _ key: UnsafeRawBufferPointer
+    ) {
         guard !keyspaceEvents.isEmpty else { return }
         notifyKeyspaceEvent(type, event, ByteString(key), client.database)
     }

@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisEngine
 import SwredisLog
 
 /// REPLICAOF / SLAVEOF, REPLCONF, PSYNC, SYNC, WAIT and ROLE.

@@ -17,7 +17,7 @@ public struct SlowLog {
     private var nextID = 0
 
     /// Records a command; arguments at `redacted` positions are kept as `(redacted)`.
-    mutating func record(_ args: Arguments, redacted: [Int], durationMicros: Int, client: ClientSession) {
+    package mutating func record(_ args: Arguments, redacted: [Int], durationMicros: Int, client: ClientSession) {
         // Like Redis: at most 32 arguments, each cut at 128 bytes, with a note of what was left out.
         var kept: [ByteString] = []
         let shown = min(args.count, 32)

@@ -72,7 +72,7 @@ extension Engine {
     }
 
     /// Redis's `shiftReplicationId`.
-    func shiftReplicationID() {
+    package func shiftReplicationID() {
         replication.replicationID2 = replication.replicationID
         replication.secondOffset = replication.offset + 1
         replication.replicationID = Engine.randomHex(40)
@@ -83,7 +83,7 @@ extension Engine {
     }
 
     /// Redis's `disconnectAllBlockedClients`: a role change ends every blocking command with an error.
-    func unblockAllBlockedClients() {
+    package func unblockAllBlockedClients() {
         for client in clients.values where client.isBlocked {
             client.error("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
             client.closeAfterReply = true

@@ -4,14 +4,16 @@ import SwredisKeyspace
 /// Typed access to collection values, with Redis's WRONGTYPE reply when a key holds another type.
 extension Engine {
     /// The result of looking up a key that should hold a given type.
-    enum Lookup<T> {
+    package enum Lookup<T> {
         case missing
         case found(T)
         /// The key holds another type; WRONGTYPE was already replied.
         case wrongType
     }
 
-    func lookup<T>(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool, _ extract: (Value) -> T?)
+    package func lookup<T>(
+        _ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool, _ extract: (Value) -> T?
+    )
         -> Lookup<T>
     {
         let db = client.database
@@ -25,21 +27,21 @@ extension Engine {
         return .found(typed)
     }
 
-    func list(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<ListValue> {
+    package func list(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<ListValue> {
         lookup(client, key, write: write) {
             if case .list(let list) = $0 { return list }
             return nil
         }
     }
 
-    func hash(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<HashValue> {
+    package func hash(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<HashValue> {
         lookup(client, key, write: write) {
             if case .hash(let hash) = $0 { return hash }
             return nil
         }
     }
 
-    func set(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<SetValue> {
+    package func set(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<SetValue> {
         lookup(client, key, write: write) {
             if case .set(let set) = $0 { return set }
             return nil
@@ -47,7 +49,7 @@ extension Engine {
     }
 
     /// The collection at `key`, created empty by `make` if missing; nil after a WRONGTYPE reply.
-    func collectionForWrite<T: SnapshotVersioned>(
+    package func collectionForWrite<T: SnapshotVersioned>(
         _ client: ClientSession, _ key: UnsafeRawBufferPointer,
         _ extract: (Value) -> T?, make: () -> T, wrap: (T) -> Value
     ) -> T? {
@@ -62,7 +64,7 @@ extension Engine {
         }
     }
 
-    func listForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> ListValue? {
+    package func listForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> ListValue? {
         collectionForWrite(
             client, key,
             {
@@ -71,7 +73,7 @@ extension Engine {
             }, make: { ListValue() }, wrap: Value.list)
     }
 
-    func hashForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> HashValue? {
+    package func hashForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> HashValue? {
         collectionForWrite(
             client, key,
             {
@@ -80,7 +82,7 @@ extension Engine {
             }, make: HashValue.init, wrap: Value.hash)
     }
 
-    func setForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SetValue? {
+    package func setForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SetValue? {
         collectionForWrite(
             client, key,
             {
@@ -90,23 +92,23 @@ extension Engine {
     }
 
     /// Redis deletes a collection key when its last element goes.
-    func deleteIfEmpty(_ db: Int, _ key: UnsafeRawBufferPointer, count: Int) {
+    package func deleteIfEmpty(_ db: Int, _ key: UnsafeRawBufferPointer, count: Int) {
         guard count == 0 else { return }
         let name = ByteString(key)
         databases[db].remove(name)
         notifyKeyspaceEvent(.generic, "del", name, db)
     }
 
-    var hashLimits: (entries: Int, value: Int) {
+    package var hashLimits: (entries: Int, value: Int) {
         (config[.hashMaxListpackEntries], config[.hashMaxListpackValue])
     }
 
-    var intsetLimit: Int { config[.setMaxIntsetEntries] }
+    package var intsetLimit: Int { config[.setMaxIntsetEntries] }
 }
 
 extension Arguments {
     /// Parses a range bound like LRANGE's: an integer, or replies `value is not an integer or out of range`.
-    func integerOrReply(_ index: Int, _ client: ClientSession) -> Int? {
+    package func integerOrReply(_ index: Int, _ client: ClientSession) -> Int? {
         guard let value = integer(index) else {
             client.error(RedisError.notInteger)
             return nil
@@ -116,7 +118,7 @@ extension Arguments {
 
     /// Parses a C `int` like Redis's `getIntFromObjectOrReply` (database indexes): text gets `value is not an
     /// integer`, a 64-bit number outside Int32 gets the range error naming the bounds.
-    func int32OrReply(_ index: Int, _ client: ClientSession) -> Int? {
+    package func int32OrReply(_ index: Int, _ client: ClientSession) -> Int? {
         guard let value = integerOrReply(index, client) else { return nil }
         guard value >= Int(Int32.min) && value <= Int(Int32.max) else {
             client.error("ERR value is out of range, value must between \(Int32.min) and \(Int32.max)")
@@ -127,7 +129,7 @@ extension Arguments {
 }
 
 /// Converts Redis's inclusive, possibly negative range to array indexes; nil when the range is empty.
-func normalizedRange(start: Int, end: Int, count: Int) -> ClosedRange<Int>? {
+package func normalizedRange(start: Int, end: Int, count: Int) -> ClosedRange<Int>? {
     var start = start < 0 ? count + start : start
     var end = end < 0 ? count + end : end
     if start < 0 { start = 0 }
@@ -137,14 +139,14 @@ func normalizedRange(start: Int, end: Int, count: Int) -> ClosedRange<Int>? {
 }
 
 extension Engine {
-    func zset(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<SortedSetValue> {
+    package func zset(_ client: ClientSession, _ key: UnsafeRawBufferPointer, write: Bool) -> Lookup<SortedSetValue> {
         lookup(client, key, write: write) {
             if case .zset(let zset) = $0 { return zset }
             return nil
         }
     }
 
-    func zsetForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SortedSetValue? {
+    package func zsetForWrite(_ client: ClientSession, _ key: UnsafeRawBufferPointer) -> SortedSetValue? {
         collectionForWrite(
             client, key,
             {
@@ -153,14 +155,14 @@ extension Engine {
             }, make: SortedSetValue.init, wrap: Value.zset)
     }
 
-    var zsetLimits: (entries: Int, value: Int) {
+    package var zsetLimits: (entries: Int, value: Int) {
         (config[.zsetMaxListpackEntries], config[.zsetMaxListpackValue])
     }
 }
 
 extension ClientSession {
     /// A score: RESP3 double, RESP2 bulk string, formatted like Redis (`%.17g`).
-    func replyScore(_ score: Double) {
+    package func replyScore(_ score: Double) {
         if let integer = ScoreFormat.integral(score) {
             reply.double(integral: integer)
         } else {

@@ -8,18 +8,9 @@ public final class CommandTable {
     /// Every command in declaration order (renamed ones under their new name).
     public private(set) var all: [CommandSpec] = []
 
-    public init() {
-        for spec in CommandTable.declarations() { register(spec, as: spec.name) }
-    }
-
-    /// Every command group contributes its declarations here.
-    static func declarations() -> [CommandSpec] {
-        ConnectionCommands.specs + StringCommands.specs + KeyCommands.specs + ExpireCommands.specs
-            + ListCommands.specs + BlockingCommands.specs + HashCommands.specs + SetCommands.specs
-            + SortedSetCommands.specs
-            + BitCommands.specs + StringExtraCommands.specs + PersistenceCommands.specs
-            + TransactionCommands.specs + PubSubCommands.specs + ServerCommands.specs + IntrospectionCommands.specs
-            + ReplicationCommands.specs
+    /// A table of `declarations` (the data server's come from SwredisCommands' `StandardCommands.all`).
+    public init(_ declarations: [CommandSpec]) {
+        for spec in declarations { register(spec, as: spec.name) }
     }
 
     private func register(_ spec: CommandSpec, as name: String) {
@@ -28,7 +19,7 @@ public final class CommandTable {
     }
 
     /// Applies `rename-command`: the command answers to the new name only; an empty name removes it.
-    func applyRenames(_ renames: [(from: String, to: String)]) {
+    package func applyRenames(_ renames: [(from: String, to: String)]) {
         for rename in renames {
             guard let spec = table.remove(ByteString(rename.from.lowercased())) else { continue }
             all.removeAll { $0 === spec }

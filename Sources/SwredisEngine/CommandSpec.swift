@@ -27,7 +27,7 @@ public struct CommandFlags: OptionSet, Sendable {
     /// Refused unless `enable-debug-command` allows it (Redis's internal CMD_PROTECTED; not shown by COMMAND INFO).
     public static let protected = CommandFlags(rawValue: 1 << 17)
 
-    static let names: [(CommandFlags, String)] = [
+    package static let names: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyOOM, "denyoom"), (.admin, "admin"), (.pubsub, "pubsub"),
         (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"), (.stale, "stale"),
         (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.fast, "fast"), (.noAuth, "no_auth"),
@@ -144,7 +144,7 @@ public struct KeySpec: Sendable {
     }
 
     /// The argument after SORT's last STORE, skipping the arguments of LIMIT (2), GET and BY (1 each).
-    static func sortDestination(in args: Arguments, from offset: Int) -> Int? {
+    package static func sortDestination(in args: Arguments, from offset: Int) -> Int? {
         var index = offset + 2
         var destination: Int?
         while index < args.count {

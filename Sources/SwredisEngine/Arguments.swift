@@ -4,8 +4,8 @@ import SwredisBytes
 /// (or an inline command's storage). Valid only while the command runs; handlers copy what they keep
 /// into `ByteString`s.
 public struct Arguments {
-    @usableFromInline let base: UnsafeRawPointer
-    @usableFromInline let spans: UnsafePointer<Int>
+    @usableFromInline package let base: UnsafeRawPointer
+    @usableFromInline package let spans: UnsafePointer<Int>
     /// Number of arguments, the command name included.
     public let count: Int
 

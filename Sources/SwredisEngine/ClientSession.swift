@@ -61,35 +61,35 @@ public final class ClientSession {
     /// Set once this client is a replica of ours (it sent SYNC or PSYNC).
     public var replicaLink: ReplicaLink?
     /// What REPLCONF told us before PSYNC: listening port, announced address, `capa eof` / `capa psync2`.
-    var announcedReplicaPort = 0
-    var announcedReplicaAddress: String?
-    var replicaCapabilities: Set<String> = []
+    package var announcedReplicaPort = 0
+    package var announcedReplicaAddress: String?
+    package var replicaCapabilities: Set<String> = []
     /// Replication offset after this client's last propagated write (what WAIT waits for).
     public var writeOffset = 0
 
     // Blocking, transactions, pub/sub.
-    var blocked: BlockedState?
+    package var blocked: BlockedState?
     /// True while EXEC runs the queued commands (blocking commands then don't block).
-    var inTransaction = false
-    var transaction: TransactionState?
-    var watchedKeys: [WatchedKey] = []
+    package var inTransaction = false
+    package var transaction: TransactionState?
+    package var watchedKeys: [WatchedKey] = []
     /// A watched key was modified: EXEC will fail.
-    var watchBroken = false
-    var channels: [ByteString] = []
-    var patterns: [ByteString] = []
-    var shardChannels: [ByteString] = []
+    package var watchBroken = false
+    package var channels: [ByteString] = []
+    package var patterns: [ByteString] = []
+    package var shardChannels: [ByteString] = []
 
     /// Whether the client waits in BLPOP & co.; the server stops reading its commands meanwhile.
     public var isBlocked: Bool { blocked != nil }
-    var subscriptionCount: Int { channels.count + patterns.count + shardChannels.count }
+    package var subscriptionCount: Int { channels.count + patterns.count + shardChannels.count }
     /// Subscribed to any channel or pattern (idle timeouts don't apply).
     public var isSubscriber: Bool { subscriptionCount > 0 }
     /// RESP2 clients with subscriptions may only run (un)subscribe commands, PING, QUIT and RESET.
-    var isInSubscribedMode: Bool { subscriptionCount > 0 && reply.protocolVersion == 2 }
+    package var isInSubscribedMode: Bool { subscriptionCount > 0 && reply.protocolVersion == 2 }
     /// The engine, for error statistics.
-    unowned let engine: Engine
+    package unowned let engine: Engine
 
-    init(
+    package init(
         engine: Engine, id: Int, address: String, localAddress: String, isUnixSocket: Bool,
         authenticated: Bool, now: Int, allocator: ByteBufferAllocator
     ) {
@@ -105,10 +105,10 @@ public final class ClientSession {
     }
 
     /// The engine's own client (AOF replay, id 0): it runs while everybody else gets `-LOADING`.
-    var isInternal: Bool { id == 0 }
+    package var isInternal: Bool { id == 0 }
 
     /// CLIENT LIST / CLIENT KILL TYPE classes.
-    var kind: String {
+    package var kind: String {
         if isMaster { return "master" }
         if replicaLink != nil { return "replica" }
         if isSubscriber { return "pubsub" }

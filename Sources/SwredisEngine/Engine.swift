@@ -65,11 +65,11 @@ public final class Engine {
     /// The network side of the link to our master (set by the server).
     public weak var masterLink: MasterLinkController?
     /// True while a command of our master's stream runs (it sees keys a replica otherwise reports as expired).
-    public internal(set) var applyingMasterStream = false
+    public package(set) var applyingMasterStream = false
     /// Set while replaying the AOF: the replayed commands must not be logged again.
     public var propagationSuppressed = false
-    var propagationOverride: [[ByteString]]?
-    var transactionPropagation = TransactionPropagation.none
+    package var propagationOverride: [[ByteString]]?
+    package var transactionPropagation = TransactionPropagation.none
     /// Runs a closure on the engine's thread; set by the server so background jobs can report back.
     public var runOnEngineThread: ((@escaping @Sendable () -> Void) -> Void)?
 
@@ -82,23 +82,23 @@ public final class Engine {
     private var lastSample = (time: 0, commands: 0)
 
     // Blocking operations, WATCH and pub/sub tables.
-    var blockedClients: [DatabaseKey: [ClientSession]] = [:]
-    var readyKeys: [DatabaseKey] = []
+    package var blockedClients: [DatabaseKey: [ClientSession]] = [:]
+    package var readyKeys: [DatabaseKey] = []
     /// How many `execute` calls are on the stack: EXEC runs its queued commands through `execute` too, and blocked
     /// clients are served only when the outermost command is done (a transaction stays atomic).
-    var executionDepth = 0
+    package var executionDepth = 0
     /// Clock readings shared by the commands of one read batch (see `beginReadBatch`).
-    var batchClock = BatchClock()
-    public internal(set) var blockedClientCount = 0
-    var watchers: [DatabaseKey: [ClientSession]] = [:]
-    var channelSubscribers: [ByteString: [ClientSession]] = [:]
-    var patternSubscribers: [(ByteString, ClientSession)] = []
+    package var batchClock = BatchClock()
+    public package(set) var blockedClientCount = 0
+    package var watchers: [DatabaseKey: [ClientSession]] = [:]
+    package var channelSubscribers: [ByteString: [ClientSession]] = [:]
+    package var patternSubscribers: [(ByteString, ClientSession)] = []
     /// Distinct subscribed patterns (PUBSUB NUMPAT, INFO pubsub_patterns), however many clients use each.
-    var uniquePatternCount: Int { Set(patternSubscribers.map { $0.0 }).count }
-    var shardSubscribers: [ByteString: [ClientSession]] = [:]
+    package var uniquePatternCount: Int { Set(patternSubscribers.map { $0.0 }).count }
+    package var shardSubscribers: [ByteString: [ClientSession]] = [:]
 
     /// Argument positions of the running command that SLOWLOG and MONITOR show as `(redacted)` (passwords).
-    var redactedArguments: [Int] = []
+    package var redactedArguments: [Int] = []
 
     /// DEBUG SET-ACTIVE-EXPIRE.
     public var activeExpireEnabled = true
@@ -115,24 +115,26 @@ public final class Engine {
     public private(set) var keyspaceEvents: KeyspaceEventFlags = []
     /// Whether access clocks hold LFU counters (an LFU maxmemory-policy) instead of LRU times.
     public private(set) var lfuMode = false
-    private(set) var replicaReadOnly = true
-    private(set) var replicaServesStaleData = true
-    private(set) var minReplicasToWrite = 0
-    private(set) var minReplicasMaxLag = 10
-    private(set) var lfuLogFactor = 10
-    private(set) var lfuDecayTime = 1
+    package private(set) var replicaReadOnly = true
+    package private(set) var replicaServesStaleData = true
+    package private(set) var minReplicasToWrite = 0
+    package private(set) var minReplicasMaxLag = 10
+    package private(set) var lfuLogFactor = 10
+    package private(set) var lfuDecayTime = 1
 
-    public init(config: ConfigStore) {
+    /// An engine running `commands` (the handlers live in SwredisCommands, whose `Engine(config:)` passes the data
+    /// server's table).
+    public init(config: ConfigStore, commands: [CommandSpec]) {
         self.config = config
         let databaseCount = max(1, config[.databases])
         databases = Array(repeating: Database(), count: databaseCount)
-        commands = CommandTable()
+        self.commands = CommandTable(commands)
         runID = Engine.randomHex(40)
         replication = ReplicationState(replicationID: Engine.randomHex(40))
         let now = Engine.unixMilliseconds()
         startTime = now
         lastSaveTime = now / 1000
-        commands.applyRenames(config.renamedCommands)
+        self.commands.applyRenames(config.renamedCommands)
         refreshCachedConfig()
         config.observeChanges { [weak self] names in self?.configurationChanged(names) }
     }
@@ -146,7 +148,7 @@ public final class Engine {
     }
 
     /// Re-reads the directives the hot path caches.
-    func refreshCachedConfig() {
+    package func refreshCachedConfig() {
         requirePass = config[.requirepass]
         maxBulkLength = config[.protoMaxBulkLen]
         slowlogThreshold = config[.slowlogLogSlowerThan]
@@ -224,7 +226,7 @@ public final class Engine {
         return UInt32(truncatingIfNeeded: (now / 1000 - idle) & 0xFF_FFFF)
     }
 
-    static func randomHex(_ count: Int) -> String {
+    package static func randomHex(_ count: Int) -> String {
         let digits = Array("0123456789abcdef")
         return String((0..<count).map { _ in digits[Int.random(in: 0..<16)] })
     }
@@ -331,7 +333,7 @@ public final class Engine {
             return
         }
         if client.transaction != nil
-            && !TransactionCommands.runImmediately.contains(command.parent?.name ?? command.name)
+            && !TransactionState.controlCommands.contains(command.parent?.name ?? command.name)
         {
             client.transaction?.queued.append(QueuedCommand(args))
             client.reply.simple("QUEUED")
@@ -376,7 +378,7 @@ public final class Engine {
     }
 
     /// `enable-debug-command`: `no` (Redis's default), `yes`, or `local` for unix-socket and loopback clients.
-    func debugCommandAllowed(for client: ClientSession) -> Bool {
+    package func debugCommandAllowed(for client: ClientSession) -> Bool {
         if client.isInternal || client.isMaster { return true }
         switch config[.enableDebugCommand] {
         case "yes": return true
@@ -388,7 +390,7 @@ public final class Engine {
     /// Whether `command` is refused while memory stays above `maxmemory` (Redis's `processCommand`): commands that may
     /// grow the dataset, EXEC of a transaction holding one, and inside MULTI anything but EXEC, DISCARD, QUIT and
     /// RESET (queueing itself takes memory).
-    func refusedWhenOutOfMemory(_ client: ClientSession, _ command: CommandSpec) -> Bool {
+    package func refusedWhenOutOfMemory(_ client: ClientSession, _ command: CommandSpec) -> Bool {
         if command.flags.contains(.denyOOM) { return true }
         guard let transaction = client.transaction else { return false }
         switch command.name {
@@ -466,7 +468,7 @@ public final class Engine {
     }
 
     /// Counts an error reply for INFO stats and errorstats (keyed by the error code, its first word).
-    func recordError(_ text: String) {
+    package func recordError(_ text: String) {
         stats.errorReplies += 1
         let code = text.prefix { $0 != " " }
         errorCounts[String(code), default: 0] += 1
@@ -491,6 +493,8 @@ public final class Engine {
 
 /// Counters INFO stats reports.
 public struct EngineStats {
+    public init() {}
+
     public var totalConnections = 0
     public var rejectedConnections = 0
     public var commandsProcessed = 0
@@ -506,16 +510,16 @@ public struct EngineStats {
 }
 
 /// One read batch's clock: the monotonic time of the last command's end and the offset to wall-clock time.
-struct BatchClock {
-    var active = false
-    var monotonicMicroseconds = 0
-    var wallOffsetMicroseconds = 0
+package struct BatchClock {
+    package var active = false
+    package var monotonicMicroseconds = 0
+    package var wallOffsetMicroseconds = 0
 
-    mutating func begin() {
+    package mutating func begin() {
         active = true
         monotonicMicroseconds = Engine.monotonicMicroseconds()
         wallOffsetMicroseconds = Engine.unixMicroseconds() - monotonicMicroseconds
     }
 
-    var unixMilliseconds: Int { (monotonicMicroseconds + wallOffsetMicroseconds) / 1000 }
+    package var unixMilliseconds: Int { (monotonicMicroseconds + wallOffsetMicroseconds) / 1000 }
 }

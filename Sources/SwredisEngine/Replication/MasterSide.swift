@@ -6,13 +6,13 @@ import SwredisLog
 /// backlog, full resync through a snapshot, REPLCONF ACK bookkeeping, WAIT and `min-replicas-to-write`.
 extension Engine {
     /// How logs name a replica: its address with the port it listens on (`ip:port`).
-    func replicaName(_ client: ClientSession) -> String {
+    package func replicaName(_ client: ClientSession) -> String {
         let ip = client.announcedReplicaAddress ?? Engine.host(of: client.address)
         let port = client.announcedReplicaPort
         return port > 0 ? "\(ip):\(port)" : client.address
     }
 
-    static func host(of address: String) -> String {
+    package static func host(of address: String) -> String {
         if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
             return String(address[address.index(after: address.startIndex)..<close])
         }
@@ -21,7 +21,7 @@ extension Engine {
     }
 
     /// SYNC and PSYNC: the client becomes a replica, continuing from the backlog when it can.
-    func handleSyncRequest(_ client: ClientSession, _ args: Arguments, legacy: Bool) {
+    package func handleSyncRequest(_ client: ClientSession, _ args: Arguments, legacy: Bool) {
         guard client.replicaLink == nil else { return }
         if replication.isReplica && replication.linkState != .connected {
             client.error("NOMASTERLINK Can't SYNC while not connected with my master")
@@ -118,7 +118,7 @@ extension Engine {
         replication.noReplicasSince = 0
     }
 
-    func createBacklog() {
+    package func createBacklog() {
         replication.backlog = ReplicationBacklog(
             capacity: config[.replBacklogSize], endOffset: replication.offset)
         // A new stream starts with a SELECT.
@@ -126,7 +126,7 @@ extension Engine {
     }
 
     /// A replica connection closed: forget it.
-    func detachReplica(_ client: ClientSession) {
+    package func detachReplica(_ client: ClientSession) {
         guard client.replicaLink != nil else { return }
         replication.replicas.removeAll { $0 === client }
         client.replicaLink = nil
@@ -136,7 +136,7 @@ extension Engine {
     }
 
     /// Closes every replica connection (our replication ID changed; they reconnect and continue with it).
-    func disconnectReplicas() {
+    package func disconnectReplicas() {
         for replica in replication.replicas { replica.connection?.closeNow() }
     }
 
@@ -144,7 +144,7 @@ extension Engine {
 
     /// Starts the snapshot for replicas waiting for one: at once for a disk transfer (unless a BGSAVE runs),
     /// after `repl-diskless-sync-delay` for a diskless one, so replicas arriving together share it.
-    func startPendingFullSyncs() {
+    package func startPendingFullSyncs() {
         let waiting = replication.replicas.filter { $0.replicaLink?.state == .waitBgsaveStart }
         guard !waiting.isEmpty else {
             replication.disklessWaitStartedAt = 0
@@ -189,7 +189,7 @@ extension Engine {
     }
 
     /// A BGSAVE finished: replicas waiting for it get the file, or are dropped when it failed.
-    func backgroundSaveFinishedForReplicas(success: Bool) {
+    package func backgroundSaveFinishedForReplicas(success: Bool) {
         guard persistence.backgroundSaveServesReplicas else {
             startPendingFullSyncs()
             return
@@ -206,7 +206,7 @@ extension Engine {
         startPendingFullSyncs()
     }
 
-    func failFullSync(_ replicas: [ClientSession], reason: String) {
+    package func failFullSync(_ replicas: [ClientSession], reason: String) {
         for replica in replicas {
             serverLog(.warning, "SYNC failed. \(reason)")
             replica.connection?.closeNow()
@@ -214,7 +214,7 @@ extension Engine {
     }
 
     /// The RDB reached the replicas of a transfer: they receive what was produced meanwhile and go online.
-    func fullSyncTransferFinished(_ replicas: [ClientSession], success: Bool, diskless: Bool) {
+    package func fullSyncTransferFinished(_ replicas: [ClientSession], success: Bool, diskless: Bool) {
         replication.transfersInProgress -= 1
         for replica in replicas {
             guard let link = replica.replicaLink, clients[replica.id] != nil else { continue }
@@ -255,7 +255,7 @@ extension Engine {
     }
 
     /// REPLCONF ACK from a replica.
-    func acknowledge(_ client: ClientSession, offset: Int) {
+    package func acknowledge(_ client: ClientSession, offset: Int) {
         guard let link = client.replicaLink else { return }
         if link.streamStartsOnAck {
             // Flush this turn's bytes into its pending buffer first, so they follow in order.
@@ -269,14 +269,14 @@ extension Engine {
     }
 
     /// Online replicas whose acknowledged offset reached `offset`.
-    func replicasAcknowledging(_ offset: Int) -> Int {
+    package func replicasAcknowledging(_ offset: Int) -> Int {
         replication.replicas.reduce(0) { count, replica in
             guard let link = replica.replicaLink, link.state == .online, link.ackOffset >= offset else { return count }
             return count + 1
         }
     }
 
-    func serveClientsWaitingForAcks() {
+    package func serveClientsWaitingForAcks() {
         guard !replication.clientsWaitingForAcks.isEmpty else { return }
         for client in replication.clientsWaitingForAcks {
             guard case .replicationWait(let offset, let wanted)? = client.blocked?.operation else { continue }
@@ -288,7 +288,7 @@ extension Engine {
     }
 
     /// WAIT: parks the client until enough replicas acknowledged its last write.
-    func waitForReplicas(_ client: ClientSession, count: Int, timeoutMilliseconds: Int) {
+    package func waitForReplicas(_ client: ClientSession, count: Int, timeoutMilliseconds: Int) {
         let offset = client.writeOffset
         let acknowledged = replicasAcknowledging(offset)
         if acknowledged >= count || client.inTransaction {
@@ -303,7 +303,7 @@ extension Engine {
     }
 
     /// Replicas whose last ACK is recent enough for `min-replicas-max-lag`.
-    func refreshGoodReplicas() {
+    package func refreshGoodReplicas() {
         let now = Engine.unixMilliseconds()
         replication.goodReplicas = replication.replicas.reduce(0) { count, replica in
             guard let link = replica.replicaLink, link.state == .online,
@@ -314,7 +314,7 @@ extension Engine {
     }
 
     /// `min-replicas-to-write`: writes need that many good replicas.
-    var hasEnoughGoodReplicas: Bool {
+    package var hasEnoughGoodReplicas: Bool {
         minReplicasToWrite == 0 || minReplicasMaxLag == 0 || replication.isReplica
             || replication.goodReplicas >= minReplicasToWrite
     }

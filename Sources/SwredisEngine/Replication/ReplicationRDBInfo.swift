@@ -5,7 +5,7 @@ import SwredisStorage
 /// restarted replica continues partially with its master and a restarted master lets its replicas continue.
 extension Engine {
     /// The AUX fields Redis's `rdbPopulateSaveInfo` provides: only once there is a stream to continue.
-    func replicationAuxFields() -> [(String, String)] {
+    package func replicationAuxFields() -> [(String, String)] {
         guard replication.isReplica || replication.backlog != nil else { return [] }
         let streamDatabase: Int
         if replication.isReplica {

@@ -11,7 +11,7 @@ import Glibc
 /// Moves RDB bytes produced on a background thread to replica sockets on the engine thread, with
 /// backpressure: the producer waits while `window` chunks are still on their way to the sockets, so a slow
 /// replica slows the writer down instead of filling memory.
-final class ReplicaTransferChannel: @unchecked Sendable {
+package final class ReplicaTransferChannel: @unchecked Sendable {
     private let permits: DispatchSemaphore
     private let runOnEngineThread: (@escaping @Sendable () -> Void) -> Void
     /// Touched only on the engine thread.
@@ -20,7 +20,7 @@ final class ReplicaTransferChannel: @unchecked Sendable {
     private let abandoned = CancellationFlag()
     private let allocator = ByteBufferAllocator()
 
-    init(engine: Engine, replicas: [ClientSession], window: Int = 16) {
+    package init(engine: Engine, replicas: [ClientSession], window: Int = 16) {
         self.engine = engine
         self.replicas = replicas
         permits = DispatchSemaphore(value: window)
@@ -28,7 +28,7 @@ final class ReplicaTransferChannel: @unchecked Sendable {
     }
 
     /// Producer side (any thread): queues a copy of `bytes`; throws once every replica went away.
-    func send(_ bytes: UnsafeRawBufferPointer) throws {
+    package func send(_ bytes: UnsafeRawBufferPointer) throws {
         if abandoned.isCancelled { throw SnapshotCancelled() }
         var buffer = allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
@@ -37,7 +37,7 @@ final class ReplicaTransferChannel: @unchecked Sendable {
         runOnEngineThread { self.deliver(chunk) }
     }
 
-    func send(_ text: String) throws {
+    package func send(_ text: String) throws {
         try Array(text.utf8).withUnsafeBytes { try send($0) }
     }
 
@@ -58,22 +58,22 @@ final class ReplicaTransferChannel: @unchecked Sendable {
     }
 
     /// Runs `body` on the engine thread after every chunk queued before it.
-    func finish(_ body: @escaping () -> Void) {
+    package func finish(_ body: @escaping () -> Void) {
         let box = UncheckedBox(body)
         runOnEngineThread { box.value() }
     }
 }
 
 /// Carries a non-Sendable value to the engine thread that owns it.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+package struct UncheckedBox<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }
 
 extension Engine {
     /// Diskless full sync (`repl-diskless-sync yes`): a snapshot is encoded straight into the replicas' sockets
     /// with Redis's `$EOF:<40 random chars>` framing, no file in between.
-    func startDisklessTransfer(to replicas: [ClientSession]) {
+    package func startDisklessTransfer(to replicas: [ClientSession]) {
         let taken = takeSnapshot()
         let options = rdbWriteOptions()
         let metadata = rdbKeyMetadata()
@@ -105,7 +105,7 @@ extension Engine {
     }
 
     /// Disk full sync: streams the RDB file the BGSAVE just wrote, framed as `$<length>\r\n<bytes>`.
-    func sendSnapshotFile(to replicas: [ClientSession]) {
+    package func sendSnapshotFile(to replicas: [ClientSession]) {
         guard !replicas.isEmpty else { return }
         let path = rdbPath
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -145,6 +145,6 @@ extension Engine {
 }
 
 /// An error set on a background thread and read on the engine thread after it finished.
-final class FailureRecord: @unchecked Sendable {
-    var error: Error?
+package final class FailureRecord: @unchecked Sendable {
+    package var error: Error?
 }

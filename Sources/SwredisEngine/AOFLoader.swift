@@ -21,10 +21,10 @@ public struct AOFLoadError: Error, CustomStringConvertible {
 /// `aof-load-truncated yes`, with a warning; anywhere else, or when the option is off, loading stops with a
 /// message naming the file, the offset and the repair command.
 public final class AOFReplay {
-    struct Source {
-        let path: String
-        let name: String
-        let isLast: Bool
+    package struct Source {
+        package let path: String
+        package let name: String
+        package let isLast: Bool
     }
 
     private let engine: Engine
@@ -40,7 +40,7 @@ public final class AOFReplay {
     public let totalBytes: Int
     private var finishedBytes = 0
 
-    init(engine: Engine, files: [(path: String, name: String)]) {
+    package init(engine: Engine, files: [(path: String, name: String)]) {
         self.engine = engine
         sources = files.enumerated().map { Source(path: $1.path, name: $1.name, isLast: $0 == files.count - 1) }
         client = engine.makeInternalClient()
@@ -159,7 +159,7 @@ public final class AOFReplay {
 
 extension Engine {
     /// A client that belongs to no connection (AOF replay), like Redis's fake client; id 0 marks it internal.
-    func makeInternalClient() -> ClientSession {
+    package func makeInternalClient() -> ClientSession {
         ClientSession(
             engine: self, id: 0, address: "", localAddress: "", isUnixSocket: false,
             authenticated: true, now: Engine.unixMilliseconds(), allocator: ByteBufferAllocator())

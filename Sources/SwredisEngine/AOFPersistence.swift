@@ -15,7 +15,7 @@ import Glibc
 public struct AppendOnlyState {
     public var rewriteInProgress = false
     public var rewriteScheduled = false
-    var rewriteStartedAt = 0
+    package var rewriteStartedAt = 0
     public var lastRewriteSeconds = -1
     public var lastRewriteOK = true
     public var rewrites = 0
@@ -26,25 +26,25 @@ public struct AppendOnlyState {
     public var baseSize = 0
     /// Bytes in the manifest's files other than the incremental file being appended to, measured when the
     /// manifest changes (so the cron's size check needs no `stat`).
-    var closedFilesSize = 0
-    var rewriteJob: BackgroundSnapshotJob?
+    package var closedFilesSize = 0
+    package var rewriteJob: BackgroundSnapshotJob?
     /// The base file the running rewrite writes.
-    var rewriteBase: AOFManifest.File?
+    package var rewriteBase: AOFManifest.File?
     /// Index in the manifest's incremental files of the first file the running rewrite keeps.
-    var keptIncrementalFrom = 0
+    package var keptIncrementalFrom = 0
     /// `appendonly` was switched on and waits for its first base file.
-    var enabling = false
+    package var enabling = false
 }
 
 extension Engine {
-    var appendDirectory: String { config[.appenddirname] }
-    var appendFilename: String { config[.appendfilename] }
-    var fsyncPolicy: FsyncPolicy { FsyncPolicy(rawValue: config[.appendfsync]) ?? .everysec }
+    package var appendDirectory: String { config[.appenddirname] }
+    package var appendFilename: String { config[.appendfilename] }
+    package var fsyncPolicy: FsyncPolicy { FsyncPolicy(rawValue: config[.appendfsync]) ?? .everysec }
 
-    func appendOnlyPath(_ name: String) -> String { "\(appendDirectory)/\(name)" }
+    package func appendOnlyPath(_ name: String) -> String { "\(appendDirectory)/\(name)" }
 
     /// The name and format of base file `sequence`: an RDB preamble marked `aof-base 1`, or commands.
-    func appendOnlyBase(sequence: Int) -> (name: String, format: SnapshotFileFormat) {
+    package func appendOnlyBase(sequence: Int) -> (name: String, format: SnapshotFileFormat) {
         let preamble = config[.aofUseRdbPreamble]
         let name = AOFManifest.baseName(appendFilename, sequence: sequence, rdbPreamble: preamble)
         guard preamble else { return (name, .commands) }
@@ -59,7 +59,7 @@ extension Engine {
     }
 
     /// Records `manifest` as the one on disk and measures its files that are no longer appended to.
-    func adoptManifest(_ manifest: AOFManifest) {
+    package func adoptManifest(_ manifest: AOFManifest) {
         appendOnly.manifest = manifest
         var total = 0
         for file in manifest.loadOrder.dropLast(manifest.incremental.isEmpty ? 0 : 1) {
@@ -70,7 +70,7 @@ extension Engine {
     }
 
     /// Writes the manifest durably (temporary file, fsync, rename, directory fsync).
-    func persistManifest(_ manifest: AOFManifest) throws {
+    package func persistManifest(_ manifest: AOFManifest) throws {
         let name = AOFManifest.manifestName(appendFilename)
         var text = manifest.text
         try DurableFile.replace(appendOnlyPath(name), temporaryPath: appendOnlyPath("temp-" + name)) { write in
@@ -79,7 +79,7 @@ extension Engine {
         adoptManifest(manifest)
     }
 
-    func ensureAppendDirectory() throws {
+    package func ensureAppendDirectory() throws {
         if mkdir(appendDirectory, 0o755) != 0 && errno != EEXIST {
             throw FileError(path: appendDirectory, operation: "mkdir", code: errno)
         }
@@ -108,7 +108,7 @@ extension Engine {
 
     /// CONFIG SET appendonly yes: a rewrite writes the first base while new writes go to a fresh
     /// incremental file; the AOF counts as on once the base is in place.
-    func enableAppendOnly() -> String? {
+    package func enableAppendOnly() -> String? {
         guard appendOnlyLog == nil else { return nil }
         appendOnly.enabling = true
         if !startAppendOnlyRewrite() {
@@ -119,7 +119,7 @@ extension Engine {
     }
 
     /// CONFIG SET appendonly no: flush, fsync and close the file; a running rewrite is stopped.
-    func disableAppendOnly() {
+    package func disableAppendOnly() {
         appendOnly.rewriteJob?.cancelAndWait()
         appendOnlyLog?.close(nowMilliseconds: Engine.unixMilliseconds())
         appendOnlyLog = nil
@@ -193,7 +193,7 @@ extension Engine {
 
     /// Waits for the running rewrite on the engine thread and installs its result at once (at shutdown); the
     /// completion the writer thread posted to the loop then finds the job already finished.
-    func finishAppendOnlyRewriteNow() {
+    package func finishAppendOnlyRewriteNow() {
         guard let job = appendOnly.rewriteJob, let base = appendOnly.rewriteBase else { return }
         job.waitUntilFinished()
         appendOnlyRewriteFinished(job, base: base)
