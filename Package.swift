@@ -117,6 +117,12 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
         .testTarget(
+            name: "SwredisServerTests",
+            dependencies: [
+                "SwredisServer", "SwredisCommands", "SwredisEngine", "SwredisConfig",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        .testTarget(
             name: "SwredisReplicationTests",
             dependencies: ["SwredisReplication", "SwredisClient", .product(name: "NIOCore", package: "swift-nio")]),
     ],

@@ -1,5 +1,8 @@
 """redis-benchmark against redis-server and swredisd in one run, alternating, medians of several runs.
 
+With SWREDISD_BASELINE set to another swredisd binary (an older build), that binary runs in the same rotation and
+the table adds its column and the new/baseline ratio: a change is compared with what it replaced in one run.
+
 Prints a table of requests/s for both servers and their ratio, with and without pipelining, then the memory
 (RSS and INFO used_memory) each needs for one million small keys. Both servers run with persistence off on
 loopback; every process started here is stopped here. This is a measurement, not a test: it never fails on speed.
@@ -107,13 +110,21 @@ def main():
     parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
     swredisd = os.environ.get("SWREDISD", ".build/release/swredisd")
+    baseline = os.environ.get("SWREDISD_BASELINE")
     tests = args.tests.split(",")
-    servers = [Server("redis", ["redis-server"]), Server("swredis", [swredisd, "server"])]
+
+    def start_servers():
+        started = [Server("redis", ["redis-server"]), Server("swredis", [swredisd, "server"])]
+        if baseline:
+            started.append(Server("baseline", [baseline, "server"]))
+        return started
+
+    servers = start_servers()
     try:
         for pipeline in () if args.skip_throughput else (1, 16):
             samples = {s.name: {t: [] for t in tests} for s in servers}
             for run in range(args.runs):
-                order = servers if run % 2 == 0 else list(reversed(servers))
+                order = servers[run % len(servers):] + servers[:run % len(servers)]
                 for server in order:
                     server.cli("FLUSHALL")
                     for test, rps in benchmark(server.port, tests, args.requests * (4 if pipeline > 1 else 1),
@@ -121,22 +132,28 @@ def main():
                         if test in samples[server.name]:
                             samples[server.name][test].append(rps)
             print(f"\nredis-benchmark -c {args.clients} -P {pipeline} -r 100000, median of {args.runs} runs (requests/s)")
-            print(f"{'test':<14}{'redis-server':>16}{'swredisd':>16}{'ratio':>9}")
+            print(f"{'test':<14}{'redis-server':>16}{'swredisd':>16}{'ratio':>9}"
+                  + (f"{'baseline':>16}{'new/base':>10}" if baseline else ""))
             for test in tests:
                 r = samples["redis"][test]
                 s = samples["swredis"][test]
                 if not r or not s:
                     continue
                 mr, ms = statistics.median(r), statistics.median(s)
-                print(f"{test:<14}{mr:>16.0f}{ms:>16.0f}{ms / mr:>8.2f}x")
+                line = f"{test:<14}{mr:>16.0f}{ms:>16.0f}{ms / mr:>8.2f}x"
+                if baseline and samples["baseline"][test]:
+                    mb = statistics.median(samples["baseline"][test])
+                    line += f"{mb:>16.0f}{ms / mb:>9.2f}x"
+                print(line)
             sys.stdout.flush()
         if not args.skip_memory:
             print(f"\nmemory after ~{args.memory_keys} random inserts (-r {args.memory_keys}, 3-byte values), fresh servers")
-            print(f"{'dataset':<18}{'redis RSS MB':>14}{'swredis RSS MB':>16}{'RSS ratio':>11}{'redis used MB':>15}{'swredis used MB':>17}")
+            print(f"{'dataset':<18}{'redis RSS MB':>14}{'swredis RSS MB':>16}{'RSS ratio':>11}{'redis used MB':>15}{'swredis used MB':>17}"
+                  + (f"{'baseline RSS MB':>17}" if baseline else ""))
             for label, test, count_command in MEMORY_DATASETS:
                 for server in servers:
                     server.stop()
-                servers = [Server("redis", ["redis-server"]), Server("swredis", [swredisd, "server"])]
+                servers = start_servers()
                 results = {}
                 for server in servers:
                     subprocess.run(["redis-benchmark", "-p", str(server.port), "-c", "50", "-P", "64", "-t", test,
@@ -145,8 +162,9 @@ def main():
                     stored = server.cli(*count_command).strip()
                     results[server.name] = (server.rss(), server.info("used_memory"), stored)
                 r, w = results["redis"], results["swredis"]
+                extra = f"{results['baseline'][0] / 1e6:>17.1f}" if baseline else ""
                 print(f"{label:<18}{r[0] / 1e6:>14.1f}{w[0] / 1e6:>16.1f}{w[0] / r[0]:>10.2f}x{r[1] / 1e6:>15.1f}{w[1] / 1e6:>17.1f}"
-                      f"   ({r[2]} / {w[2]} stored)")
+                      f"{extra}   ({r[2]} / {w[2]} stored)")
                 sys.stdout.flush()
     finally:
         for server in servers:

@@ -13,8 +13,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let server: EngineServer
-    private var engine: Engine { server.engine }
+    private let clients: ClientRegistry
+    private var engine: Engine { clients.engine }
     private(set) var session: ClientSession?
     private var context: ChannelHandlerContext?
     /// Bytes received but not yet parsed into a whole command.
@@ -34,8 +34,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     /// The socket's descriptor number, found from its cookie (read once the channel is active).
     private var descriptor = ConnectionDescriptor()
 
-    init(server: EngineServer) {
-        self.server = server
+    init(clients: ClientRegistry) {
+        self.clients = clients
     }
 
     var queryBufferLength: Int { pending?.readableBytes ?? 0 }
@@ -45,10 +45,10 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
         let channel = context.channel
-        let isUnix = server.isUnixChannel(channel)
-        let remote = EngineServer.format(channel.remoteAddress, unix: isUnix)
-        let local = EngineServer.format(channel.localAddress, unix: isUnix)
-        if let refusal = server.admissionError(remote: channel.remoteAddress, isUnix: isUnix) {
+        let isUnix = ClientRegistry.isUnixChannel(channel)
+        let remote = ClientRegistry.format(channel.remoteAddress, unix: isUnix)
+        let local = ClientRegistry.format(channel.localAddress, unix: isUnix)
+        if let refusal = clients.admissionError(remote: channel.remoteAddress, isUnix: isUnix) {
             var buffer = context.channel.allocator.buffer(capacity: refusal.utf8.count)
             buffer.writeString(refusal)
             closing = true
@@ -59,9 +59,9 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             address: remote, localAddress: local,
             isUnixSocket: isUnix, allocator: channel.allocator)
         session.connection = self
-        session.isLocalConnection = isUnix || EngineServer.isLoopback(channel.remoteAddress)
+        session.isLocalConnection = isUnix || ClientRegistry.isLoopback(channel.remoteAddress)
         self.session = session
-        server.register(self, for: session)
+        clients.register(self, for: session)
         SocketDescriptors.readCookie(of: channel) { self.descriptor.record(cookie: $0) }
         serverLog(.verbose, "Accepted \(remote)")
         context.fireChannelActive()
@@ -70,7 +70,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     func channelInactive(context: ChannelHandlerContext) {
         if let session {
             engine.removeClient(session)
-            server.unregister(session)
+            clients.unregister(session)
             serverLog(.verbose, "Client closed connection id=\(session.id) addr=\(session.address)")
         }
         session = nil
@@ -108,7 +108,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             processBuffer(&buffer, session)
             if buffer.readableBytes > 0 && !closing { pending = buffer }
         }
-        if let pending, pending.readableBytes > server.queryBufferLimit {
+        if let pending, pending.readableBytes > clients.queryBufferLimit {
             serverLog(
                 .warning,
                 "Closing client that reached max query buffer length: id=\(session.id) addr=\(session.address) (qbuf initial bytes: \"\")"
@@ -121,11 +121,11 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if let log = engine.appendOnlyLog, log.hasPendingBytes {
-            server.flushAfterAppendOnly(self)
+            clients.flushAfterAppendOnly(self)
         } else {
             context.flush()
         }
-        server.flushOtherClients()
+        clients.flushOtherClients()
     }
 
     /// Flushes what was written to the channel (after the AOF took this tick's writes).
@@ -141,7 +141,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         buffer.withUnsafeReadableBytes { bytes in
             var offset = 0
             while offset < bytes.count && !session.closeAfterReply && !session.isBlocked {
-                if engine.pauseUntil > 0 && !engine.pauseWritesOnly && server.isPaused(for: session) {
+                if engine.pauseUntil > 0 && !engine.pauseWritesOnly && clients.isPaused(for: session) {
                     schedulePausedRetry()
                     break
                 }
@@ -163,7 +163,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
                     consumedTotal = bytes.count
                     return
                 case .command(let consumed):
-                    if engine.pauseUntil > 0 && engine.pauseWritesOnly && server.isPaused(for: session)
+                    if engine.pauseUntil > 0 && engine.pauseWritesOnly && clients.isPaused(for: session)
                         && heldByWritePause(session, source: window)
                     {
                         // Held here, unconsumed, so the commands behind it keep their order.
@@ -174,7 +174,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
                     run(session, source: window)
                     offset += consumed
                 }
-                session.lastInteraction = server.cachedMilliseconds
+                session.lastInteraction = clients.cachedMilliseconds
             }
             consumedTotal = offset
         }
@@ -224,7 +224,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             if deadline > Engine.unixMilliseconds() {
                 self.blocked(deadline: deadline)
             } else {
-                self.server.engine.timeOutBlockedClient(session)
+                self.clients.engine.timeOutBlockedClient(session)
             }
         }
     }
@@ -240,7 +240,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         // Resume on a later turn of the loop: the engine may be in the middle of another client's command.
         context.eventLoop.execute { [weak self] in
             self?.runPendingCommands()
-            self?.server.flushOtherClients()
+            self?.clients.flushOtherClients()
         }
     }
 
@@ -265,7 +265,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         pausedRetryScheduled = true
         // Polled, not slept through: CLIENT UNPAUSE (or a shorter pause replacing this one) releases the client
         // within this interval, and a pause until the end of time needs no timer that long.
-        let delay = min(max(1, engine.pauseUntil - server.cachedMilliseconds), Self.pausedPollMilliseconds)
+        let delay = min(max(1, engine.pauseUntil - clients.cachedMilliseconds), Self.pausedPollMilliseconds)
         context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
             self?.pausedRetryScheduled = false
             self?.runPendingCommands()
@@ -302,8 +302,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     private func exceedsOutputLimits(_ session: ClientSession) -> Bool {
         let limit =
             session.replicaLink != nil
-            ? server.outputLimits.replica
-            : session.isSubscriber ? server.outputLimits.pubsub : server.outputLimits.normal
+            ? clients.outputLimits.replica
+            : session.isSubscriber ? clients.outputLimits.pubsub : clients.outputLimits.normal
         if limit.hard > 0 && unwrittenBytes > limit.hard { return true }
         guard limit.soft > 0 && unwrittenBytes > limit.soft else {
             overSoftLimitSince = nil
@@ -359,7 +359,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         if !replicaSocketConfigured && session.replicaLink != nil {
             replicaSocketConfigured = true
             // repl-disable-tcp-nodelay: fewer, bigger packets to replicas at the cost of some lag (Redis's option).
-            if server.config[.replDisableTcpNodelay] {
+            if clients.config[.replDisableTcpNodelay] {
                 _ = context.channel.setOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 0)
             }
         }

@@ -25,31 +25,14 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     var loop: EventLoop { group.next() }
     private var listeners: [Channel] = []
     private var unixListener: Channel?
-    private var handlersBySession: [Int: ClientHandler] = [:]
+    /// The client connections and what their handlers ask of the server.
+    private(set) var clients: ClientRegistry!
     private var signalSources: [DispatchSourceSignal] = []
     /// The replica side's connection to its master.
     private var masterLink: MasterLink?
     private let exitPromise: EventLoopPromise<Int32>
     private var notifySystemd = false
     private var shuttingDown = false
-    /// Unix ms, refreshed by the cron; good enough for idle times.
-    var cachedMilliseconds = Engine.unixMilliseconds()
-    var queryBufferLimit: Int { config[.clientQueryBufferLimit] }
-    /// `client-output-buffer-limit` per class, refreshed on CONFIG SET.
-    private(set) var outputLimits = OutputLimits(ClientBufferLimits(words: []))
-
-    struct OutputLimits {
-        let normal: (hard: Int, soft: Int, seconds: Int)
-        let pubsub: (hard: Int, soft: Int, seconds: Int)
-        let replica: (hard: Int, soft: Int, seconds: Int)
-
-        init(_ limits: ClientBufferLimits) {
-            normal = limits.limit("normal")
-            pubsub = limits.limit("pubsub")
-            replica = limits.limit("slave")
-        }
-    }
-
     public init(config: ConfigStore, configFile: String) {
         self.config = config
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -58,7 +41,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         engine.configFile = configFile
         engine.executablePath = EngineServer.executablePath()
         engine.host = self
-        outputLimits = OutputLimits(ClientBufferLimits(words: config[.clientOutputBufferLimit]))
+        clients = ClientRegistry(engine: engine, loop: loop)
         config.observeChanges { [weak self] names in self?.configurationChanged(names) }
     }
 
@@ -115,7 +98,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         serverLog(.notice, "Server initialized")
         let loop = self.loop
         engine.runOnEngineThread = { body in loop.execute(body) }
-        masterLink = MasterLink(engine: engine, loop: loop) { [unowned self] in self.flushOtherClients() }
+        masterLink = MasterLink(engine: engine, loop: loop) { [unowned self] in self.clients.flushOtherClients() }
         engine.masterLink = masterLink
         startCron()
         installSignalHandlers()
@@ -328,13 +311,13 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
                 value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 1024 * 1024)
             )
             .childChannelInitializer { [unowned self] channel in
-                if keepalive > 0, !self.isUnixChannel(channel) {
+                if keepalive > 0, !ClientRegistry.isUnixChannel(channel) {
                     _ = try? channel.syncOptions?.setOption(
                         ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE)),
                         value: keepalive)
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ClientHandler(server: self))
+                    try channel.pipeline.syncOperations.addHandler(ClientHandler(clients: clients))
                 }
             }
     }
@@ -426,21 +409,21 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [unowned self] _ in
             guard !self.shuttingDown else { return }
             self.engine.replicationCron()
-            self.flushOtherClients()
+            self.clients.flushOtherClients()
             self.reportReplicationStatus()
             LogSink.shared.reopenIfMoved()
         }
     }
 
     private func cron(periodMilliseconds: Int) {
-        cachedMilliseconds = Engine.unixMilliseconds()
+        clients.cachedMilliseconds = Engine.unixMilliseconds()
         if engine.activeExpireEnabled {
             engine.activeExpireCycle(budgetMicroseconds: periodMilliseconds * 250)
         }
         let timeout = config[.timeout]
         if timeout > 0 {
-            let limit = cachedMilliseconds - timeout * 1000
-            for (_, handler) in handlersBySession {
+            let limit = clients.cachedMilliseconds - timeout * 1000
+            for (_, handler) in clients.handlersBySession {
                 guard let session = handler.session, !session.isMonitor, !session.isBlocked, !session.isSubscriber,
                     session.replicaLink == nil,
                     session.lastInteraction < limit
@@ -449,12 +432,12 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
                 handler.closeNow()
             }
         }
-        if engine.pauseUntil > 0 && engine.pauseUntil <= cachedMilliseconds { engine.pauseUntil = 0 }
+        if engine.pauseUntil > 0 && engine.pauseUntil <= clients.cachedMilliseconds { engine.pauseUntil = 0 }
         engine.persistenceCron()
         engine.appendOnlyCron()
         engine.flushAppendOnly()
         // Expired and evicted events (and the DELs for replicas) go out now, not at the next client's command.
-        flushOtherClients()
+        clients.flushOtherClients()
     }
 
     private var lastReplicationStatus = ""
@@ -467,98 +450,6 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         guard status != lastReplicationStatus else { return }
         lastReplicationStatus = status
         ServiceNotifier.status(status)
-    }
-
-    // MARK: AOF group commit
-
-    private var handlersAwaitingAppendOnly: [ClientHandler] = []
-
-    /// Replies of this tick wait until the AOF holds the writes they acknowledge: handlers queue here and one
-    /// task after the tick's reads writes (and, with `always`, fsyncs) the AOF once, then flushes them all.
-    func flushAfterAppendOnly(_ handler: ClientHandler) {
-        handlersAwaitingAppendOnly.append(handler)
-        guard handlersAwaitingAppendOnly.count == 1 else { return }
-        loop.execute {
-            self.engine.flushAppendOnly()
-            let handlers = self.handlersAwaitingAppendOnly
-            self.handlersAwaitingAppendOnly.removeAll(keepingCapacity: true)
-            for handler in handlers { handler.flushNow() }
-        }
-    }
-
-    // MARK: Clients
-
-    func register(_ handler: ClientHandler, for session: ClientSession) {
-        handlersBySession[session.id] = handler
-    }
-
-    func unregister(_ session: ClientSession) {
-        handlersBySession.removeValue(forKey: session.id)
-    }
-
-    /// Sends this turn's replication stream, then flushes clients that received output from another client's
-    /// command (MONITOR, pub/sub, served blocked clients).
-    func flushOtherClients() {
-        scheduleReplicationFlush()
-        guard !engine.clientsWithPendingWrites.isEmpty else { return }
-        let sessions = engine.clientsWithPendingWrites
-        engine.clientsWithPendingWrites.removeAll(keepingCapacity: true)
-        for session in sessions { handlersBySession[session.id]?.flushPendingReplies() }
-    }
-
-    private var replicationFlushScheduled = false
-
-    /// The stream goes to replicas once per loop turn, after every ready client was served (Redis does it in
-    /// `beforeSleep`): one write per replica for all of the turn's commands.
-    private func scheduleReplicationFlush() {
-        guard !replicationFlushScheduled, engine.hasPendingReplicationStream else { return }
-        replicationFlushScheduled = true
-        loop.execute {
-            self.replicationFlushScheduled = false
-            self.engine.flushReplicationStream()
-        }
-    }
-
-    /// Whether a CLIENT PAUSE currently holds this client's commands.
-    func isPaused(for session: ClientSession) -> Bool {
-        let now = Engine.unixMilliseconds()
-        guard engine.pauseUntil > now else {
-            engine.pauseUntil = 0
-            return false
-        }
-        return true
-    }
-
-    func isUnixChannel(_ channel: Channel) -> Bool {
-        if case .unixDomainSocket = channel.localAddress { return true }
-        return false
-    }
-
-    /// The reply sent before closing a connection the server refuses (protected mode, maxclients), or nil.
-    func admissionError(remote: SocketAddress?, isUnix: Bool) -> String? {
-        if engine.clients.count >= config[.maxclients] {
-            engine.stats.rejectedConnections += 1
-            return "-ERR max number of clients reached\r\n"
-        }
-        if config[.protectedMode] && engine.requirePass.isEmpty && !isUnix && !EngineServer.isLoopback(remote) {
-            engine.stats.rejectedConnections += 1
-            return ProtectedMode.deniedReply
-        }
-        return nil
-    }
-
-    static func isLoopback(_ address: SocketAddress?) -> Bool {
-        guard let ip = address?.ipAddress else { return false }
-        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
-    }
-
-    /// `ip:port`, `[ipv6]:port`, or the socket path for unix connections.
-    static func format(_ address: SocketAddress?, unix: Bool) -> String {
-        guard let address else { return unix ? "/unknown" : "?:0" }
-        if unix { return address.pathname ?? "" }
-        let ip = address.ipAddress ?? "?"
-        let port = address.port ?? 0
-        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     // MARK: Shutdown
@@ -629,7 +520,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             serverLog(.notice, "Removing the unix socket file.")
             unlink(unixPath)
         }
-        for handler in handlersBySession.values { handler.closeNow() }
+        for handler in clients.handlersBySession.values { handler.closeNow() }
         let closing = (listeners + [unixListener].compactMap { $0 }).map { $0.close() }
         EventLoopFuture.andAllComplete(closing, on: loop).whenComplete { _ in
             serverLog(.warning, "Redis is now ready to exit, bye bye...")
@@ -639,18 +530,15 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     }
 
     public func clientBlocked(_ client: ClientSession, deadline: Int?) {
-        handlersBySession[client.id]?.blocked(deadline: deadline)
+        clients.handlersBySession[client.id]?.blocked(deadline: deadline)
     }
 
     public func clientUnblocked(_ client: ClientSession) {
-        handlersBySession[client.id]?.unblocked()
+        clients.handlersBySession[client.id]?.unblocked()
     }
 
     /// CONFIG SET changed `names`: the directives the server layer caches take effect.
     private func configurationChanged(_ names: Set<String>) {
-        if names.contains(WordsSetting.clientOutputBufferLimit.rawValue) {
-            outputLimits = OutputLimits(ClientBufferLimits(words: config[.clientOutputBufferLimit]))
-        }
         if names.contains(StringSetting.loglevel.rawValue),
             let level = RedisLogFormat.Level(name: config[.loglevel])
         {
