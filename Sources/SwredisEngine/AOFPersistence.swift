@@ -183,8 +183,8 @@ extension Engine {
         }
         BackgroundThread.start {
             job.run()
-            runOnEngineThread { [weak self] in
-                self?.appendOnlyRewriteFinished(
+            runOnEngineThread { [unowned self] in
+                self.appendOnlyRewriteFinished(
                     job, base: AOFManifest.File(name: baseName, sequence: sequence, kind: .base))
             }
         }

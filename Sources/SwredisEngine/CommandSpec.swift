@@ -182,7 +182,9 @@ public final class CommandSpec: @unchecked Sendable {
     public let handler: CommandHandler
     /// Subcommands by lower-case name (CONFIG GET, CLIENT LIST...). Empty for plain commands.
     public private(set) var subcommands: [String: CommandSpec] = [:]
-    public weak var parent: CommandSpec?
+    /// The container (CONFIG for CONFIG GET), which owns this spec; `unowned`, not `weak`, so specs need no
+    /// side table for their reference counts (see `Engine.init`).
+    public unowned var parent: CommandSpec?
 
     // Statistics for INFO commandstats.
     public var calls = 0

@@ -124,6 +124,10 @@ public final class Engine {
 
     /// An engine running `commands` (the handlers live in SwredisCommands, whose `Engine(config:)` passes the data
     /// server's table).
+    ///
+    /// Nothing may hold the engine weakly: a weak reference gives an object a side table for its reference
+    /// counts, and every retain and release of it then takes the slow path (measured: 6% more CPU per PING).
+    /// Closures that outlive a call capture it `unowned` (the engine lives as long as the process).
     public init(config: ConfigStore, commands: [CommandSpec]) {
         self.config = config
         let databaseCount = max(1, config[.databases])
@@ -136,7 +140,7 @@ public final class Engine {
         lastSaveTime = now / 1000
         self.commands.applyRenames(config.renamedCommands)
         refreshCachedConfig()
-        config.observeChanges { [weak self] names in self?.configurationChanged(names) }
+        config.observeChanges { [unowned self] names in self.configurationChanged(names) }
     }
 
     /// CONFIG SET changed `names`: re-read the cached directives and resize what depends on them.

@@ -208,7 +208,7 @@ extension Engine {
         serverLog(.notice, "Background saving started by pid \(getpid())")
         BackgroundThread.start {
             job.run()
-            runOnEngineThread { [weak self] in self?.backgroundSaveFinished(job) }
+            runOnEngineThread { [unowned self] in self.backgroundSaveFinished(job) }
         }
         return true
     }

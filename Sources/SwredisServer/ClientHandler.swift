@@ -283,7 +283,9 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             engine.stats.writesProcessed += 1
             unwrittenBytes += readable
             let promise = context.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { [weak self] _ in self?.unwrittenBytes -= readable }
+            // Captured strongly: the channel completes every write promise, and a weak capture would slow every
+            // retain and release of this handler (see Engine's init).
+            promise.futureResult.whenComplete { _ in self.unwrittenBytes -= readable }
             context.write(wrapOutboundOut(session.reply.buffer), promise: promise)
             // The channel holds its own reference to the bytes; mark them consumed here and reuse the
             // storage for the next batch once the channel has written and released it.
@@ -366,8 +368,8 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         let count = buffer.readableBytes
         unwrittenBytes += count
         let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { [weak self] _ in
-            self?.unwrittenBytes -= count
+        promise.futureResult.whenComplete { _ in
+            self.unwrittenBytes -= count
             written?()
         }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)

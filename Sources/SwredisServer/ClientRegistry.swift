@@ -37,8 +37,8 @@ final class ClientRegistry {
         self.engine = engine
         self.loop = loop
         outputLimits = OutputLimits(ClientBufferLimits(words: engine.config[.clientOutputBufferLimit]))
-        engine.config.observeChanges { [weak self] names in
-            guard let self, names.contains(WordsSetting.clientOutputBufferLimit.rawValue) else { return }
+        engine.config.observeChanges { [unowned self] names in
+            guard names.contains(WordsSetting.clientOutputBufferLimit.rawValue) else { return }
             self.outputLimits = OutputLimits(ClientBufferLimits(words: self.config[.clientOutputBufferLimit]))
         }
     }

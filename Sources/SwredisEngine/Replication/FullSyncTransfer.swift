@@ -89,8 +89,7 @@ extension Engine {
         }
         BackgroundThread.start {
             job.run()
-            channel.finish { [weak self] in
-                guard let self else { return }
+            channel.finish { [unowned self] in
                 self.snapshotGenerations.end(job.generation)
                 let success = job.failure == nil
                 if success {
@@ -137,8 +136,8 @@ extension Engine {
             } catch {
                 failure.value.error = error
             }
-            channel.finish { [weak self] in
-                self?.fullSyncTransferFinished(replicas, success: failure.value.error == nil, diskless: false)
+            channel.finish { [unowned self] in
+                self.fullSyncTransferFinished(replicas, success: failure.value.error == nil, diskless: false)
             }
         }
     }
