@@ -42,10 +42,18 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .target(
-            name: "SwredisCommands",
+            name: "SwredisPersistence",
             dependencies: [
                 "SwredisEngine", "CMallocInfo", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
                 "SwredisLog", "SwredisStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]),
+        .target(
+            name: "SwredisCommands",
+            dependencies: [
+                "SwredisEngine", "SwredisPersistence", "SwredisReplication", "CMallocInfo", "SwredisBytes",
+                "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog", "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .target(
@@ -58,8 +66,8 @@ let package = Package(
         .target(
             name: "SwredisReplication",
             dependencies: [
-                "SwredisClient",
-                "SwredisCommands", "SwredisEngine", "SwredisProtocol", "SwredisLog", "SwredisStorage",
+                "SwredisClient", "SwredisEngine", "SwredisPersistence", "SwredisBytes", "SwredisConfig",
+                "SwredisKeyspace", "SwredisProtocol", "SwredisLog", "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
@@ -67,7 +75,8 @@ let package = Package(
             name: "SwredisServer",
             dependencies: [
                 "SwredisClient",
-                "SwredisCommands", "SwredisEngine", "SwredisReplication", "SwredisBytes", "SwredisProtocol",
+                "SwredisCommands", "SwredisEngine", "SwredisPersistence", "SwredisReplication", "SwredisBytes",
+                "SwredisProtocol",
                 "SwredisKeyspace",
                 "SwredisConfig", "SwredisLog",
                 "SwredisSystemd", "SwredisStorage",
@@ -88,7 +97,8 @@ let package = Package(
                 "SwredisClient", "SwredisReplication",
                 "CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
                 "SwredisStorage",
-                "SwredisCommands", "SwredisEngine", .product(name: "NIOCore", package: "swift-nio"),
+                "SwredisCommands", "SwredisEngine", "SwredisPersistence",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "SwredisBytesTests", dependencies: ["SwredisBytes"]),
         .testTarget(
@@ -106,7 +116,8 @@ let package = Package(
         .testTarget(
             name: "SwredisCommandsTests",
             dependencies: [
-                "SwredisCommands", "SwredisEngine", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace",
+                "SwredisCommands", "SwredisEngine", "SwredisPersistence", "SwredisBytes", "SwredisProtocol",
+                "SwredisKeyspace",
                 "SwredisConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),

@@ -1,5 +1,6 @@
 import SwredisConfig
 import SwredisEngine
+import SwredisReplication
 
 /// The data server's command set: every handler group's declarations, bound to the engine's table by name.
 public enum StandardCommands {
@@ -14,8 +15,11 @@ public enum StandardCommands {
 }
 
 extension Engine {
-    /// A data server's engine: the standard command set.
+    /// A data server's engine: the standard command set, with replication told when a BGSAVE ends.
     public convenience init(config: ConfigStore) {
         self.init(config: config, commands: StandardCommands.all)
+        backgroundSaveFinishedHook = { [unowned self] success in
+            self.backgroundSaveFinishedForReplicas(success: success)
+        }
     }
 }

@@ -70,6 +70,9 @@ public final class Engine {
     public var propagationSuppressed = false
     package var propagationOverride: [[ByteString]]?
     package var transactionPropagation = TransactionPropagation.none
+    /// Called when a BGSAVE ends, with its success: replication starts the full syncs that waited for it. Set by
+    /// the data server's composition (`Engine(config:)` in SwredisCommands), so persistence needs no replication.
+    public var backgroundSaveFinishedHook: ((Bool) -> Void)?
     /// Runs a closure on the engine's thread; set by the server so background jobs can report back.
     public var runOnEngineThread: ((@escaping @Sendable () -> Void) -> Void)?
 

@@ -1,6 +1,5 @@
 import NIOCore
 import NIOPosix
-import SwredisCommands
 import SwredisEngine
 import SwredisLog
 

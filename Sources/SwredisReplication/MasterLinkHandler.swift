@@ -1,6 +1,5 @@
 import NIOCore
 import SwredisClient
-import SwredisCommands
 import SwredisEngine
 import SwredisLog
 import SwredisProtocol

@@ -1,5 +1,4 @@
 import SwredisClient
-import SwredisCommands
 import SwredisEngine
 import SwredisLog
 

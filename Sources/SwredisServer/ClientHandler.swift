@@ -3,6 +3,7 @@ import SwredisClient
 import SwredisCommands
 import SwredisEngine
 import SwredisLog
+import SwredisPersistence
 import SwredisProtocol
 
 /// One client connection: reads bytes, parses commands in place from the read buffer, runs them on the

@@ -1,6 +1,7 @@
 import NIOCore
 import SwredisConfig
 import SwredisEngine
+import SwredisPersistence
 import SwredisStorage
 
 /// What a `ClientHandler` asks of the server, built from an engine and its event loop only (so handlers are

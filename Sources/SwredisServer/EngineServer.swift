@@ -5,6 +5,7 @@ import SwredisCommands
 import SwredisConfig
 import SwredisEngine
 import SwredisLog
+import SwredisPersistence
 import SwredisReplication
 import SwredisStorage
 import SwredisSystemd

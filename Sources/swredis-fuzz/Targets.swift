@@ -5,6 +5,7 @@ import SwredisCommands
 import SwredisConfig
 import SwredisEngine
 import SwredisKeyspace
+import SwredisPersistence
 import SwredisProtocol
 import SwredisReplication
 import SwredisStorage

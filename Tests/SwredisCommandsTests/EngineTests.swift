@@ -2,6 +2,7 @@ import NIOCore
 import SwredisCommands
 import SwredisConfig
 import SwredisEngine
+import SwredisPersistence
 import SwredisProtocol
 import XCTest
 

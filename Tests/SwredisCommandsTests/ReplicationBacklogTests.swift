@@ -1,5 +1,6 @@
 import NIOCore
 import SwredisEngine
+import SwredisPersistence
 import XCTest
 
 @testable import SwredisCommands

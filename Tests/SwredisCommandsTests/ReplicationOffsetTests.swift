@@ -3,6 +3,7 @@ import SwredisBytes
 import SwredisConfig
 import SwredisEngine
 import SwredisKeyspace
+import SwredisPersistence
 import XCTest
 
 @testable import SwredisCommands

@@ -1,7 +1,9 @@
 import Dispatch
 import NIOCore
+import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
+import SwredisPersistence
 import SwredisStorage
 
 #if canImport(Glibc)

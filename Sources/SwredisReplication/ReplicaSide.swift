@@ -1,7 +1,9 @@
 import NIOCore
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
+import SwredisPersistence
 import SwredisStorage
 
 #if canImport(Glibc)

@@ -2,6 +2,7 @@ import Dispatch
 import NIOConcurrencyHelpers
 import SwredisBytes
 import SwredisConfig
+import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
 import SwredisStorage
@@ -10,99 +11,20 @@ import SwredisStorage
 import Glibc
 #endif
 
-/// RDB state INFO persistence reports, owned by the engine thread.
-public struct PersistenceState {
-    public var backgroundSaveInProgress = false
-    /// BGSAVE SCHEDULE asked for a save while another background job ran.
-    public var backgroundSaveScheduled = false
-    package var backgroundSaveStartedAt = 0
-    package var backgroundSave: BackgroundSnapshotJob?
-    package var dirtyBeforeBackgroundSave = 0
-    /// The running BGSAVE was started for replicas waiting for a full sync (disk target).
-    package var backgroundSaveServesReplicas = false
-    public var lastBackgroundSaveOK = true
-    public var lastBackgroundSaveSeconds = -1
-    /// Unix seconds of the last BGSAVE attempt (failed saves are retried after 5 s).
-    package var lastBackgroundSaveTry = 0
-    public var saves = 0
-    /// True while the dataset is being loaded: commands without the `loading` flag get `-LOADING`.
-    public var loading = false
-    public var loadingStartedAt = 0
-    public var loadingTotalBytes = 0
-    public var loadingLoadedBytes = 0
-    public var lastLoadKeysLoaded = 0
-    public var lastLoadKeysExpired = 0
-}
-
-/// Set from the engine thread, read by a background writer between buffers.
-package final class CancellationFlag: Sendable {
-    private let flag = NIOLockedValueBox(false)
-    package func cancel() { flag.withLockedValue { $0 = true } }
-    package var isCancelled: Bool { flag.withLockedValue { $0 } }
-}
-
-/// A snapshot written on a background thread (BGSAVE, AOF rewrite), and its outcome.
-package final class BackgroundSnapshotJob: @unchecked Sendable {
-    private var snapshot: [DatabaseSnapshot]
-    package let generation: UInt32
-    package let temporaryPath: String
-    private let work: (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
-    package let cancel = CancellationFlag()
-    private let finished = DispatchSemaphore(value: 0)
-    /// Set by `run`; read on the engine thread after it finished.
-    package private(set) var failure: Error?
-
-    package init(
-        snapshot: [DatabaseSnapshot], generation: UInt32, temporaryPath: String,
-        work: @escaping (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
-    ) {
-        self.snapshot = snapshot
-        self.generation = generation
-        self.temporaryPath = temporaryPath
-        self.work = work
-    }
-
-    package func run() {
-        do {
-            try work(&snapshot, cancel)
-        } catch {
-            failure = error
-        }
-        snapshot = []
-        finished.signal()
-    }
-
-    /// Cancels the job and waits until its thread stopped touching files (it stops at its next buffer).
-    package func cancelAndWait() {
-        cancel.cancel()
-        waitUntilFinished()
-    }
-
-    /// Waits until the job's thread is done with it (it may have succeeded or failed).
-    package func waitUntilFinished() {
-        finished.wait()
-        finished.signal()
-    }
-}
-
 /// The loaded dataset, ready to replace the engine's databases.
 public struct LoadedDataset: @unchecked Sendable {
     public var databases: [Database]
     public var summary: RDBFileSummary
     public var expiredKeys: Int
+
+    public init(databases: [Database], summary: RDBFileSummary, expiredKeys: Int) {
+        self.databases = databases
+        self.summary = summary
+        self.expiredKeys = expiredKeys
+    }
 }
 
 extension Engine {
-    package static let misconfError =
-        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
-    package static let loadingError = "LOADING Redis is loading the dataset in memory"
-
-    /// Whether writes are refused with `-MISCONF` (a failed save while save points and
-    /// `stop-writes-on-bgsave-error` are set).
-    package var writesDeniedByDiskError: Bool {
-        !persistence.lastBackgroundSaveOK && config[.stopWritesOnBgsaveError] && !config.savePoints.isEmpty
-    }
-
     // MARK: Writing
 
     /// Snapshots every database for a writer; the caller must call `snapshotGenerations.end` when done.
@@ -220,7 +142,7 @@ extension Engine {
         persistence.backgroundSaveInProgress = false
         persistence.backgroundSave = nil
         persistence.lastBackgroundSaveSeconds = (Engine.unixMilliseconds() - persistence.backgroundSaveStartedAt) / 1000
-        defer { backgroundSaveFinishedForReplicas(success: error == nil) }
+        defer { backgroundSaveFinishedHook?(error == nil) }
         if error is SnapshotCancelled {
             serverLog(.warning, "Background saving terminated by signal 10")
             return

@@ -1,5 +1,7 @@
 import NIOCore
+import SwredisEngine
 import SwredisLog
+import SwredisPersistence
 
 /// Once a second (Redis's `replicationCron`): keep the link to our master alive or retry it, acknowledge
 /// what we applied, ping replicas through the stream, drop replicas that went silent, start full syncs that

@@ -1,5 +1,6 @@
 import NIOCore
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
 import SwredisProtocol

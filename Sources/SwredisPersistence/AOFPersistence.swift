@@ -2,6 +2,7 @@ import Dispatch
 import NIOCore
 import SwredisBytes
 import SwredisConfig
+import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
 import SwredisProtocol
@@ -10,31 +11,6 @@ import SwredisStorage
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// AOF state INFO persistence reports, owned by the engine thread.
-public struct AppendOnlyState {
-    public var rewriteInProgress = false
-    public var rewriteScheduled = false
-    package var rewriteStartedAt = 0
-    public var lastRewriteSeconds = -1
-    public var lastRewriteOK = true
-    public var rewrites = 0
-    public var consecutiveFailures = 0
-    /// The manifest as it is on disk.
-    public var manifest: AOFManifest?
-    /// AOF size after the last rewrite or load: the reference of `auto-aof-rewrite-percentage`.
-    public var baseSize = 0
-    /// Bytes in the manifest's files other than the incremental file being appended to, measured when the
-    /// manifest changes (so the cron's size check needs no `stat`).
-    package var closedFilesSize = 0
-    package var rewriteJob: BackgroundSnapshotJob?
-    /// The base file the running rewrite writes.
-    package var rewriteBase: AOFManifest.File?
-    /// Index in the manifest's incremental files of the first file the running rewrite keeps.
-    package var keptIncrementalFrom = 0
-    /// `appendonly` was switched on and waits for its first base file.
-    package var enabling = false
-}
 
 extension Engine {
     package var appendDirectory: String { config[.appenddirname] }

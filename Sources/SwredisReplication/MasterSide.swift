@@ -1,24 +1,12 @@
 import NIOCore
 import SwredisBytes
+import SwredisEngine
 import SwredisLog
+import SwredisPersistence
 
 /// The master side of replication (Redis's `replication.c`, first half): SYNC/PSYNC, partial resync from the
 /// backlog, full resync through a snapshot, REPLCONF ACK bookkeeping, WAIT and `min-replicas-to-write`.
 extension Engine {
-    /// How logs name a replica: its address with the port it listens on (`ip:port`).
-    package func replicaName(_ client: ClientSession) -> String {
-        let ip = client.announcedReplicaAddress ?? Engine.host(of: client.address)
-        let port = client.announcedReplicaPort
-        return port > 0 ? "\(ip):\(port)" : client.address
-    }
-
-    package static func host(of address: String) -> String {
-        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
-            return String(address[address.index(after: address.startIndex)..<close])
-        }
-        guard let colon = address.lastIndex(of: ":") else { return address }
-        return String(address[..<colon])
-    }
 
     /// SYNC and PSYNC: the client becomes a replica, continuing from the backlog when it can.
     package func handleSyncRequest(_ client: ClientSession, _ args: Arguments, legacy: Bool) {
@@ -116,28 +104,6 @@ extension Engine {
         client.replicaLink = link
         replication.replicas.append(client)
         replication.noReplicasSince = 0
-    }
-
-    package func createBacklog() {
-        replication.backlog = ReplicationBacklog(
-            capacity: config[.replBacklogSize], endOffset: replication.offset)
-        // A new stream starts with a SELECT.
-        replication.selectedDatabase = -1
-    }
-
-    /// A replica connection closed: forget it.
-    package func detachReplica(_ client: ClientSession) {
-        guard client.replicaLink != nil else { return }
-        replication.replicas.removeAll { $0 === client }
-        client.replicaLink = nil
-        serverLog(.notice, "Connection with replica \(replicaName(client)) lost.")
-        if replication.replicas.isEmpty { replication.noReplicasSince = Engine.unixMilliseconds() }
-        refreshGoodReplicas()
-    }
-
-    /// Closes every replica connection (our replication ID changed; they reconnect and continue with it).
-    package func disconnectReplicas() {
-        for replica in replication.replicas { replica.connection?.closeNow() }
     }
 
     // MARK: Full resynchronization
@@ -268,25 +234,6 @@ extension Engine {
         serveClientsWaitingForAcks()
     }
 
-    /// Online replicas whose acknowledged offset reached `offset`.
-    package func replicasAcknowledging(_ offset: Int) -> Int {
-        replication.replicas.reduce(0) { count, replica in
-            guard let link = replica.replicaLink, link.state == .online, link.ackOffset >= offset else { return count }
-            return count + 1
-        }
-    }
-
-    package func serveClientsWaitingForAcks() {
-        guard !replication.clientsWaitingForAcks.isEmpty else { return }
-        for client in replication.clientsWaitingForAcks {
-            guard case .replicationWait(let offset, let wanted)? = client.blocked?.operation else { continue }
-            let acknowledged = replicasAcknowledging(offset)
-            guard acknowledged >= wanted else { continue }
-            client.reply.integer(acknowledged)
-            unblock(client)
-        }
-    }
-
     /// WAIT: parks the client until enough replicas acknowledged its last write.
     package func waitForReplicas(_ client: ClientSession, count: Int, timeoutMilliseconds: Int) {
         let offset = client.writeOffset
@@ -302,20 +249,4 @@ extension Engine {
             timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    /// Replicas whose last ACK is recent enough for `min-replicas-max-lag`.
-    package func refreshGoodReplicas() {
-        let now = Engine.unixMilliseconds()
-        replication.goodReplicas = replication.replicas.reduce(0) { count, replica in
-            guard let link = replica.replicaLink, link.state == .online,
-                now - link.ackTime <= minReplicasMaxLag * 1000
-            else { return count }
-            return count + 1
-        }
-    }
-
-    /// `min-replicas-to-write`: writes need that many good replicas.
-    package var hasEnoughGoodReplicas: Bool {
-        minReplicasToWrite == 0 || minReplicasMaxLag == 0 || replication.isReplica
-            || replication.goodReplicas >= minReplicasToWrite
-    }
 }

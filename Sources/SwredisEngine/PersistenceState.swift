@@ -1,0 +1,119 @@
+import Dispatch
+import NIOConcurrencyHelpers
+import SwredisConfig
+import SwredisKeyspace
+import SwredisStorage
+
+/// RDB state INFO persistence reports, owned by the engine thread.
+public struct PersistenceState {
+    public var backgroundSaveInProgress = false
+    /// BGSAVE SCHEDULE asked for a save while another background job ran.
+    public var backgroundSaveScheduled = false
+    package var backgroundSaveStartedAt = 0
+    package var backgroundSave: BackgroundSnapshotJob?
+    package var dirtyBeforeBackgroundSave = 0
+    /// The running BGSAVE was started for replicas waiting for a full sync (disk target).
+    package var backgroundSaveServesReplicas = false
+    public var lastBackgroundSaveOK = true
+    public var lastBackgroundSaveSeconds = -1
+    /// Unix seconds of the last BGSAVE attempt (failed saves are retried after 5 s).
+    package var lastBackgroundSaveTry = 0
+    public var saves = 0
+    /// True while the dataset is being loaded: commands without the `loading` flag get `-LOADING`.
+    public var loading = false
+    public var loadingStartedAt = 0
+    public var loadingTotalBytes = 0
+    public var loadingLoadedBytes = 0
+    public var lastLoadKeysLoaded = 0
+    public var lastLoadKeysExpired = 0
+}
+
+/// Set from the engine thread, read by a background writer between buffers.
+package final class CancellationFlag: Sendable {
+    private let flag = NIOLockedValueBox(false)
+    package init() {}
+    package func cancel() { flag.withLockedValue { $0 = true } }
+    package var isCancelled: Bool { flag.withLockedValue { $0 } }
+}
+
+/// A snapshot written on a background thread (BGSAVE, AOF rewrite), and its outcome.
+package final class BackgroundSnapshotJob: @unchecked Sendable {
+    private var snapshot: [DatabaseSnapshot]
+    package let generation: UInt32
+    package let temporaryPath: String
+    private let work: (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
+    package let cancel = CancellationFlag()
+    private let finished = DispatchSemaphore(value: 0)
+    /// Set by `run`; read on the engine thread after it finished.
+    package private(set) var failure: Error?
+
+    package init(
+        snapshot: [DatabaseSnapshot], generation: UInt32, temporaryPath: String,
+        work: @escaping (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
+    ) {
+        self.snapshot = snapshot
+        self.generation = generation
+        self.temporaryPath = temporaryPath
+        self.work = work
+    }
+
+    package func run() {
+        do {
+            try work(&snapshot, cancel)
+        } catch {
+            failure = error
+        }
+        snapshot = []
+        finished.signal()
+    }
+
+    /// Cancels the job and waits until its thread stopped touching files (it stops at its next buffer).
+    package func cancelAndWait() {
+        cancel.cancel()
+        waitUntilFinished()
+    }
+
+    /// Waits until the job's thread is done with it (it may have succeeded or failed).
+    package func waitUntilFinished() {
+        finished.wait()
+        finished.signal()
+    }
+}
+
+/// AOF state INFO persistence reports, owned by the engine thread.
+public struct AppendOnlyState {
+    public var rewriteInProgress = false
+    public var rewriteScheduled = false
+    package var rewriteStartedAt = 0
+    public var lastRewriteSeconds = -1
+    public var lastRewriteOK = true
+    public var rewrites = 0
+    public var consecutiveFailures = 0
+    /// The manifest as it is on disk.
+    public var manifest: AOFManifest?
+    /// AOF size after the last rewrite or load: the reference of `auto-aof-rewrite-percentage`.
+    public var baseSize = 0
+    /// Bytes in the manifest's files other than the incremental file being appended to, measured when the
+    /// manifest changes (so the cron's size check needs no `stat`).
+    package var closedFilesSize = 0
+    package var rewriteJob: BackgroundSnapshotJob?
+    /// The base file the running rewrite writes.
+    package var rewriteBase: AOFManifest.File?
+    /// Index in the manifest's incremental files of the first file the running rewrite keeps.
+    package var keptIncrementalFrom = 0
+    /// `appendonly` was switched on and waits for its first base file.
+    package var enabling = false
+}
+
+/// The refusals persistence state causes, which `execute` applies.
+extension Engine {
+    package static let misconfError =
+        "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+    package static let loadingError = "LOADING Redis is loading the dataset in memory"
+
+    /// Whether writes are refused with `-MISCONF` (a failed save while save points and
+    /// `stop-writes-on-bgsave-error` are set).
+    package var writesDeniedByDiskError: Bool {
+        !persistence.lastBackgroundSaveOK && config[.stopWritesOnBgsaveError] && !config.savePoints.isEmpty
+    }
+}
