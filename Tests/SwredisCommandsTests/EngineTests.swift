@@ -7,7 +7,7 @@ import SwredisProtocol
 import XCTest
 
 /// The engine driven directly (no sockets): parse a request, execute it, read the reply bytes.
-final class EngineTests: XCTestCase {
+class EngineTestCase: XCTestCase {
     var engine: Engine!
     var client: ClientSession!
 
@@ -34,7 +34,10 @@ final class EngineTests: XCTestCase {
         client.reply.buffer.clear()
         return reply
     }
+}
 
+/// Commands run through `execute` without sockets.
+final class EngineTests: EngineTestCase {
     func testStringsAndCounters() {
         XCTAssertEqual(run("SET", "k", "v"), "+OK\r\n")
         XCTAssertEqual(run("get", "k"), "$1\r\nv\r\n")
