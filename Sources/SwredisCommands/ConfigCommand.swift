@@ -1,10 +1,10 @@
 import SwredisBytes
 import SwredisConfig
+import SwredisEngine
 import SwredisKeyspace
 
 #if canImport(Glibc)
 import Glibc
-import SwredisEngine
 #endif
 
 /// CONFIG GET / SET / RESETSTAT / REWRITE, all driven by the directive table.

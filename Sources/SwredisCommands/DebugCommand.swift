@@ -1,11 +1,12 @@
 import SwredisBytes
+import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
+import SwredisPersistence
 import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc
-import SwredisEngine
 #endif
 
 /// DEBUG: the subcommands test suites and operators use (SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE,
@@ -36,9 +37,7 @@ enum DebugCommand {
         }
         let started = Engine.monotonicMicroseconds()
         do {
-            var loaded = try Engine.loadRDB(
-                path: engine.config[.dbfilename], limits: engine.collectionLimits,
-                databaseCount: engine.databases.count, lfu: engine.lfuMode)
+            var loaded = try DatasetLoader(engine: engine, path: engine.config[.dbfilename]).load()
             if !flush {
                 for index in loaded.databases.indices {
                     engine.databases[index].keys.forEach { key, entry in

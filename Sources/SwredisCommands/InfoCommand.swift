@@ -1,10 +1,10 @@
 import SwredisBytes
 import SwredisConfig
+import SwredisEngine
 import SwredisKeyspace
 
 #if canImport(Glibc)
 import Glibc
-import SwredisEngine
 #endif
 
 /// INFO: the sections and field names Redis 7.0 prints, with this process's real figures.

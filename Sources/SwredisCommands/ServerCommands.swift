@@ -1,11 +1,11 @@
 import SwredisBytes
 import SwredisConfig
+import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
 
 #if canImport(Glibc)
 import Glibc
-import SwredisEngine
 #endif
 
 /// Server commands: INFO, CONFIG, TIME, LASTSAVE, SLOWLOG, LATENCY, MONITOR, DEBUG, SHUTDOWN.

@@ -66,12 +66,6 @@ package final class ReplicaTransferChannel: @unchecked Sendable {
     }
 }
 
-/// Carries a non-Sendable value to the engine thread that owns it.
-package struct UncheckedBox<Value>: @unchecked Sendable {
-    package let value: Value
-    package init(_ value: Value) { self.value = value }
-}
-
 extension Engine {
     /// Diskless full sync (`repl-diskless-sync yes`): a snapshot is encoded straight into the replicas' sockets
     /// with Redis's `$EOF:<40 random chars>` framing, no file in between.

@@ -172,53 +172,39 @@ extension Engine {
         }
         serverLog(.notice, "MASTER <-> REPLICA sync: Loading DB in memory")
         let started = Engine.monotonicMicroseconds()
-        persistence.loading = true
-        persistence.loadingStartedAt = Engine.unixMilliseconds()
-        let limits = collectionLimits
-        let databaseCount = databases.count
-        let lfu = lfuMode
-        let reply = UncheckedBox(completion)
-        BackgroundThread.start {
-            let result = Result {
-                try Engine.loadRDB(
-                    path: path, limits: limits, databaseCount: databaseCount, lfu: lfu, keepExpired: true)
+        DatasetLoader(engine: self, path: path, keepExpired: true).loadInBackground(into: self) { result in
+            guard generation == self.replication.linkGeneration, self.replication.isReplica else {
+                // REPLICAOF changed while we loaded: this data belongs to a link that no longer exists.
+                serverLog(
+                    .warning,
+                    "MASTER <-> REPLICA sync: discarding the loaded RDB, the replication link changed meanwhile")
+                completion(nil)
+                return
             }
-            let loaded = UncheckedBox(result)
-            self.runOnEngineThread?({
-                self.persistence.loading = false
-                guard generation == self.replication.linkGeneration, self.replication.isReplica else {
-                    // REPLICAOF changed while we loaded: this data belongs to a link that no longer exists.
-                    serverLog(
-                        .warning,
-                        "MASTER <-> REPLICA sync: discarding the loaded RDB, the replication link changed meanwhile")
-                    reply.value(nil)
-                    return
-                }
-                switch loaded.value {
-                case .success(let dataset):
-                    self.touchWatchedKeys(inDatabases: Array(self.databases.indices))
-                    self.install(dataset, startedAt: started)
-                    self.replication.replicationID = replicationID
-                    self.replication.replicationID2 = String(repeating: "0", count: 40)
-                    self.replication.secondOffset = -1
-                    self.replication.offset = offset
-                    // Replicas of ours followed the old stream: they must resync with the new one.
-                    self.disconnectReplicas()
-                    self.createBacklog()
-                    self.replication.canContinue = true
-                    self.restartAppendOnlyAfterSync()
-                    serverLog(.notice, "MASTER <-> REPLICA sync: Finished with success")
-                    // The stream resumes in the database the master's stream had selected (chains forward it as is).
-                    let database = dataset.summary.auxValue("repl-stream-db").flatMap { Int("\($0)") } ?? 0
-                    reply.value(self.attachMaster(database: self.validDatabase(database) ? database : 0))
-                case .failure(let error):
-                    serverLog(.warning, "\(error)")
-                    serverLog(
-                        .warning, "Failed trying to load the MASTER synchronization DB from disk, check server logs.")
-                    self.replication.linkState = .connect
-                    reply.value(nil)
-                }
-            })
+            switch result {
+            case .success(let dataset):
+                self.touchWatchedKeys(inDatabases: Array(self.databases.indices))
+                self.install(dataset, startedAt: started)
+                self.replication.replicationID = replicationID
+                self.replication.replicationID2 = String(repeating: "0", count: 40)
+                self.replication.secondOffset = -1
+                self.replication.offset = offset
+                // Replicas of ours followed the old stream: they must resync with the new one.
+                self.disconnectReplicas()
+                self.createBacklog()
+                self.replication.canContinue = true
+                self.restartAppendOnlyAfterSync()
+                serverLog(.notice, "MASTER <-> REPLICA sync: Finished with success")
+                // The stream resumes in the database the master's stream had selected (chains forward it as is).
+                let database = dataset.summary.auxValue("repl-stream-db").flatMap { Int("\($0)") } ?? 0
+                completion(self.attachMaster(database: self.validDatabase(database) ? database : 0))
+            case .failure(let error):
+                serverLog(.warning, "\(error)")
+                serverLog(
+                    .warning, "Failed trying to load the MASTER synchronization DB from disk, check server logs.")
+                self.replication.linkState = .connect
+                completion(nil)
+            }
         }
     }
 

@@ -120,33 +120,15 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             return
         }
         let started = Engine.monotonicMicroseconds()
-        engine.persistence.loading = true
-        engine.persistence.loadingStartedAt = Engine.unixMilliseconds()
-        let limits = engine.collectionLimits
-        let databaseCount = engine.databases.count
-        let lfu = engine.lfuMode
         let notify = notifySystemd
-        let loop = self.loop
-        DispatchQueue.global().async {
-            var lastReport = 0
-            let result = Result {
-                try Engine.loadRDB(path: path, limits: limits, databaseCount: databaseCount, lfu: lfu) {
-                    loaded, total in
-                    let now = Engine.monotonicMicroseconds()
-                    guard now - lastReport > 200_000 else { return }
-                    lastReport = now
-                    loop.execute {
-                        self.engine.persistence.loadingLoadedBytes = loaded
-                        self.engine.persistence.loadingTotalBytes = total
-                    }
-                    if notify {
-                        ServiceNotifier.status("Loading \(path): \(loaded * 100 / max(total, 1))%")
-                        ServiceNotifier.extendTimeout(microseconds: 10_000_000)
-                    }
-                }
-            }
-            loop.execute { self.finishLoading(result, startedAt: started) }
-        }
+        DatasetLoader(engine: engine, path: path).loadInBackground(
+            into: engine,
+            progress: { loaded, total in
+                guard notify else { return }
+                ServiceNotifier.status("Loading \(path): \(loaded * 100 / max(total, 1))%")
+                ServiceNotifier.extendTimeout(microseconds: 10_000_000)
+            },
+            completion: { self.finishLoading($0, startedAt: started) })
     }
 
     /// `appendonly yes`: the AOF, not the RDB file, holds the dataset: its RDB base loads in the background,
@@ -170,25 +152,15 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             replay(engine.makeAppendOnlyReplay(startup), startedAt: started)
             return
         }
-        let limits = engine.collectionLimits
-        let databaseCount = engine.databases.count
-        let lfu = engine.lfuMode
-        let loop = self.loop
-        DispatchQueue.global().async {
-            let result = Result {
-                try Engine.loadRDB(
-                    path: base, limits: limits, databaseCount: databaseCount, lfu: lfu, keepExpired: true)
-            }
-            loop.execute {
-                switch result {
-                case .success(let loaded):
-                    serverLog(.notice, "Reading RDB base file on AOF loading...")
-                    self.engine.install(loaded, startedAt: started)
-                    self.engine.persistence.loading = true
-                    self.replay(self.engine.makeAppendOnlyReplay(startup), startedAt: started)
-                case .failure(let error):
-                    self.failStartup(error)
-                }
+        DatasetLoader(engine: engine, path: base, keepExpired: true).loadInBackground(into: engine) { result in
+            switch result {
+            case .success(let loaded):
+                serverLog(.notice, "Reading RDB base file on AOF loading...")
+                self.engine.install(loaded, startedAt: started)
+                self.engine.persistence.loading = true
+                self.replay(self.engine.makeAppendOnlyReplay(startup), startedAt: started)
+            case .failure(let error):
+                self.failStartup(error)
             }
         }
     }

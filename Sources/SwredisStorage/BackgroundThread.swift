@@ -40,3 +40,9 @@ public enum BackgroundThread {
         }
     }
 }
+
+/// Carries a non-Sendable value to the engine thread that owns it.
+package struct UncheckedBox<Value>: @unchecked Sendable {
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
+}
