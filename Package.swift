@@ -128,6 +128,9 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
         .testTarget(
+            name: "SwredisPersistenceTests",
+            dependencies: ["SwredisPersistence", "SwredisCommands", "SwredisEngine", "SwredisConfig", "SwredisBytes"]),
+        .testTarget(
             name: "SwredisServerTests",
             dependencies: [
                 "SwredisServer", "SwredisCommands", "SwredisEngine", "SwredisConfig",
