@@ -64,7 +64,7 @@ enum BlockingCommands {
         }
         // Rounded up, as Redis's ceill: 0.001 s must not become 0 (no timeout at all).
         let result = Int(milliseconds.rounded(.up))
-        guard result <= Int.max - Engine.unixMilliseconds() else {
+        guard result <= Int.max - client.engine.clock.unixMilliseconds() else {
             client.error("ERR timeout is out of range")
             return nil
         }

@@ -77,7 +77,7 @@ enum ClientCommand {
                     client.error(RedisError.syntax)
                     return
                 }
-                let (until, overflow) = Engine.unixMilliseconds().addingReportingOverflow(timeout)
+                let (until, overflow) = engine.clock.unixMilliseconds().addingReportingOverflow(timeout)
                 engine.pauseUntil = max(engine.pauseUntil, overflow ? Int.max : until)
                 engine.pauseWritesOnly = writesOnly
                 client.reply.ok()

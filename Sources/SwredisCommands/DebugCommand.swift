@@ -35,7 +35,7 @@ enum DebugCommand {
             client.error("ERR")
             return
         }
-        let started = Engine.monotonicMicroseconds()
+        let started = engine.clock.monotonicMicroseconds()
         do {
             var loaded = try DatasetLoader(engine: engine, path: engine.config[.dbfilename]).load()
             if !flush {

@@ -86,7 +86,7 @@ enum ExpireCommands {
             }
             when *= 1000
         }
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         let base = absolute ? 0 : now
         guard when <= Int.max - base else {
             client.error(RedisError.invalidExpire(name))
@@ -125,7 +125,7 @@ enum ExpireCommands {
 
     static func ttl(_ engine: Engine, _ client: ClientSession, _ args: Arguments, milliseconds: Bool, absolute: Bool) {
         let db = client.database
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         guard engine.lookupRead(db, args[1], now: now) != nil else {
             client.reply.integer(-2)
             return

@@ -90,7 +90,7 @@ enum InfoCommand {
         func field<T>(_ value: inout T) -> String {
             withUnsafeBytes(of: &value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
-        let now = Engine.unixMicroseconds()
+        let now = engine.clock.unixMicroseconds()
         let uptime = (now / 1000 - engine.startTime) / 1000
         let supervised = getenv("NOTIFY_SOCKET") != nil ? "systemd" : "no"
         return [
@@ -174,7 +174,7 @@ enum InfoCommand {
     static func persistence(_ engine: Engine) -> [(String, String)] {
         let state = engine.persistence
         let aof = engine.appendOnly
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         var fields: [(String, String)] = [("loading", state.loading ? "1" : "0"), ("async_loading", "0")]
         fields += [
             ("current_cow_peak", "0"), ("current_cow_size", "0"), ("current_cow_size_age", "0"),
@@ -278,7 +278,7 @@ enum InfoCommand {
     /// INFO replication, field for field as Redis 7.0's `genRedisInfoString`.
     static func replication(_ engine: Engine) -> [(String, String)] {
         let replication = engine.replication
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         var fields: [(String, String)] = [("role", replication.isReplica ? "slave" : "master")]
         if let host = replication.masterHost {
             let connected = replication.linkState == .connected
@@ -356,7 +356,7 @@ enum InfoCommand {
     }
 
     static func keyspace(_ engine: Engine) -> [(String, String)] {
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         var fields: [(String, String)] = []
         for (index, db) in engine.databases.enumerated() where db.count > 0 {
             // A running mean: a sum of TTLs near INT64_MAX (PEXPIREAT key 9223372036854775806) would overflow.

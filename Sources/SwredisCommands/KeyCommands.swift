@@ -180,7 +180,7 @@ enum KeyCommands {
         let db = client.database
         let pattern = args[1]
         let matchAll = pattern.count == 1 && pattern[0] == UInt8(ascii: "*")
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         var matched: [ByteString] = []
         engine.databases[db].keys.forEach { key, _ in
             let keep = key.withUnsafeBytes { bytes in
@@ -198,7 +198,7 @@ enum KeyCommands {
         let db = client.database
         var found: [ByteString] = []
         let next = engine.databases[db].keys.scan(cursor: cursor, count: options.count) { key, _ in found.append(key) }
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         found = found.filter { key in
             key.withUnsafeBytes { bytes in
                 if engine.databases[db].isExpired(bytes, now: now) {
@@ -220,7 +220,7 @@ enum KeyCommands {
 
     static func randomkey(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         let db = client.database
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         var attempts = 0
         while let position = engine.databases[db].keys.randomIndex() {
             let key = engine.databases[db].keys.key(at: position)
@@ -387,7 +387,8 @@ enum KeyCommands {
     static func objectEntry(_ engine: Engine, _ client: ClientSession, _ args: Arguments) -> Entry? {
         let db = client.database
         let expired =
-            !engine.databases[db].expires.isEmpty && engine.expireIfNeeded(db, args[2], now: Engine.unixMilliseconds())
+            !engine.databases[db].expires.isEmpty
+            && engine.expireIfNeeded(db, args[2], now: engine.clock.unixMilliseconds())
         guard !expired, let position = engine.databases[db].keys.index(of: args[2]) else {
             client.reply.null()
             return nil
@@ -418,7 +419,7 @@ enum KeyCommands {
             )
             return
         }
-        let now = Engine.lruClock(now: Engine.unixMilliseconds())
+        let now = Engine.lruClock(now: engine.clock.unixMilliseconds())
         let idle = now >= entry.accessClock ? now - entry.accessClock : now + (0xFF_FFFF - entry.accessClock)
         client.reply.integer(Int(idle))
     }
@@ -434,7 +435,7 @@ enum KeyCommands {
         client.reply.integer(
             Int(
                 LFU.decayedCounter(
-                    entry.accessClock, now: Engine.unixMilliseconds(), decayMinutes: engine.config[.lfuDecayTime]
+                    entry.accessClock, now: engine.clock.unixMilliseconds(), decayMinutes: engine.config[.lfuDecayTime]
                 )))
     }
 }

@@ -147,7 +147,7 @@ enum PersistenceCommands {
         let key = args.bytes(1)
         var deleted = false
         if replace { deleted = engine.databases[db].remove(key) != nil }
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         // Redis adds in C, where a TTL near INT64_MAX wraps into the past and the key counts as already expired.
         if ttl > 0 && !absoluteTTL { ttl = ttl &+ now }
         if ttl != 0 && ttl <= now {

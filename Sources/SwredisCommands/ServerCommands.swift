@@ -18,8 +18,8 @@ enum ServerCommands {
         CommandSpec(
             "time", arity: 1, flags: [.loading, .stale, .fast], categories: ["fast"], group: "server",
             summary: "Return the current server time", since: "2.6.0",
-            handler: { _, client, _ in
-                let micros = Engine.unixMicroseconds()
+            handler: { engine, client, _ in
+                let micros = engine.clock.unixMicroseconds()
                 client.reply.arrayHeader(2)
                 client.reply.bulk(String(micros / 1_000_000))
                 client.reply.bulk(String(micros % 1_000_000))

@@ -235,7 +235,7 @@ enum StringCommands {
             return nil
         }
         if seconds { milliseconds *= 1000 }
-        if !absolute { milliseconds = milliseconds &+ Engine.unixMilliseconds() }
+        if !absolute { milliseconds = milliseconds &+ client.engine.clock.unixMilliseconds() }
         if milliseconds <= 0 {
             client.error(RedisError.invalidExpire(command))
             return nil
@@ -360,7 +360,7 @@ enum StringCommands {
         guard replyWithString(engine, client, args[1]) else { return }
         let key = args.bytes(1)
         if let expireAt {
-            if options.absolute && expireAt <= Engine.unixMilliseconds() {
+            if options.absolute && expireAt <= engine.clock.unixMilliseconds() {
                 engine.databases[db].remove(key)
                 engine.notify(client, .generic, "del", args[1])
                 engine.propagateInstead([[ByteString("DEL"), key]])

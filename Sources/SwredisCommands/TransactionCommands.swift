@@ -89,7 +89,7 @@ enum TransactionCommands {
             client.reply.ok()
             return
         }
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         for index in 1..<args.count {
             let key = DatabaseKey(db: client.database, key: args.bytes(index))
             if client.watchedKeys.contains(where: { $0.key == key }) { continue }

@@ -39,7 +39,7 @@ extension Engine {
     package func block(
         _ client: ClientSession, keys: [ByteString], operation: BlockedOperation, timeoutMilliseconds: Int
     ) {
-        let deadline = timeoutMilliseconds > 0 ? Engine.unixMilliseconds() + timeoutMilliseconds : nil
+        let deadline = timeoutMilliseconds > 0 ? clock.unixMilliseconds() + timeoutMilliseconds : nil
         client.blocked = BlockedState(db: client.database, keys: keys, operation: operation, deadline: deadline)
         for key in keys { blockedClients[DatabaseKey(db: client.database, key: key), default: []].append(client) }
         blockedClientCount += 1

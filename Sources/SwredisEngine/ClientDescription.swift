@@ -5,7 +5,7 @@ import SwredisKeyspace
 package enum ClientDescription {
     /// One CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields.
     package static func describe(_ engine: Engine, _ client: ClientSession) -> String {
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         var flags = ""
         if client.isMonitor { flags += "O" }
         if client.replicaLink != nil { flags += "S" }

@@ -126,8 +126,8 @@ extension Engine {
     public func activeExpireCycle(budgetMicroseconds: Int) {
         // A replica's keys expire when its master says so.
         guard !replication.isReplica else { return }
-        let started = Engine.monotonicMicroseconds()
-        let now = Engine.unixMilliseconds()
+        let started = clock.monotonicMicroseconds()
+        let now = clock.unixMilliseconds()
         var generator = SystemRandomNumberGenerator()
         for db in databases.indices {
             var rounds = 0
@@ -149,7 +149,7 @@ extension Engine {
                 }
                 rounds += 1
                 if expired * 4 <= samples { break }
-                if rounds % 16 == 0 && Engine.monotonicMicroseconds() - started > budgetMicroseconds { return }
+                if rounds % 16 == 0 && clock.monotonicMicroseconds() - started > budgetMicroseconds { return }
             }
         }
     }

@@ -27,6 +27,8 @@ public protocol EngineHost: AnyObject {
 /// account time and errors, feed MONITOR.
 public final class Engine {
     public let config: ConfigStore
+    /// The time commands see (see `EngineClock`).
+    public let clock = EngineClock()
     public var databases: [Database]
     public let commands: CommandTable
     public weak var host: EngineHost?
@@ -144,7 +146,7 @@ public final class Engine {
         self.commands = CommandTable(commands)
         runID = Engine.randomHex(40)
         replication = ReplicationState(replicationID: Engine.randomHex(40))
-        let now = Engine.unixMilliseconds()
+        let now = clock.unixMilliseconds()
         startTime = now
         lastSaveTime = now / 1000
         self.commands.applyRenames(config.renamedCommands)
@@ -179,7 +181,7 @@ public final class Engine {
 
     /// Takes one ops/sec sample; the server calls it every 100 ms, like Redis's `trackInstantaneousMetric`.
     public func trackInstantaneousMetrics() {
-        let now = Engine.monotonicMicroseconds()
+        let now = clock.monotonicMicroseconds()
         if lastSample.time > 0 && now > lastSample.time {
             let rate = (stats.commandsProcessed - lastSample.commands) * 1_000_000 / (now - lastSample.time)
             opsSamples.append(rate)
@@ -213,13 +215,13 @@ public final class Engine {
     /// batch's last monotonic reading plus the wall-clock offset measured at the batch's start, so a pipelined command
     /// costs one clock read (its end) instead of three; elsewhere it is read from the clock.
     public var commandMilliseconds: Int {
-        batchClock.active ? batchClock.unixMilliseconds : Engine.unixMilliseconds()
+        batchClock.active ? batchClock.unixMilliseconds : clock.unixMilliseconds()
     }
 
     /// Called by a connection before it runs the commands of one read: the commands' start times are chained from
     /// the previous command's end (the gap between them is only parsing).
     public func beginReadBatch() {
-        batchClock.begin()
+        batchClock.begin(clock)
     }
 
     /// Called when the read's commands have run: later commands (timers, replication) read the clock again.
@@ -254,7 +256,7 @@ public final class Engine {
         let session = ClientSession(
             engine: self, id: nextClientID, address: address, localAddress: localAddress,
             isUnixSocket: isUnixSocket,
-            authenticated: requirePass.isEmpty, now: Engine.unixMilliseconds(),
+            authenticated: requirePass.isEmpty, now: clock.unixMilliseconds(),
             allocator: allocator)
         nextClientID += 1
         clients[session.id] = session
@@ -324,7 +326,7 @@ public final class Engine {
         let dirtyBefore = dirty
         let offsetBefore = replication.offset
         let database = client.database
-        let started = batchClock.active ? batchClock.monotonicMicroseconds : Engine.monotonicMicroseconds()
+        let started = batchClock.active ? batchClock.monotonicMicroseconds : clock.monotonicMicroseconds()
         executionDepth += 1
         command.handler(self, client, args)
         executionDepth -= 1
@@ -342,7 +344,7 @@ public final class Engine {
         if !monitors.isEmpty && !command.flags.contains(.skipMonitor) && !command.flags.contains(.admin) {
             feedMonitors(client, args)
         }
-        let finished = Engine.monotonicMicroseconds()
+        let finished = clock.monotonicMicroseconds()
         if batchClock.active { batchClock.monotonicMicroseconds = finished }
         let elapsed = finished - started
         command.calls += 1
@@ -456,7 +458,7 @@ public final class Engine {
     }
 
     private func feedMonitors(_ client: ClientSession, _ args: Arguments) {
-        let micros = Engine.unixMicroseconds()
+        let micros = clock.unixMicroseconds()
         let fraction = String(micros % 1_000_000)
         var line =
             "+\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction) [\(client.database) "
@@ -496,10 +498,10 @@ package struct BatchClock {
     package var monotonicMicroseconds = 0
     package var wallOffsetMicroseconds = 0
 
-    package mutating func begin() {
+    package mutating func begin(_ clock: EngineClock) {
         active = true
-        monotonicMicroseconds = Engine.monotonicMicroseconds()
-        wallOffsetMicroseconds = Engine.unixMicroseconds() - monotonicMicroseconds
+        monotonicMicroseconds = clock.monotonicMicroseconds()
+        wallOffsetMicroseconds = clock.unixMicroseconds() - monotonicMicroseconds
     }
 
     package var unixMilliseconds: Int { (monotonicMicroseconds + wallOffsetMicroseconds) / 1000 }

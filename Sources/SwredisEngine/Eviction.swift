@@ -65,7 +65,7 @@ extension Engine {
     )
         -> (Int, ByteString)?
     {
-        let now = Engine.unixMilliseconds()
+        let now = clock.unixMilliseconds()
         var best: (db: Int, key: ByteString, rank: Double)?
         for db in databases.indices.shuffled(using: &generator) {
             let pool = policy.onlyVolatile ? databases[db].expires.count : databases[db].count

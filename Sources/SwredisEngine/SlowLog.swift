@@ -39,7 +39,7 @@ public struct SlowLog {
         }
         records.insert(
             Record(
-                id: nextID, timestamp: Engine.unixMilliseconds() / 1000, durationMicros: durationMicros,
+                id: nextID, timestamp: client.engine.clock.unixMilliseconds() / 1000, durationMicros: durationMicros,
                 arguments: kept, clientAddress: client.address, clientName: client.name), at: 0)
         nextID += 1
         if records.count > maxLength { records.removeLast(records.count - maxLength) }

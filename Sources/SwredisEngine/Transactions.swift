@@ -90,7 +90,7 @@ extension Engine {
 
     /// A watched key that has expired since WATCH breaks the transaction (Redis 7.0's `isWatchedKeyExpired`).
     package func watchedKeyExpired(_ client: ClientSession) -> Bool {
-        let now = Engine.unixMilliseconds()
+        let now = clock.unixMilliseconds()
         return client.watchedKeys.contains { watched in
             !watched.expiredAtWatch
                 && watched.key.key.withUnsafeBytes { databases[watched.key.db].isExpired($0, now: now) }

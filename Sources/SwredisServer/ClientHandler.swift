@@ -214,7 +214,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     /// The engine parked this client: arm its timeout.
     func blocked(deadline: Int?) {
         guard let deadline, let context else { return }
-        let delay = max(0, deadline - Engine.unixMilliseconds())
+        let delay = max(0, deadline - engine.clock.unixMilliseconds())
         // A client may ask for a deadline centuries away, past what a timer can hold: wake up at most daily and
         // re-arm until the deadline is reached.
         blockTimeout = context.eventLoop.scheduleTask(
@@ -222,7 +222,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         ) {
             [weak self] in
             guard let self, let session = self.session, session.isBlocked else { return }
-            if deadline > Engine.unixMilliseconds() {
+            if deadline > self.engine.clock.unixMilliseconds() {
                 self.blocked(deadline: deadline)
             } else {
                 self.clients.engine.timeOutBlockedClient(session)

@@ -92,7 +92,7 @@ final class ClientRegistry {
 
     /// Whether a CLIENT PAUSE currently holds this client's commands.
     func isPaused(for session: ClientSession) -> Bool {
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         guard engine.pauseUntil > now else {
             engine.pauseUntil = 0
             return false

@@ -389,7 +389,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     }
 
     private func cron(periodMilliseconds: Int) {
-        clients.cachedMilliseconds = Engine.unixMilliseconds()
+        clients.cachedMilliseconds = engine.clock.unixMilliseconds()
         if engine.activeExpireEnabled {
             engine.activeExpireCycle(budgetMicroseconds: periodMilliseconds * 250)
         }

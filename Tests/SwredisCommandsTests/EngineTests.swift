@@ -69,7 +69,7 @@ final class EngineTests: EngineTestCase {
 
     func testExpiryIsLazyAndTTLReports() {
         XCTAssertEqual(run("SET", "t", "1", "PX", "1"), "+OK\r\n")
-        usleep(5000)
+        engine.clock.advance(milliseconds: 5)
         XCTAssertEqual(run("GET", "t"), "$-1\r\n")
         XCTAssertEqual(run("TTL", "t"), ":-2\r\n")
         XCTAssertEqual(run("SET", "p", "1"), "+OK\r\n")
@@ -79,6 +79,21 @@ final class EngineTests: EngineTestCase {
             "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n")
         XCTAssertEqual(run("EXPIRE", "p", "100"), ":1\r\n")
         XCTAssertEqual(run("TTL", "p"), ":100\r\n")
+    }
+
+    func testTimeMovesOnlyWhenTheTestClockAdvances() {
+        XCTAssertEqual(run("SET", "k", "v", "EX", "100"), "+OK\r\n")
+        XCTAssertEqual(run("TTL", "k"), ":100\r\n")
+        engine.clock.advance(milliseconds: 40_000)
+        XCTAssertEqual(run("TTL", "k"), ":60\r\n")
+        XCTAssertEqual(run("EXPIRE", "k", "10", "GT"), ":0\r\n", "60 s left is more than 10")
+        engine.clock.advance(milliseconds: 59_000)
+        let left = Int(run("PTTL", "k").dropFirst().prefix { $0 != "\r\n" }) ?? -1
+        XCTAssertTrue((900...1000).contains(left), "about one second left: \(left) ms")
+        XCTAssertEqual(run("GET", "k"), "$1\r\nv\r\n")
+        engine.clock.advance(milliseconds: 1000)
+        XCTAssertEqual(run("GET", "k"), "$-1\r\n")
+        XCTAssertEqual(run("EXISTS", "k"), ":0\r\n")
     }
 
     func testInfoHasRedisFields() {

@@ -25,7 +25,7 @@ extension Engine {
         replication.replicas.removeAll { $0 === client }
         client.replicaLink = nil
         serverLog(.notice, "Connection with replica \(replicaName(client)) lost.")
-        if replication.replicas.isEmpty { replication.noReplicasSince = Engine.unixMilliseconds() }
+        if replication.replicas.isEmpty { replication.noReplicasSince = clock.unixMilliseconds() }
         refreshGoodReplicas()
     }
 
@@ -55,7 +55,7 @@ extension Engine {
 
     /// Replicas whose last ACK is recent enough for `min-replicas-max-lag`.
     package func refreshGoodReplicas() {
-        let now = Engine.unixMilliseconds()
+        let now = clock.unixMilliseconds()
         replication.goodReplicas = replication.replicas.reduce(0) { count, replica in
             guard let link = replica.replicaLink, link.state == .online,
                 now - link.ackTime <= minReplicasMaxLag * 1000

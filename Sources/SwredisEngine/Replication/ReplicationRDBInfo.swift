@@ -37,7 +37,7 @@ extension Engine {
             replication.secondOffset = offset + 1
             replication.offset = offset
             createBacklog()
-            replication.noReplicasSince = Engine.unixMilliseconds()
+            replication.noReplicasSince = clock.unixMilliseconds()
         }
     }
 }

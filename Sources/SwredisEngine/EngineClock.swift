@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The engine's time: the system clocks shifted by an offset that is zero in a server. A test moves time forward
+/// with `advance(milliseconds:)` instead of sleeping, and every clock reading the engine and its handlers make
+/// for a command (expiry, TTLs, idle times, timeouts, the batch clock) sees the move. Background threads and log
+/// lines read the system clock directly.
+public final class EngineClock {
+    @usableFromInline var offsetMicroseconds = 0
+
+    public init() {}
+
+    /// Moves this clock (both its wall and its monotonic readings) forward.
+    public func advance(milliseconds: Int) {
+        offsetMicroseconds += milliseconds * 1000
+    }
+
+    @inlinable public func unixMicroseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return now.tv_sec * 1_000_000 + now.tv_nsec / 1000 + offsetMicroseconds
+    }
+
+    @inlinable public func unixMilliseconds() -> Int {
+        unixMicroseconds() / 1000
+    }
+
+    @inlinable public func monotonicMicroseconds() -> Int {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return now.tv_sec * 1_000_000 + now.tv_nsec / 1000 + offsetMicroseconds
+    }
+}
