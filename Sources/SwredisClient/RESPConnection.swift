@@ -130,12 +130,7 @@ public final class RESPReplyHandler: ChannelInboundHandler {
 /// RESP's request form: an array of bulk strings.
 public enum RESPCommand {
     public static func encode(_ words: [String], into buffer: inout ByteBuffer) {
-        buffer.writeString("*\(words.count)\r\n")
-        for word in words {
-            buffer.writeString("$\(word.utf8.count)\r\n")
-            buffer.writeString(word)
-            buffer.writeString("\r\n")
-        }
+        buffer.writeString(text(words))
     }
 
     /// The encoded bytes as text (the handshake sends several commands in one write).

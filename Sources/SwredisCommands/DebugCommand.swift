@@ -47,7 +47,6 @@ enum DebugCommand {
                     }
                 }
             }
-            engine.touchWatchedKeys(inDatabases: Array(engine.databases.indices))
             engine.install(loaded, startedAt: started)
         } catch {
             serverLog(.warning, "Error loading the RDB file: \(error)")

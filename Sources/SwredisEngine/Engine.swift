@@ -199,7 +199,7 @@ public final class Engine {
         return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
     }
 
-    public static func unixMicroseconds() -> Int {
+    @inlinable public static func unixMicroseconds() -> Int {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return now.tv_sec * 1_000_000 + now.tv_nsec / 1000

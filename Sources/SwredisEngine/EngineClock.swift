@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The engine's time: the system clocks shifted by an offset that is zero in a server. A test moves time forward
 /// with `advance(milliseconds:)` instead of sleeping, and every clock reading the engine and its handlers make
 /// for a command (expiry, TTLs, idle times, timeouts, the batch clock) sees the move. Background threads and log
@@ -17,9 +13,7 @@ public final class EngineClock {
     }
 
     @inlinable public func unixMicroseconds() -> Int {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return now.tv_sec * 1_000_000 + now.tv_nsec / 1000 + offsetMicroseconds
+        Engine.unixMicroseconds() + offsetMicroseconds
     }
 
     @inlinable public func unixMilliseconds() -> Int {
@@ -27,8 +21,6 @@ public final class EngineClock {
     }
 
     @inlinable public func monotonicMicroseconds() -> Int {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return now.tv_sec * 1_000_000 + now.tv_nsec / 1000 + offsetMicroseconds
+        Engine.monotonicMicroseconds() + offsetMicroseconds
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import SwredisBytes
+import SwredisClient
 import SwredisEngine
 import SwredisKeyspace
 import SwredisLog
@@ -183,7 +184,6 @@ extension Engine {
             }
             switch result {
             case .success(let dataset):
-                self.touchWatchedKeys(inDatabases: Array(self.databases.indices))
                 self.install(dataset, startedAt: started)
                 self.replication.replicationID = replicationID
                 self.replication.replicationID2 = String(repeating: "0", count: 40)
@@ -272,8 +272,7 @@ extension Engine {
     /// REPLCONF ACK <offset> to our master (every second, and when it asks with GETACK).
     public func acknowledgeToMaster() {
         guard replication.linkState == .connected else { return }
-        let offset = String(replication.offset)
-        masterLink?.sendToMaster("*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$\(offset.utf8.count)\r\n\(offset)\r\n")
+        masterLink?.sendToMaster(RESPCommand.text(["REPLCONF", "ACK", String(replication.offset)]))
         replication.lastAckSent = Engine.unixMilliseconds()
     }
 }

@@ -21,13 +21,13 @@ import Glibc
 /// we are ready. SIGTERM/SIGINT and SHUTDOWN stop it gracefully.
 public final class EngineServer: @unchecked Sendable, EngineHost {
     public let config: ConfigStore
-    public private(set) var engine: Engine!
+    public let engine: Engine
     let group: MultiThreadedEventLoopGroup
     var loop: EventLoop { group.next() }
     private var listeners: [Channel] = []
     private var unixListener: Channel?
     /// The client connections and what their handlers ask of the server.
-    private(set) var clients: ClientRegistry!
+    let clients: ClientRegistry
     private var signalSources: [DispatchSourceSignal] = []
     /// The replica side's connection to its master.
     private var masterLink: MasterLink?
@@ -38,11 +38,12 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         self.config = config
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         exitPromise = group.next().makePromise(of: Int32.self)
-        engine = Engine(config: config)
+        let engine = Engine(config: config)
+        self.engine = engine
+        clients = ClientRegistry(engine: engine, loop: group.next())
         engine.configFile = configFile
         engine.executablePath = EngineServer.executablePath()
         engine.host = self
-        clients = ClientRegistry(engine: engine, loop: loop)
         config.observeChanges { [weak self] names in self?.configurationChanged(names) }
     }
 
@@ -220,7 +221,6 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     }
 
     private func finishLoading(_ result: Result<LoadedDataset, Error>, startedAt: Int) {
-        engine.persistence.loading = false
         switch result {
         case .success(let loaded):
             engine.install(loaded, startedAt: startedAt)
