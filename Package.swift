@@ -112,6 +112,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]),
         .testTarget(name: "SwredisSupervisorTests", dependencies: ["SwredisSupervisor"]),
+        .testTarget(name: "SwredisEngineTests", dependencies: ["SwredisEngine", "SwredisConfig"]),
         .testTarget(name: "SwredisConfigTests", dependencies: ["SwredisConfig", "SwredisBytes"]),
         .testTarget(
             name: "SwredisCommandsTests",

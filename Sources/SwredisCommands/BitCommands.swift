@@ -5,39 +5,15 @@ import SwredisKeyspace
 /// Bit operations on strings (Redis's `bitops.c`): SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO.
 /// Bit 0 is the most significant bit of the first byte.
 enum BitCommands {
-    static func spec(
-        _ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String],
-        _ summary: String, since: String, _ handler: @escaping CommandHandler
-    ) -> CommandSpec {
-        CommandSpec(
-            name, arity: arity, flags: flags, keys: keys, categories: categories, group: "bitmap", summary: summary,
-            since: since, handler: handler)
-    }
 
-    static let specs: [CommandSpec] = [
-        spec(
-            "setbit", 4, [.write, .denyOOM], .single, ["write", "bitmap", "slow"],
-            "Sets or clears the bit at offset in the string value stored at key", since: "2.2.0", setbit),
-        spec(
-            "getbit", 3, [.readonly, .fast], .single, ["read", "bitmap", "fast"],
-            "Returns the bit value at offset in the string value stored at key", since: "2.2.0", getbit),
-        spec(
-            "bitcount", -2, [.readonly], .single, ["read", "bitmap", "slow"], "Count set bits in a string",
-            since: "2.6.0", bitcount),
-        spec(
-            "bitpos", -3, [.readonly], .single, ["read", "bitmap", "slow"], "Find first bit set or clear in a string",
-            since: "2.8.7", bitpos),
-        spec(
-            "bitop", -4, [.write, .denyOOM], KeySpec(first: 2, last: -1, step: 1, written: .argument(2)),
-            ["write", "bitmap", "slow"], "Perform bitwise operations between strings", since: "2.6.0", bitop),
-        spec(
-            "bitfield", -2, [.write, .denyOOM], .single, ["write", "bitmap", "slow"],
-            "Perform arbitrary bitfield integer operations on strings", since: "3.2.0"
-        ) { bitfield($0, $1, $2, readOnly: false) },
-        spec(
-            "bitfield_ro", -2, [.readonly, .fast], .single, ["read", "bitmap", "fast"],
-            "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", since: "6.0.0"
-        ) { bitfield($0, $1, $2, readOnly: true) },
+    static let bindings: [CommandBinding] = [
+        CommandBinding("setbit", setbit),
+        CommandBinding("getbit", getbit),
+        CommandBinding("bitcount", bitcount),
+        CommandBinding("bitpos", bitpos),
+        CommandBinding("bitop", bitop),
+        CommandBinding("bitfield", keys: KeyProcedures.bitfield) { bitfield($0, $1, $2, readOnly: false) },
+        CommandBinding("bitfield_ro") { bitfield($0, $1, $2, readOnly: true) },
     ]
 
     static let offsetError = "ERR bit offset is not an integer or out of range"

@@ -4,50 +4,15 @@ import SwredisKeyspace
 
 /// The blocking list commands.
 enum BlockingCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "blpop", arity: -3, flags: [.write, .noscript, .blocking], keys: .poppedBeforeTimeout,
-            categories: ["write", "list", "slow", "blocking"], group: "list",
-            summary: "Remove and get the first element in a list, or block until one is available", since: "2.0.0",
-            handler: { blockingPop($0, $1, $2, left: true) }),
-        CommandSpec(
-            "brpop", arity: -3, flags: [.write, .noscript, .blocking], keys: .poppedBeforeTimeout,
-            categories: ["write", "list", "slow", "blocking"], group: "list",
-            summary: "Remove and get the last element in a list, or block until one is available", since: "2.0.0",
-            handler: { blockingPop($0, $1, $2, left: false) }),
-        CommandSpec(
-            "blmove", arity: 6, flags: [.write, .denyOOM, .noscript, .blocking],
-            keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list",
-            summary:
-                "Pop an element from a list, push it to another list and return it; or block until one is available",
-            since: "6.2.0", handler: blmove),
-        CommandSpec(
-            "brpoplpush", arity: 4, flags: [.write, .denyOOM, .noscript, .blocking],
-            keys: KeySpec(first: 1, last: 2, step: 1), categories: ["write", "list", "slow", "blocking"], group: "list",
-            summary:
-                "Pop an element from a list, push it to another list and return it; or block until one is available",
-            since: "2.2.0", handler: brpoplpush),
-        CommandSpec(
-            "bzpopmin", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: .poppedBeforeTimeout,
-            categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set",
-            summary:
-                "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
-            since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: true) }),
-        CommandSpec(
-            "bzpopmax", arity: -3, flags: [.write, .noscript, .fast, .blocking], keys: .poppedBeforeTimeout,
-            categories: ["write", "sortedset", "fast", "blocking"], group: "sorted-set",
-            summary:
-                "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
-            since: "5.0.0", handler: { blockingZsetPop($0, $1, $2, min: false) }),
-        CommandSpec(
-            "bzmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2, written: .served),
-            categories: ["write", "sortedset", "slow", "blocking"], group: "sorted-set",
-            summary: "Remove and return members with scores in a sorted set or block until one is available",
-            since: "7.0.0", handler: bzmpop),
-        CommandSpec(
-            "blmpop", arity: -5, flags: [.write, .blocking], keys: .numKeys(at: 2, written: .served),
-            categories: ["write", "list", "slow", "blocking"], group: "list",
-            summary: "Pop elements from a list, or block until one is available", since: "7.0.0", handler: blmpop),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("blpop", options: [.touchesServedKeyOnly]) { blockingPop($0, $1, $2, left: true) },
+        CommandBinding("brpop", options: [.touchesServedKeyOnly]) { blockingPop($0, $1, $2, left: false) },
+        CommandBinding("blmove", blmove),
+        CommandBinding("brpoplpush", brpoplpush),
+        CommandBinding("bzpopmin", options: [.touchesServedKeyOnly]) { blockingZsetPop($0, $1, $2, min: true) },
+        CommandBinding("bzpopmax", options: [.touchesServedKeyOnly]) { blockingZsetPop($0, $1, $2, min: false) },
+        CommandBinding("bzmpop", options: [.touchesServedKeyOnly], bzmpop),
+        CommandBinding("blmpop", options: [.touchesServedKeyOnly], blmpop),
     ]
 
     /// Parses a timeout in seconds (decimals allowed) into milliseconds, replying with Redis's errors.

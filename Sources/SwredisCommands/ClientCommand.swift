@@ -3,196 +3,183 @@ import SwredisEngine
 
 /// CLIENT and its subcommands (Redis's `networking.c`).
 enum ClientCommand {
-    static func sub(
-        _ name: String, _ arity: Int, _ flags: CommandFlags, _ summary: String, _ handler: @escaping CommandHandler
-    ) -> CommandSpec {
-        CommandSpec(
-            "client|\(name)", arity: arity, flags: flags.union([.noscript, .loading, .stale]),
-            categories: ["slow", "connection"],
-            group: "connection", summary: summary, handler: handler)
-    }
 
-    static let spec = CommandSpec(
-        "client", arity: -2, flags: [], categories: ["slow"], group: "connection",
-        summary: "A container for client connection commands", since: "2.4.0", complexity: "Depends on subcommand.",
-        subcommands: [
-            sub("id", 2, [], "Returns the client ID for the current connection") { _, client, _ in
-                client.reply.integer(client.id)
-            },
-            sub("info", 2, [], "Returns information about the current client connection.") { engine, client, _ in
-                client.reply.verbatim(ClientDescription.describe(engine, client) + "\n")
-            },
-            sub("list", -2, [.admin], "Get the list of client connections", list),
-            sub("kill", -3, [.admin], "Kill the connection of a client", kill),
-            sub("setname", 3, [], "Set the current connection name") { _, client, args in
-                guard validName(args[2]) else {
-                    client.error("ERR Client names cannot contain spaces, newlines or special characters.")
-                    return
-                }
-                client.name = args.string(2)
-                client.reply.ok()
-            },
-            sub("getname", 2, [], "Get the current connection name") { _, client, _ in
-                if client.name.isEmpty { client.reply.null() } else { client.reply.bulk(client.name) }
-            },
-            sub("setinfo", 4, [], "Set client or connection specific info") { _, client, args in
-                guard validName(args[3]) else {
-                    client.error(
-                        "ERR \(args.string(2).uppercased()) cannot contain spaces, newlines or special characters.")
-                    return
-                }
-                if args.matches(2, "lib-name") {
-                    client.libraryName = args.string(3)
-                } else if args.matches(2, "lib-ver") {
-                    client.libraryVersion = args.string(3)
-                } else {
-                    client.error("ERR Unrecognized option '\(args.string(2))'")
-                    return
-                }
-                client.reply.ok()
-            },
-            sub("reply", 3, [], "Instruct the server whether to reply to commands") { _, client, args in
-                if args.matches(2, "on") {
-                    client.replyMode = .on
-                    client.reply.ok()
-                } else if args.matches(2, "off") {
-                    client.replyMode = .off
-                } else if args.matches(2, "skip") {
-                    if client.replyMode == .on { client.replyMode = .skipNext }
-                } else {
-                    client.error(RedisError.syntax)
-                }
-            },
-            sub("pause", -3, [.admin], "Stop processing commands from clients for some time") { engine, client, args in
-                guard let timeout = BlockingCommands.millisecondsTimeout(client, args, 2) else { return }
-                var writesOnly = false
-                if args.count == 4 {
-                    if args.matches(3, "write") {
-                        writesOnly = true
-                    } else if !args.matches(3, "all") {
-                        client.error("ERR CLIENT PAUSE mode must be WRITE or ALL")
-                        return
-                    }
-                } else if args.count > 4 {
-                    client.error(RedisError.syntax)
-                    return
-                }
-                let (until, overflow) = engine.clock.unixMilliseconds().addingReportingOverflow(timeout)
-                engine.pauseUntil = max(engine.pauseUntil, overflow ? Int.max : until)
-                engine.pauseWritesOnly = writesOnly
-                client.reply.ok()
-            },
-            sub("unpause", 2, [.admin], "Resume processing of clients that were paused") { engine, client, _ in
-                engine.pauseUntil = 0
-                client.reply.ok()
-            },
-            sub("unblock", -3, [.admin], "Unblock a client blocked in a blocking command from a different connection") {
-                engine, client, args in
-                guard args.count <= 4 else {
-                    client.error(RedisError.subcommandSyntax(args.string(1), "client"))
-                    return
-                }
-                // Redis checks the reason before the client id.
-                var asError = false
-                if args.count == 4 {
-                    if args.matches(3, "error") {
-                        asError = true
-                    } else if !args.matches(3, "timeout") {
-                        client.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
-                        return
-                    }
-                }
-                guard let id = args.integer(2) else {
-                    client.error(RedisError.notInteger)
-                    return
-                }
-                guard let target = engine.clients[id], target.isBlocked else {
-                    client.reply.integer(0)
-                    return
-                }
-                if asError { engine.failBlockedClient(target) } else { engine.timeOutBlockedClient(target) }
-                client.reply.integer(1)
-            },
-            sub("no-evict", 3, [.admin], "Set client eviction mode for the current connection") { _, client, args in
-                if args.matches(2, "on") {
-                    client.noEvict = true
-                } else if args.matches(2, "off") {
-                    client.noEvict = false
-                } else {
-                    client.error(RedisError.syntax)
-                    return
-                }
-                client.reply.ok()
-            },
-            sub("tracking", -3, [], "Enable or disable server assisted client side caching support") {
-                _, client, args in
-                if args.matches(2, "off") {
-                    client.reply.ok()
-                } else if args.matches(2, "on") {
-                    // Accepting it would leave client-side caches stale forever: no invalidation is ever sent.
-                    client.error(
-                        "ERR CLIENT TRACKING is not supported by this server (no invalidation messages are sent)")
-                } else {
-                    client.error(RedisError.syntax)
-                }
-            },
-            sub("caching", 3, [], "Instruct the server about tracking or not keys in the next request") {
-                _, client, _ in
+    static let bindings: [CommandBinding] = [
+        CommandBinding("client") { _, _, _ in },
+        CommandBinding("client|id") { _, client, _ in
+            client.reply.integer(client.id)
+        },
+        CommandBinding("client|info") { engine, client, _ in
+            client.reply.verbatim(ClientDescription.describe(engine, client) + "\n")
+        },
+        CommandBinding("client|list", list),
+        CommandBinding("client|kill", kill),
+        CommandBinding("client|setname") { _, client, args in
+            guard validName(args[2]) else {
+                client.error("ERR Client names cannot contain spaces, newlines or special characters.")
+                return
+            }
+            client.name = args.string(2)
+            client.reply.ok()
+        },
+        CommandBinding("client|getname") { _, client, _ in
+            if client.name.isEmpty { client.reply.null() } else { client.reply.bulk(client.name) }
+        },
+        CommandBinding("client|setinfo") { _, client, args in
+            guard validName(args[3]) else {
                 client.error(
-                    "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
-                )
-            },
-            sub("getredir", 2, [], "Get tracking notifications redirection client ID if any") { _, client, _ in
-                client.reply.integer(-1)
-            },
-            sub(
-                "trackinginfo", 2, [],
-                "Return information about server assisted client side caching for the current connection"
-            ) { _, client, _ in
-                client.reply.mapHeader(3)
-                client.reply.bulk("flags")
-                client.reply.setHeader(1)
-                client.reply.bulk("off")
-                client.reply.bulk("redirect")
-                client.reply.integer(-1)
-                client.reply.bulk("prefixes")
-                client.reply.arrayHeader(0)
-            },
-            sub("help", 2, [], "Show helpful text about the different subcommands") { _, client, _ in
-                HelpText.reply(
-                    client, "CLIENT",
-                    [
-                        "CACHING (YES|NO)",
-                        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
-                        "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
-                        "GETNAME", "    Return the name of the current connection.",
-                        "ID", "    Return the ID of the current connection.",
-                        "INFO", "    Return information about the current client connection.",
-                        "KILL <ip:port>", "    Kill connection made from <ip:port>.",
-                        "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are:",
-                        "    * ADDR (<ip:port>|<unixsocket>:0)",
-                        "      Kill connections made from the specified address",
-                        "    * LADDR (<ip:port>|<unixsocket>:0)",
-                        "      Kill connections made to specified local address",
-                        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
-                        "    * USER <username>", "      Kill connections authenticated by <username>.",
-                        "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
-                        "LIST [options ...]", "    Return information about client connections. Options:",
-                        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
-                        "UNPAUSE", "    Stop the current client pause, resuming traffic.",
-                        "PAUSE <timeout> [WRITE|ALL]",
-                        "    Suspend all, or just write, clients for <timeout> milliseconds.",
-                        "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
-                        "SETNAME <name>", "    Assign the name <name> to the current connection.",
-                        "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
-                        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
-                        "         [OPTIN] [OPTOUT] [NOLOOP]",
-                        "    Control server assisted client side caching.",
-                        "TRACKINGINFO", "    Report tracking status for the current connection.",
-                        "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
-                    ])
-            },
-        ], handler: { _, _, _ in })
+                    "ERR \(args.string(2).uppercased()) cannot contain spaces, newlines or special characters.")
+                return
+            }
+            if args.matches(2, "lib-name") {
+                client.libraryName = args.string(3)
+            } else if args.matches(2, "lib-ver") {
+                client.libraryVersion = args.string(3)
+            } else {
+                client.error("ERR Unrecognized option '\(args.string(2))'")
+                return
+            }
+            client.reply.ok()
+        },
+        CommandBinding("client|reply") { _, client, args in
+            if args.matches(2, "on") {
+                client.replyMode = .on
+                client.reply.ok()
+            } else if args.matches(2, "off") {
+                client.replyMode = .off
+            } else if args.matches(2, "skip") {
+                if client.replyMode == .on { client.replyMode = .skipNext }
+            } else {
+                client.error(RedisError.syntax)
+            }
+        },
+        CommandBinding("client|pause") { engine, client, args in
+            guard let timeout = BlockingCommands.millisecondsTimeout(client, args, 2) else { return }
+            var writesOnly = false
+            if args.count == 4 {
+                if args.matches(3, "write") {
+                    writesOnly = true
+                } else if !args.matches(3, "all") {
+                    client.error("ERR CLIENT PAUSE mode must be WRITE or ALL")
+                    return
+                }
+            } else if args.count > 4 {
+                client.error(RedisError.syntax)
+                return
+            }
+            let (until, overflow) = engine.clock.unixMilliseconds().addingReportingOverflow(timeout)
+            engine.pauseUntil = max(engine.pauseUntil, overflow ? Int.max : until)
+            engine.pauseWritesOnly = writesOnly
+            client.reply.ok()
+        },
+        CommandBinding("client|unpause") { engine, client, _ in
+            engine.pauseUntil = 0
+            client.reply.ok()
+        },
+        CommandBinding("client|unblock") {
+            engine, client, args in
+            guard args.count <= 4 else {
+                client.error(RedisError.subcommandSyntax(args.string(1), "client"))
+                return
+            }
+            // Redis checks the reason before the client id.
+            var asError = false
+            if args.count == 4 {
+                if args.matches(3, "error") {
+                    asError = true
+                } else if !args.matches(3, "timeout") {
+                    client.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+                    return
+                }
+            }
+            guard let id = args.integer(2) else {
+                client.error(RedisError.notInteger)
+                return
+            }
+            guard let target = engine.clients[id], target.isBlocked else {
+                client.reply.integer(0)
+                return
+            }
+            if asError { engine.failBlockedClient(target) } else { engine.timeOutBlockedClient(target) }
+            client.reply.integer(1)
+        },
+        CommandBinding("client|no-evict") { _, client, args in
+            if args.matches(2, "on") {
+                client.noEvict = true
+            } else if args.matches(2, "off") {
+                client.noEvict = false
+            } else {
+                client.error(RedisError.syntax)
+                return
+            }
+            client.reply.ok()
+        },
+        CommandBinding("client|tracking") {
+            _, client, args in
+            if args.matches(2, "off") {
+                client.reply.ok()
+            } else if args.matches(2, "on") {
+                // Accepting it would leave client-side caches stale forever: no invalidation is ever sent.
+                client.error(
+                    "ERR CLIENT TRACKING is not supported by this server (no invalidation messages are sent)")
+            } else {
+                client.error(RedisError.syntax)
+            }
+        },
+        CommandBinding("client|caching") {
+            _, client, _ in
+            client.error(
+                "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+            )
+        },
+        CommandBinding("client|getredir") { _, client, _ in
+            client.reply.integer(-1)
+        },
+        CommandBinding("client|trackinginfo") { _, client, _ in
+            client.reply.mapHeader(3)
+            client.reply.bulk("flags")
+            client.reply.setHeader(1)
+            client.reply.bulk("off")
+            client.reply.bulk("redirect")
+            client.reply.integer(-1)
+            client.reply.bulk("prefixes")
+            client.reply.arrayHeader(0)
+        },
+        CommandBinding("client|help") { _, client, _ in
+            HelpText.reply(
+                client, "CLIENT",
+                [
+                    "CACHING (YES|NO)",
+                    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+                    "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
+                    "GETNAME", "    Return the name of the current connection.",
+                    "ID", "    Return the ID of the current connection.",
+                    "INFO", "    Return information about the current client connection.",
+                    "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+                    "KILL <option> <value> [<option> <value> [...]]", "    Kill connections. Options are:",
+                    "    * ADDR (<ip:port>|<unixsocket>:0)",
+                    "      Kill connections made from the specified address",
+                    "    * LADDR (<ip:port>|<unixsocket>:0)",
+                    "      Kill connections made to specified local address",
+                    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
+                    "    * USER <username>", "      Kill connections authenticated by <username>.",
+                    "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
+                    "LIST [options ...]", "    Return information about client connections. Options:",
+                    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+                    "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+                    "PAUSE <timeout> [WRITE|ALL]",
+                    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+                    "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+                    "SETNAME <name>", "    Assign the name <name> to the current connection.",
+                    "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+                    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+                    "         [OPTIN] [OPTOUT] [NOLOOP]",
+                    "    Control server assisted client side caching.",
+                    "TRACKINGINFO", "    Report tracking status for the current connection.",
+                    "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+                ])
+        },
+    ]
 
     /// Client names may hold printable ASCII except spaces (Redis's `validateClientName`).
     static func validName(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -9,42 +9,23 @@ import Glibc
 
 /// CONFIG GET / SET / RESETSTAT / REWRITE, all driven by the directive table.
 enum ConfigCommand {
-    static let spec = CommandSpec(
-        "config", arity: -2, flags: [], categories: ["slow"], group: "server",
-        summary: "A container for server configuration commands", since: "2.0.0", complexity: "Depends on subcommand.",
-        subcommands: [
-            CommandSpec(
-                "config|get", arity: -3, flags: [.admin, .noscript, .loading, .stale],
-                categories: ["admin", "slow", "dangerous"], group: "server",
-                summary: "Get the values of configuration parameters",
-                complexity: "O(N) when N is the number of configuration parameters provided", handler: get),
-            CommandSpec(
-                "config|set", arity: -4, flags: [.admin, .noscript, .loading, .stale],
-                categories: ["admin", "slow", "dangerous"], group: "server",
-                summary: "Set configuration parameters to the given values",
-                complexity: "O(N) when N is the number of configuration parameters provided", handler: set),
-            CommandSpec(
-                "config|resetstat", arity: 2, flags: [.admin, .noscript, .loading, .stale],
-                categories: ["admin", "slow", "dangerous"], group: "server",
-                summary: "Reset the stats returned by INFO", handler: resetstat),
-            CommandSpec(
-                "config|rewrite", arity: 2, flags: [.admin, .noscript, .loading, .stale],
-                categories: ["admin", "slow", "dangerous"], group: "server",
-                summary: "Rewrite the configuration file with the in memory configuration", handler: rewrite),
-            CommandSpec(
-                "config|help", arity: 2, flags: [.loading, .stale], categories: ["slow"], group: "server",
-                summary: "Show helpful text about the different subcommands",
-                handler: { _, client, _ in
-                    HelpText.reply(
-                        client, "CONFIG",
-                        [
-                            "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
-                            "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
-                            "RESETSTAT", "    Reset statistics reported by the INFO command.",
-                            "REWRITE", "    Rewrite the configuration file.",
-                        ])
-                }),
-        ], handler: { _, _, _ in })
+    static let bindings: [CommandBinding] = [
+        CommandBinding("config") { _, _, _ in },
+        CommandBinding("config|get", get),
+        CommandBinding("config|set", set),
+        CommandBinding("config|resetstat", resetstat),
+        CommandBinding("config|rewrite", rewrite),
+        CommandBinding("config|help") { _, client, _ in
+            HelpText.reply(
+                client, "CONFIG",
+                [
+                    "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+                    "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+                    "RESETSTAT", "    Reset statistics reported by the INFO command.",
+                    "REWRITE", "    Rewrite the configuration file.",
+                ])
+        },
+    ]
 
     /// The value CONFIG GET reports, with the runtime facts Redis substitutes (the absolute `dir`).
     static func displayValue(_ engine: Engine, _ directive: Directive) -> String {

@@ -5,33 +5,16 @@ import SwredisKeyspace
 
 /// Connection commands: PING, ECHO, QUIT, RESET, AUTH, HELLO, CLIENT.
 enum ConnectionCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "ping", arity: -1, flags: [.fast, .allowedInSubscribe], categories: ["fast", "connection"],
-            group: "connection", summary: "Ping the server", handler: ping),
-        CommandSpec(
-            "echo", arity: 2, flags: [.fast], categories: ["fast", "connection"], group: "connection",
-            summary: "Echo the given string", handler: { _, client, args in client.reply.bulk(args[1]) }),
-        CommandSpec(
-            "quit", arity: -1, flags: [.allowBusy, .noAuth, .allowedInSubscribe], categories: ["fast", "connection"],
-            group: "connection", summary: "Close the connection",
-            handler: { _, client, _ in
-                client.reply.ok()
-                client.closeAfterReply = true
-            }),
-        CommandSpec(
-            "reset", arity: 1, flags: [.noAuth, .noscript, .loading, .stale, .fast, .allowedInSubscribe],
-            categories: ["fast", "connection"], group: "connection", summary: "Reset the connection", since: "6.2.0",
-            handler: reset),
-        CommandSpec(
-            "auth", arity: -2, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
-            categories: ["fast", "connection"], group: "connection", summary: "Authenticate to the server",
-            complexity: "O(N) where N is the number of passwords defined for the user", handler: auth),
-        CommandSpec(
-            "hello", arity: -1, flags: [.noscript, .loading, .stale, .fast, .noAuth, .allowBusy],
-            categories: ["fast", "connection"], group: "connection", summary: "Handshake with Redis", since: "6.0.0",
-            handler: hello),
-        ClientCommand.spec,
+    static let bindings: [CommandBinding] = [
+        CommandBinding("ping", options: [.allowedInSubscribe], ping),
+        CommandBinding("echo") { _, client, args in client.reply.bulk(args[1]) },
+        CommandBinding("quit", options: [.allowedInSubscribe]) { _, client, _ in
+            client.reply.ok()
+            client.closeAfterReply = true
+        },
+        CommandBinding("reset", options: [.allowedInSubscribe], reset),
+        CommandBinding("auth", auth),
+        CommandBinding("hello", hello),
     ]
 
     static func ping(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

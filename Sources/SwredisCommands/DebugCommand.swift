@@ -12,10 +12,9 @@ import Glibc
 /// DEBUG: the subcommands test suites and operators use (SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE,
 /// LOG, OBJECT). Unlike most commands DEBUG takes its subcommand as a plain argument, as Redis does.
 enum DebugCommand {
-    static let spec = CommandSpec(
-        "debug", arity: -2, flags: [.admin, .noscript, .loading, .stale, .protected],
-        categories: ["admin", "slow", "dangerous"], group: "server", summary: "A container for debugging commands",
-        complexity: "Depends on subcommand.", handler: handler)
+    static let bindings: [CommandBinding] = [
+        CommandBinding("debug", handler)
+    ]
 
     /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty the dataset and load the file back.
     static func reload(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

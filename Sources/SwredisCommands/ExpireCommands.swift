@@ -4,41 +4,17 @@ import SwredisKeyspace
 
 /// Key expiry commands (Redis's `expire.c`).
 enum ExpireCommands {
-    static let specs: [CommandSpec] = [
-        spec("expire", "Set a key's time to live in seconds", seconds: true, absolute: false),
-        spec("pexpire", "Set a key's time to live in milliseconds", seconds: false, absolute: false),
-        spec("expireat", "Set the expiration for a key as a UNIX timestamp", seconds: true, absolute: true),
-        spec(
-            "pexpireat", "Set the expiration for a key as a UNIX timestamp specified in milliseconds", seconds: false,
-            absolute: true),
-        CommandSpec(
-            "ttl", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"],
-            group: "generic", summary: "Get the time to live for a key in seconds",
-            handler: { ttl($0, $1, $2, milliseconds: false, absolute: false) }),
-        CommandSpec(
-            "pttl", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"],
-            group: "generic", summary: "Get the time to live for a key in milliseconds", since: "2.6.0",
-            handler: { ttl($0, $1, $2, milliseconds: true, absolute: false) }),
-        CommandSpec(
-            "expiretime", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"],
-            group: "generic", summary: "Get the expiration Unix timestamp for a key", since: "7.0.0",
-            handler: { ttl($0, $1, $2, milliseconds: false, absolute: true) }),
-        CommandSpec(
-            "pexpiretime", arity: 2, flags: [.readonly, .fast], keys: .single,
-            categories: ["keyspace", "read", "fast"], group: "generic",
-            summary: "Get the expiration Unix timestamp for a key in milliseconds", since: "7.0.0",
-            handler: { ttl($0, $1, $2, milliseconds: true, absolute: true) }),
-        CommandSpec(
-            "persist", arity: 2, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"],
-            group: "generic", summary: "Remove the expiration from a key", since: "2.2.0", handler: persist),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("expire") { expire($0, $1, $2, seconds: true, absolute: false, name: "expire") },
+        CommandBinding("pexpire") { expire($0, $1, $2, seconds: false, absolute: false, name: "pexpire") },
+        CommandBinding("expireat") { expire($0, $1, $2, seconds: true, absolute: true, name: "expireat") },
+        CommandBinding("pexpireat") { expire($0, $1, $2, seconds: false, absolute: true, name: "pexpireat") },
+        CommandBinding("ttl") { ttl($0, $1, $2, milliseconds: false, absolute: false) },
+        CommandBinding("pttl") { ttl($0, $1, $2, milliseconds: true, absolute: false) },
+        CommandBinding("expiretime") { ttl($0, $1, $2, milliseconds: false, absolute: true) },
+        CommandBinding("pexpiretime") { ttl($0, $1, $2, milliseconds: true, absolute: true) },
+        CommandBinding("persist", persist),
     ]
-
-    static func spec(_ name: String, _ summary: String, seconds: Bool, absolute: Bool) -> CommandSpec {
-        CommandSpec(
-            name, arity: -3, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"],
-            group: "generic", summary: summary, since: seconds ? (absolute ? "1.2.0" : "1.0.0") : "2.6.0",
-            handler: { expire($0, $1, $2, seconds: seconds, absolute: absolute, name: name) })
-    }
 
     struct Conditions: OptionSet {
         let rawValue: Int

@@ -4,70 +4,44 @@ import SwredisKeyspace
 
 /// Hash commands (Redis's `t_hash.c`).
 enum HashCommands {
-    static func spec(
-        _ name: String, _ arity: Int, _ flags: CommandFlags, _ categories: [String], _ summary: String,
-        since: String = "2.0.0", _ handler: @escaping CommandHandler
-    ) -> CommandSpec {
-        CommandSpec(
-            name, arity: arity, flags: flags, keys: .single, categories: categories, group: "hash", summary: summary,
-            since: since, handler: handler)
-    }
 
-    static let specs: [CommandSpec] = [
-        spec("hset", -4, [.write, .denyOOM, .fast], ["write", "hash", "fast"], "Set the string value of a hash field") {
+    static let bindings: [CommandBinding] = [
+        CommandBinding("hset") {
             set($0, $1, $2, legacy: false)
         },
-        spec(
-            "hmset", -4, [.write, .denyOOM, .fast], ["write", "hash", "fast"],
-            "Set multiple hash fields to multiple values"
-        ) { set($0, $1, $2, legacy: true) },
-        spec(
-            "hsetnx", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"],
-            "Set the value of a hash field, only if the field does not exist", hsetnx),
-        spec("hget", 3, [.readonly, .fast], ["read", "hash", "fast"], "Get the value of a hash field", hget),
-        spec(
-            "hmget", -3, [.readonly, .fast], ["read", "hash", "fast"], "Get the values of all the given hash fields",
-            hmget),
-        spec("hdel", -3, [.write, .fast], ["write", "hash", "fast"], "Delete one or more hash fields", hdel),
-        spec("hlen", 2, [.readonly, .fast], ["read", "hash", "fast"], "Get the number of fields in a hash") {
+        CommandBinding("hmset") { set($0, $1, $2, legacy: true) },
+        CommandBinding("hsetnx", hsetnx),
+        CommandBinding("hget", hget),
+        CommandBinding("hmget", hmget),
+        CommandBinding("hdel", hdel),
+        CommandBinding("hlen") {
             engine, client, args in
             withHash(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.count) }
         },
-        spec(
-            "hstrlen", 3, [.readonly, .fast], ["read", "hash", "fast"], "Get the length of the value of a hash field",
-            since: "3.2.0"
-        ) { engine, client, args in
+        CommandBinding("hstrlen") { engine, client, args in
             withHash(engine, client, args, missing: { client.reply.integer(0) }) {
                 client.reply.integer($0.get(args[2])?.count ?? 0)
             }
         },
-        spec("hexists", 3, [.readonly, .fast], ["read", "hash", "fast"], "Determine if a hash field exists") {
+        CommandBinding("hexists") {
             engine, client, args in
             withHash(engine, client, args, missing: { client.reply.integer(0) }) {
                 client.reply.integer($0.get(args[2]) == nil ? 0 : 1)
             }
         },
-        spec("hkeys", 2, [.readonly], ["read", "hash", "slow"], "Get all the fields in a hash") {
+        CommandBinding("hkeys") {
             listing($0, $1, $2, fields: true, values: false)
         },
-        spec("hvals", 2, [.readonly], ["read", "hash", "slow"], "Get all the values in a hash") {
+        CommandBinding("hvals") {
             listing($0, $1, $2, fields: false, values: true)
         },
-        spec("hgetall", 2, [.readonly], ["read", "hash", "slow"], "Get all the fields and values in a hash") {
+        CommandBinding("hgetall") {
             listing($0, $1, $2, fields: true, values: true)
         },
-        spec(
-            "hincrby", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"],
-            "Increment the integer value of a hash field by the given number", hincrby),
-        spec(
-            "hincrbyfloat", 4, [.write, .denyOOM, .fast], ["write", "hash", "fast"],
-            "Increment the float value of a hash field by the given amount", since: "2.6.0", hincrbyfloat),
-        spec(
-            "hscan", -3, [.readonly], ["read", "hash", "slow"],
-            "Incrementally iterate hash fields and associated values", since: "2.8.0", hscan),
-        spec(
-            "hrandfield", -2, [.readonly], ["read", "hash", "slow"], "Get one or multiple random fields from a hash",
-            since: "6.2.0", hrandfield),
+        CommandBinding("hincrby", hincrby),
+        CommandBinding("hincrbyfloat", hincrbyfloat),
+        CommandBinding("hscan", hscan),
+        CommandBinding("hrandfield", hrandfield),
     ]
 
     /// Runs `body` with the hash at args[1]; `missing` when there is none; nothing after a WRONGTYPE.

@@ -4,120 +4,47 @@ import SwredisKeyspace
 
 /// Generic key commands (Redis's `db.c`).
 enum KeyCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "del", arity: -2, flags: [.write], keys: .all, categories: ["keyspace", "write", "slow"], group: "generic",
-            summary: "Delete a key", complexity: "O(N)", handler: del),
-        CommandSpec(
-            "unlink", arity: -2, flags: [.write, .fast], keys: .all, categories: ["keyspace", "write", "fast"],
-            group: "generic",
-            summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
-            since: "4.0.0", complexity: "O(1) for each key removed regardless of its size.", handler: del),
-        CommandSpec(
-            "exists", arity: -2, flags: [.readonly, .fast], keys: .all, categories: ["keyspace", "read", "fast"],
-            group: "generic", summary: "Determine if a key exists",
-            complexity: "O(N) where N is the number of keys to check.", handler: exists),
-        CommandSpec(
-            "type", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["keyspace", "read", "fast"],
-            group: "generic", summary: "Determine the type stored at key", handler: type),
-        CommandSpec(
-            "rename", arity: 3, flags: [.write], keys: KeySpec(first: 1, last: 2, step: 1),
-            categories: ["keyspace", "write", "slow"], group: "generic", summary: "Rename a key",
-            handler: { rename($0, $1, $2, nx: false) }),
-        CommandSpec(
-            "renamenx", arity: 3, flags: [.write, .fast], keys: KeySpec(first: 1, last: 2, step: 1),
-            categories: ["keyspace", "write", "fast"], group: "generic",
-            summary: "Rename a key, only if the new key does not exist", handler: { rename($0, $1, $2, nx: true) }),
-        CommandSpec(
-            "keys", arity: 2, flags: [.readonly], categories: ["keyspace", "read", "slow", "dangerous"],
-            group: "generic", summary: "Find all keys matching the given pattern",
-            complexity: "O(N) with N being the number of keys in the database", handler: keys),
-        CommandSpec(
-            "scan", arity: -2, flags: [.readonly], categories: ["keyspace", "read", "slow"], group: "generic",
-            summary: "Incrementally iterate the keys space", since: "2.8.0",
-            complexity: "O(1) for every call. O(N) for a complete iteration.", handler: scan),
-        CommandSpec(
-            "randomkey", arity: 1, flags: [.readonly], categories: ["keyspace", "read", "slow"], group: "generic",
-            summary: "Return a random key from the keyspace", handler: randomkey),
-        CommandSpec(
-            "dbsize", arity: 1, flags: [.readonly, .fast], categories: ["keyspace", "read", "fast"], group: "server",
-            summary: "Return the number of keys in the selected database",
-            handler: { engine, client, _ in client.reply.integer(engine.databases[client.database].count) }),
-        CommandSpec(
-            "select", arity: 2, flags: [.loading, .stale, .fast], categories: ["keyspace", "fast"], group: "connection",
-            summary: "Change the selected database for the current connection", handler: select),
-        CommandSpec(
-            "swapdb", arity: 3, flags: [.write, .fast], categories: ["keyspace", "write", "fast", "dangerous"],
-            group: "server", summary: "Swaps two Redis databases", since: "4.0.0",
-            complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
-            handler: swapdb),
-        CommandSpec(
-            "move", arity: 3, flags: [.write, .fast], keys: .single, categories: ["keyspace", "write", "fast"],
-            group: "generic", summary: "Move a key to another database", handler: move),
-        CommandSpec(
-            "copy", arity: -3, flags: [.write, .denyOOM],
-            keys: KeySpec(first: 1, last: 2, step: 1, written: .argument(2)),
-            categories: ["keyspace", "write", "slow"], group: "generic", summary: "Copy a key", since: "6.2.0",
-            complexity:
-                "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
-            handler: copy),
-        CommandSpec(
-            "touch", arity: -2, flags: [.readonly, .fast], keys: .all, categories: ["keyspace", "read", "fast"],
-            group: "generic",
-            summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.",
-            since: "3.2.1", complexity: "O(N) where N is the number of keys that will be touched.", handler: exists),
-        CommandSpec(
-            "flushdb", arity: -1, flags: [.write], categories: ["keyspace", "write", "slow", "dangerous"],
-            group: "server", summary: "Remove all keys from the current database",
-            complexity: "O(N) where N is the number of keys in the selected database", handler: flushdb),
-        CommandSpec(
-            "flushall", arity: -1, flags: [.write], categories: ["keyspace", "write", "slow", "dangerous"],
-            group: "server", summary: "Remove all keys from all databases",
-            complexity: "O(N) where N is the total number of keys in all databases", handler: flushall),
-        CommandSpec(
-            "object", arity: -2, flags: [], categories: ["slow"], group: "generic",
-            summary: "A container for object introspection commands", since: "2.2.3",
-            complexity: "Depends on subcommand.",
-            subcommands: [
-                CommandSpec(
-                    "object|encoding", arity: 3, flags: [.readonly], keys: KeySpec(first: 2, last: 2, step: 1),
-                    categories: ["keyspace", "read", "slow"], group: "generic",
-                    summary: "Inspect the internal encoding of a Redis object", handler: objectEncoding),
-                CommandSpec(
-                    "object|refcount", arity: 3, flags: [.readonly], keys: KeySpec(first: 2, last: 2, step: 1),
-                    categories: ["keyspace", "read", "slow"], group: "generic",
-                    summary: "Get the number of references to the value of the key", handler: objectRefcount),
-                CommandSpec(
-                    "object|idletime", arity: 3, flags: [.readonly], keys: KeySpec(first: 2, last: 2, step: 1),
-                    categories: ["keyspace", "read", "slow"], group: "generic",
-                    summary: "Get the time since a Redis object was last accessed", handler: objectIdletime),
-                CommandSpec(
-                    "object|freq", arity: 3, flags: [.readonly], keys: KeySpec(first: 2, last: 2, step: 1),
-                    categories: ["keyspace", "read", "slow"], group: "generic",
-                    summary: "Get the logarithmic access frequency counter of a Redis object", since: "4.0.0",
-                    handler: objectFreq),
-                CommandSpec(
-                    "object|help", arity: 2, flags: [.loading, .stale], categories: ["keyspace", "slow"],
-                    group: "generic", summary: "Show helpful text about the different subcommands", since: "6.2.0",
-                    handler: { _, client, _ in
-                        HelpText.reply(
-                            client, "OBJECT",
-                            [
-                                "ENCODING <key>",
-                                "    Return the kind of internal representation used in order to store the value",
-                                "    associated with a <key>.",
-                                "FREQ <key>",
-                                "    Return the access frequency index of the <key>. The returned integer is",
-                                "    proportional to the logarithm of the recent access frequency of the key.",
-                                "IDLETIME <key>",
-                                "    Return the idle time of the <key>, that is the approximated number of",
-                                "    seconds elapsed since the last access to the key.",
-                                "REFCOUNT <key>",
-                                "    Return the number of references of the value associated with the specified",
-                                "    <key>.",
-                            ])
-                    }),
-            ], handler: { _, _, _ in }),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("del", del),
+        CommandBinding("unlink", del),
+        CommandBinding("exists", exists),
+        CommandBinding("type", type),
+        CommandBinding("rename") { rename($0, $1, $2, nx: false) },
+        CommandBinding("renamenx") { rename($0, $1, $2, nx: true) },
+        CommandBinding("keys", keys),
+        CommandBinding("scan", scan),
+        CommandBinding("randomkey", randomkey),
+        CommandBinding("dbsize") { engine, client, _ in client.reply.integer(engine.databases[client.database].count) },
+        CommandBinding("select", select),
+        CommandBinding("swapdb", swapdb),
+        CommandBinding("move", move),
+        CommandBinding("copy", copy),
+        CommandBinding("touch", exists),
+        CommandBinding("flushdb", flushdb),
+        CommandBinding("flushall", flushall),
+        CommandBinding("object") { _, _, _ in },
+        CommandBinding("object|encoding", objectEncoding),
+        CommandBinding("object|refcount", objectRefcount),
+        CommandBinding("object|idletime", objectIdletime),
+        CommandBinding("object|freq", objectFreq),
+        CommandBinding("object|help") { _, client, _ in
+            HelpText.reply(
+                client, "OBJECT",
+                [
+                    "ENCODING <key>",
+                    "    Return the kind of internal representation used in order to store the value",
+                    "    associated with a <key>.",
+                    "FREQ <key>",
+                    "    Return the access frequency index of the <key>. The returned integer is",
+                    "    proportional to the logarithm of the recent access frequency of the key.",
+                    "IDLETIME <key>",
+                    "    Return the idle time of the <key>, that is the approximated number of",
+                    "    seconds elapsed since the last access to the key.",
+                    "REFCOUNT <key>",
+                    "    Return the number of references of the value associated with the specified",
+                    "    <key>.",
+                ])
+        },
     ]
 
     static func del(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

@@ -5,67 +5,25 @@ import SwredisKeyspace
 
 /// List commands (Redis's `t_list.c`); the blocking variants are in `BlockingCommands`.
 enum ListCommands {
-    static func spec(
-        _ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String],
-        _ summary: String,
-        since: String = "1.0.0", _ handler: @escaping CommandHandler
-    ) -> CommandSpec {
-        CommandSpec(
-            name, arity: arity, flags: flags, keys: keys, categories: categories, group: "list", summary: summary,
-            since: since, handler: handler)
-    }
 
-    static let specs: [CommandSpec] = [
-        spec(
-            "lpush", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"],
-            "Prepend one or multiple elements to a list"
-        ) { push($0, $1, $2, left: true, onlyExisting: false) },
-        spec(
-            "rpush", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"],
-            "Append one or multiple elements to a list"
-        ) { push($0, $1, $2, left: false, onlyExisting: false) },
-        spec(
-            "lpushx", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"],
-            "Prepend an element to a list, only if the list exists", since: "2.2.0"
-        ) { push($0, $1, $2, left: true, onlyExisting: true) },
-        spec(
-            "rpushx", -3, [.write, .denyOOM, .fast], .single, ["write", "list", "fast"],
-            "Append an element to a list, only if the list exists", since: "2.2.0"
-        ) { push($0, $1, $2, left: false, onlyExisting: true) },
-        spec(
-            "lpop", -2, [.write, .fast], .single, ["write", "list", "fast"],
-            "Remove and get the first elements in a list"
-        ) { pop($0, $1, $2, left: true) },
-        spec(
-            "rpop", -2, [.write, .fast], .single, ["write", "list", "fast"],
-            "Remove and get the last elements in a list"
-        ) { pop($0, $1, $2, left: false) },
-        spec("llen", 2, [.readonly, .fast], .single, ["read", "list", "fast"], "Get the length of a list", llen),
-        spec(
-            "lrange", 4, [.readonly], .single, ["read", "list", "slow"], "Get a range of elements from a list", lrange),
-        spec(
-            "lindex", 3, [.readonly], .single, ["read", "list", "slow"], "Get an element from a list by its index",
-            lindex),
-        spec(
-            "lset", 4, [.write, .denyOOM], .single, ["write", "list", "slow"],
-            "Set the value of an element in a list by its index", lset),
-        spec("lrem", 4, [.write], .single, ["write", "list", "slow"], "Remove elements from a list", lrem),
-        spec("ltrim", 4, [.write], .single, ["write", "list", "slow"], "Trim a list to the specified range", ltrim),
-        spec(
-            "linsert", 5, [.write, .denyOOM], .single, ["write", "list", "slow"],
-            "Insert an element before or after another element in a list", since: "2.2.0", linsert),
-        spec(
-            "lpos", -3, [.readonly], .single, ["read", "list", "slow"],
-            "Return the index of matching elements on a list", since: "6.0.6", lpos),
-        spec(
-            "lmove", 5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"],
-            "Pop an element from a list, push it to another list and return it", since: "6.2.0", lmove),
-        spec(
-            "rpoplpush", 3, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1), ["write", "list", "slow"],
-            "Remove the last element in a list, prepend it to another list and return it", since: "1.2.0", rpoplpush),
-        spec(
-            "lmpop", -4, [.write], .numKeys(at: 1, written: .served), ["write", "list", "slow"],
-            "Pop elements from a list", since: "7.0.0", lmpop),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("lpush") { push($0, $1, $2, left: true, onlyExisting: false) },
+        CommandBinding("rpush") { push($0, $1, $2, left: false, onlyExisting: false) },
+        CommandBinding("lpushx") { push($0, $1, $2, left: true, onlyExisting: true) },
+        CommandBinding("rpushx") { push($0, $1, $2, left: false, onlyExisting: true) },
+        CommandBinding("lpop") { pop($0, $1, $2, left: true) },
+        CommandBinding("rpop") { pop($0, $1, $2, left: false) },
+        CommandBinding("llen", llen),
+        CommandBinding("lrange", lrange),
+        CommandBinding("lindex", lindex),
+        CommandBinding("lset", lset),
+        CommandBinding("lrem", lrem),
+        CommandBinding("ltrim", ltrim),
+        CommandBinding("linsert", linsert),
+        CommandBinding("lpos", lpos),
+        CommandBinding("lmove", lmove),
+        CommandBinding("rpoplpush", rpoplpush),
+        CommandBinding("lmpop", options: [.touchesServedKeyOnly], lmpop),
     ]
 
     static func push(_ engine: Engine, _ client: ClientSession, _ args: Arguments, left: Bool, onlyExisting: Bool) {

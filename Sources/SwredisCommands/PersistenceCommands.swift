@@ -6,33 +6,12 @@ import SwredisStorage
 
 /// SAVE, BGSAVE, DUMP and RESTORE: the RDB format at the command level.
 enum PersistenceCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "save", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"],
-            group: "server", summary: "Synchronously save the dataset to disk",
-            complexity: "O(N) where N is the total number of keys in all databases", handler: save),
-        CommandSpec(
-            "bgsave", arity: -1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"],
-            group: "server", summary: "Asynchronously save the dataset to disk", complexity: "O(1)", handler: bgsave),
-        CommandSpec(
-            "bgrewriteaof", arity: 1, flags: [.admin, .noscript], categories: ["admin", "slow", "dangerous"],
-            group: "server", summary: "Asynchronously rewrite the append-only file", complexity: "O(1)",
-            handler: bgrewriteaof),
-        CommandSpec(
-            "dump", arity: 2, flags: [.readonly], keys: .single, categories: ["keyspace", "read", "slow"],
-            group: "generic", summary: "Return a serialized version of the value stored at the specified key.",
-            since: "2.6.0",
-            complexity:
-                "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
-            handler: dump),
-        CommandSpec(
-            "restore", arity: -4, flags: [.write, .denyOOM], keys: .single,
-            categories: ["keyspace", "write", "slow", "dangerous"], group: "generic",
-            summary: "Create a key using the provided serialized value, previously obtained using DUMP.",
-            since: "2.6.0",
-            complexity:
-                "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
-            handler: restore),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("save", save),
+        CommandBinding("bgsave", bgsave),
+        CommandBinding("bgrewriteaof", bgrewriteaof),
+        CommandBinding("dump", dump),
+        CommandBinding("restore", restore),
     ]
 
     static func save(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

@@ -5,108 +5,53 @@ import SwredisKeyspace
 /// Publish/subscribe (Redis's `pubsub.c`). Channel subscribers are kept in subscription order, so messages
 /// reach them in a stable order; pattern subscriptions are matched with Redis's glob rules.
 enum PubSubCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "subscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
-            categories: ["pubsub", "slow"], group: "pubsub",
-            summary: "Listen for messages published to the given channels", since: "2.0.0",
-            handler: { subscribe($0, $1, $2, .channel) }),
-        CommandSpec(
-            "psubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
-            categories: ["pubsub", "slow"], group: "pubsub",
-            summary: "Listen for messages published to channels matching the given patterns", since: "2.0.0",
-            handler: { subscribe($0, $1, $2, .pattern) }),
-        CommandSpec(
-            "ssubscribe", arity: -2, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
-            keys: .shardChannels, categories: ["pubsub", "slow"], group: "pubsub",
-            summary: "Listen for messages published to the given shard channels", since: "7.0.0",
-            handler: { subscribe($0, $1, $2, .shard) }),
-        CommandSpec(
-            "unsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
-            categories: ["pubsub", "slow"], group: "pubsub",
-            summary: "Stop listening for messages posted to the given channels", since: "2.0.0",
-            handler: { unsubscribe($0, $1, $2, .channel) }),
-        CommandSpec(
-            "punsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
-            categories: ["pubsub", "slow"], group: "pubsub",
-            summary: "Stop listening for messages posted to channels matching the given patterns", since: "2.0.0",
-            handler: { unsubscribe($0, $1, $2, .pattern) }),
-        CommandSpec(
-            "sunsubscribe", arity: -1, flags: [.pubsub, .noscript, .loading, .stale, .allowedInSubscribe],
-            keys: .shardChannels, categories: ["pubsub", "slow"], group: "pubsub",
-            summary: "Stop listening for messages posted to the given shard channels", since: "7.0.0",
-            handler: { unsubscribe($0, $1, $2, .shard) }),
-        CommandSpec(
-            "publish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate],
-            categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a channel", since: "2.0.0",
-            handler: { engine, client, args in
-                client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
-                // Like Redis, messages reach subscribers of replicas too (through the stream, not the AOF).
-                engine.propagateToReplicasOnly(client.database, args)
-            }),
-        CommandSpec(
-            "spublish", arity: 3, flags: [.pubsub, .loading, .stale, .fast, .mayReplicate], keys: .shardChannel,
-            categories: ["pubsub", "fast"], group: "pubsub", summary: "Post a message to a shard channel",
-            since: "7.0.0",
-            handler: { engine, client, args in
-                client.reply.integer(engine.publishToShard(args.bytes(1), args.bytes(2)))
-            }),
-        CommandSpec(
-            "pubsub", arity: -2, flags: [], categories: ["slow"], group: "pubsub",
-            summary: "A container for Pub/Sub commands", since: "2.8.0", complexity: "Depends on subcommand.",
-            subcommands: [
-                CommandSpec(
-                    "pubsub|channels", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"],
-                    group: "pubsub", summary: "List active channels",
-                    handler: { engine, client, args in
-                        listChannels(client, args, engine.channelSubscribers)
-                    }),
-                CommandSpec(
-                    "pubsub|numsub", arity: -2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"],
-                    group: "pubsub", summary: "Get the count of subscribers for channels",
-                    handler: { engine, client, args in
-                        numsub(client, args, engine.channelSubscribers)
-                    }),
-                CommandSpec(
-                    "pubsub|numpat", arity: 2, flags: [.pubsub, .loading, .stale], categories: ["pubsub", "slow"],
-                    group: "pubsub", summary: "Get the count of unique patterns pattern subscriptions",
-                    handler: { engine, client, _ in
-                        client.reply.integer(engine.uniquePatternCount)
-                    }),
-                CommandSpec(
-                    "pubsub|shardchannels", arity: -2, flags: [.pubsub, .loading, .stale],
-                    categories: ["pubsub", "slow"], group: "pubsub", summary: "List active shard channels",
-                    since: "7.0.0",
-                    handler: { engine, client, args in
-                        listChannels(client, args, engine.shardSubscribers)
-                    }),
-                CommandSpec(
-                    "pubsub|shardnumsub", arity: -2, flags: [.pubsub, .loading, .stale],
-                    categories: ["pubsub", "slow"], group: "pubsub",
-                    summary: "Get the count of subscribers for shard channels", since: "7.0.0",
-                    handler: { engine, client, args in
-                        numsub(client, args, engine.shardSubscribers)
-                    }),
-                CommandSpec(
-                    "pubsub|help", arity: 2, flags: [.loading, .stale], categories: ["slow"], group: "pubsub",
-                    summary: "Show helpful text about the different subcommands",
-                    handler: { _, client, _ in
-                        HelpText.reply(
-                            client, "PUBSUB",
-                            [
-                                "CHANNELS [<pattern>]",
-                                "    Return the currently active channels matching a <pattern> (default: '*').",
-                                "NUMPAT", "    Return number of subscriptions to patterns.",
-                                "NUMSUB [<channel> ...]",
-                                "    Return the number of subscribers for the specified channels, excluding",
-                                "    pattern subscriptions(default: no channels).",
-                                "SHARDCHANNELS [<pattern>]",
-                                "    Return the currently active shard level channels matching a <pattern> (default: '*').",
-                                "SHARDNUMSUB [<shardchannel> ...]",
-                                "    Return the number of subscribers for the specified shard level channel(s)",
-                            ])
-                    }),
-            ], handler: { _, _, _ in }),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("subscribe", options: [.allowedInSubscribe]) { subscribe($0, $1, $2, .channel) },
+        CommandBinding("psubscribe", options: [.allowedInSubscribe]) { subscribe($0, $1, $2, .pattern) },
+        CommandBinding("ssubscribe", options: [.allowedInSubscribe]) { subscribe($0, $1, $2, .shard) },
+        CommandBinding("unsubscribe", options: [.allowedInSubscribe]) { unsubscribe($0, $1, $2, .channel) },
+        CommandBinding("punsubscribe", options: [.allowedInSubscribe]) { unsubscribe($0, $1, $2, .pattern) },
+        CommandBinding("sunsubscribe", options: [.allowedInSubscribe]) { unsubscribe($0, $1, $2, .shard) },
+        CommandBinding("publish") { engine, client, args in
+            client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
+            // Like Redis, messages reach subscribers of replicas too (through the stream, not the AOF).
+            engine.propagateToReplicasOnly(client.database, args)
+        },
+        CommandBinding("spublish") { engine, client, args in
+            client.reply.integer(engine.publishToShard(args.bytes(1), args.bytes(2)))
+        },
+        CommandBinding("pubsub") { _, _, _ in },
+        CommandBinding("pubsub|channels") { engine, client, args in
+            listChannels(client, args, engine.channelSubscribers)
+        },
+        CommandBinding("pubsub|numsub") { engine, client, args in
+            numsub(client, args, engine.channelSubscribers)
+        },
+        CommandBinding("pubsub|numpat") { engine, client, _ in
+            client.reply.integer(engine.uniquePatternCount)
+        },
+        CommandBinding("pubsub|shardchannels") { engine, client, args in
+            listChannels(client, args, engine.shardSubscribers)
+        },
+        CommandBinding("pubsub|shardnumsub") { engine, client, args in
+            numsub(client, args, engine.shardSubscribers)
+        },
+        CommandBinding("pubsub|help") { _, client, _ in
+            HelpText.reply(
+                client, "PUBSUB",
+                [
+                    "CHANNELS [<pattern>]",
+                    "    Return the currently active channels matching a <pattern> (default: '*').",
+                    "NUMPAT", "    Return number of subscriptions to patterns.",
+                    "NUMSUB [<channel> ...]",
+                    "    Return the number of subscribers for the specified channels, excluding",
+                    "    pattern subscriptions(default: no channels).",
+                    "SHARDCHANNELS [<pattern>]",
+                    "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+                    "SHARDNUMSUB [<shardchannel> ...]",
+                    "    Return the number of subscribers for the specified shard level channel(s)",
+                ])
+        },
     ]
 
     /// The three subscription namespaces.

@@ -4,40 +4,18 @@ import SwredisLog
 
 /// REPLICAOF / SLAVEOF, REPLCONF, PSYNC, SYNC, WAIT and ROLE.
 enum ReplicationCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "replicaof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"],
-            group: "server", summary: "Make the server a replica of another instance, or promote it as master.",
-            since: "5.0.0", handler: replicaof),
-        CommandSpec(
-            "slaveof", arity: 3, flags: [.admin, .noscript, .stale], categories: ["admin", "slow", "dangerous"],
-            group: "server", summary: "Make the server a replica of another instance, or promote it as master.",
-            since: "1.0.0", handler: replicaof),
-        CommandSpec(
-            "replconf", arity: -1, flags: [.admin, .noscript, .loading, .stale, .allowBusy],
-            categories: ["admin", "slow", "dangerous"], group: "server",
-            summary: "An internal command for configuring the replication stream", since: "3.0.0", handler: replconf),
-        CommandSpec(
-            "psync", arity: -3, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"],
-            group: "server", summary: "Internal command used for replication", since: "2.8.0",
-            handler: { engine, client, args in
-                engine.handleSyncRequest(client, args, legacy: false)
-            }),
-        CommandSpec(
-            "sync", arity: 1, flags: [.admin, .noscript, .noMulti], categories: ["admin", "slow", "dangerous"],
-            group: "server", summary: "Internal command used for replication", since: "1.0.0",
-            handler: { engine, client, args in
-                engine.handleSyncRequest(client, args, legacy: true)
-            }),
-        CommandSpec(
-            "wait", arity: 3, flags: [.noscript], categories: ["slow", "connection"], group: "generic",
-            summary:
-                "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
-            since: "3.0.0", handler: wait),
-        CommandSpec(
-            "role", arity: 1, flags: [.noscript, .loading, .stale, .fast], categories: ["admin", "fast", "dangerous"],
-            group: "server", summary: "Return the role of the instance in the context of replication", since: "2.8.12",
-            handler: role),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("replicaof", replicaof),
+        CommandBinding("slaveof", replicaof),
+        CommandBinding("replconf", replconf),
+        CommandBinding("psync") { engine, client, args in
+            engine.handleSyncRequest(client, args, legacy: false)
+        },
+        CommandBinding("sync") { engine, client, args in
+            engine.handleSyncRequest(client, args, legacy: true)
+        },
+        CommandBinding("wait", wait),
+        CommandBinding("role", role),
     ]
 
     static func replicaof(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

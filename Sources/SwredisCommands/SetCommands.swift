@@ -4,23 +4,11 @@ import SwredisKeyspace
 
 /// Set commands (Redis's `t_set.c`).
 enum SetCommands {
-    static func spec(
-        _ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String],
-        _ summary: String, since: String = "1.0.0", _ handler: @escaping CommandHandler
-    ) -> CommandSpec {
-        CommandSpec(
-            name, arity: arity, flags: flags, keys: keys, categories: categories, group: "set", summary: summary,
-            since: since, handler: handler)
-    }
 
-    static let specs: [CommandSpec] = [
-        spec(
-            "sadd", -3, [.write, .denyOOM, .fast], .single, ["write", "set", "fast"],
-            "Add one or more members to a set", sadd),
-        spec(
-            "srem", -3, [.write, .fast], .single, ["write", "set", "fast"], "Remove one or more members from a set",
-            srem),
-        spec("smembers", 2, [.readonly], .single, ["read", "set", "slow"], "Get all the members in a set") {
+    static let bindings: [CommandBinding] = [
+        CommandBinding("sadd", sadd),
+        CommandBinding("srem", srem),
+        CommandBinding("smembers") {
             engine, client, args in
             switch engine.set(client, args[1], write: false) {
             case .wrongType: return
@@ -28,20 +16,14 @@ enum SetCommands {
             case .found(let set): replySet(client, set.members)
             }
         },
-        spec(
-            "sismember", 3, [.readonly, .fast], .single, ["read", "set", "fast"],
-            "Determine if a given value is a member of a set"
-        ) { engine, client, args in
+        CommandBinding("sismember") { engine, client, args in
             switch engine.set(client, args[1], write: false) {
             case .wrongType: return
             case .missing: client.reply.integer(0)
             case .found(let set): client.reply.integer(set.contains(args[2]) ? 1 : 0)
             }
         },
-        spec(
-            "smismember", -3, [.readonly, .fast], .single, ["read", "set", "fast"],
-            "Returns the membership associated with the given elements for a set", since: "6.2.0"
-        ) { engine, client, args in
+        CommandBinding("smismember") { engine, client, args in
             var set: SetValue?
             switch engine.set(client, args[1], write: false) {
             case .wrongType: return
@@ -51,7 +33,7 @@ enum SetCommands {
             client.reply.arrayHeader(args.count - 2)
             for index in 2..<args.count { client.reply.integer(set?.contains(args[index]) == true ? 1 : 0) }
         },
-        spec("scard", 2, [.readonly, .fast], .single, ["read", "set", "fast"], "Get the number of members in a set") {
+        CommandBinding("scard") {
             engine, client, args in
             switch engine.set(client, args[1], write: false) {
             case .wrongType: return
@@ -59,42 +41,23 @@ enum SetCommands {
             case .found(let set): client.reply.integer(set.count)
             }
         },
-        spec(
-            "spop", -2, [.write, .fast], .single, ["write", "set", "fast"],
-            "Remove and return one or multiple random members from a set", spop),
-        spec(
-            "srandmember", -2, [.readonly], .single, ["read", "set", "slow"],
-            "Get one or multiple random members from a set", srandmember),
-        spec(
-            "smove", 4, [.write, .fast], KeySpec(first: 1, last: 2, step: 1), ["write", "set", "fast"],
-            "Move a member from one set to another", smove),
-        spec("sinter", -2, [.readonly], .all, ["read", "set", "slow"], "Intersect multiple sets") {
+        CommandBinding("spop", spop),
+        CommandBinding("srandmember", srandmember),
+        CommandBinding("smove", smove),
+        CommandBinding("sinter") {
             combine($0, $1, $2, .intersection, storeAt: nil)
         },
-        spec("sunion", -2, [.readonly], .all, ["read", "set", "slow"], "Add multiple sets") {
+        CommandBinding("sunion") {
             combine($0, $1, $2, .union, storeAt: nil)
         },
-        spec("sdiff", -2, [.readonly], .all, ["read", "set", "slow"], "Subtract multiple sets") {
+        CommandBinding("sdiff") {
             combine($0, $1, $2, .difference, storeAt: nil)
         },
-        spec(
-            "sinterstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"],
-            "Intersect multiple sets and store the resulting set in a key"
-        ) { combine($0, $1, $2, .intersection, storeAt: 1) },
-        spec(
-            "sunionstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"],
-            "Add multiple sets and store the resulting set in a key"
-        ) { combine($0, $1, $2, .union, storeAt: 1) },
-        spec(
-            "sdiffstore", -3, [.write, .denyOOM], .storeIntoFirst, ["write", "set", "slow"],
-            "Subtract multiple sets and store the resulting set in a key"
-        ) { combine($0, $1, $2, .difference, storeAt: 1) },
-        spec(
-            "sintercard", -3, [.readonly], .numKeys(at: 1), ["read", "set", "slow"],
-            "Intersect multiple sets and return the cardinality of the result", since: "7.0.0", sintercard),
-        spec(
-            "sscan", -3, [.readonly], .single, ["read", "set", "slow"], "Incrementally iterate Set elements",
-            since: "2.8.0", sscan),
+        CommandBinding("sinterstore") { combine($0, $1, $2, .intersection, storeAt: 1) },
+        CommandBinding("sunionstore") { combine($0, $1, $2, .union, storeAt: 1) },
+        CommandBinding("sdiffstore") { combine($0, $1, $2, .difference, storeAt: 1) },
+        CommandBinding("sintercard", sintercard),
+        CommandBinding("sscan", sscan),
     ]
 
     static func replySet(_ client: ClientSession, _ members: [ByteString]) {

@@ -4,37 +4,17 @@ import SwredisKeyspace
 
 /// Sorted set commands (Redis's `t_zset.c`). Blocking pops are in `BlockingCommands`.
 enum SortedSetCommands {
-    static func spec(
-        _ name: String, _ arity: Int, _ flags: CommandFlags, _ keys: KeySpec = .single, _ categories: [String],
-        _ summary: String, since: String = "1.2.0", _ handler: @escaping CommandHandler
-    ) -> CommandSpec {
-        CommandSpec(
-            name, arity: arity, flags: flags, keys: keys, categories: categories, group: "sorted-set", summary: summary,
-            since: since, handler: handler)
-    }
 
-    static let specs: [CommandSpec] = [
-        spec(
-            "zadd", -4, [.write, .denyOOM, .fast], .single, ["write", "sortedset", "fast"],
-            "Add one or more members to a sorted set, or update its score if it already exists", zadd),
-        spec(
-            "zincrby", 4, [.write, .denyOOM, .fast], .single, ["write", "sortedset", "fast"],
-            "Increment the score of a member in a sorted set", zincrby),
-        spec(
-            "zrem", -3, [.write, .fast], .single, ["write", "sortedset", "fast"],
-            "Remove one or more members from a sorted set", zrem),
-        spec(
-            "zscore", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
-            "Get the score associated with the given member in a sorted set"
-        ) { engine, client, args in
+    static let bindings: [CommandBinding] = [
+        CommandBinding("zadd", zadd),
+        CommandBinding("zincrby", zincrby),
+        CommandBinding("zrem", zrem),
+        CommandBinding("zscore") { engine, client, args in
             withZset(engine, client, args, missing: { client.reply.null() }) { zset in
                 if let score = zset.score(args[2]) { client.replyScore(score) } else { client.reply.null() }
             }
         },
-        spec(
-            "zmscore", -3, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
-            "Get the score associated with the given members in a sorted set", since: "6.2.0"
-        ) { engine, client, args in
+        CommandBinding("zmscore") { engine, client, args in
             var zset: SortedSetValue?
             switch engine.zset(client, args[1], write: false) {
             case .wrongType: return
@@ -46,132 +26,64 @@ enum SortedSetCommands {
                 if let score = zset?.score(args[index]) { client.replyScore(score) } else { client.reply.null() }
             }
         },
-        spec(
-            "zcard", 2, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
-            "Get the number of members in a sorted set"
-        ) { engine, client, args in
+        CommandBinding("zcard") { engine, client, args in
             withZset(engine, client, args, missing: { client.reply.integer(0) }) { client.reply.integer($0.count) }
         },
-        spec(
-            "zcount", 4, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
-            "Count the members in a sorted set with scores within the given values", since: "2.0.0"
-        ) { engine, client, args in
+        CommandBinding("zcount") { engine, client, args in
             guard let (min, max) = scoreRange(client, args, 2, 3) else { return }
             withZset(engine, client, args, missing: { client.reply.integer(0) }) {
                 client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0)
             }
         },
-        spec(
-            "zlexcount", 4, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
-            "Count the number of members in a sorted set between a given lexicographical range", since: "2.8.9"
-        ) { engine, client, args in
+        CommandBinding("zlexcount") { engine, client, args in
             guard let (min, max) = lexRange(client, args, 2, 3) else { return }
             withZset(engine, client, args, missing: { client.reply.integer(0) }) {
                 client.reply.integer($0.ranks(min: min, max: max)?.count ?? 0)
             }
         },
-        spec(
-            "zrange", -4, [.readonly], .single, ["read", "sortedset", "slow"],
-            "Return a range of members in a sorted set"
-        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: nil, reverse: nil)) },
-        spec(
-            "zrangestore", -5, [.write, .denyOOM], KeySpec(first: 1, last: 2, step: 1, written: .argument(1)),
-            ["write", "sortedset", "slow"], "Store a range of members from sorted set into another key", since: "6.2.0"
-        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 2, store: true, type: nil, reverse: nil)) },
-        spec(
-            "zrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"],
-            "Return a range of members in a sorted set, by score", since: "1.0.5"
-        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: false)) },
-        spec(
-            "zrevrangebyscore", -4, [.readonly], .single, ["read", "sortedset", "slow"],
-            "Return a range of members in a sorted set, by score, with scores ordered from high to low", since: "2.2.0"
-        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: true)) },
-        spec(
-            "zrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"],
-            "Return a range of members in a sorted set, by lexicographical range", since: "2.8.9"
-        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: false)) },
-        spec(
-            "zrevrangebylex", -4, [.readonly], .single, ["read", "sortedset", "slow"],
-            "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
-            since: "2.8.9"
-        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: true)) },
-        spec(
-            "zrevrange", -4, [.readonly], .single, ["read", "sortedset", "slow"],
-            "Return a range of members in a sorted set, by index, with scores ordered from high to low"
-        ) { zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .rank, reverse: true)) },
-        spec(
-            "zrank", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
-            "Determine the index of a member in a sorted set", since: "2.0.0"
-        ) { zrank($0, $1, $2, reverse: false) },
-        spec(
-            "zrevrank", 3, [.readonly, .fast], .single, ["read", "sortedset", "fast"],
-            "Determine the index of a member in a sorted set, with scores ordered from high to low", since: "2.0.0"
-        ) { zrank($0, $1, $2, reverse: true) },
-        spec(
-            "zremrangebyrank", 4, [.write], .single, ["write", "sortedset", "slow"],
-            "Remove all members in a sorted set within the given indexes", since: "2.0.0"
-        ) { zremrange($0, $1, $2, .rank) },
-        spec(
-            "zremrangebyscore", 4, [.write], .single, ["write", "sortedset", "slow"],
-            "Remove all members in a sorted set within the given scores"
-        ) { zremrange($0, $1, $2, .score) },
-        spec(
-            "zremrangebylex", 4, [.write], .single, ["write", "sortedset", "slow"],
-            "Remove all members in a sorted set between the given lexicographical range", since: "2.8.9"
-        ) { zremrange($0, $1, $2, .lex) },
-        spec(
-            "zpopmin", -2, [.write, .fast], .single, ["write", "sortedset", "fast"],
-            "Remove and return members with the lowest scores in a sorted set", since: "5.0.0"
-        ) { zpop($0, $1, $2, min: true) },
-        spec(
-            "zpopmax", -2, [.write, .fast], .single, ["write", "sortedset", "fast"],
-            "Remove and return members with the highest scores in a sorted set", since: "5.0.0"
-        ) { zpop($0, $1, $2, min: false) },
-        spec(
-            "zmpop", -4, [.write], .numKeys(at: 1, written: .served), ["write", "sortedset", "slow"],
-            "Remove and return members with scores in a sorted set", since: "7.0.0"
-        ) { engine, client, args in
+        CommandBinding("zrange") {
+            zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: nil, reverse: nil))
+        },
+        CommandBinding("zrangestore") {
+            zrange($0, $1, $2, RangeRequest(firstArgument: 2, store: true, type: nil, reverse: nil))
+        },
+        CommandBinding("zrangebyscore") {
+            zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: false))
+        },
+        CommandBinding("zrevrangebyscore") {
+            zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .score, reverse: true))
+        },
+        CommandBinding("zrangebylex") {
+            zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: false))
+        },
+        CommandBinding("zrevrangebylex") {
+            zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .lex, reverse: true))
+        },
+        CommandBinding("zrevrange") {
+            zrange($0, $1, $2, RangeRequest(firstArgument: 1, store: false, type: .rank, reverse: true))
+        },
+        CommandBinding("zrank") { zrank($0, $1, $2, reverse: false) },
+        CommandBinding("zrevrank") { zrank($0, $1, $2, reverse: true) },
+        CommandBinding("zremrangebyrank") { zremrange($0, $1, $2, .rank) },
+        CommandBinding("zremrangebyscore") { zremrange($0, $1, $2, .score) },
+        CommandBinding("zremrangebylex") { zremrange($0, $1, $2, .lex) },
+        CommandBinding("zpopmin") { zpop($0, $1, $2, min: true) },
+        CommandBinding("zpopmax") { zpop($0, $1, $2, min: false) },
+        CommandBinding("zmpop", options: [.touchesServedKeyOnly]) { engine, client, args in
             guard let request = SharedArguments.multiPop(client, args, from: 1, front: "min", back: "max") else {
                 return
             }
             if !multiPop(engine, client, args, request) { client.reply.nullArray() }
         },
-        spec(
-            "zunion", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Add multiple sorted sets",
-            since: "6.2.0"
-        ) { combine($0, $1, $2, .union, store: false) },
-        spec(
-            "zinter", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Intersect multiple sorted sets",
-            since: "6.2.0"
-        ) { combine($0, $1, $2, .intersection, store: false) },
-        spec(
-            "zdiff", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"], "Subtract multiple sorted sets",
-            since: "6.2.0"
-        ) { combine($0, $1, $2, .difference, store: false) },
-        spec(
-            "zunionstore", -4, [.write, .denyOOM],
-            KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"],
-            "Add multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0"
-        ) { combine($0, $1, $2, .union, store: true) },
-        spec(
-            "zinterstore", -4, [.write, .denyOOM],
-            KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"],
-            "Intersect multiple sorted sets and store the resulting sorted set in a new key", since: "2.0.0"
-        ) { combine($0, $1, $2, .intersection, store: true) },
-        spec(
-            "zdiffstore", -4, [.write, .denyOOM],
-            KeySpec(first: 1, last: 1, step: 1, numKeysAt: 2, written: .argument(1)), ["write", "sortedset", "slow"],
-            "Subtract multiple sorted sets and store the resulting sorted set in a new key", since: "6.2.0"
-        ) { combine($0, $1, $2, .difference, store: true) },
-        spec(
-            "zintercard", -3, [.readonly], .numKeys(at: 1), ["read", "sortedset", "slow"],
-            "Intersect multiple sorted sets and return the cardinality of the result", since: "7.0.0", zintercard),
-        spec(
-            "zrandmember", -2, [.readonly], .single, ["read", "sortedset", "slow"],
-            "Get one or multiple random elements from a sorted set", since: "6.2.0", zrandmember),
-        spec(
-            "zscan", -3, [.readonly], .single, ["read", "sortedset", "slow"],
-            "Incrementally iterate sorted sets elements and associated scores", since: "2.8.0", zscan),
+        CommandBinding("zunion") { combine($0, $1, $2, .union, store: false) },
+        CommandBinding("zinter") { combine($0, $1, $2, .intersection, store: false) },
+        CommandBinding("zdiff") { combine($0, $1, $2, .difference, store: false) },
+        CommandBinding("zunionstore") { combine($0, $1, $2, .union, store: true) },
+        CommandBinding("zinterstore") { combine($0, $1, $2, .intersection, store: true) },
+        CommandBinding("zdiffstore") { combine($0, $1, $2, .difference, store: true) },
+        CommandBinding("zintercard", zintercard),
+        CommandBinding("zrandmember", zrandmember),
+        CommandBinding("zscan", zscan),
     ]
 
     static func withZset(

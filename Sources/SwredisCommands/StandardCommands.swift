@@ -2,15 +2,42 @@ import SwredisConfig
 import SwredisEngine
 import SwredisReplication
 
-/// The data server's command set: every handler group's declarations, bound to the engine's table by name.
+/// The declarations of the data server's commands, one text per Redis command group (Declarations/).
+enum StandardDeclarations {
+    /// Every group's declarations, parsed once per process.
+    static let all: [CommandDeclaration] = {
+        let texts = [
+            generic, string, list, set, sortedSet, hash, pubsub, transactions, connection, server, bitmap,
+        ]
+        do {
+            return try texts.flatMap { text throws(CommandDeclarationParser.Failure) in
+                try CommandDeclarationParser.parse(text)
+            }
+        } catch {
+            fatalError("the built-in command declarations do not parse: \(error)")
+        }
+    }()
+}
+
+/// The data server's command set: the standard declarations, each bound by name to its handler.
 public enum StandardCommands {
+    /// Every handler group's bindings.
+    static let bindings: [CommandBinding] =
+        ConnectionCommands.bindings + ClientCommand.bindings + StringCommands.bindings + KeyCommands.bindings
+        + ExpireCommands.bindings + ListCommands.bindings + BlockingCommands.bindings + HashCommands.bindings
+        + SetCommands.bindings + SortedSetCommands.bindings + BitCommands.bindings + StringExtraCommands.bindings
+        + PersistenceCommands.bindings + TransactionCommands.bindings + PubSubCommands.bindings
+        + ServerCommands.bindings + ConfigCommand.bindings + ServerCommands.slowlogBindings
+        + ServerCommands.latencyBindings + DebugCommand.bindings + IntrospectionCommands.bindings
+        + ReplicationCommands.bindings
+
+    /// Fresh specs (each engine counts its own command statistics).
     public static var all: [CommandSpec] {
-        ConnectionCommands.specs + StringCommands.specs + KeyCommands.specs + ExpireCommands.specs
-            + ListCommands.specs + BlockingCommands.specs + HashCommands.specs + SetCommands.specs
-            + SortedSetCommands.specs
-            + BitCommands.specs + StringExtraCommands.specs + PersistenceCommands.specs
-            + TransactionCommands.specs + PubSubCommands.specs + ServerCommands.specs + IntrospectionCommands.specs
-            + ReplicationCommands.specs
+        do {
+            return try CommandTable.specs(StandardDeclarations.all, bindings)
+        } catch {
+            fatalError("the built-in command table is inconsistent: \(error)")
+        }
     }
 }
 

@@ -4,87 +4,28 @@ import SwredisKeyspace
 
 /// String commands (Redis's `t_string.c`).
 enum StringCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "get", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["read", "string", "fast"],
-            group: "string", summary: "Get the value of a key", handler: get),
-        CommandSpec(
-            "set", arity: -3, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"],
-            group: "string", summary: "Set the string value of a key", handler: set),
-        CommandSpec(
-            "setnx", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
-            categories: ["write", "string", "fast"], group: "string",
-            summary: "Set the value of a key, only if the key does not exist", handler: setnx),
-        CommandSpec(
-            "setex", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"],
-            group: "string", summary: "Set the value and expiration of a key", since: "2.0.0", handler: setex),
-        CommandSpec(
-            "psetex", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"],
-            group: "string", summary: "Set the value and expiration in milliseconds of a key", since: "2.6.0",
-            handler: psetex),
-        CommandSpec(
-            "getset", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
-            categories: ["write", "string", "fast"], group: "string",
-            summary: "Set the string value of a key and return its old value", handler: getset),
-        CommandSpec(
-            "getdel", arity: 2, flags: [.write, .fast], keys: .single, categories: ["write", "string", "fast"],
-            group: "string", summary: "Get the value of a key and delete the key", since: "6.2.0", handler: getdel),
-        CommandSpec(
-            "getex", arity: -2, flags: [.write, .fast], keys: .single, categories: ["write", "string", "fast"],
-            group: "string", summary: "Get the value of a key and optionally set its expiration", since: "6.2.0",
-            handler: getex),
-        CommandSpec(
-            "mset", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: -1, step: 2),
-            categories: ["write", "string", "slow"], group: "string", summary: "Set multiple keys to multiple values",
-            since: "1.0.1", complexity: "O(N) where N is the number of keys to set.", handler: mset),
-        CommandSpec(
-            "msetnx", arity: -3, flags: [.write, .denyOOM], keys: KeySpec(first: 1, last: -1, step: 2),
-            categories: ["write", "string", "slow"], group: "string",
-            summary: "Set multiple keys to multiple values, only if none of the keys exist", since: "1.0.1",
-            complexity: "O(N) where N is the number of keys to set.", handler: msetnx),
-        CommandSpec(
-            "mget", arity: -2, flags: [.readonly, .fast], keys: .all, categories: ["read", "string", "fast"],
-            group: "string", summary: "Get the values of all the given keys",
-            complexity: "O(N) where N is the number of keys to retrieve.", handler: mget),
-        CommandSpec(
-            "append", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
-            categories: ["write", "string", "fast"], group: "string", summary: "Append a value to a key",
-            since: "2.0.0", handler: append),
-        CommandSpec(
-            "strlen", arity: 2, flags: [.readonly, .fast], keys: .single, categories: ["read", "string", "fast"],
-            group: "string", summary: "Get the length of the value stored in a key", since: "2.2.0", handler: strlen),
-        CommandSpec(
-            "getrange", arity: 4, flags: [.readonly], keys: .single, categories: ["read", "string", "slow"],
-            group: "string", summary: "Get a substring of the string stored at a key", since: "2.4.0",
-            complexity: "O(N) where N is the length of the returned string.", handler: getrange),
-        CommandSpec(
-            "substr", arity: 4, flags: [.readonly], keys: .single, categories: ["read", "string", "slow"],
-            group: "string", summary: "Get a substring of the string stored at a key",
-            complexity: "O(N) where N is the length of the returned string.", handler: getrange),
-        CommandSpec(
-            "setrange", arity: 4, flags: [.write, .denyOOM], keys: .single, categories: ["write", "string", "slow"],
-            group: "string", summary: "Overwrite part of a string at key starting at the specified offset",
-            since: "2.2.0", handler: setrange),
-        CommandSpec(
-            "incr", arity: 2, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"],
-            group: "string", summary: "Increment the integer value of a key by one",
-            handler: { incrementBy($0, $1, $2, 1) }),
-        CommandSpec(
-            "decr", arity: 2, flags: [.write, .denyOOM, .fast], keys: .single, categories: ["write", "string", "fast"],
-            group: "string", summary: "Decrement the integer value of a key by one",
-            handler: { incrementBy($0, $1, $2, -1) }),
-        CommandSpec(
-            "incrby", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
-            categories: ["write", "string", "fast"], group: "string",
-            summary: "Increment the integer value of a key by the given amount", handler: incrby),
-        CommandSpec(
-            "decrby", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
-            categories: ["write", "string", "fast"], group: "string",
-            summary: "Decrement the integer value of a key by the given number", handler: decrby),
-        CommandSpec(
-            "incrbyfloat", arity: 3, flags: [.write, .denyOOM, .fast], keys: .single,
-            categories: ["write", "string", "fast"], group: "string",
-            summary: "Increment the float value of a key by the given amount", since: "2.6.0", handler: incrbyfloat),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("get", get),
+        CommandBinding("set", keys: KeyProcedures.set, set),
+        CommandBinding("setnx", setnx),
+        CommandBinding("setex", setex),
+        CommandBinding("psetex", psetex),
+        CommandBinding("getset", getset),
+        CommandBinding("getdel", getdel),
+        CommandBinding("getex", getex),
+        CommandBinding("mset", mset),
+        CommandBinding("msetnx", msetnx),
+        CommandBinding("mget", mget),
+        CommandBinding("append", append),
+        CommandBinding("strlen", strlen),
+        CommandBinding("getrange", getrange),
+        CommandBinding("substr", getrange),
+        CommandBinding("setrange", setrange),
+        CommandBinding("incr") { incrementBy($0, $1, $2, 1) },
+        CommandBinding("decr") { incrementBy($0, $1, $2, -1) },
+        CommandBinding("incrby", incrby),
+        CommandBinding("decrby", decrby),
+        CommandBinding("incrbyfloat", incrbyfloat),
     ]
 
     // MARK: Reading

@@ -5,25 +5,10 @@ import SwredisKeyspace
 
 /// LCS, SORT and SORT_RO.
 enum StringExtraCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "lcs", arity: -3, flags: [.readonly], keys: KeySpec(first: 1, last: 2, step: 1),
-            categories: ["read", "string", "slow"], group: "string", summary: "Find longest common substring",
-            since: "7.0.0", complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively", handler: lcs),
-        CommandSpec(
-            "sort", arity: -2, flags: [.write, .denyOOM], keys: .sort,
-            categories: ["write", "set", "sortedset", "list", "slow", "dangerous"], group: "generic",
-            summary: "Sort the elements in a list, set or sorted set",
-            complexity:
-                "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements.",
-            handler: { sort($0, $1, $2, readOnly: false) }),
-        CommandSpec(
-            "sort_ro", arity: -2, flags: [.readonly], keys: .sortReadOnly,
-            categories: ["read", "set", "sortedset", "list", "slow", "dangerous"], group: "generic",
-            summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", since: "7.0.0",
-            complexity:
-                "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements.",
-            handler: { sort($0, $1, $2, readOnly: true) }),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("lcs", lcs),
+        CommandBinding("sort", keys: KeyProcedures.sort) { sort($0, $1, $2, readOnly: false) },
+        CommandBinding("sort_ro", keys: KeyProcedures.sortReadOnly) { sort($0, $1, $2, readOnly: true) },
     ]
 
     // MARK: LCS

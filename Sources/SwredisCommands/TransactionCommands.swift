@@ -4,33 +4,15 @@ import SwredisKeyspace
 
 /// MULTI, EXEC, DISCARD, WATCH, UNWATCH (Redis's `multi.c`).
 enum TransactionCommands {
-    static let specs: [CommandSpec] = [
-        CommandSpec(
-            "multi", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
-            categories: ["fast", "transaction"], group: "transactions",
-            summary: "Mark the start of a transaction block", since: "1.2.0", handler: multi),
-        CommandSpec(
-            "exec", arity: 1, flags: [.noscript, .loading, .stale, .skipSlowlog], categories: ["slow", "transaction"],
-            group: "transactions", summary: "Execute all commands issued after MULTI", since: "1.2.0",
-            complexity: "Depends on commands in the transaction", handler: exec),
-        CommandSpec(
-            "discard", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
-            categories: ["fast", "transaction"], group: "transactions",
-            summary: "Discard all commands issued after MULTI", since: "2.0.0",
-            complexity: "O(N), when N is the number of queued commands", handler: discard),
-        CommandSpec(
-            "watch", arity: -2, flags: [.noscript, .loading, .stale, .fast, .allowBusy], keys: .all,
-            categories: ["fast", "transaction"], group: "transactions",
-            summary: "Watch the given keys to determine execution of the MULTI/EXEC block", since: "2.2.0",
-            handler: watch),
-        CommandSpec(
-            "unwatch", arity: 1, flags: [.noscript, .loading, .stale, .fast, .allowBusy],
-            categories: ["fast", "transaction"], group: "transactions", summary: "Forget about all watched keys",
-            since: "2.2.0",
-            handler: { engine, client, _ in
-                engine.unwatchAll(client)
-                client.reply.ok()
-            }),
+    static let bindings: [CommandBinding] = [
+        CommandBinding("multi", multi),
+        CommandBinding("exec", exec),
+        CommandBinding("discard", discard),
+        CommandBinding("watch", watch),
+        CommandBinding("unwatch") { engine, client, _ in
+            engine.unwatchAll(client)
+            client.reply.ok()
+        },
     ]
 
     static func multi(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {

@@ -1,6 +1,7 @@
 import SwredisBytes
 
-/// Flags of a command, as COMMAND INFO reports them and as the dispatcher enforces them.
+/// Flags of a command, as the command table declares them and as the dispatcher enforces them. COMMAND INFO shows
+/// the ones in `names`; the others are Redis's hidden flags (may_replicate, protected, sentinel...) and swredis's own.
 public struct CommandFlags: OptionSet, Sendable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -22,17 +23,43 @@ public struct CommandFlags: OptionSet, Sendable {
     public static let mayReplicate = CommandFlags(rawValue: 1 << 13)
     public static let noMulti = CommandFlags(rawValue: 1 << 14)
     public static let allowBusy = CommandFlags(rawValue: 1 << 15)
-    /// Runs even when the client is in RESP2 subscribed mode.
+    /// Runs even when the client is in RESP2 subscribed mode (swredis's; Redis tests the command procedures).
     public static let allowedInSubscribe = CommandFlags(rawValue: 1 << 16)
-    /// Refused unless `enable-debug-command` allows it (Redis's internal CMD_PROTECTED; not shown by COMMAND INFO).
+    /// Refused unless `enable-debug-command` allows it (Redis's CMD_PROTECTED; not shown by COMMAND INFO).
     public static let protected = CommandFlags(rawValue: 1 << 17)
+    public static let asking = CommandFlags(rawValue: 1 << 18)
+    public static let noMandatoryKeys = CommandFlags(rawValue: 1 << 19)
+    public static let noAsyncLoading = CommandFlags(rawValue: 1 << 20)
+    /// Part of Sentinel's command set (Redis's CMD_SENTINEL).
+    public static let sentinel = CommandFlags(rawValue: 1 << 21)
+    /// Only in Sentinel's command set (Redis's CMD_ONLY_SENTINEL).
+    public static let onlySentinel = CommandFlags(rawValue: 1 << 22)
+    public static let touchesArbitraryKeys = CommandFlags(rawValue: 1 << 23)
+    /// Finding the keys needs the arguments: derived from the key specs, never declared.
+    public static let movableKeys = CommandFlags(rawValue: 1 << 24)
 
+    /// Names COMMAND INFO shows, in its order.
     package static let names: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyOOM, "denyoom"), (.admin, "admin"), (.pubsub, "pubsub"),
         (.noscript, "noscript"), (.blocking, "blocking"), (.loading, "loading"), (.stale, "stale"),
-        (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.fast, "fast"), (.noAuth, "no_auth"),
-        (.mayReplicate, "may_replicate"), (.noMulti, "no_multi"), (.allowBusy, "allow_busy"),
+        (.skipMonitor, "skip_monitor"), (.skipSlowlog, "skip_slowlog"), (.asking, "asking"), (.fast, "fast"),
+        (.noAuth, "no_auth"), (.noMandatoryKeys, "no_mandatory_keys"), (.noAsyncLoading, "no_async_loading"),
+        (.noMulti, "no_multi"), (.movableKeys, "movablekeys"), (.allowBusy, "allow_busy"),
     ]
+
+    /// Names a declaration may use besides `names` (never shown; `movablekeys` is derived, not declared).
+    package static let hiddenNames: [(CommandFlags, String)] = [
+        (.mayReplicate, "may_replicate"), (.protected, "protected"), (.sentinel, "sentinel"),
+        (.onlySentinel, "only_sentinel"), (.touchesArbitraryKeys, "touches_arbitrary_keys"),
+    ]
+
+    /// The flag a declaration calls `name`.
+    public init?(declaredName name: String) {
+        guard name != "movablekeys",
+            let flag = (CommandFlags.names + CommandFlags.hiddenNames).first(where: { $0.1 == name })?.0
+        else { return nil }
+        self = flag
+    }
 
     /// Flag names in COMMAND INFO order.
     public var names: [String] {
@@ -40,145 +67,53 @@ public struct CommandFlags: OptionSet, Sendable {
     }
 }
 
-/// Where a command's keys are: Redis's legacy (first, last, step) triple — `last` -1 means the last argument,
-/// -2 the one before it — plus, for commands like ZUNIONSTORE or LMPOP, a `numkeys` argument followed by that
-/// many keys, and for SORT the destination that follows its STORE option.
-public struct KeySpec: Sendable {
-    /// Which of a write command's keys it writes: WATCH is broken only for those (ZUNIONSTORE's sources are only read).
-    /// SORT writes only its STORE destination (see `sortStore`).
-    public enum WrittenKeys: Sendable {
-        case all
-        /// Only the key at this argument index.
-        case argument(Int)
-        /// The one key the command popped from, which the handler touches itself (BLPOP k1 k2, LMPOP...): Redis
-        /// signals only the key it modified, so WATCH on the other keys stays intact.
-        case served
-    }
-
-    public let first: Int
-    public let last: Int
-    public let step: Int
-    /// Index of a `numkeys` argument whose keys follow it.
-    public let numKeysAt: Int?
-    /// Whether SORT's `STORE destination` is a key too (Redis's `sortGetKeys`), and the only one written.
-    public let sortStore: Bool
-    /// Whether BY/GET patterns name further keys (SORT, SORT_RO): Redis flags those commands `movablekeys`.
-    public let patternKeys: Bool
-    public let written: WrittenKeys
-    /// The "keys" are shard channels (SPUBLISH, SSUBSCRIBE): Redis's NOT_KEY spec, hashed to a slot but not a key,
-    /// so COMMAND GETKEYS finds none.
-    public let notKey: Bool
-    public static let none = KeySpec(first: 0, last: 0, step: 0)
-    public static let single = KeySpec(first: 1, last: 1, step: 1)
-    public static let all = KeySpec(first: 1, last: -1, step: 1)
-    /// The first key is written, the others only read (SINTERSTORE dst k1 k2...).
-    public static let storeIntoFirst = KeySpec(first: 1, last: -1, step: 1, written: .argument(1))
-    /// SORT: the sorted key, and the STORE destination (the only one written).
-    public static let sort = KeySpec(first: 1, last: 1, step: 1, sortStore: true, patternKeys: true)
-    /// SORT_RO: the sorted key.
-    public static let sortReadOnly = KeySpec(first: 1, last: 1, step: 1, patternKeys: true)
-
-    public init(
-        first: Int, last: Int, step: Int, numKeysAt: Int? = nil, sortStore: Bool = false, patternKeys: Bool = false,
-        written: WrittenKeys = .all, notKey: Bool = false
-    ) {
-        self.notKey = notKey
-        self.first = first
-        self.last = last
-        self.step = step
-        self.numKeysAt = numKeysAt
-        self.sortStore = sortStore
-        self.patternKeys = patternKeys
-        self.written = written
-    }
-
-    /// Keys counted by the argument at `index`, nothing else.
-    public static func numKeys(at index: Int, written: WrittenKeys = .all) -> KeySpec {
-        KeySpec(first: 0, last: 0, step: 0, numKeysAt: index, written: written)
-    }
-
-    /// SPUBLISH's channel.
-    public static let shardChannel = KeySpec(first: 1, last: 1, step: 1, notKey: true)
-    /// SSUBSCRIBE / SUNSUBSCRIBE channels.
-    public static let shardChannels = KeySpec(first: 1, last: -1, step: 1, notKey: true)
-
-    /// Multi-key pops (BLPOP k1 k2 timeout): keys up to the last-but-one argument, of which only the served
-    /// one is written.
-    public static let poppedBeforeTimeout = KeySpec(first: 1, last: -2, step: 1, written: .served)
-
-    /// Whether the command takes keys at all (COMMAND GETKEYS: "The command has no key arguments" otherwise).
-    public var hasKeys: Bool { (first > 0 && step > 0) || numKeysAt != nil || sortStore }
-
-    /// Whether finding the keys needs the arguments (COMMAND INFO's `movablekeys`).
-    public var isMovable: Bool { numKeysAt != nil || sortStore || patternKeys }
-
-    /// Indexes (relative to the command name at `offset`) of the arguments that are keys; empty when a `numkeys`
-    /// argument is not a count of the arguments that follow it (Redis's getkeys procs give up then).
-    public func keyIndexes(in args: Arguments, from offset: Int = 0) -> [Int] {
-        let argumentCount = args.count - offset
-        var indexes: [Int] = []
-        if first > 0, step > 0 {
-            let lastIndex = last < 0 ? argumentCount + last : last
-            if first <= lastIndex, lastIndex < argumentCount {
-                indexes = Array(stride(from: first, through: lastIndex, by: step))
-            }
-        }
-        if let numKeysAt {
-            guard numKeysAt < argumentCount, let count = args.integer(offset + numKeysAt),
-                count > 0, count < argumentCount - numKeysAt
-            else { return [] }
-            indexes += Array((numKeysAt + 1)...(numKeysAt + count))
-        }
-        if sortStore, let destination = KeySpec.sortDestination(in: args, from: offset) { indexes.append(destination) }
-        return indexes
-    }
-
-    /// The keys a write command writes (a subset of `keyIndexes`).
-    public func writtenKeyIndexes(in args: Arguments) -> [Int] {
-        if sortStore { return KeySpec.sortDestination(in: args, from: 0).map { [$0] } ?? [] }
-        switch written {
-        case .all: return keyIndexes(in: args)
-        case .argument(let index): return index < args.count ? [index] : []
-        case .served: return []
-        }
-    }
-
-    /// The argument after SORT's last STORE, skipping the arguments of LIMIT (2), GET and BY (1 each).
-    package static func sortDestination(in args: Arguments, from offset: Int) -> Int? {
-        var index = offset + 2
-        var destination: Int?
-        while index < args.count {
-            if args.matches(index, "limit") {
-                index += 2
-            } else if args.matches(index, "get") || args.matches(index, "by") {
-                index += 1
-            } else if args.matches(index, "store") && index + 1 < args.count {
-                destination = index + 1 - offset
-            }
-            index += 1
-        }
-        return destination
-    }
-}
-
 /// Runs one command. The engine and client are passed so handlers reach the keyspace and write replies.
 public typealias CommandHandler = (Engine, ClientSession, Arguments) -> Void
 
-/// One entry of the command table.
+/// The handler of one declared command, bound by name, with what only the implementation knows.
+public struct CommandBinding {
+    public struct Options: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        /// Runs in RESP2 subscribed mode (PING, QUIT, RESET and the subscribe family).
+        public static let allowedInSubscribe = Options(rawValue: 1 << 0)
+        /// Touches (for WATCH) only the key it served itself, as BLPOP k1 k2 does: the dispatcher touches none.
+        public static let touchesServedKeyOnly = Options(rawValue: 1 << 1)
+    }
+
+    public let name: String
+    public let options: Options
+    /// Finds the keys where the key specs cannot (Redis's getkeys procedure).
+    public let keyProcedure: KeyProcedure?
+    public let handler: CommandHandler
+
+    public init(
+        _ name: String, options: Options = [], keys keyProcedure: KeyProcedure? = nil,
+        _ handler: @escaping CommandHandler
+    ) {
+        self.name = name
+        self.options = options
+        self.keyProcedure = keyProcedure
+        self.handler = handler
+    }
+}
+
+/// One entry of the command table: a declaration and its binding.
 public final class CommandSpec: @unchecked Sendable {
     /// Lower-case name (`get`, or `config|get` for a subcommand).
     public let name: String
     /// Redis arity: N means exactly N arguments, -N at least N (the command name counts).
     public let arity: Int
+    /// The declared flags, plus `movablekeys` where the key specs call for it and the binding's own.
     public let flags: CommandFlags
-    public let keys: KeySpec
-    /// ACL category names (without `@`), for COMMAND INFO and DOCS.
-    public let categories: [String]
-    /// COMMAND DOCS group (`string`, `generic`, `server`, `connection`...).
-    public let group: String
-    public let summary: String
-    public let since: String
-    public let complexity: String
+    public let declaration: CommandDeclaration
+    public let categories: ACLCategories
+    public let keyProcedure: KeyProcedure?
+    /// Whether the dispatcher touches WATCHed keys after the command wrote (false when the handler does it).
+    public let touchesWrittenKeys: Bool
+    /// COMMAND INFO's legacy (first, last, step) triple, derived from the key specs as Redis does.
+    public let legacyKeyRange: (first: Int, last: Int, step: Int)
     public let handler: CommandHandler
     /// Subcommands by lower-case name (CONFIG GET, CLIENT LIST...). Empty for plain commands.
     public private(set) var subcommands: [String: CommandSpec] = [:]
@@ -192,21 +127,20 @@ public final class CommandSpec: @unchecked Sendable {
     public var rejectedCalls = 0
     public var failedCalls = 0
 
-    public init(
-        _ name: String, arity: Int, flags: CommandFlags, keys: KeySpec = .none, categories: [String] = [],
-        group: String, summary: String = "", since: String = "1.0.0", complexity: String = "O(1)",
-        subcommands: [CommandSpec] = [], handler: @escaping CommandHandler
-    ) {
-        self.name = name
-        self.arity = arity
+    public init(_ declaration: CommandDeclaration, _ binding: CommandBinding, subcommands: [CommandSpec] = []) {
+        name = declaration.name
+        arity = declaration.arity
+        self.declaration = declaration
+        categories = declaration.categories
+        let (range, movable) = CommandSpec.legacyRange(of: declaration.keySpecs)
+        legacyKeyRange = range
+        var flags = declaration.flags
+        if movable { flags.insert(.movableKeys) }
+        if binding.options.contains(.allowedInSubscribe) { flags.insert(.allowedInSubscribe) }
         self.flags = flags
-        self.keys = keys
-        self.categories = categories
-        self.group = group
-        self.summary = summary
-        self.since = since
-        self.complexity = complexity
-        self.handler = handler
+        keyProcedure = binding.keyProcedure
+        touchesWrittenKeys = !binding.options.contains(.touchesServedKeyOnly)
+        handler = binding.handler
         for sub in subcommands {
             let short = sub.name.split(separator: "|").last.map(String.init) ?? sub.name
             self.subcommands[short] = sub
@@ -220,4 +154,59 @@ public final class CommandSpec: @unchecked Sendable {
     }
 
     public var isContainer: Bool { !subcommands.isEmpty }
+
+    public var keySpecs: [KeySpecification] { declaration.keySpecs }
+
+    /// Whether the command has keys at all (Redis's `doesCommandHaveKeys`).
+    public var hasKeys: Bool {
+        keyProcedure != nil || keySpecs.contains { !$0.flags.contains(.notKey) }
+    }
+
+    /// The keys of `args` (the command name at `offset`) with their flags, as Redis's
+    /// `getKeysFromCommandWithSpecs` finds them: from the key specs when they are reliable, else from the binding's
+    /// procedure; empty when neither finds any. Indexes are relative to the command name.
+    public func keys(in args: Arguments, from offset: Int = 0) -> [KeyReference] {
+        let reliable = !keySpecs.contains { $0.flags.contains(.variable) }
+        if reliable, keySpecs.contains(where: { !$0.flags.contains(.notKey) }),
+            let keys = keySpecs.keys(in: args, from: offset)
+        {
+            return keys
+        }
+        return keyProcedure?(args, offset) ?? []
+    }
+
+    /// The argument indexes of the keys a write command may have changed.
+    public func writtenKeyIndexes(in args: Arguments) -> [Int] {
+        keys(in: args).filter { $0.flags.modifies || $0.flags.contains(.variable) }.map(\.index)
+    }
+
+    /// Redis's `populateCommandLegacyRangeSpec`: the first/last/step triple covering the plain consecutive range
+    /// specs, and whether any key is outside it (`movablekeys`).
+    static func legacyRange(of specs: [KeySpecification]) -> (range: (first: Int, last: Int, step: Int), movable: Bool)
+    {
+        guard !specs.isEmpty else { return ((0, 0, 0), false) }
+        if specs.count == 1, let plain = specs[0].plainRange {
+            let last = plain.lastKey >= 0 ? plain.lastKey + plain.first : plain.lastKey
+            return ((plain.first, last, plain.step), specs[0].flags.contains(.incomplete))
+        }
+        var movable = false
+        var first = Int.max
+        var last = 0
+        var previousLast = 0
+        for spec in specs {
+            guard let plain = spec.plainRange, plain.step == 1, previousLast == 0 || previousLast == plain.first - 1
+            else {
+                movable = true
+                continue
+            }
+            if spec.flags.contains(.incomplete) { movable = true }
+            first = min(first, plain.first)
+            let absoluteLast = plain.lastKey >= 0 ? plain.lastKey + plain.first : plain.lastKey
+            // Redis compares as unsigned, so a negative (counted from the end) last key wins.
+            if UInt32(truncatingIfNeeded: absoluteLast) > UInt32(truncatingIfNeeded: last) { last = absoluteLast }
+            previousLast = last
+        }
+        guard first != Int.max else { return ((0, 0, 0), true) }
+        return ((first, last, 1), movable)
+    }
 }

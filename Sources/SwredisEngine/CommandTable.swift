@@ -1,16 +1,58 @@
 import SwredisBytes
 import SwredisKeyspace
 
-/// The one command table: every command the engine knows, declared once with arity,
-/// flags and key positions. Dispatch, COMMAND INFO/DOCS/GETKEYS and INFO commandstats all read it.
+/// The one command table: every command the engine serves, built from declarations (what a command is, see
+/// `CommandDeclaration`) and bindings (its handler, by name). Dispatch, COMMAND INFO/DOCS/GETKEYS and INFO
+/// commandstats all read it.
 public final class CommandTable {
     private var table = HashTable<CommandSpec>(capacity: 256)
     /// Every command in declaration order (renamed ones under their new name).
     public private(set) var all: [CommandSpec] = []
 
-    /// A table of `declarations` (the data server's come from SwredisCommands' `StandardCommands.all`).
-    public init(_ declarations: [CommandSpec]) {
-        for spec in declarations { register(spec, as: spec.name) }
+    /// A declaration without a binding, a binding without a declaration, or a subcommand before its container.
+    public struct BindingMismatch: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The specs of `declarations` bound to `bindings`; every declaration needs a binding and every binding a
+    /// declaration, so a command cannot be served undeclared nor declared unserved.
+    public static func specs(_ declarations: [CommandDeclaration], _ bindings: [CommandBinding]) throws(BindingMismatch)
+        -> [CommandSpec]
+    {
+        var byName: [String: CommandBinding] = [:]
+        for binding in bindings {
+            guard byName.updateValue(binding, forKey: binding.name) == nil else {
+                throw BindingMismatch(description: "'\(binding.name)' is bound twice")
+            }
+        }
+        var subcommands: [Substring: [CommandSpec]] = [:]
+        for declaration in declarations {
+            guard let container = declaration.containerName else { continue }
+            guard let binding = byName.removeValue(forKey: declaration.name) else {
+                throw BindingMismatch(description: "'\(declaration.name)' is declared but has no handler")
+            }
+            subcommands[container, default: []].append(CommandSpec(declaration, binding))
+        }
+        var specs: [CommandSpec] = []
+        for declaration in declarations where declaration.containerName == nil {
+            guard let binding = byName.removeValue(forKey: declaration.name) else {
+                throw BindingMismatch(description: "'\(declaration.name)' is declared but has no handler")
+            }
+            let subs = subcommands.removeValue(forKey: Substring(declaration.name)) ?? []
+            specs.append(CommandSpec(declaration, binding, subcommands: subs))
+        }
+        if let orphan = subcommands.keys.first {
+            throw BindingMismatch(description: "subcommands of '\(orphan)' are declared without the container")
+        }
+        if let unbound = byName.keys.sorted().first {
+            throw BindingMismatch(description: "'\(unbound)' has a handler but no declaration")
+        }
+        return specs
+    }
+
+    /// A table of `specs` (the data server's come from SwredisCommands' `StandardCommands.all`).
+    public init(_ specs: [CommandSpec]) {
+        for spec in specs { register(spec, as: spec.name) }
     }
 
     private func register(_ spec: CommandSpec, as name: String) {

@@ -334,8 +334,8 @@ public final class Engine {
         // What WAIT waits for: anything this command put into the stream (writes, EXEC, PUBLISH, expired DELs).
         if replication.offset != offsetBefore { client.writeOffset = replication.offset }
         propagationOverride = nil
-        if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty {
-            for index in command.keys.writtenKeyIndexes(in: args) {
+        if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty && command.touchesWrittenKeys {
+            for index in command.writtenKeyIndexes(in: args) {
                 touchWatchedKey(client.database, args.bytes(index))
             }
         }
