@@ -187,9 +187,8 @@ enum KeyCommands {
             return
         }
         if first != second {
-            engine.touchWatchedKeys(inDatabases: [first, second], presentIn: [first, second])
             engine.databases.swapAt(first, second)
-            engine.signalBlockedKeysPresent(inDatabases: [first, second])
+            engine.signalDatabasesReplaced([first, second], swapped: true)
             engine.dirty += 1
         }
         client.reply.ok()
@@ -221,7 +220,7 @@ enum KeyCommands {
         engine.databases[target].set(key, entry)
         engine.keyAdded(target, key, entry.value)
         // The generic WATCH check after a write only sees the client's database.
-        engine.touchWatchedKey(target, key)
+        engine.signalModifiedKey(target, key)
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
         engine.dirty += 1
         engine.notifyKeyspaceEvent(.generic, "move_from", key, source)
@@ -274,7 +273,7 @@ enum KeyCommands {
         copied.isPrivateCopy = true
         engine.databases[target].set(key, copied)
         engine.keyAdded(target, key, copied.value)
-        if target != source { engine.touchWatchedKey(target, key) }
+        if target != source { engine.signalModifiedKey(target, key) }
         if let expireAt { engine.databases[target].setExpire(key, at: expireAt) }
         engine.dirty += 1
         engine.notifyKeyspaceEvent(.generic, "copy_to", key, target)
@@ -292,7 +291,7 @@ enum KeyCommands {
 
     static func flushdb(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard parseFlushMode(client, args) else { return }
-        engine.touchWatchedKeys(inDatabases: [client.database])
+        engine.signalDatabasesReplaced([client.database])
         engine.dirty += engine.databases[client.database].count
         engine.databases[client.database].removeAll()
         client.reply.ok()
@@ -300,7 +299,7 @@ enum KeyCommands {
 
     static func flushall(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard parseFlushMode(client, args) else { return }
-        engine.touchWatchedKeys(inDatabases: Array(engine.databases.indices))
+        engine.signalDatabasesReplaced(Array(engine.databases.indices))
         engine.dirty += engine.flushAll()
         // Like Redis, FLUSHALL stops a running BGSAVE and, with save points set, saves the empty dataset at once.
         engine.cancelBackgroundSave()

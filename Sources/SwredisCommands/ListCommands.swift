@@ -87,7 +87,7 @@ enum ListCommands {
         _ engine: Engine, _ client: ClientSession, _ key: UnsafeRawBufferPointer, _ list: ListValue, removed: Int
     ) {
         engine.dirty += removed
-        engine.touchWatchedKey(client.database, key)
+        engine.signalModifiedKey(client.database, key)
         engine.deleteIfEmpty(client.database, key, count: list.items.count)
     }
 
@@ -199,7 +199,7 @@ enum ListCommands {
             }
             engine.dirty += before - list.items.count
             // Redis signals the key as modified even when nothing was trimmed (WATCH breaks).
-            engine.touchWatchedKey(client.database, args[1])
+            engine.signalModifiedKey(client.database, args[1])
             engine.notify(client, .list, "ltrim", args[1])
             engine.deleteIfEmpty(client.database, args[1], count: list.items.count)
             client.reply.ok()

@@ -148,7 +148,7 @@ extension Engine {
                 }
             }
             if let moved {
-                touchWatchedKey(db, destination)
+                signalModifiedKey(db, destination)
                 moved.withUnsafeBytes { client.reply.bulk($0) }
                 propagate(
                     db, ListOperations.lmoveCommand(blockKey.key, destination, fromLeft: fromLeft, toLeft: toLeft))
@@ -160,7 +160,7 @@ extension Engine {
             databases[db].remove(blockKey.key)
             notifyKeyspaceEvent(.generic, "del", blockKey.key, db)
         }
-        touchWatchedKey(db, blockKey.key)
+        signalModifiedKey(db, blockKey.key)
         unblock(client)
         return true
     }
@@ -198,7 +198,7 @@ extension Engine {
         default:
             return false
         }
-        touchWatchedKey(blockKey.db, blockKey.key)
+        signalModifiedKey(blockKey.db, blockKey.key)
         unblock(client)
         return true
     }

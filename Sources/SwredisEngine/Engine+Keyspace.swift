@@ -16,7 +16,7 @@ extension Engine {
         let name = ByteString(key)
         databases[db].remove(name)
         stats.expiredKeys += 1
-        touchWatchedKey(db, name)
+        signalModifiedKey(db, name)
         notifyKeyspaceEvent(.expired, "expired", name, db)
         propagateDeletion(db, name)
         return true
@@ -68,7 +68,7 @@ extension Engine {
     /// Redis's `dbAdd` does.
     package func keyAdded(_ db: Int, _ key: ByteString, _ value: Value) {
         if keyspaceEvents.contains(.new) { notifyKeyspaceEvent(.new, "new", key, db) }
-        keyStored(db, key, value)
+        signalKeyStored(db, key, value)
     }
 
     /// Stores `value` under `key`, clearing any TTL unless `keepTTL`.
@@ -76,7 +76,7 @@ extension Engine {
         let now = now ?? commandMilliseconds
         let clock = lfuMode ? LFU.initial(now: now) : Engine.lruClock(now: now)
         let isNew = databases[db].set(key, Entry(value: value, accessClock: clock), keepTTL: keepTTL)
-        if isNew { keyAdded(db, key, value) } else { keyStored(db, key, value) }
+        if isNew { keyAdded(db, key, value) } else { signalKeyStored(db, key, value) }
     }
 
     /// Replaces the value at a slot found by `lookupWrite`, keeping the TTL.
@@ -141,7 +141,7 @@ extension Engine {
                         let key = databases[db].expires.key(at: position)
                         databases[db].remove(key)
                         stats.expiredKeys += 1
-                        touchWatchedKey(db, key)
+                        signalModifiedKey(db, key)
                         notifyKeyspaceEvent(.expired, "expired", key, db)
                         propagateDeletion(db, key)
                         expired += 1

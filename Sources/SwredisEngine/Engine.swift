@@ -72,6 +72,10 @@ public final class Engine {
     public var propagationSuppressed = false
     package var propagationOverride: [[ByteString]]?
     package var transactionPropagation = TransactionPropagation.none
+    /// Who follows key changes: WATCH, then blocked clients; Cluster's slot index is next.
+    public var keyspaceObservers: [any KeyspaceObserver] = []
+    /// Where propagated commands go: the AOF, then the replication stream; tests and later modules add their own.
+    public var propagationSinks: [any PropagationSink] = []
     /// Called when a BGSAVE ends, with its success: replication starts the full syncs that waited for it. Set by
     /// the data server's composition (`Engine(config:)` in SwredisCommands), so persistence needs no replication.
     public var backgroundSaveFinishedHook: ((Bool) -> Void)?
@@ -152,6 +156,8 @@ public final class Engine {
         self.commands.applyRenames(config.renamedCommands)
         refreshCachedConfig()
         config.observeChanges { [unowned self] names in self.configurationChanged(names) }
+        propagationSinks = [AppendOnlyFileSink(self), ReplicaStreamSink(self)]
+        keyspaceObservers = [WatchObserver(self), ReadyKeysObserver(self)]
     }
 
     /// CONFIG SET changed `names`: re-read the cached directives and resize what depends on them.
@@ -334,9 +340,11 @@ public final class Engine {
         // What WAIT waits for: anything this command put into the stream (writes, EXEC, PUBLISH, expired DELs).
         if replication.offset != offsetBefore { client.writeOffset = replication.offset }
         propagationOverride = nil
-        if dirty != dirtyBefore && command.flags.contains(.write) && !watchers.isEmpty && command.touchesWrittenKeys {
+        if dirty != dirtyBefore && command.flags.contains(.write) && command.touchesWrittenKeys
+            && modifiedKeysAreObserved
+        {
             for index in command.writtenKeyIndexes(in: args) {
-                touchWatchedKey(client.database, args.bytes(index))
+                signalModifiedKey(client.database, args[index])
             }
         }
         if !readyKeys.isEmpty && executionDepth == 0 { handleReadyKeys() }

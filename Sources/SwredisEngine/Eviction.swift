@@ -49,7 +49,7 @@ extension Engine {
             databases[db].remove(key)
             stats.evictedKeys += 1
             propagateDeletion(db, key)
-            touchWatchedKey(db, key)
+            signalModifiedKey(db, key)
             notifyKeyspaceEvent(.evicted, "evicted", key, db)
             rounds += 1
             // Re-measuring is cheap but not free: do it every few evictions.

@@ -12,7 +12,7 @@ import SwredisStorage
 /// wrapped in MULTI/EXEC.
 extension Engine {
     /// True when propagated commands have somewhere to go.
-    package var propagates: Bool { (appendOnlyLog != nil || feedsReplicas) && !propagationSuppressed }
+    package var propagates: Bool { !propagationSuppressed && propagationSinks.contains { $0.isAccepting } }
 
     /// Logs `commands` instead of the command now running.
     package func propagateInstead(_ commands: [[ByteString]]) {
@@ -29,14 +29,8 @@ extension Engine {
     package func propagate(_ db: Int, _ arguments: [ByteString]) {
         guard propagates else { return }
         openTransactionIfNeeded(db)
-        if let log = appendOnlyLog {
-            log.beginCommand(database: db, count: arguments.count)
-            for argument in arguments { argument.withUnsafeBytes { log.appendArgument($0) } }
-        }
-        if feedsReplicas {
-            streamCommand(db, count: arguments.count) { stream in
-                for argument in arguments { argument.withUnsafeBytes { stream.bulk($0) } }
-            }
+        send(db, count: arguments.count, to: .all) { sink in
+            for argument in arguments { argument.withUnsafeBytes { sink.appendArgument($0) } }
         }
     }
 
@@ -49,31 +43,40 @@ extension Engine {
             return
         }
         openTransactionIfNeeded(db)
-        if let log = appendOnlyLog {
-            log.beginCommand(database: db, count: args.count)
-            for index in 0..<args.count { log.appendArgument(args[index]) }
-        }
-        if feedsReplicas {
-            streamCommand(db, count: args.count) { stream in
-                for index in 0..<args.count { stream.bulk(args[index]) }
-            }
+        send(db, count: args.count, to: .all) { sink in
+            for index in 0..<args.count { sink.appendArgument(args[index]) }
         }
     }
 
     /// Sends a command to replicas only (PUBLISH reaches subscribers of replicas; it is not written to the AOF).
     package func propagateToReplicasOnly(_ db: Int, _ args: Arguments) {
-        guard feedsReplicas && !propagationSuppressed else { return }
-        streamCommand(db, count: args.count) { stream in
-            for index in 0..<args.count { stream.bulk(args[index]) }
+        guard !propagationSuppressed else { return }
+        send(db, count: args.count, to: .replicas) { sink in
+            for index in 0..<args.count { sink.appendArgument(args[index]) }
+        }
+    }
+
+    /// Hands one command to every accepting sink of `targets`.
+    private func send(
+        _ db: Int, count: Int, to targets: PropagationTargets, _ writeArguments: (any PropagationSink) -> Void
+    ) {
+        for sink in propagationSinks where targets.contains(sink.target) && sink.isAccepting {
+            sink.beginCommand(database: db, count: count)
+            writeArguments(sink)
+            sink.endCommand()
+        }
+    }
+
+    private func sendKeyword(_ db: Int, _ keyword: StaticString) {
+        send(db, count: 1, to: .all) { sink in
+            sink.appendArgument(UnsafeRawBufferPointer(start: keyword.utf8Start, count: keyword.utf8CodeUnitCount))
         }
     }
 
     private func openTransactionIfNeeded(_ db: Int) {
         guard transactionPropagation == .pending else { return }
         transactionPropagation = .open
-        appendOnlyLog?.beginCommand(database: db, count: 1)
-        appendOnlyLog?.appendArgument(Array("MULTI".utf8))
-        if feedsReplicas { streamCommand(db, count: 1) { $0.bulk("MULTI") } }
+        sendKeyword(db, "MULTI")
     }
 
     /// EXEC starts: the first propagated command of the transaction is preceded by MULTI.
@@ -83,11 +86,7 @@ extension Engine {
 
     /// EXEC ends: closes the MULTI block if one was opened.
     package func endTransactionPropagation(_ db: Int) {
-        if transactionPropagation == .open {
-            appendOnlyLog?.beginCommand(database: db, count: 1)
-            appendOnlyLog?.appendArgument(Array("EXEC".utf8))
-            if feedsReplicas { streamCommand(db, count: 1) { $0.bulk("EXEC") } }
-        }
+        if transactionPropagation == .open { sendKeyword(db, "EXEC") }
         transactionPropagation = .none
     }
 

@@ -49,7 +49,7 @@ package enum SortedSetOperations {
             elements.append(element)
         }
         engine.dirty += taken
-        engine.touchWatchedKey(client.database, key)
+        engine.signalModifiedKey(client.database, key)
         engine.notify(client, .zset, min ? "zpopmin" : "zpopmax", key)
         engine.deleteIfEmpty(client.database, key, count: zset.count)
         return elements

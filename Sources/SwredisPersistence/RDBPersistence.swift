@@ -273,7 +273,7 @@ extension Engine {
     /// Logs what Redis logs about a loaded file and installs the dataset.
     public func install(_ loaded: LoadedDataset, startedAt: Int) {
         // The data a client WATCHed is replaced (DEBUG RELOAD, a replica's full sync), as Redis's emptyData does.
-        touchWatchedKeys(inDatabases: Array(databases.indices))
+        signalDatabasesReplaced(Array(databases.indices))
         databases = loaded.databases
         let summary = loaded.summary
         if let version = summary.auxValue("redis-ver") {

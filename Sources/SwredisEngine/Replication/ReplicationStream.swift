@@ -15,20 +15,6 @@ extension Engine {
     /// Whether this server produces a stream of its own (a master that has had replicas).
     package var feedsReplicas: Bool { replication.backlog != nil && !replication.isReplica }
 
-    /// Appends one command, its arguments written by `writeArguments`, to the stream.
-    package func streamCommand(_ db: Int, count: Int, _ writeArguments: (inout ReplyWriter) -> Void) {
-        let start = replication.outgoing.buffer.writerIndex
-        if db != replication.selectedDatabase {
-            replication.outgoing.arrayHeader(2)
-            replication.outgoing.bulk("SELECT")
-            replication.outgoing.bulkDecimal(db)
-            replication.selectedDatabase = db
-        }
-        replication.outgoing.arrayHeader(count)
-        writeArguments(&replication.outgoing)
-        recordStreamBytes(from: start)
-    }
-
     /// Appends bytes already in RESP (the master's stream on a replica, a PING, a GETACK).
     package func feedRawReplicationStream(_ bytes: UnsafeRawBufferPointer) {
         guard replication.backlog != nil else { return }
@@ -37,7 +23,8 @@ extension Engine {
         recordStreamBytes(from: start)
     }
 
-    private func recordStreamBytes(from start: Int) {
+    /// Copies what was written to `outgoing` since `start` into the backlog and advances the offset.
+    func recordStreamBytes(from start: Int) {
         let buffer = replication.outgoing.buffer
         let reader = buffer.readerIndex
         let end = buffer.writerIndex
