@@ -8,35 +8,24 @@ import SwredisProtocol
 import Glibc
 #endif
 
-/// One connection to the master, through its phases: the handshake (PING, AUTH, REPLCONF, PSYNC, one reply
-/// at a time), the RDB of a full sync (`$<length>` or diskless `$EOF:<mark>` framing) written to a temp file,
-/// loading it, then the stream, applied command by command in order and forwarded to our own replicas.
+/// One connection to the master: the shell of `ReplicaSync`, which decides the phases (the handshake's replies,
+/// the `$<length>` / `$EOF:<mark>` header, the RDB written to a temp file, loading it, the stream). This handler
+/// reads bytes the way the machine expects them, runs its actions on the socket, the temp file and the engine, and
+/// applies the stream command by command in order, forwarded to our own replicas.
 final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private enum Phase {
-        /// PING, AUTH, REPLCONF and PSYNC, driven by `handshake`.
-        case handshake
-        case bulkHeader
-        case bulk
-        case loading
-        case streaming
-        case closed
-    }
-
     private unowned let engine: Engine
     private let afterBatch: () -> Void
     private var context: ChannelHandlerContext?
-    private var phase = Phase.handshake
-    private var handshake: ReplicaHandshake
+    private var sync: ReplicaSync
     private var pending: ByteBuffer?
-    /// Set once the link manager let go of this connection: its events no longer reach the engine.
+    /// Set once the socket closed or the link manager let go of this connection: its bytes are no longer read.
     private var detached = false
     private var master: ClientSession?
     private var arguments = ArgumentList()
     private var transfer: TransferFile?
-    private var fullSync: (id: String, offset: Int)?
     /// The link's descriptor number (the master's `fd=` in CLIENT LIST).
     private var descriptor = ConnectionDescriptor()
 
@@ -44,7 +33,7 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         self.engine = engine
         self.afterBatch = afterBatch
         let announcedPort = engine.config[.replicaAnnouncePort]
-        handshake = ReplicaHandshake(
+        sync = ReplicaSync(
             settings: ReplicaHandshake.Settings(
                 password: engine.config[.masterauth], user: engine.config[.masteruser],
                 listeningPort: announcedPort > 0 ? announcedPort : engine.tcpPort,
@@ -61,12 +50,11 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         guard !detached else { return }
         SocketDescriptors.readCookie(of: context.channel) { self.descriptor.record(cookie: $0) }
         engine.masterLinkHandshakeStarted()
-        perform(handshake.connected())
+        perform(sync.connected())
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.context = nil
-        guard !detached else { return }
         detach()
     }
 
@@ -77,20 +65,8 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
     /// Ends this connection's part: the engine caches the stream position and will reconnect.
     func detach() {
         guard !detached else { return }
-        detached = true
-        transfer?.abandon()
-        transfer = nil
-        let wasLoading: Bool
-        if case .loading = phase { wasLoading = true } else { wasLoading = false }
-        phase = .closed
-        if !wasLoading { engine.masterLinkLost(master) }
-        master = nil
-        context?.close(promise: nil)
-    }
-
-    private func fail(_ message: String) {
-        serverLog(.warning, message)
-        detach()
+        perform(sync.closed())
+        perform([.closeLink])
     }
 
     func send(_ text: String) {
@@ -129,34 +105,34 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         afterBatch()
     }
 
-    /// Consumes what the current phase can use from `pending`, moving through phases as they complete.
+    /// Consumes what the machine expects from `pending`, as long as a step makes progress.
     private func process() {
         while !detached, var buffer = pending, buffer.readableBytes > 0 {
             let before = buffer.readableBytes
-            switch phase {
-            case .handshake:
+            switch sync.expecting {
+            case .reply:
                 // A master preparing a full sync sends newlines to keep the link alive before `+FULLRESYNC`.
                 while buffer.readableBytesView.first == UInt8(ascii: "\n") { buffer.moveReaderIndex(forwardBy: 1) }
                 let reply: RESPToken?
                 do {
                     reply = try RESPToken(consuming: &buffer)
                 } catch {
-                    fail("Protocol error from MASTER during the handshake: \(error)")
+                    perform(sync.failed("Protocol error from MASTER during the handshake: \(error)"))
                     return
                 }
                 pending = buffer
                 guard let reply else { return }
-                perform(handshake.received(reply))
-            case .bulkHeader:
+                perform(sync.received(reply))
+            case .transferHeader:
                 guard let line = buffer.readLine() else { return }
                 pending = buffer
-                handleBulkHeader(line)
-            case .bulk:
+                perform(sync.receivedTransferHeader(line))
+            case .transferBody:
                 receiveBulk(&buffer)
                 pending = buffer
-            case .loading, .closed:
+            case .nothing:
                 return
-            case .streaming:
+            case .stream:
                 applyStream(&buffer)
                 pending = buffer
                 engine.replication.readOffset = engine.replication.offset + buffer.readableBytes
@@ -166,9 +142,9 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         }
     }
 
-    /// Carries out what the handshake asks for.
-    private func perform(_ actions: [ReplicaHandshake.Action]) {
-        for action in actions where !detached {
+    /// Carries out what the machine asks for.
+    private func perform(_ actions: [ReplicaSync.Action]) {
+        for action in actions {
             switch action {
             case .send(let commands):
                 send(commands.map(RESPCommand.text).joined())
@@ -182,46 +158,47 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
                     serverLog(.notice, "Partial resynchronization not possible (no cached master)")
                     send(RESPCommand.text(["PSYNC", "?", "-1"]))
                 }
-            case .fullResync(let id, let offset):
-                fullSync = (id, offset)
-                phase = .bulkHeader
             case .continueStream(let newID):
                 startStreaming(engine.masterAcceptedContinuation(newID: newID))
-                serverLog(.notice, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
-            case .fail(let message):
-                fail(message)
+            case .receiveTransfer(let header):
+                openTransfer(header)
+            case .transferStarted(let size):
+                engine.masterStartsFullSync(size: size)
+            case .loadTransfer(let id, let offset):
+                load(id: id, offset: offset)
+            case .streamAfterLoad:
+                guard let master else { break }
+                startStreaming(master)
+                context?.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+                // The first ACK tells a diskless master that the RDB is in and the stream may start.
+                engine.acknowledgeToMaster()
+                process()
+                afterBatch()
+            case .reportLinkLost:
+                transfer?.abandon()
+                transfer = nil
+                engine.masterLinkLost(master)
+                master = nil
+            case .closeLink:
+                detached = true
+                context?.close(promise: nil)
             }
         }
     }
 
-    private func handleBulkHeader(_ line: String) {
-        let path = "temp-\(Engine.unixMilliseconds() / 1000).\(getpid()).rdb"
+    private func openTransfer(_ header: TransferHeader) {
         let framing: TransferFile.Framing
-        switch TransferHeader.parse(line) {
-        case .keepalive:
-            return
-        case .failure(let message):
-            fail(message)
-            return
-        case .endMark(let mark):
-            framing = .endMark(mark)
-            serverLog(.notice, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
-        case .length(let size):
-            framing = .length(size)
-            serverLog(.notice, "MASTER <-> REPLICA sync: receiving \(size) bytes from master to disk")
+        switch header {
+        case .length(let size): framing = .length(size)
+        case .endMark(let mark): framing = .endMark(mark)
+        case .keepalive, .failure: return
         }
+        let path = "temp-\(Engine.unixMilliseconds() / 1000).\(getpid()).rdb"
         do {
             transfer = try TransferFile(path: path, framing: framing)
         } catch {
-            fail("Opening the temp file needed for MASTER <-> REPLICA synchronization: \(error)")
-            return
+            perform(sync.failed("Opening the temp file needed for MASTER <-> REPLICA synchronization: \(error)"))
         }
-        if case .length(let size) = framing {
-            engine.masterStartsFullSync(size: size)
-        } else {
-            engine.masterStartsFullSync(size: 0)
-        }
-        phase = .bulk
     }
 
     private func receiveBulk(_ buffer: inout ByteBuffer) {
@@ -230,46 +207,32 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         do {
             outcome = try transfer.consume(&buffer)
         } catch {
-            fail(
-                "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: \(error)"
-            )
+            perform(
+                sync.failed(
+                    "Write error or short write writing to the DB dump file needed for MASTER <-> REPLICA synchronization: \(error)"
+                ))
             return
         }
         engine.masterTransferProgress(transfer.received)
         guard case .complete = outcome else { return }
+        perform(sync.transferCompleted())
+    }
+
+    /// Loads the received RDB. The master's stream waits in its socket (and its output buffer) meanwhile, as with
+    /// Redis; the handler stays alive until the load reports back, even if the link was dropped meanwhile.
+    private func load(id: String, offset: Int) {
+        guard let transfer else { return }
         self.transfer = nil
-        guard let fullSync else { return }
-        phase = .loading
-        // The master's stream waits in its socket (and its output buffer) while we load, as with Redis.
         context?.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        // The handler stays alive until the load reports back, even if the link was dropped meanwhile.
-        engine.loadFullSync(temporaryPath: transfer.path, replicationID: fullSync.id, offset: fullSync.offset) {
-            master in
-            guard let master else {
-                if !self.detached {
-                    self.phase = .closed
-                    self.detach()
-                }
-                return
-            }
-            guard !self.detached else {
-                // The link was dropped while loading: the data is in, the stream resumes on the next link.
-                self.engine.masterLinkLost(master)
-                return
-            }
-            self.startStreaming(master)
-            self.context?.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-            // The first ACK tells a diskless master that the RDB is in and the stream may start.
-            self.engine.acknowledgeToMaster()
-            self.process()
-            self.afterBatch()
+        engine.loadFullSync(temporaryPath: transfer.path, replicationID: id, offset: offset) { master in
+            self.master = master
+            self.perform(self.sync.loadFinished(succeeded: master != nil, linkOpen: !self.detached))
         }
     }
 
     private func startStreaming(_ master: ClientSession) {
         master.connection = self
         self.master = master
-        phase = .streaming
     }
 
     /// Applies every whole command at the front of `buffer`.
@@ -300,7 +263,7 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
             consumedTotal = offset
         }
         buffer.moveReaderIndex(forwardBy: min(consumedTotal, buffer.readableBytes))
-        if let failure { fail("Protocol error from MASTER: \(failure)") }
+        if let failure { perform(sync.failed("Protocol error from MASTER: \(failure)")) }
     }
 
     private func run(_ master: ClientSession, source: UnsafeRawBufferPointer, consumed: Int) {

@@ -6,12 +6,6 @@ import XCTest
 final class ReplicaHandshakeTests: XCTestCase {
     private let id = String(repeating: "a", count: 40)
 
-    private func reply(_ text: String) -> RESPToken {
-        var buffer = ByteBuffer(string: text)
-        guard let token = try? RESPToken(consuming: &buffer) else { fatalError("bad test reply \(text)") }
-        return token
-    }
-
     private func handshake(password: String = "", user: String = "", address: String = "") -> ReplicaHandshake {
         ReplicaHandshake(
             settings: .init(password: password, user: user, listeningPort: 6380, announcedAddress: address))
