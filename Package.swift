@@ -83,6 +83,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
+        .target(name: "SwredisSentinel", dependencies: ["SwredisLog"]),
         .target(
             name: "SwredisSupervisor",
             dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd", "CSpawn"]),
@@ -112,6 +113,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]),
         .testTarget(name: "SwredisSupervisorTests", dependencies: ["SwredisSupervisor"]),
+        .testTarget(name: "SwredisSentinelTests", dependencies: ["SwredisSentinel"]),
         .testTarget(name: "SwredisEngineTests", dependencies: ["SwredisEngine", "SwredisConfig"]),
         .testTarget(name: "SwredisConfigTests", dependencies: ["SwredisConfig", "SwredisBytes"]),
         .testTarget(
