@@ -83,13 +83,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .target(name: "SwredisSentinel", dependencies: ["SwredisLog"]),
+        .target(
+            name: "SwredisSentinel",
+            dependencies: [
+                "SwredisLog", "SwredisConfig", "SwredisBytes", "SwredisKeyspace", "SwredisEngine", "SwredisCommands",
+                "SwredisClient", "SwredisServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .target(
             name: "SwredisSupervisor",
             dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd", "CSpawn"]),
         .executableTarget(
             name: "swredisd",
-            dependencies: ["SwredisServer", "SwredisSupervisor", "SwredisConfig", "SwredisLog", "SwredisStorage"]),
+            dependencies: [
+                "SwredisServer", "SwredisSentinel", "SwredisSupervisor", "SwredisConfig", "SwredisLog",
+                "SwredisStorage",
+            ]),
         // libFuzzer harnesses (`make fuzz`); built normally it only replays inputs. See Sources/swredis-fuzz/main.swift.
         .systemLibrary(name: "CFuzzerDriver"),
         .executableTarget(

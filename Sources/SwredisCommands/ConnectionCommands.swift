@@ -132,7 +132,9 @@ enum ConnectionCommands {
         }
         if let newName { client.name = newName }
         client.reply.protocolVersion = version
-        client.reply.mapHeader(7)
+        // A sentinel reports its mode and no role (6 fields).
+        let isSentinel = engine.mode == "sentinel"
+        client.reply.mapHeader(isSentinel ? 6 : 7)
         client.reply.bulk("server")
         client.reply.bulk("redis")
         client.reply.bulk("version")
@@ -142,9 +144,11 @@ enum ConnectionCommands {
         client.reply.bulk("id")
         client.reply.integer(client.id)
         client.reply.bulk("mode")
-        client.reply.bulk("standalone")
-        client.reply.bulk("role")
-        client.reply.bulk("master")
+        client.reply.bulk(engine.mode)
+        if !isSentinel {
+            client.reply.bulk("role")
+            client.reply.bulk("master")
+        }
         client.reply.bulk("modules")
         client.reply.arrayHeader(0)
     }

@@ -8,7 +8,13 @@ import Glibc
 #endif
 
 /// INFO: the sections and field names Redis 7.0 prints, with this process's real figures.
-enum InfoCommand {
+public enum InfoCommand {
+    /// The named sections (`server`, `clients`, `stats`, `cpu`...), each with its `# Title` line, joined as INFO
+    /// joins them; unknown names are left out.
+    public static func render(_ names: [String], engine: Engine) -> String {
+        names.compactMap { section($0, engine) }.joined(separator: "\r\n")
+    }
+
     /// Every section, in Redis 7.0's order; `all` and `everything` print them all (we have no module sections).
     static let allSections = [
         "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "modules",
@@ -95,7 +101,7 @@ enum InfoCommand {
         let supervised = getenv("NOTIFY_SOCKET") != nil ? "systemd" : "no"
         return [
             ("redis_version", ServerIdentity.redisVersion), ("redis_git_sha1", "00000000"), ("redis_git_dirty", "0"),
-            ("redis_build_id", "5377696674726564"), ("redis_mode", "standalone"),
+            ("redis_build_id", "5377696674726564"), ("redis_mode", engine.mode),
             ("os", "\(field(&names.sysname)) \(field(&names.release)) \(field(&names.machine))"),
             ("arch_bits", "64"), ("monotonic_clock", "POSIX clock_gettime"), ("multiplexing_api", "epoll"),
             ("atomicvar_api", "c11-builtin"), ("gcc_version", "0.0.0"), ("process_id", String(getpid())),

@@ -41,6 +41,21 @@ public enum StandardCommands {
     }
 }
 
+/// What a sentinel shares with the data server: the declarations Redis flags `sentinel` (PING, AUTH, the
+/// subscribe family, CLIENT, COMMAND, HELLO, SHUTDOWN, and PUBLISH, INFO and ROLE, which a sentinel answers its own
+/// way) with the data server's handlers, for the sentinel module to complete.
+public enum SentinelSharedCommands {
+    public static var declarations: [CommandDeclaration] {
+        StandardDeclarations.all.filter { $0.flags.contains(.sentinel) }
+    }
+
+    /// The data server's handlers of those declarations, except `replacing` (bound by the sentinel itself).
+    public static func bindings(replacing replaced: Set<String>) -> [CommandBinding] {
+        let names = Set(declarations.map(\.name)).subtracting(replaced)
+        return StandardCommands.bindings.filter { names.contains($0.name) }
+    }
+}
+
 extension Engine {
     /// A data server's engine: the standard command set, with replication told when a BGSAVE ends.
     public convenience init(config: ConfigStore) {

@@ -19,6 +19,13 @@ public struct ConfigFileLoader {
         public let text: String
         public let reason: String
 
+        public init(file: String, line: Int, text: String, reason: String) {
+            self.file = file
+            self.line = line
+            self.text = text
+            self.reason = reason
+        }
+
         public var description: String { "\(file):\(line): \(reason)" }
 
         /// The block Redis prints on stderr before exiting with status 1.
@@ -40,6 +47,10 @@ public struct ConfigFileLoader {
     /// later relative path (`include`, and `logfile`, `pidfile`, `unixsocket`, `dbfilename` when they are opened)
     /// resolves inside it. Only the engine sets this; the supervisor and `swredisd check` read files in place.
     public var changesDirectory = false
+    /// A sentinel's `sentinel ...` lines go here (words after `sentinel`, file, line number, line text), to be
+    /// applied after the whole file, as redis-sentinel does; its error message is reported at the line. Without it
+    /// a `sentinel` line is Redis's "sentinel directive while not in sentinel mode".
+    public var sentinelLines: (([String], String, Int, String) throws(ConfigError) -> Void)?
     /// Where each directive (by its table name) was last set, for warnings that point at the line.
     public private(set) var origins: ConfigOrigins = [:]
     /// Deepest `include` nesting accepted (a loop through differently spelled paths must still end).
@@ -88,6 +99,19 @@ public struct ConfigFileLoader {
                 if let base = includeBase, !path.hasPrefix("/") { path = base + "/" + path }
                 includedFiles.append(path)
                 try load(path: path)
+                continue
+            }
+            if directive == "sentinel" {
+                guard let sentinelLines else {
+                    throw LoadError(
+                        file: name, line: lineNumber, text: line,
+                        reason: "sentinel directive while not in sentinel mode")
+                }
+                do {
+                    try sentinelLines(arguments, name, lineNumber, line)
+                } catch {
+                    throw LoadError(file: name, line: lineNumber, text: line, reason: error.reason)
+                }
                 continue
             }
             if let reason = DirectiveLimitations.unsupportedDirectives[directive] {

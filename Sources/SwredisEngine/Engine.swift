@@ -46,6 +46,8 @@ public final class Engine {
     public var configFile = ""
     public var executablePath = ""
     public var tcpPort = 0
+    /// `redis_mode` in INFO and `mode` in HELLO: a data server is `standalone`, a sentinel `sentinel`.
+    public var mode = "standalone"
 
     // Statistics
     public var stats = EngineStats()

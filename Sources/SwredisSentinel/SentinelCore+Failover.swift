@@ -143,7 +143,7 @@ extension SentinelCore {
         let isLeader = elected.map { $0.lowercased() == myID.lowercased() } ?? false
         let reference = InstanceReference.master(masters[index].name)
         if !isLeader && !masters[index].instance.flags.contains(.forceFailover) {
-            let timeout = min(SentinelTiming.electionTimeout, masters[index].settings.failoverTimeout)
+            let timeout = min(periods.electionTimeout, masters[index].settings.failoverTimeout)
             if now - masters[index].failoverStartTime > timeout {
                 emit(.warning, "-failover-abort-not-elected", about: reference, "")
                 abortFailover(at: index, now: now)
@@ -229,7 +229,7 @@ extension SentinelCore {
             if replica.flags.contains(.promoted) || replica.flags.contains(.reconfigurationDone) { continue }
             let reference = InstanceReference.replica(master: name, name: replica.name)
             if replica.flags.contains(.reconfigurationSent),
-                now - replica.reconfigurationSentTime > SentinelTiming.replicaReconfigurationTimeout
+                now - replica.reconfigurationSentTime > periods.replicaReconfigurationTimeout
             {
                 emit(.notice, "-slave-reconf-sent-timeout", about: reference, "")
                 masters[index].replicas[position].flags.remove(.reconfigurationSent)
@@ -305,11 +305,11 @@ extension SentinelCore {
         }
         let infoValidity =
             master.instance.flags.contains(.subjectivelyDown)
-            ? SentinelTiming.pingPeriod * 5 : SentinelTiming.infoPeriod * 3
+            ? periods.pingPeriod * 5 : periods.infoPeriod * 3
         let candidates = master.replicas.indices.filter { position in
             let replica = master.replicas[position]
             return replica.flags.isDisjoint(with: [.subjectivelyDown, .objectivelyDown]) && replica.linkConnected
-                && now - replica.lastAvailableTime <= SentinelTiming.pingPeriod * 5 && replica.replicaPriority != 0
+                && now - replica.lastAvailableTime <= periods.pingPeriod * 5 && replica.replicaPriority != 0
                 && now - replica.infoRefreshed <= infoValidity && replica.masterLinkDownTime <= maximumMasterDown
         }
         return candidates.min { Self.promotionOrder(master.replicas[$0], master.replicas[$1]) }

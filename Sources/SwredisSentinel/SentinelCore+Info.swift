@@ -135,7 +135,7 @@ extension SentinelCore {
             {
                 promotionSeen(masterIndex: masterIndex, replica: reference, now: now)
             } else {
-                let wait = SentinelTiming.publishPeriod * 4
+                let wait = periods.publishPeriod * 4
                 if !current.flags.contains(.promoted), masterLooksSane(master, now: now),
                     noDown(current, for: wait, now: now), now - current.roleReportedTime > wait,
                     sendReplicaOf(reference, to: master.instance.address)
@@ -184,7 +184,7 @@ extension SentinelCore {
     func masterLooksSane(_ master: MonitoredMaster, now: Int64) -> Bool {
         master.instance.roleReported == .master
             && master.instance.flags.isDisjoint(with: [.subjectivelyDown, .objectivelyDown])
-            && now - master.instance.infoRefreshed < SentinelTiming.infoPeriod * 2
+            && now - master.instance.infoRefreshed < periods.infoPeriod * 2
     }
 
     /// Redis's `sentinelRedisInstanceNoDownFor`.

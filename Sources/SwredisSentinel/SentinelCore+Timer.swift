@@ -22,7 +22,7 @@ extension SentinelCore {
     /// for the TILT period.
     mutating func checkTilt(now: Int64) {
         let delta = now - previousTime
-        if delta < 0 || delta > SentinelTiming.tiltTrigger {
+        if delta < 0 || delta > periods.tiltTrigger {
             tilt = true
             tiltStart = now
             emit(.warning, "+tilt", message: "#tilt mode entered", master: nil)
@@ -42,7 +42,7 @@ extension SentinelCore {
         reconnectIfNeeded(reference, now: now)
         sendPeriodicCommands(reference, now: now)
         if tilt {
-            if now - tiltStart < SentinelTiming.tiltPeriod { return }
+            if now - tiltStart < periods.tiltPeriod { return }
             tilt = false
             emit(.warning, "-tilt", message: "#tilt mode exited", master: nil)
         }
@@ -55,14 +55,14 @@ extension SentinelCore {
     }
 
     func downAfter(_ reference: InstanceReference) -> Int64 {
-        master(named: reference.masterName)?.settings.downAfter ?? SentinelTiming.defaultDownAfter
+        master(named: reference.masterName)?.settings.downAfter ?? periods.defaultDownAfter
     }
 
     // MARK: Links
 
     private mutating func reconnectIfNeeded(_ reference: InstanceReference, now: Int64) {
         guard let instance = instance(reference), !instance.linkConnected, instance.address.port != 0,
-            now - instance.lastReconnectAttempt >= SentinelTiming.pingPeriod
+            now - instance.lastReconnectAttempt >= periods.pingPeriod
         else { return }
         update(reference) { $0.lastReconnectAttempt = now }
         actions.append(.connect(reference, instance.address))
@@ -74,21 +74,21 @@ extension SentinelCore {
             let master = master(named: reference.masterName)
         else { return }
         let isSentinel = instance.flags.contains(.sentinel)
-        var infoPeriod = SentinelTiming.infoPeriod
+        var infoPeriod = periods.infoPeriod
         if instance.flags.contains(.replica),
             !master.instance.flags.isDisjoint(with: [.objectivelyDown, .failoverInProgress])
                 || instance.masterLinkDownTime != 0
         {
             infoPeriod = SentinelTiming.fastInfoPeriod
         }
-        let pingPeriod = min(master.settings.downAfter, SentinelTiming.pingPeriod)
+        let pingPeriod = min(master.settings.downAfter, periods.pingPeriod)
         if !isSentinel && (instance.infoRefreshed == 0 || now - instance.infoRefreshed > infoPeriod) {
             send(reference, [[master.command("INFO")]], .info)
         }
         if now - instance.lastPongTime > pingPeriod && now - instance.lastPingTime > pingPeriod / 2 {
             sendPing(reference, now: now)
         }
-        if now - instance.lastHelloSent > SentinelTiming.publishPeriod {
+        if now - instance.lastHelloSent > periods.publishPeriod {
             sendHello(reference, now: now)
         }
     }
@@ -133,13 +133,13 @@ extension SentinelCore {
             elapsed = now - instance.lastAvailableTime
         }
         // A link that stopped answering for half the down time is reopened (a half-dead connection).
-        if instance.linkConnected && now - instance.linkConnectedSince > SentinelTiming.minimumLinkReconnectPeriod {
+        if instance.linkConnected && now - instance.linkConnectedSince > periods.minimumLinkReconnectPeriod {
             let commandLinkIdle =
                 instance.activePingTime != 0 && now - instance.activePingTime > downAfter / 2
                 && now - instance.lastPongTime > downAfter / 2
             let pubSubIdle =
                 !instance.flags.contains(.sentinel)
-                && now - instance.lastPubSubActivity > SentinelTiming.publishPeriod * 3
+                && now - instance.lastPubSubActivity > periods.publishPeriod * 3
             if commandLinkIdle || pubSubIdle {
                 markLinkLost(reference, now: now)
                 actions.append(.disconnect(reference))
@@ -147,7 +147,7 @@ extension SentinelCore {
         }
         let reportsWrongRole =
             instance.flags.contains(.master) && instance.roleReported == .replica
-            && now - instance.roleReportedTime > downAfter + SentinelTiming.infoPeriod * 2
+            && now - instance.roleReportedTime > downAfter + periods.infoPeriod * 2
         let rebooting =
             instance.flags.contains(.masterReboot)
             && now - instance.masterRebootSince
@@ -192,14 +192,14 @@ extension SentinelCore {
         let master = masters[index]
         for sentinel in master.sentinels {
             let reference = InstanceReference.sentinel(master: master.name, runID: sentinel.name)
-            if now - sentinel.lastMasterDownReply > SentinelTiming.askPeriod * 5 {
+            if now - sentinel.lastMasterDownReply > periods.askPeriod * 5 {
                 update(reference) {
                     $0.flags.remove(.masterDown)
                     $0.leader = nil
                 }
             }
             guard master.instance.flags.contains(.subjectivelyDown), sentinel.linkConnected else { continue }
-            if !forced && now - sentinel.lastMasterDownReply < SentinelTiming.askPeriod { continue }
+            if !forced && now - sentinel.lastMasterDownReply < periods.askPeriod { continue }
             let candidate = master.failoverState > .none ? myID : "*"
             send(
                 reference,

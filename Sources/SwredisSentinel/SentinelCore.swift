@@ -17,6 +17,8 @@ public struct SentinelCore {
     public var announcePort = 0
     public var listeningPort: Int
     public var simulatedFailures: SimulatedFailures = []
+    /// The periods SENTINEL DEBUG tunes.
+    public var periods = SentinelPeriods()
     /// 0 ..< bound, for the random parts of timing (failover start desync).
     var random: (UInt64) -> UInt64
     var actions: [SentinelAction] = []
@@ -106,28 +108,34 @@ public struct SentinelCore {
 
     // MARK: Restoring state (config and state file)
 
-    /// A replica known from the state file.
-    public mutating func addKnownReplica(master name: String, address: SentinelAddress, now: Int64) {
+    /// A replica known from the config or state file; false if it is known already.
+    @discardableResult
+    public mutating func addKnownReplica(master name: String, address: SentinelAddress, now: Int64) -> Bool {
         guard let index = masterIndex(named: name),
             masters[index].replicaIndex(host: address.host, port: address.port) == nil
-        else { return }
+        else { return false }
         masters[index].replicas.append(
             SentinelInstance(name: address.description, address: address, flags: .replica, now: now))
+        return true
     }
 
-    /// A sentinel known from the state file.
-    public mutating func addKnownSentinel(master name: String, address: SentinelAddress, runID: String, now: Int64) {
+    /// A sentinel known from the config or state file; false if its run id is known already.
+    @discardableResult
+    public mutating func addKnownSentinel(
+        master name: String, address: SentinelAddress, runID: String, now: Int64
+    ) -> Bool {
         guard let index = masterIndex(named: name), !masters[index].sentinels.contains(where: { $0.name == runID })
-        else { return }
+        else { return false }
         var sentinel = SentinelInstance(name: runID, address: address, flags: .sentinel, now: now)
         sentinel.runID = runID
         masters[index].sentinels.append(sentinel)
+        return true
     }
 
-    public mutating func restore(master name: String, configEpoch: UInt64, leaderEpoch: UInt64) {
+    public mutating func restore(master name: String, configEpoch: UInt64?, leaderEpoch: UInt64?) {
         guard let index = masterIndex(named: name) else { return }
-        masters[index].instance.configEpoch = configEpoch
-        masters[index].instance.leaderEpoch = leaderEpoch
+        if let configEpoch { masters[index].instance.configEpoch = configEpoch }
+        if let leaderEpoch { masters[index].instance.leaderEpoch = leaderEpoch }
     }
 
     // MARK: Instances
@@ -189,6 +197,14 @@ public struct SentinelCore {
             level == .warning ? master.flatMap { self.master(named: $0)?.settings.notificationScript } : nil
         actions.append(.event(SentinelEvent(level: level, type: type, message: message)))
         if let script { actions.append(.runScript(path: script, arguments: [type, message])) }
+    }
+
+    /// An event raised by a command (SENTINEL SET's `+set`), with the master's notification-script.
+    public mutating func event(
+        _ level: RedisLogFormat.Level, _ type: String, about reference: InstanceReference, _ suffix: String
+    ) -> [SentinelAction] {
+        emit(level, type, about: reference, suffix)
+        return take()
     }
 
     /// The actions gathered so far, handed to the shell.

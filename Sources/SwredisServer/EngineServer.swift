@@ -19,6 +19,14 @@ import Glibc
 /// Startup follows redis-server: log the banner, bind every `bind` address (a `-` prefix marks an address
 /// that may be missing), the unix socket, write the pidfile, start the cron (`hz`), tell the service manager
 /// we are ready. SIGTERM/SIGINT and SHUTDOWN stop it gracefully.
+/// What a server process runs: a data server, or a sentinel, whose module brings an engine with its own command set
+/// and starts its own work on the loop once the listeners are up.
+public enum ServerRole {
+    case data
+    /// `started` gets the loop and a function that flushes replies written outside a client's command.
+    case sentinel(engine: Engine, started: (EventLoop, @escaping () -> Void) -> Void)
+}
+
 public final class EngineServer: @unchecked Sendable, EngineHost {
     public let config: ConfigStore
     public let engine: Engine
@@ -34,11 +42,22 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     private let exitPromise: EventLoopPromise<Int32>
     private var notifySystemd = false
     private var shuttingDown = false
-    public init(config: ConfigStore, configFile: String) {
+    private let role: ServerRole
+    private var isSentinel: Bool {
+        if case .sentinel = role { return true }
+        return false
+    }
+
+    public init(config: ConfigStore, configFile: String, role: ServerRole = .data) {
         self.config = config
+        self.role = role
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         exitPromise = group.next().makePromise(of: Int32.self)
-        let engine = Engine(config: config)
+        let engine: Engine
+        switch role {
+        case .data: engine = Engine(config: config)
+        case .sentinel(let sentinelEngine, _): engine = sentinelEngine
+        }
         self.engine = engine
         clients = ClientRegistry(engine: engine, loop: group.next())
         engine.configFile = configFile
@@ -66,7 +85,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     private func start() throws {
         // A replica from the config file logs as one (`pid:S`) from its first line, as in Redis.
         let master = config[.replicaof]
-        if master.count == 2, let masterPort = Int(master[1]) {
+        if !isSentinel, master.count == 2, let masterPort = Int(master[1]) {
             engine.configureReplica(of: master[0], port: masterPort)
         }
         let supervised = config[.supervised]
@@ -90,16 +109,25 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         let port = config[.port]
         engine.tcpPort = port
         serverLog(.notice, "monotonic clock: POSIX clock_gettime")
-        serverLog(.notice, "Running mode=standalone, port=\(port).")
+        serverLog(.notice, "Running mode=\(engine.mode), port=\(port).")
         // Until the dataset is loaded (the load starts on the loop right after), commands get -LOADING: a client
         // that connects first must never see an empty dataset.
-        engine.persistence.loading = true
+        if !isSentinel { engine.persistence.loading = true }
         try bindListeners(port: port)
         try bindUnixSocket()
         writePidfile()
-        serverLog(.notice, "Server initialized")
         let loop = self.loop
         engine.runOnEngineThread = { body in loop.execute(body) }
+        if case .sentinel(_, let started) = role {
+            startCron()
+            installSignalHandlers()
+            loop.execute {
+                started(loop) { [unowned self] in self.clients.flushOtherClients() }
+                self.becomeReady()
+            }
+            return
+        }
+        serverLog(.notice, "Server initialized")
         masterLink = MasterLink(engine: engine, loop: loop) { [unowned self] in self.clients.flushOtherClients() }
         engine.masterLink = masterLink
         startCron()
@@ -496,7 +524,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         for handler in clients.handlersBySession.values { handler.closeNow() }
         let closing = (listeners + [unixListener].compactMap { $0 }).map { $0.close() }
         EventLoopFuture.andAllComplete(closing, on: loop).whenComplete { _ in
-            serverLog(.warning, "Redis is now ready to exit, bye bye...")
+            serverLog(.warning, "\(self.isSentinel ? "Sentinel" : "Redis") is now ready to exit, bye bye...")
             self.exitPromise.succeed(0)
         }
         return nil

@@ -1,6 +1,7 @@
 import SwredisBytes
 import SwredisConfig
 import SwredisLog
+import SwredisSentinel
 import SwredisServer
 import SwredisSupervisor
 
@@ -11,7 +12,11 @@ import Glibc
 /// `swredisd server`: redis-server's command line — a config file (or `-` for stdin) and `--directive value`
 /// overrides, which are appended to the file's text so they win.
 enum ServerCommandLine {
-    static func run(_ arguments: [String]) -> Int32 {
+    /// `sentinel`: `swredisd sentinel CONF` (or `server CONF --sentinel`): the same command line, a sentinel's
+    /// defaults (port 26379, no protected mode, no saving), and the `sentinel` lines handed to the sentinel module.
+    static func run(_ arguments: [String], sentinel sentinelRequested: Bool = false) -> Int32 {
+        let sentinelMode = sentinelRequested || arguments.contains("--sentinel")
+        let arguments = arguments.filter { $0 != "--sentinel" }
         // Started by a root supervisor with `user` set: become that user before reading anything.
         if let failure = RunAsUser.dropPrivilegesIfAsked() {
             FileHandleOutput.standardError(failure + "\n")
@@ -57,6 +62,17 @@ enum ServerCommandLine {
         let store = ConfigStore()
         var loader = ConfigFileLoader(store: store)
         loader.changesDirectory = true
+        var sentinelConfiguration = SentinelConfiguration()
+        if sentinelMode {
+            SentinelServer.applyDefaults(to: store)
+            loader.sentinelLines = { words, file, line, text throws(ConfigError) in
+                do throws(SentinelConfiguration.LineError) {
+                    try sentinelConfiguration.add(words, origin: .init(file: file, line: line, text: text))
+                } catch {
+                    throw ConfigError(error.message)
+                }
+            }
+        }
         do {
             store.beginLoad()
             if !configFile.isEmpty { try loader.load(path: configFile) }
@@ -70,6 +86,30 @@ enum ServerCommandLine {
             FileHandleOutput.standardError("\(error)\n")
             return 1
         }
+        var sentinelServer: SentinelServer?
+        if sentinelMode {
+            do {
+                sentinelServer = try SentinelServer(
+                    config: store, configFile: configFile, readsStandardInput: readStdin,
+                    configuration: sentinelConfiguration)
+            } catch let error as SentinelServer.StartupError {
+                switch error {
+                case .configuration(let lineError):
+                    let origin = lineError.origin
+                    FileHandleOutput.standardError(
+                        ConfigFileLoader.LoadError(
+                            file: origin?.file ?? configFile, line: origin?.line ?? 0, text: origin?.text ?? "",
+                            reason: lineError.message
+                        ).fatalBlock)
+                case .message(let text):
+                    serverLog(.warning, text)
+                }
+                return 1
+            } catch {
+                FileHandleOutput.standardError("\(error)\n")
+                return 1
+            }
+        }
         if testOnly {
             print("Configuration test passed")
             return 0
@@ -82,7 +122,7 @@ enum ServerCommandLine {
             FileHandleOutput.standardError("Can't open the log file: \(String(cString: strerror(errno)))\n")
             return 1
         }
-        LogSink.shared.role = "C"
+        LogSink.shared.role = sentinelMode ? "X" : "C"
         serverLog(.warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
         serverLog(
             .warning,
@@ -98,6 +138,9 @@ enum ServerCommandLine {
         }
         for warning in loader.limitationWarnings() {
             serverLog(.warning, "WARNING \(warning.file):\(warning.line): \(warning.message)")
+        }
+        if let sentinelServer {
+            exit(withExtendedLifetime(sentinelServer) { sentinelServer.run() })
         }
         LogSink.shared.role = "M"
         // Exit while the server is still referenced: tearing the object graph down would race the event loop's

@@ -19,6 +19,7 @@ let usage = """
            swredisd server - (read config from stdin)
            swredisd server --version
            swredisd server --test-config [/path/to/redis.conf] [options]
+           swredisd sentinel /path/to/sentinel.conf [options]   (also: swredisd server CONF --sentinel)
            swredisd check-rdb <rdb-file-name>
            swredisd check-aof [--fix] <file.manifest|file.aof>
            swredisd --version
@@ -29,8 +30,6 @@ let usage = """
            swredisd server --port 7777
            swredisd server /etc/myredis.conf --loglevel verbose -
 
-    Subcommands still to come (see README): sentinel.
-
     """
 
 func versionLine() -> String {
@@ -40,6 +39,8 @@ func versionLine() -> String {
 switch arguments.first {
 case "server":
     exit(ServerCommandLine.run(Array(arguments.dropFirst())))
+case "sentinel":
+    exit(ServerCommandLine.run(Array(arguments.dropFirst()), sentinel: true))
 case "check-rdb":
     guard arguments.count == 2 else {
         FileHandleOutput.standardError("Usage: swredisd check-rdb <rdb-file-name>\n")
