@@ -93,7 +93,7 @@ let package = Package(
             ]),
         .target(
             name: "SwredisSupervisor",
-            dependencies: ["SwredisConfig", "SwredisLog", "SwredisSystemd", "CSystemd", "CSpawn"]),
+            dependencies: ["SwredisConfig", "SwredisSentinel", "SwredisLog", "SwredisSystemd", "CSystemd", "CSpawn"]),
         .executableTarget(
             name: "swredisd",
             dependencies: [

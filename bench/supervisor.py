@@ -1,5 +1,5 @@
 """The supervisor's two operator-facing times, medians of several runs (a measurement, never a test):
-  * start to READY=1: from starting `swredisd` on the default topology (etc/swredis: a master and two replicas,
+  * start to READY=1: from starting `swredisd` on the default topology (etc/swredis: a master, two replicas, three sentinels,
     empty data, on free ports) until systemd would get READY=1 on its NOTIFY_SOCKET;
   * kill -9 to serving again: from SIGKILL of an instance until a new connection gets +PONG from its port.
 Targets (issue 6): under 1 s to READY; restart under 300 ms.
@@ -25,8 +25,8 @@ def make_conf(root):
     """etc/swredis with free ports, and directories under `root`."""
     conf = os.path.join(root, "conf")
     shutil.copytree(os.path.join(REPO, "etc", "swredis"), conf)
-    ports = {name: free_port() for name in ("6379", "6380", "6381")}
-    for name in ports:
+    ports = {name: free_port() for name in ("6379", "6380", "6381", "26379", "26380", "26381")}
+    for name in list(ports) + ["sentinel-common"]:
         path = os.path.join(conf, f"{name}.conf")
         text = open(path).read()
         for original, port in ports.items():
@@ -92,7 +92,7 @@ def main():
         ready, times = one_run(swredisd, args.kills)
         readies.append(ready)
         restarts += times
-    print(f"supervisor, default topology (3 instances, empty data), {args.runs} runs")
+    print(f"supervisor, default topology (3 data instances and 3 sentinels, empty data), {args.runs} runs")
     print(f"start to READY=1          median {statistics.median(readies) * 1000:7.1f} ms   max {max(readies) * 1000:7.1f} ms")
     print(f"kill -9 to serving again  median {statistics.median(restarts) * 1000:7.1f} ms   max {max(restarts) * 1000:7.1f} ms"
           f"   ({len(restarts)} kills)")

@@ -297,3 +297,32 @@ def test_mixed_group_discovers_and_fails_over_once(procs):
         assert f"sentinel known-replica mymaster 127.0.0.1 {master.port}" in conf
         assert "sentinel config-epoch mymaster 1" in conf
     print(f"kill -9 of the master to +switch-master: {elapsed:.2f} s")
+
+
+def test_redis_py_sentinel_client_follows_a_forced_failover(procs):
+    """redis-py's own Sentinel support, unchanged: discovery, master_for/slave_for, and writes after SENTINEL
+    FAILOVER reaching the promoted replica."""
+    from redis.sentinel import Sentinel
+
+    master = rh.start(procs, "swredis")
+    replica = rh.start_replica(procs, "swredis", master)
+    rh.wait_link_up(replica)
+    sentinels = [sh.start_sentinel(procs, "swredis", monitor_lines(master.port) + FAST) for _ in range(3)]
+    for s in sentinels:
+        sh.wait_for(lambda: sh.master(s)["num-other-sentinels"] == "2" and sh.master(s)["num-slaves"] == "1", 20,
+                    "discovery")
+    client = Sentinel([("127.0.0.1", s.port) for s in sentinels], socket_timeout=2)
+    assert client.discover_master("mymaster") == ("127.0.0.1", master.port)
+    assert client.discover_slaves("mymaster") == [("127.0.0.1", replica.port)]
+    writer = client.master_for("mymaster", socket_timeout=2)
+    writer.set("before", "1")
+    with sentinels[0].client() as c:
+        assert c.call("SENTINEL", "FAILOVER", "mymaster") == b"OK"
+    sh.wait_for(lambda: client.discover_master("mymaster") == ("127.0.0.1", replica.port), 20, "the client sees it")
+    # As with Redis, the old master keeps its clients until the sentinels convert it (CLIENT KILL in the same
+    # transaction as REPLICAOF); the pool then reconnects to the new master.
+    sh.wait_for(lambda: rh.replication(master).get("master_port") == str(replica.port), 30,
+                "the old master converted to a replica")
+    sh.wait_for(lambda: writer.set("after", "2"), 20, "writes reach the new master")
+    with replica.client() as c:
+        assert c.call("GET", "after") == b"2" and c.call("GET", "before") == b"1"

@@ -79,6 +79,8 @@ class Topology:
         (self.conf / f"{name}.conf").write_text(f"include common.conf\nport {port}\n{extra}")
 
     def start(self, extra_args=(), env_extra=None):
+        # A second start (a supervisor restarted by the test) binds a fresh listener.
+        (self.root / "notify.sock").unlink(missing_ok=True)
         self.notify = NotifyListener(str(self.root / "notify.sock"))
         env = dict(os.environ, NOTIFY_SOCKET=self.notify.path, **(env_extra or {}))
         argv = [helpers.SWREDISD, "--conf-dir", str(self.conf), *extra_args]
@@ -324,11 +326,13 @@ def test_ctl_status_stop_start_restart(topology):
     status = ctl("status")
     assert status.returncode == 0, status.stderr
     rows = [line.split("\t") for line in status.stdout.splitlines()]
-    assert rows[0][:6] == ["NAME", "KIND", "ROLE", "PID", "PORT", "STATE"]
+    assert rows[0][:7] == ["NAME", "KIND", "ROLE", "DECLARED", "PID", "PORT", "STATE"]
     by_name = {row[0]: row for row in rows[1:]}
-    assert by_name["master"][2] == "master" and by_name["master"][5] == "ready"
-    assert by_name["master"][3] == str(t.pid_of("master")) and by_name["master"][4] == str(t.ports["master"])
-    assert by_name["replica1"][2].startswith("replica")
+    ph.wait_for(lambda: "master\tmaster" in ctl("status").stdout, what="the master reported its role")
+    by_name = {row[0]: row for row in (line.split("\t") for line in ctl("status").stdout.splitlines()[1:])}
+    assert by_name["master"][2] == "master" and by_name["master"][6] == "ready"
+    assert by_name["master"][4] == str(t.pid_of("master")) and by_name["master"][5] == str(t.ports["master"])
+    assert by_name["replica1"][3] == f"replica of 127.0.0.1:{t.ports['master']}"
 
     assert ctl("stop", "replica1").returncode == 0
     ph.wait_for(lambda: not t.ping("replica1"), what="stopped by ctl")
@@ -432,3 +436,103 @@ def test_an_instance_logfile_directive_wins(topology):
     ph.wait_for(lambda: own.exists() and "Ready to accept connections" in own.read_text(), what="instance's own log file")
     routed = t.logs / "master.log"
     assert not routed.exists() or "Ready to accept connections" not in routed.read_text()
+
+
+def ctl_status(t):
+    out = subprocess.run([helpers.SWREDISD, "ctl", "--conf-dir", str(t.conf), "status"], capture_output=True,
+                         text=True, timeout=20).stdout
+    return {row[0]: row for row in (line.split("\t") for line in out.splitlines()[1:])}
+
+
+def role_of(t, name):
+    with t.client(name) as c:
+        return c.call("ROLE")[0]
+
+
+def test_a_failover_survives_restart_and_reload_and_ctl_reset_returns_the_declared_role(topology):
+    t = topology(replicas=2).start()
+    t.wait_ready()
+    declared = {path.name: path.read_bytes() for path in t.conf.iterdir()}
+    master, promoted, other = t.ports["master"], t.ports["replica1"], t.ports["replica2"]
+    # What a sentinel sends in a failover: REPLICAOF and CONFIG REWRITE in one transaction.
+    with t.client("replica1") as c:
+        assert c.call("MULTI") == b"OK"
+        for command in (["SLAVEOF", "NO", "ONE"], ["CONFIG", "REWRITE"]):
+            c.call(*command)
+        assert c.call("EXEC") == [b"OK", b"OK"]
+    for name in ("master", "replica2"):
+        with t.client(name) as c:
+            assert c.call("REPLICAOF", "127.0.0.1", str(promoted)) == b"OK"
+            assert c.call("CONFIG", "REWRITE") == b"OK"
+    assert (t.lib / "replica1" / "runtime.conf").read_text().splitlines()[-1] == "replicaof no one"
+    assert f"replicaof 127.0.0.1 {promoted}" in (t.lib / "master" / "runtime.conf").read_text()
+    assert {path.name: path.read_bytes() for path in t.conf.iterdir()} == declared, "the declared files are untouched"
+    ph.wait_for(lambda: ctl_status(t)["replica1"][2] == "master", what="ctl status shows the promotion")
+    rows = ctl_status(t)
+    assert rows["replica1"][3] == f"replica of 127.0.0.1:{master}"
+    assert rows["master"][2].startswith(f"replica of 127.0.0.1:{promoted}") and rows["master"][3] == "master"
+
+    # A reload keeps what the failover did; a restart of the whole supervisor too.
+    t.proc.send_signal(signal.SIGHUP)
+    time.sleep(1)
+    assert role_of(t, "replica1") == b"master" and role_of(t, "master") == b"slave"
+    t.stop()
+    t.start()
+    t.wait_ready()
+    assert role_of(t, "replica1") == b"master"
+    for name in ("master", "replica2"):
+        with t.client(name) as c:
+            assert ph.info(c, "replication")["master_port"] == str(promoted)
+    ph.wait_for(lambda: link_up(t, "master"), what="the old master follows the new one after the restart")
+
+    # On purpose, back to the declared role.
+    reset = subprocess.run([helpers.SWREDISD, "ctl", "--conf-dir", str(t.conf), "reset", "master"],
+                           capture_output=True, text=True, timeout=20)
+    assert reset.returncode == 0, reset.stderr
+    ph.wait_for(lambda: t.ping("master") and role_of(t, "master") == b"master", what="master back to its declared role")
+    assert not (t.lib / "master" / "runtime.conf").exists()
+    assert "ctl: reset master: removed" in t.log()
+
+
+def test_sentinels_in_the_directory_run_as_sentinels_and_never_write_it(topology):
+    t = topology(replicas=1)
+    sentinel_ports = [helpers.free_port() for _ in range(3)]
+    (t.conf / "sentinel-common.conf").write_text(
+        f"bind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {t.ports['master']} 2\n"
+        "sentinel down-after-milliseconds mymaster 2000\n")
+    for index, port in enumerate(sentinel_ports):
+        (t.conf / f"s{index}.conf").write_text(f"include sentinel-common.conf\nport {port}\n")
+        t.ports[f"s{index}"] = port
+    check = subprocess.run([helpers.SWREDISD, "check", "--conf-dir", str(t.conf)], capture_output=True, text=True,
+                           timeout=20)
+    assert "s0 (sentinel, port" in check.stdout, check.stdout
+    declared = {path.name: path.read_bytes() for path in t.conf.iterdir()}
+    t.start()
+    t.wait_ready()
+
+    def discovered():
+        with helpers.RespClient(port=sentinel_ports[0]) as c:
+            fields = c.call("SENTINEL", "MASTER", "mymaster")
+        fields = dict(zip(fields[::2], fields[1::2]))
+        return fields[b"num-other-sentinels"] == b"2" and fields[b"num-slaves"] == b"1"
+
+    ph.wait_for(discovered, timeout=20, what="the sentinels found each other and the replica")
+    rows = ctl_status(t)
+    assert rows["s0"][1] == "sentinel" and rows["s0"][2] == "sentinel" and rows["s0"][6] == "ready"
+    state = (t.lib / "s0" / "sentinel-state.conf").read_text()
+    assert "sentinel myid " in state and "sentinel known-sentinel mymaster" in state
+    assert f"sentinel known-replica mymaster 127.0.0.1 {t.ports['replica1']}" in state
+    assert {path.name: path.read_bytes() for path in t.conf.iterdir()} == declared
+    # A restarted sentinel keeps its id (from the state file).
+    myid = state.split("sentinel myid ")[1].split()[0]
+    old = t.pid_of("s0")
+    os.kill(old, signal.SIGKILL)
+    ph.wait_for(lambda: t.pid_of("s0") not in (None, old) and t.ping("s0"), what="sentinel restarted")
+    with helpers.RespClient(port=sentinel_ports[0]) as c:
+        assert c.call("SENTINEL", "MYID").decode() == myid
+    bad = (t.conf / "s9.conf")
+    bad.write_text("sentinel monitor m 127.0.0.1 1 0\n")
+    check = subprocess.run([helpers.SWREDISD, "check", "--conf-dir", str(t.conf)], capture_output=True, text=True,
+                           timeout=20)
+    assert check.returncode != 0 and "s9.conf:1: Quorum must be 1 or greater." in check.stdout + check.stderr
+    bad.unlink()

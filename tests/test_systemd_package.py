@@ -17,6 +17,7 @@ import persistence_helpers as ph
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PORTS = (6379, 6380, 6381)
+SENTINEL_PORTS = (26379, 26380, 26381)
 
 
 def run(*argv, check=True, timeout=60):
@@ -69,6 +70,38 @@ class BootedSystemd:
         self.log.close()
 
 
+def sentinel_master(port):
+    words = cli(port, "SENTINEL", "MASTER", "mymaster").splitlines()
+    return dict(zip(words[::2], words[1::2]))
+
+
+def failover_survives_a_restart(systemd):
+    """The sentinels find each other and the replicas; a failover they run changes roles that a restart of the unit
+    keeps (CONFIG REWRITE lands in /var/lib/swredis/<name>/runtime.conf), and /etc/swredis is never written."""
+    declared = {name: open(f"/etc/swredis/{name}", "rb").read() for name in os.listdir("/etc/swredis")}
+    for port in SENTINEL_PORTS:
+        ph.wait_for(lambda port=port: sentinel_master(port).get("num-other-sentinels") == "2"
+                    and sentinel_master(port).get("num-slaves") == "2", timeout=30, what=f"sentinel {port} discovery")
+    assert cli(26379, "SENTINEL", "FAILOVER", "mymaster") == "OK"
+    ph.wait_for(lambda: all(cli(port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster").split()[-1] != "6379"
+                            for port in SENTINEL_PORTS), timeout=60, what="the sentinels switched the master")
+    new = int(cli(26379, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster").split()[-1])
+    ph.wait_for(lambda: replication(6379).get("master_port") == str(new), timeout=60,
+                what="the old master converted to a replica of the new one")
+    status = systemd.sh("swredisd", "ctl", "status").stdout
+    print(f"--- swredisd ctl status after the failover to {new}\n{status}")
+    row = next(line.split("\t") for line in status.splitlines() if line.startswith(f"{new}\t"))
+    assert row[2] == "master" and row[3] == "replica of 127.0.0.1:6379", row
+    assert "replicaof no one" in systemd.sh("cat", f"/var/lib/swredis/{new}/runtime.conf").stdout
+    assert "sentinel known-replica mymaster" in systemd.sh("cat", "/var/lib/swredis/26379/sentinel-state.conf").stdout
+    systemd.sh("systemctl", "restart", "swredisd", timeout=180)
+    ph.wait_for(lambda: ping(new) and ping(6379), timeout=60, what="restarted")
+    ph.wait_for(lambda: replication(6379).get("master_port") == str(new)
+                and replication(new).get("role") == "master", timeout=30, what="roles kept across the restart")
+    assert cli(26380, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster").split()[-1] == str(new)
+    assert {name: open(f"/etc/swredis/{name}", "rb").read() for name in os.listdir("/etc/swredis")} == declared
+
+
 def ping(port):
     out = run("redis-cli", "-p", str(port), "PING", check=False, timeout=10)
     return out.stdout.strip() == "PONG"
@@ -96,7 +129,7 @@ def deb():
 
 
 def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
-    for port in PORTS:
+    for port in PORTS + SENTINEL_PORTS:
         assert not ping(port), f"something already listens on {port}"
     # The namespace shares this machine's persistent journal (and its boot ID): journal reads start at this test.
     since = f"@{int(time.time()) - 1}"
@@ -114,11 +147,12 @@ def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
         for name in sorted(os.listdir("/etc/swredis")):
             owner = systemd.sh("stat", "-c", "%a %U:%G", f"/etc/swredis/{name}").stdout.strip()
             assert owner == "640 root:swredis", f"/etc/swredis/{name}: {owner}"
-        assert re.search(r"Status: \"3/3 ready;", status), status
+        assert re.search(r"Status: \"6/6 ready;", status), status
 
-        # Every process of the topology sits in the unit's cgroup: the supervisor and three engines.
+        # Every process of the topology sits in the unit's cgroup: the supervisor, three engines, three sentinels.
         main_pid = systemd.sh("systemctl", "show", "-p", "MainPID", "--value", "swredisd").stdout.strip()
-        pids = [main_pid] + [systemd.sh("cat", f"/run/swredis/{port}.pid").stdout.strip() for port in PORTS]
+        pids = [main_pid] + [systemd.sh("cat", f"/run/swredis/{port}.pid").stdout.strip()
+                             for port in PORTS + SENTINEL_PORTS]
         for pid in pids:
             cgroup = systemd.sh("cat", f"/proc/{pid}/cgroup").stdout
             assert "/system.slice/swredisd.service" in cgroup, (pid, cgroup)
@@ -143,6 +177,9 @@ def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
         else:
             print("LimitNICE could not be applied on this machine (systemd lacks CAP_SYS_RESOURCE)")
         print(f"--- systemctl status swredisd\n{status}\n--- journalctl -t swredis-6380\n{journal}")
+
+        failover_survives_a_restart(systemd)
+        main_pid = systemd.sh("systemctl", "show", "-p", "MainPID", "--value", "swredisd").stdout.strip()
 
         # kill -9 of an instance: the supervisor restarts it, the unit stays active.
         victim = systemd.sh("cat", "/run/swredis/6380.pid").stdout.strip()

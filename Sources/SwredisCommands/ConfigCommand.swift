@@ -163,7 +163,11 @@ enum ConfigCommand {
             return
         }
         do {
-            try ConfigRewriter(store: engine.config, path: engine.configFile).rewrite()
+            if let stateFile = engine.config.stateFile {
+                try ConfigRewriter(store: engine.config, path: stateFile).rewriteState()
+            } else {
+                try ConfigRewriter(store: engine.config, path: engine.configFile).rewrite()
+            }
             client.reply.ok()
         } catch {
             client.error("ERR Rewriting config file: \(error)")

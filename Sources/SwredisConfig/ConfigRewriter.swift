@@ -75,6 +75,25 @@ public struct ConfigRewriter {
         try writeAtomically(text)
     }
 
+    /// Under the supervisor: the state file holds the directives changed at runtime, whole (the declared file is
+    /// never written). A master promoted by a failover keeps `replicaof no one`, which overrides the declared
+    /// `replicaof` when the state file is read after it.
+    public func rewriteState() throws {
+        let header = [
+            "# swredis runtime state: what this instance became while running (CONFIG SET, REPLICAOF, a failover).",
+            "# Read after the declared file; written by CONFIG REWRITE; `swredisd ctl reset NAME` removes it.",
+        ]
+        var output = header
+        for directive in DirectiveTable.all where store.changedAtRuntime.contains(directive.name) {
+            if directive.name == "replicaof" && store.value("replicaof").asWords.isEmpty {
+                output.append("replicaof no one")
+            } else {
+                output.append(contentsOf: lines(for: directive))
+            }
+        }
+        try writeAtomically(output.joined(separator: "\n") + "\n")
+    }
+
     /// `sentinel <option>` of a sentinel line (lower-cased), nil for other lines.
     static func sentinelKey(_ line: String) -> String? {
         guard !line.hasPrefix("#"), let words = ConfigFileLoader.splitArguments(line), words.count >= 2,

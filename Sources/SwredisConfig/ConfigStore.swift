@@ -6,6 +6,12 @@ public final class ConfigStore {
     private var values: [String: ConfigValue] = [:]
     /// Directives that were given explicitly (file, flags or CONFIG SET), for CONFIG REWRITE.
     public private(set) var explicitlySet: Set<String> = []
+    /// Directives changed while running (CONFIG SET, REPLICAOF) or read from the state file: what an instance under
+    /// the supervisor has become, written to `stateFile` by CONFIG REWRITE.
+    public private(set) var changedAtRuntime: Set<String> = []
+    /// Under the supervisor: the file CONFIG REWRITE writes instead of the declared one (never rewritten), read
+    /// after it at start-up, so a restart keeps what a failover did.
+    public var stateFile: String?
     /// Whether a `save` line was already seen in this load (the first one replaces the default points).
     private var saveSeenInFile = false
 
@@ -115,6 +121,7 @@ public final class ConfigStore {
             try refuseUnsupported(directive, value)
             values[directive.name] = value
             explicitlySet.insert(directive.name)
+            changedAtRuntime.insert(directive.name)
         } catch let error as ConfigError {
             throw ConfigError("CONFIG SET failed (possibly related to argument '\(rawName)') - \(error.reason)")
         }
@@ -352,6 +359,12 @@ extension ConfigStore {
     public func setReplicaOf(_ master: (host: String, port: Int)?) {
         setValue("replicaof", .words(master.map { [$0.host, String($0.port)] } ?? []))
         explicitlySet.insert("replicaof")
+        changedAtRuntime.insert("replicaof")
+    }
+
+    /// Directives the state file set count as changed, so the next rewrite of the state file keeps them.
+    public func markChangedAtRuntime(_ names: some Sequence<String>) {
+        changedAtRuntime.formUnion(names)
     }
 
     /// Puts back a value saved before a failed multi-directive CONFIG SET.

@@ -26,7 +26,9 @@ public struct SentinelConfiguration {
     public var currentEpoch: UInt64 = 0
     /// Lines that name a master, kept until the core exists: `monitor` lines are applied first, then the others,
     /// each group in file order (so a setting may precede its master's `monitor` line, as with Redis).
-    private var lines: [(words: [String], option: String, origin: Origin?)] = []
+    private var lines: [(words: [String], option: String, origin: Origin?, fromState: Bool)] = []
+
+    private var fromState = false
 
     public init() {}
 
@@ -53,8 +55,11 @@ public struct SentinelConfiguration {
         }
     }
 
-    /// Checks one line's words (after `sentinel`) and keeps it. Errors are redis-sentinel's texts.
-    public mutating func add(_ words: [String], origin: Origin? = nil) throws(LineError) {
+    /// Checks one line's words (after `sentinel`) and keeps it. Errors are redis-sentinel's texts. Lines `fromState`
+    /// (the supervisor's state file, read after the declared file) are what the sentinel became: a `monitor` line for
+    /// a declared master moves it to its current address, and what is already known is not an error.
+    public mutating func add(_ words: [String], origin: Origin? = nil, fromState: Bool = false) throws(LineError) {
+        self.fromState = fromState
         do {
             try addChecked(words, origin: origin)
         } catch {
@@ -96,10 +101,10 @@ public struct SentinelConfiguration {
             guard let port = Int(words[3]), (0...65535).contains(port) else {
                 throw LineError(message: "Invalid port number.")
             }
-            lines.append((words, option, origin))
+            lines.append((words, option, origin, fromState))
         case ("down-after-milliseconds", 3), ("failover-timeout", 3), ("parallel-syncs", 3),
             ("master-reboot-down-after-period", 3):
-            lines.append((words, option, origin))
+            lines.append((words, option, origin, fromState))
         case ("notification-script", 3), ("client-reconfig-script", 3):
             guard access(words[2], X_OK) == 0 else {
                 throw LineError(
@@ -107,10 +112,10 @@ public struct SentinelConfiguration {
                         ? "Notification script seems non existing or non executable."
                         : "Client reconfiguration script seems non existing or non executable.")
             }
-            lines.append((words, option, origin))
+            lines.append((words, option, origin, fromState))
         case ("auth-pass", 3), ("auth-user", 3), ("config-epoch", 3), ("leader-epoch", 3), ("known-slave", 4),
             ("known-replica", 4), ("known-sentinel", 4), ("known-sentinel", 5), ("rename-command", 4):
-            lines.append((words, option, origin))
+            lines.append((words, option, origin, fromState))
         default:
             throw LineError(message: "Unrecognized sentinel configuration statement.")
         }
@@ -130,11 +135,23 @@ public struct SentinelConfiguration {
         core.currentEpoch = max(core.currentEpoch, currentEpoch)
         core.announceIP = globals.announceIP
         core.announcePort = globals.announcePort
-        let ordered = lines.filter { $0.option == "monitor" } + lines.filter { $0.option != "monitor" }
-        for (words, option, origin) in ordered {
+        let monitors = lines.filter { $0.option == "monitor" }
+        let others = lines.filter { $0.option != "monitor" }
+        let ordered =
+            monitors.filter { !$0.fromState } + monitors.filter(\.fromState) + others.filter { !$0.fromState }
+            + others.filter(\.fromState)
+        for (words, option, origin, fromState) in ordered {
+            if fromState, option == "monitor", core.masterIndex(named: words[1]) != nil {
+                core.move(master: words[1], to: SentinelAddress(host: words[2], port: Int(words[3]) ?? 0))
+                continue
+            }
             do {
                 try Self.apply(words, option: option, to: &core, now: now)
             } catch {
+                // The state file repeats what the declared file knows: not an error there.
+                if fromState && error.message.hasPrefix("Duplicate") || fromState && error.message.hasPrefix("Same") {
+                    continue
+                }
                 throw LineError(message: error.message, origin: origin)
             }
         }

@@ -132,6 +132,12 @@ public struct SentinelCore {
         return true
     }
 
+    /// The state file says where a declared master is now (after a failover).
+    public mutating func move(master name: String, to address: SentinelAddress) {
+        guard let index = masterIndex(named: name) else { return }
+        masters[index].instance.address = address
+    }
+
     public mutating func restore(master name: String, configEpoch: UInt64?, leaderEpoch: UInt64?) {
         guard let index = masterIndex(named: name) else { return }
         if let configEpoch { masters[index].instance.configEpoch = configEpoch }

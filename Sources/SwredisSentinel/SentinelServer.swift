@@ -31,16 +31,21 @@ public final class SentinelServer {
         store.restore("appendonly", .bool(false))
     }
 
+    /// `stateFile`: under the supervisor, where the state goes (the declared `configFile` is never written).
     public init(
-        config: ConfigStore, configFile: String, readsStandardInput: Bool, configuration: SentinelConfiguration
+        config: ConfigStore, configFile: String, stateFile: String?, readsStandardInput: Bool,
+        configuration: SentinelConfiguration
     ) throws {
         if readsStandardInput { throw StartupError.message("Sentinel config from STDIN not allowed.") }
         guard !configFile.isEmpty else {
             throw StartupError.message("Sentinel needs config file on disk to save state. Exiting...")
         }
-        guard access(configFile, W_OK) == 0 else {
+        let written = stateFile ?? configFile
+        let writable =
+            access(written, F_OK) == 0 ? access(written, W_OK) == 0 : access(Self.directory(of: written), W_OK) == 0
+        guard writable else {
             throw StartupError.message(
-                "Sentinel config file \(configFile) is not writable: \(String(cString: strerror(errno))). Exiting...")
+                "Sentinel config file \(written) is not writable: \(String(cString: strerror(errno))). Exiting...")
         }
         let now = SentinelController.now()
         let generatedID = configuration.myID == nil
@@ -53,7 +58,7 @@ public final class SentinelServer {
         }
         let controller = SentinelController(
             core: core, globals: configuration.globals,
-            persistence: .configFile(path: configFile, store: config))
+            persistence: stateFile.map { .stateFile(path: $0) } ?? .configFile(path: configFile, store: config))
         let password = config[.requirepass]
         controller.ownPassword = password.isEmpty ? nil : password
         self.controller = controller
@@ -72,6 +77,11 @@ public final class SentinelServer {
 
     public func run() -> Int32 {
         server.run()
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     static func randomID() -> String {

@@ -443,11 +443,17 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     private var lastReplicationStatus = ""
 
-    /// Under a service manager a replica's STATUS= follows its link (the swredisd supervisor shows it per instance).
+    /// Under a service manager STATUS= follows the role (a failover changes it) and a replica's link; the swredisd
+    /// supervisor shows it per instance beside the declared role.
     private func reportReplicationStatus() {
-        guard notifySystemd, let host = engine.replication.masterHost else { return }
-        let link = engine.replication.linkState == .connected ? "link up" : "link down"
-        let status = "Ready to accept connections; replica of \(host):\(engine.replication.masterPort), \(link)"
+        guard notifySystemd, !isSentinel else { return }
+        let status: String
+        if let host = engine.replication.masterHost {
+            let link = engine.replication.linkState == .connected ? "link up" : "link down"
+            status = "Ready to accept connections; replica of \(host):\(engine.replication.masterPort), \(link)"
+        } else {
+            status = "Ready to accept connections; master"
+        }
         guard status != lastReplicationStatus else { return }
         lastReplicationStatus = status
         ServiceNotifier.status(status)

@@ -57,13 +57,26 @@ extension Supervisor {
             reload()
             return "OK\n"
         }
-        guard ["start", "stop", "restart"].contains(verb), words.count == 2 else {
+        guard ["start", "stop", "restart", "reset"].contains(verb), words.count == 2 else {
             return
-                "ERR unknown command '\(words.joined(separator: " "))' (status, start NAME, stop NAME, restart NAME, reload)\n"
+                "ERR unknown command '\(words.joined(separator: " "))' (status, start NAME, stop NAME, restart NAME, reset NAME, reload)\n"
         }
         guard let instance = managed[words[1]] else { return "ERR no instance named '\(words[1])'\n" }
         guard !stopping else { return "ERR the supervisor is stopping\n" }
         serverLog(.notice, "ctl: \(verb) \(words[1])")
+        if verb == "reset" {
+            // Back to the declared role on purpose: what the instance became (a failover's REPLICAOF, CONFIG SET) is
+            // forgotten and it restarts from its declared file alone. A sentinel's state is its identity and votes.
+            guard instance.definition.kind == .server else {
+                return "ERR \(words[1]) is a sentinel: its state (id, epochs, votes) is not a role to reset\n"
+            }
+            if unlink(instance.definition.stateFile) == 0 {
+                serverLog(
+                    .warning,
+                    "ctl: reset \(words[1]): removed \(instance.definition.stateFile); it restarts as declared (\(instance.definition.declaredRole))"
+                )
+            }
+        }
         switch verb {
         case "start":
             requestStart(instance)
@@ -82,26 +95,23 @@ extension Supervisor {
         return "OK\n"
     }
 
-    /// NAME KIND ROLE PID PORT STATE UPTIME RESTARTS LAST-EXIT, one instance per line.
+    /// NAME KIND ROLE DECLARED PID PORT STATE UPTIME RESTARTS LAST-EXIT, one instance per line. ROLE is what the
+    /// running instance reports (a failover changes it); DECLARED is what its file says.
     func statusTable() -> String {
-        var lines = ["NAME\tKIND\tROLE\tPID\tPORT\tSTATE\tUPTIME\tRESTARTS\tLAST-EXIT"]
+        var lines = ["NAME\tKIND\tROLE\tDECLARED\tPID\tPORT\tSTATE\tUPTIME\tRESTARTS\tLAST-EXIT"]
         let now = monotonicMilliseconds()
         for name in order {
             guard let instance = managed[name] else { continue }
             let state = instance.lifecycle.state
-            let role: String
-            if instance.definition.master == nil {
-                role = "master"
-            } else if instance.status.contains("link up") {
-                role = "replica(link up)"
-            } else {
-                role = "replica"
-            }
+            let definition = instance.definition
+            let role =
+                definition.kind == .sentinel
+                ? "sentinel" : state.pid == nil ? "-" : instance.actualRoleDescription ?? "-"
             let uptime = state.pid == nil ? "-" : "\((now - instance.lifecycle.startedAt) / 1000)s"
             lines.append(
                 [
-                    name, "server", role, state.pid.map { String($0) } ?? "-", String(instance.definition.port),
-                    state.name,
+                    name, definition.kind.rawValue, role, definition.declaredRole, state.pid.map { String($0) } ?? "-",
+                    String(definition.port), state.name,
                     uptime, String(instance.lifecycle.restarts), instance.lifecycle.lastExit ?? "-",
                 ].joined(separator: "\t"))
         }

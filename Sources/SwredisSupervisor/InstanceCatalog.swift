@@ -1,4 +1,5 @@
 import SwredisConfig
+import SwredisSentinel
 
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +20,11 @@ public struct InstanceDefinition: Equatable {
     /// The instance's own `logfile`, when its file sets one (its lines then go there, not through the supervisor).
     public let logfile: String?
     public let notifySocket: String
-    /// What follows `swredisd server`.
+    public let kind: Kind
+    /// Where the instance keeps what it became (a data instance's CONFIG REWRITE, a sentinel's state), read after
+    /// its declared file; the declared file is never written.
+    public let stateFile: String
+    /// What follows `swredisd server` or `swredisd sentinel`.
     public let arguments: [String]
     /// Changes whenever the files read for this instance or the derived arguments change (reload decisions).
     public let fingerprint: String
@@ -29,8 +34,23 @@ public struct InstanceDefinition: Equatable {
         public let port: Int
     }
 
-    /// `6379 master` / `6380 replica of 6379`, for logs and status.
-    public var roleDescription: String { master == nil ? "master" : "replica" }
+    /// A data server, or a sentinel (a file with `sentinel` lines).
+    public enum Kind: String, Equatable {
+        case server
+        case sentinel
+    }
+
+    /// `master` / `replica` / `sentinel`, as declared, for logs and status.
+    public var roleDescription: String {
+        kind == .sentinel ? "sentinel" : master == nil ? "master" : "replica"
+    }
+
+    /// The declared role in full: `master`, `replica of 127.0.0.1:6379`, `sentinel`.
+    public var declaredRole: String {
+        if kind == .sentinel { return "sentinel" }
+        guard let master else { return "master" }
+        return "replica of \(master.host):\(master.port)"
+    }
 }
 
 /// The whole configuration directory, validated: supervisor settings, instances in start order (masters before
@@ -78,18 +98,41 @@ public struct InstanceCatalog {
         var limitations: [ConfigWarning] = []
         var security: [ConfigWarning] = []
         let candidates = names.filter { $0.hasSuffix(".conf") && $0 != supervisorFile }.sorted()
-        var loaded: [(name: String, path: String, store: ConfigStore, files: [String], origins: ConfigOrigins)] = []
+        var loaded:
+            [(
+                name: String, path: String, store: ConfigStore, files: [String], origins: ConfigOrigins,
+                kind: InstanceDefinition.Kind
+            )] = []
         var included = Set<String>()
         for file in candidates {
             let path = directory + "/" + file
             let store = ConfigStore()
             var loader = ConfigFileLoader(store: store)
             loader.includeBase = directory
+            var sentinel = SentinelConfiguration()
+            var isSentinel = false
+            loader.sentinelLines = { words, file, line, text throws(ConfigError) in
+                isSentinel = true
+                do throws(SentinelConfiguration.LineError) {
+                    try sentinel.add(words, origin: .init(file: file, line: line, text: text))
+                } catch {
+                    throw ConfigError(error.message)
+                }
+            }
             store.beginLoad()
             do {
                 try loader.load(path: path)
+                if isSentinel {
+                    var core = SentinelCore(myID: String(repeating: "0", count: 40), listeningPort: 0, now: 0)
+                    try sentinel.apply(to: &core, now: 0)
+                    if !store.explicitlySet.contains("port") { SentinelServer.applyDefaults(to: store) }
+                }
             } catch let error as ConfigFileLoader.LoadError {
                 problems.append(.init(file: error.file, line: error.line, reason: error.reason))
+                continue
+            } catch let error as SentinelConfiguration.LineError {
+                problems.append(
+                    .init(file: error.origin?.file ?? path, line: error.origin?.line ?? 0, reason: error.message))
                 continue
             } catch {
                 problems.append(.init(file: path, line: 0, reason: "\(error)"))
@@ -98,7 +141,11 @@ public struct InstanceCatalog {
             for include in loader.includedFiles { included.insert(absolutePath(include)) }
             limitations += loader.limitationWarnings()
             security += securityWarnings(store, loader.origins, instanceFile: path)
-            loaded.append((String(file.dropLast(5)), path, store, [path] + loader.includedFiles, loader.origins))
+            loaded.append(
+                (
+                    String(file.dropLast(5)), path, store, [path] + loader.includedFiles, loader.origins,
+                    isSentinel ? .sentinel : .server
+                ))
         }
         var instances: [InstanceDefinition] = []
         for entry in loaded where !included.contains(entry.path) {
@@ -110,7 +157,7 @@ public struct InstanceCatalog {
                         reason: "instance names may only hold letters, digits, '-', '_' and '.'"))
                 continue
             }
-            instances.append(define(entry.name, entry.path, entry.store, entry.files, settings))
+            instances.append(define(entry.name, entry.path, entry.store, entry.files, entry.kind, settings))
         }
         if let only, !instances.contains(where: { $0.name == only }) {
             problems.append(
@@ -134,7 +181,7 @@ public struct InstanceCatalog {
     }
 
     private static func define(
-        _ name: String, _ path: String, _ store: ConfigStore, _ files: [String],
+        _ name: String, _ path: String, _ store: ConfigStore, _ files: [String], _ kind: InstanceDefinition.Kind,
         _ settings: SupervisorSettings
     ) -> InstanceDefinition {
         let explicit = store.explicitlySet
@@ -149,12 +196,17 @@ public struct InstanceCatalog {
             replica.count == 2
             ? Int(replica[1]).map { InstanceDefinition.MasterAddress(host: replica[0], port: $0) } : nil
         // The supervisor writes the pidfile itself (atomically) and captures stdout; the engine reports readiness.
-        let arguments = [path, "--dir", directory, "--pidfile", "", "--daemonize", "no", "--supervised", "systemd"]
+        let stateFile = directory + "/" + (kind == .sentinel ? "sentinel-state.conf" : "runtime.conf")
+        let arguments = [
+            path, "--state-file", stateFile, "--dir", directory, "--pidfile", "", "--daemonize", "no", "--supervised",
+            "systemd",
+        ]
         let contents = files.map { ConfigFileLoader.readFile($0) ?? "" }.joined(separator: "\u{0}")
         return InstanceDefinition(
-            name: name, file: path, port: store[.port], master: master, directory: directory,
+            name: name, file: path, port: store[.port], master: kind == .sentinel ? nil : master, directory: directory,
             pidfile: pidfile, logfile: logfile.isEmpty ? nil : logfile,
-            notifySocket: settings.runDirectory + "/" + name + ".notify", arguments: arguments,
+            notifySocket: settings.runDirectory + "/" + name + ".notify", kind: kind, stateFile: stateFile,
+            arguments: arguments,
             fingerprint: contents + "\u{0}" + arguments.joined(separator: "\u{0}"))
     }
 

@@ -23,6 +23,22 @@ public final class Supervisor: @unchecked Sendable {
         var recentProblems: [String] = []
         /// Last STATUS= the instance sent.
         var status = ""
+
+        /// The role the running data instance reports (`master` / `replica`), nil before it said.
+        var actualRole: String? {
+            if status.hasSuffix("; master") { return "master" }
+            if status.contains("; replica of ") { return "replica" }
+            return nil
+        }
+
+        /// The role in full as the instance reports it: `master`, `replica of 127.0.0.1:6380 (link up)`.
+        var actualRoleDescription: String? {
+            if status.hasSuffix("; master") { return "master" }
+            guard let range = status.range(of: "; replica of ") else { return nil }
+            let rest = status[range.upperBound...].split(separator: ",", maxSplits: 1)
+            let link = rest.count > 1 ? " (\(rest[1].trimmingCharacters(in: .whitespaces)))" : ""
+            return "replica of \(rest[0])\(link)"
+        }
         /// Start once the instance's local master is up.
         var waitingForMaster = false
         /// Reload: start again with the new definition once stopped, or forget once stopped.
@@ -147,7 +163,7 @@ public final class Supervisor: @unchecked Sendable {
             unlink(definition.pidfile)
             return
         }
-        guard command.count >= 3, command[1] == "server", command[2] == definition.file else {
+        guard command.count >= 3, command[1] == definition.kind.rawValue, command[2] == definition.file else {
             serverLog(
                 .notice,
                 "Replacing stale pidfile \(definition.pidfile) (pid \(pid) is not instance \(definition.name): \(command.prefix(3).joined(separator: " ")))"
@@ -233,7 +249,7 @@ public final class Supervisor: @unchecked Sendable {
             var environment = ProcessSpawner.childEnvironment(notifySocket: definition.notifySocket)
             if runAs != nil { environment.append("\(RunAsUser.environmentKey)=\(catalog.settings.user)") }
             let pid = try ProcessSpawner.spawn(
-                executable: executable, arguments: ["server"] + definition.arguments,
+                executable: executable, arguments: [definition.kind.rawValue] + definition.arguments,
                 environment: environment,
                 directory: directory, outputDescriptor: ends[1])
             close(ends[1])
@@ -417,10 +433,14 @@ public final class Supervisor: @unchecked Sendable {
             let definition = instance.definition
             switch instance.lifecycle.state {
             case .ready:
-                guard definition.master != nil else { return "\(definition.name) master" }
-                if instance.status.contains("link up") { return "\(definition.name) replica ok" }
-                if instance.status.contains("link down") { return "\(definition.name) replica link down" }
-                return "\(definition.name) replica"
+                if definition.kind == .sentinel { return "\(definition.name) sentinel" }
+                let role = instance.actualRole ?? definition.roleDescription
+                let changed = instance.actualRole.map { $0 != definition.roleDescription } ?? false
+                let suffix = changed ? " (declared \(definition.roleDescription))" : ""
+                guard role == "replica" else { return "\(definition.name) \(role)\(suffix)" }
+                if instance.status.contains("link up") { return "\(definition.name) replica ok\(suffix)" }
+                if instance.status.contains("link down") { return "\(definition.name) replica link down\(suffix)" }
+                return "\(definition.name) replica\(suffix)"
             default:
                 return "\(definition.name) \(instance.lifecycle.state.name)"
             }

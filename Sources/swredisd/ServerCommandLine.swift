@@ -16,7 +16,13 @@ enum ServerCommandLine {
     /// defaults (port 26379, no protected mode, no saving), and the `sentinel` lines handed to the sentinel module.
     static func run(_ arguments: [String], sentinel sentinelRequested: Bool = false) -> Int32 {
         let sentinelMode = sentinelRequested || arguments.contains("--sentinel")
-        let arguments = arguments.filter { $0 != "--sentinel" }
+        var arguments = arguments.filter { $0 != "--sentinel" }
+        // `--state-file PATH` (given by the supervisor): what the instance became is kept there, not in its file.
+        var stateFile: String?
+        if let index = arguments.firstIndex(of: "--state-file"), index + 1 < arguments.count {
+            stateFile = absolutePath(arguments[index + 1])
+            arguments.removeSubrange(index...(index + 1))
+        }
         // Started by a root supervisor with `user` set: become that user before reading anything.
         if let failure = RunAsUser.dropPrivilegesIfAsked() {
             FileHandleOutput.standardError(failure + "\n")
@@ -63,11 +69,13 @@ enum ServerCommandLine {
         var loader = ConfigFileLoader(store: store)
         loader.changesDirectory = true
         var sentinelConfiguration = SentinelConfiguration()
+        var readingState = false
         if sentinelMode {
             SentinelServer.applyDefaults(to: store)
             loader.sentinelLines = { words, file, line, text throws(ConfigError) in
                 do throws(SentinelConfiguration.LineError) {
-                    try sentinelConfiguration.add(words, origin: .init(file: file, line: line, text: text))
+                    try sentinelConfiguration.add(
+                        words, origin: .init(file: file, line: line, text: text), fromState: readingState)
                 } catch {
                     throw ConfigError(error.message)
                 }
@@ -77,6 +85,14 @@ enum ServerCommandLine {
             store.beginLoad()
             if !configFile.isEmpty { try loader.load(path: configFile) }
             if readStdin { try loader.load(text: readAllStandardInput(), name: "(stdin)") }
+            if let stateFile, access(stateFile, F_OK) == 0 {
+                readingState = true
+                store.beginLoad()
+                try loader.load(path: stateFile)
+                readingState = false
+                store.markChangedAtRuntime(loader.origins.filter { $0.value.file == stateFile }.map(\.key))
+            }
+            store.stateFile = sentinelMode ? nil : stateFile
             store.beginLoad()
             if !overrides.isEmpty { try loader.load(text: overrides, name: "(command line)") }
         } catch let error as ConfigFileLoader.LoadError {
@@ -90,7 +106,7 @@ enum ServerCommandLine {
         if sentinelMode {
             do {
                 sentinelServer = try SentinelServer(
-                    config: store, configFile: configFile, readsStandardInput: readStdin,
+                    config: store, configFile: configFile, stateFile: stateFile, readsStandardInput: readStdin,
                     configuration: sentinelConfiguration)
             } catch let error as SentinelServer.StartupError {
                 switch error {

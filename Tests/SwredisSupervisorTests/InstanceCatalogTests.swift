@@ -40,7 +40,27 @@ final class InstanceCatalogTests: XCTestCase {
         XCTAssertEqual(replica.pidfile, "/tmp/run/6380.pid")
         XCTAssertEqual(replica.notifySocket, "/tmp/run/6380.notify")
         XCTAssertEqual(replica.master, .init(host: "127.0.0.1", port: 6379))
-        XCTAssertEqual(Array(replica.arguments.prefix(3)), [directory + "/6380.conf", "--dir", "/tmp/lib/6380"])
+        XCTAssertEqual(
+            Array(replica.arguments.prefix(5)),
+            [directory + "/6380.conf", "--state-file", "/tmp/lib/6380/runtime.conf", "--dir", "/tmp/lib/6380"])
+        XCTAssertEqual(replica.kind, .server)
+        XCTAssertEqual(replica.declaredRole, "replica of 127.0.0.1:6379")
+    }
+
+    func testAFileWithSentinelLinesIsASentinelOnItsDefaultPort() {
+        write("swredisd.conf", "state-dir /tmp/lib\n")
+        write("6379.conf", "port 6379\n")
+        write("shared.conf", "sentinel monitor mymaster 127.0.0.1 6379 2\n")
+        write("s1.conf", "include shared.conf\n")
+        write("s2.conf", "include shared.conf\nport 26380\nsentinel down-after-milliseconds nope 5\n")
+        let catalog = InstanceCatalog.load(directory: directory)
+        XCTAssertEqual(catalog.problems.map(\.reason), ["No such master with specified name."])
+        XCTAssertEqual(catalog.problems.first?.line, 3)
+        let sentinel = catalog.instances.first { $0.name == "s1" }
+        XCTAssertEqual(sentinel?.kind, .sentinel)
+        XCTAssertEqual(sentinel?.port, 26379)
+        XCTAssertEqual(sentinel?.declaredRole, "sentinel")
+        XCTAssertEqual(sentinel?.stateFile, "/tmp/lib/s1/sentinel-state.conf")
     }
 
     func testProblemsNameFileAndLine() {
