@@ -58,6 +58,7 @@ SAME_REPLIES = [
     ["SENTINEL", "MONITOR", "m2", "127.0.0.1", "x", "1"],
     ["SENTINEL", "MONITOR", "m2", "127.0.0.1", "6999", "0"],
     ["SENTINEL", "MONITOR", "m2", "not-an-ip", "6999", "1"],
+    ["SENTINEL", "MONITOR", "m2", "localhost", "6999", "1"],
     ["SENTINEL", "MONITOR", "m2", "127.0.0.1", "70000", "1"],
     ["SENTINEL", "MONITOR", "mymaster", "127.0.0.1", "6999", "1"],
     ["SENTINEL", "SET", "nope", "quorum", "2"],
@@ -317,7 +318,7 @@ def test_redis_py_sentinel_client_follows_a_forced_failover(procs):
     writer = client.master_for("mymaster", socket_timeout=2)
     writer.set("before", "1")
     with sentinels[0].client() as c:
-        assert c.call("SENTINEL", "FAILOVER", "mymaster") == b"OK"
+        sh.wait_for(lambda: c.call("SENTINEL", "FAILOVER", "mymaster") == b"OK", 20, "a failover starts")
     sh.wait_for(lambda: client.discover_master("mymaster") == ("127.0.0.1", replica.port), 20, "the client sees it")
     # As with Redis, the old master keeps its clients until the sentinels convert it (CLIENT KILL in the same
     # transaction as REPLICAOF); the pool then reconnects to the new master.
@@ -326,3 +327,31 @@ def test_redis_py_sentinel_client_follows_a_forced_failover(procs):
     sh.wait_for(lambda: writer.set("after", "2"), 20, "writes reach the new master")
     with replica.client() as c:
         assert c.call("GET", "after") == b"2" and c.call("GET", "before") == b"1"
+
+
+def test_scripts_get_redis_arguments_and_none_of_the_sentinels_sockets(procs, tmp_path):
+    out = tmp_path / "calls.txt"
+    script = tmp_path / "script.sh"
+    script.write_text("#!/bin/sh\n"
+                      f'echo "$(basename "$0") $*" >> {out}\n'
+                      f'for fd in /proc/$$/fd/*; do echo "fd $(readlink "$fd")" >> {out}; done\n')
+    script.chmod(0o755)
+    master = rh.start(procs, "swredis")
+    replica = rh.start_replica(procs, "swredis", master)
+    rh.wait_link_up(replica)
+    s = sh.start_sentinel(procs, "swredis", monitor_lines(master.port, 1) + FAST + [
+        f"sentinel notification-script mymaster {script}", f"sentinel client-reconfig-script mymaster {script}"])
+    sh.wait_for(lambda: sh.master(s)["num-slaves"] == "1", 20, "replica discovered")
+    with s.client() as c:
+        # deny-scripts-reconfig (the default) refuses to change the scripts at runtime.
+        assert c.call("SENTINEL", "SET", "mymaster", "notification-script", "/bin/true").args[0].startswith(
+            "ERR Reconfiguration of scripts path is denied")
+        assert c.call("SENTINEL", "SET", "mymaster", "quorum", "1") == b"OK"
+        # The replica is selectable once its link is up and its INFO arrived.
+        sh.wait_for(lambda: c.call("SENTINEL", "FAILOVER", "mymaster") == b"OK", 20, "a failover starts")
+    sh.wait_for(lambda: "leader start" in out.read_text(), 20, "the client-reconfig-script ran")
+    calls = out.read_text().splitlines()
+    assert f"script.sh +set master mymaster 127.0.0.1 {master.port} quorum 1" in calls
+    assert f"script.sh mymaster leader start 127.0.0.1 {master.port} 127.0.0.1 {replica.port}" in calls
+    assert any(line.startswith("script.sh +promoted-slave slave") for line in calls)
+    assert not [line for line in calls if line.startswith("fd socket:")], "no sentinel socket leaks into scripts"

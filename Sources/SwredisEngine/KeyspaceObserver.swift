@@ -18,10 +18,17 @@ public protocol KeyspaceObserver: AnyObject {
 
 extension Engine {
     /// Whether any observer wants to hear of modified keys now.
-    var modifiedKeysAreObserved: Bool { keyspaceObservers.contains { $0.wantsModifiedKeys } }
+    var modifiedKeysAreObserved: Bool {
+        if standardObservers { return !watchers.isEmpty }
+        return keyspaceObservers.contains { $0.wantsModifiedKeys }
+    }
 
     /// `key` in `db` was changed by a command: WATCHes on it break.
     public func signalModifiedKey(_ db: Int, _ key: UnsafeRawBufferPointer) {
+        if standardObservers {
+            touchWatchedKey(db, key)
+            return
+        }
         for observer in keyspaceObservers { observer.keyModified(db: db, key: key) }
     }
 
@@ -31,6 +38,10 @@ extension Engine {
 
     /// A value was stored under `key` (Redis's `dbAdd`): a list or sorted set may serve blocked clients.
     public func signalKeyStored(_ db: Int, _ key: ByteString, _ value: Value) {
+        if standardObservers {
+            keyStored(db, key, value)
+            return
+        }
         for observer in keyspaceObservers { observer.keyStored(db: db, key: key, value: value) }
     }
 
@@ -40,9 +51,11 @@ extension Engine {
     }
 }
 
-/// WATCH: a modified watched key breaks the watching clients' transactions.
+/// WATCH: a modified watched key breaks the watching clients' transactions. (While the observers are the standard
+/// pair, the engine makes these calls itself: see `Engine.standardObservers`.)
 final class WatchObserver: KeyspaceObserver {
-    unowned let engine: Engine
+    /// The engine owns this object and outlives it: an unchecked reference costs no reference counting per call.
+    unowned(unsafe) let engine: Engine
 
     init(_ engine: Engine) { self.engine = engine }
 
@@ -56,7 +69,8 @@ final class WatchObserver: KeyspaceObserver {
 
 /// Blocked clients: a list or sorted set stored under a key someone waits for makes that key ready.
 final class ReadyKeysObserver: KeyspaceObserver {
-    unowned let engine: Engine
+    /// The engine owns this object and outlives it: an unchecked reference costs no reference counting per call.
+    unowned(unsafe) let engine: Engine
 
     init(_ engine: Engine) { self.engine = engine }
 

@@ -12,7 +12,11 @@ import SwredisStorage
 /// wrapped in MULTI/EXEC.
 extension Engine {
     /// True when propagated commands have somewhere to go.
-    package var propagates: Bool { !propagationSuppressed && propagationSinks.contains { $0.isAccepting } }
+    package var propagates: Bool {
+        guard !propagationSuppressed else { return false }
+        if standardSinks { return appendOnlyLog != nil || feedsReplicas }
+        return propagationSinks.contains { $0.isAccepting }
+    }
 
     /// Logs `commands` instead of the command now running.
     package func propagateInstead(_ commands: [[ByteString]]) {

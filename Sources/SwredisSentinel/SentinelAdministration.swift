@@ -8,11 +8,13 @@ import Glibc
 /// SENTINEL MONITOR, SET, CONFIG and DEBUG: validation and error texts as redis-sentinel 7.0 has them.
 enum SentinelAdministration {
     static func monitor(_ controller: SentinelController, _ client: ClientSession, _ args: Arguments) {
-        guard let quorum = args.integer(5) else { return client.error("ERR Invalid quorum") }
+        guard let quorum = args.integer(5), quorum <= Int(Int32.max) else { return client.error("ERR Invalid quorum") }
         guard let port = args.integer(4) else { return client.error("ERR Invalid port") }
         guard quorum > 0 else { return client.error("ERR Quorum must be 1 or greater.") }
-        let host = args.string(3)
-        guard isAddressLiteral(host) else { return client.error("ERR Invalid IP address or hostname specified") }
+        guard
+            let host = SentinelResolver.address(
+                args.string(3), resolveHostnames: controller.globals.resolveHostnames)
+        else { return client.error("ERR Invalid IP address or hostname specified") }
         guard (0...65535).contains(port) else { return client.error("ERR Invalid port number.") }
         var settings = MasterSettings(quorum: quorum)
         settings.downAfter = controller.core.periods.defaultDownAfter
@@ -27,13 +29,6 @@ enum SentinelAdministration {
         }
         if controller.flush() { client.reply.ok() } else { client.error(SentinelCommands.saveFailed) }
         controller.perform(actions.filter { $0 != .persist })
-    }
-
-    /// An IPv4 or IPv6 literal (with resolve-hostnames no, redis-sentinel accepts no names).
-    static func isAddressLiteral(_ host: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     static func set(_ controller: SentinelController, _ client: ClientSession, _ args: Arguments) {
@@ -59,7 +54,10 @@ enum SentinelAdministration {
             case "down-after-milliseconds", "failover-timeout", "parallel-syncs", "quorum",
                 "master-reboot-down-after-period":
                 let minimum = lowered == "master-reboot-down-after-period" ? 0 : 1
-                guard let number = Int64(value), number >= minimum else { return finish(invalid) }
+                // Redis keeps these in C ints; larger values are refused rather than wrapped.
+                guard let number = Int64(value), number >= minimum, number <= Int64(Int32.max) else {
+                    return finish(invalid)
+                }
                 controller.core.updateSettings(of: name) {
                     switch lowered {
                     case "down-after-milliseconds": $0.downAfter = number
@@ -202,7 +200,7 @@ enum SentinelAdministration {
                 return client.error("ERR Unknown option or number of arguments for SENTINEL DEBUG '\(name)'")
             }
             let value = args.string(index + 1)
-            guard let number = Int64(value), number > 0 else {
+            guard let number = Int64(value), number > 0, number <= Int64(Int32.max) else {
                 return client.error("ERR Invalid argument '\(value)' for SENTINEL DEBUG '\(name)'")
             }
             controller.core.periods[keyPath: path] = number

@@ -146,7 +146,7 @@ public struct SentinelConfiguration {
                 continue
             }
             do {
-                try Self.apply(words, option: option, to: &core, now: now)
+                try Self.apply(words, option: option, to: &core, resolveHostnames: globals.resolveHostnames, now: now)
             } catch {
                 // The state file repeats what the declared file knows: not an error there.
                 if fromState && error.message.hasPrefix("Duplicate") || fromState && error.message.hasPrefix("Same") {
@@ -157,16 +157,21 @@ public struct SentinelConfiguration {
         }
     }
 
-    private static func apply(_ words: [String], option: String, to core: inout SentinelCore, now: Int64)
-        throws(LineError)
-    {
+    private static func apply(
+        _ words: [String], option: String, to core: inout SentinelCore, resolveHostnames: Bool, now: Int64
+    ) throws(LineError) {
+        func address(_ host: String, _ port: Int) throws(LineError) -> SentinelAddress {
+            guard let ip = SentinelResolver.address(host, resolveHostnames: resolveHostnames) else {
+                throw LineError(message: "Can't resolve instance hostname.")
+            }
+            return SentinelAddress(host: ip, port: port)
+        }
         if option == "monitor" {
-            var settings = MasterSettings(quorum: max(1, Int(words[4]) ?? 1))
-            settings.quorum = max(1, settings.quorum)
+            let settings = MasterSettings(quorum: min(max(1, Int(words[4]) ?? 1), Int(Int32.max)))
+            let masterAddress = try address(words[2], Int(words[3]) ?? 0)
             do {
                 _ = try core.monitor(
-                    name: words[1], address: SentinelAddress(host: words[2], port: Int(words[3]) ?? 0),
-                    settings: settings, now: now, announce: false)
+                    name: words[1], address: masterAddress, settings: settings, now: now, announce: false)
             } catch {
                 throw LineError(message: "Duplicate master name.")
             }
@@ -176,8 +181,9 @@ public struct SentinelConfiguration {
         guard core.masterIndex(named: name) != nil else {
             throw LineError(message: "No such master with specified name.")
         }
+        /// Times are C ints in Redis: beyond that range they are refused here instead of wrapping.
         func positive() throws(LineError) -> Int64 {
-            guard let value = Int64(words[2]), value > 0 else {
+            guard let value = Int64(words[2]), value > 0, value <= Int64(Int32.max) else {
                 throw LineError(message: "negative or zero time parameter.")
             }
             return value
@@ -190,9 +196,11 @@ public struct SentinelConfiguration {
             let value = try positive()
             core.updateSettings(of: name) { $0.failoverTimeout = value }
         case "parallel-syncs":
-            core.updateSettings(of: name) { $0.parallelSyncs = Int(words[2]) ?? 0 }
+            core.updateSettings(of: name) { $0.parallelSyncs = min(max(Int(words[2]) ?? 0, 0), Int(Int32.max)) }
         case "master-reboot-down-after-period":
-            guard let value = Int64(words[2]), value >= 0 else { throw LineError(message: "negative time parameter.") }
+            guard let value = Int64(words[2]), value >= 0, value <= Int64(Int32.max) else {
+                throw LineError(message: "negative time parameter.")
+            }
             core.updateSettings(of: name) { $0.masterRebootDownAfter = value }
         case "notification-script":
             core.updateSettings(of: name) { $0.notificationScript = words[2] }
@@ -212,7 +220,7 @@ public struct SentinelConfiguration {
             guard let port = Int(words[3]), (0...65535).contains(port) else {
                 throw LineError(message: "Invalid port number.")
             }
-            guard core.addKnownReplica(master: name, address: SentinelAddress(host: words[2], port: port), now: now)
+            guard core.addKnownReplica(master: name, address: try address(words[2], port), now: now)
             else { throw LineError(message: "Duplicate hostname and port for replica.") }
         case "known-sentinel":
             guard let port = Int(words[3]), (0...65535).contains(port) else {
@@ -221,7 +229,7 @@ public struct SentinelConfiguration {
             if words.count == 5 {
                 guard
                     core.addKnownSentinel(
-                        master: name, address: SentinelAddress(host: words[2], port: port), runID: words[4], now: now)
+                        master: name, address: try address(words[2], port), runID: words[4], now: now)
                 else { throw LineError(message: "Duplicate runid for sentinel.") }
             }
         case "rename-command":

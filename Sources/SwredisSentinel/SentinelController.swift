@@ -76,8 +76,7 @@ public final class SentinelController {
                 guard let link = links[reference], let connection = link.command else { continue }
                 let payload = hello.payload(ip: link.localIP ?? "127.0.0.1")
                 reply(
-                    to: reference, request: .hello,
-                    from: connection.send([command, SentinelTiming.helloChannel, payload]))
+                    on: link, request: .hello, from: connection.send([command, SentinelTiming.helloChannel, payload]))
             case .event(let event):
                 raise(event)
             case .log(let level, let message):
@@ -204,15 +203,16 @@ public final class SentinelController {
     }
 
     private func send(_ reference: InstanceReference, _ commands: [[String]], _ request: SentinelRequest) {
-        guard let connection = links[reference]?.command else { return }
-        for words in commands { reply(to: reference, request: request, from: connection.send(words)) }
+        guard let link = links[reference], let connection = link.command else { return }
+        for words in commands { reply(on: link, request: request, from: connection.send(words)) }
     }
 
-    private func reply(
-        to reference: InstanceReference, request: SentinelRequest, from future: EventLoopFuture<RESPToken>
-    ) {
+    /// Hands the reply to the core, unless its link was replaced meanwhile (a reply of a dropped connection must not
+    /// count for the new one, as with Redis).
+    private func reply(on link: SentinelLink, request: SentinelRequest, from future: EventLoopFuture<RESPToken>) {
         future.whenSuccess { [unowned self] token in
-            self.perform(self.core.replied(reference, to: request, with: SentinelReply(token), now: Self.now()))
+            guard self.links[link.reference] === link else { return }
+            self.perform(self.core.replied(link.reference, to: request, with: SentinelReply(token), now: Self.now()))
         }
     }
 

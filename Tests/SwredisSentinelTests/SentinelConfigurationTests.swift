@@ -47,6 +47,12 @@ final class SentinelConfigurationTests: XCTestCase {
             "Notification script seems non existing or non executable.")
     }
 
+    func testHostnamesNeedResolveHostnames() throws {
+        XCTAssertEqual(error([["monitor", "m", "localhost", "6379", "1"]]), "Can't resolve instance hostname.")
+        let core = try load([["resolve-hostnames", "yes"], ["monitor", "m", "localhost", "6379", "1"]])
+        XCTAssertEqual(core.master(named: "m")?.instance.address, SentinelAddress(host: "127.0.0.1", port: 6379))
+    }
+
     func testSettingsMayPrecedeTheirMonitorLineAndStateIsRestored() throws {
         let id = String(repeating: "1", count: 40)
         let peer = String(repeating: "2", count: 40)
