@@ -11,10 +11,10 @@ enum SentinelAdministration {
         guard let quorum = args.integer(5), quorum <= Int(Int32.max) else { return client.error("ERR Invalid quorum") }
         guard let port = args.integer(4) else { return client.error("ERR Invalid port") }
         guard quorum > 0 else { return client.error("ERR Quorum must be 1 or greater.") }
-        guard
-            let host = SentinelResolver.address(
-                args.string(3), resolveHostnames: controller.globals.resolveHostnames)
-        else { return client.error("ERR Invalid IP address or hostname specified") }
+        let name = args.string(3)
+        guard let host = SentinelResolver.address(name, resolveHostnames: controller.globals.resolveHostnames) else {
+            return client.error("ERR Invalid IP address or hostname specified")
+        }
         guard (0...65535).contains(port) else { return client.error("ERR Invalid port number.") }
         var settings = MasterSettings(quorum: quorum)
         settings.downAfter = controller.core.periods.defaultDownAfter
@@ -22,7 +22,9 @@ enum SentinelAdministration {
         let actions: [SentinelAction]
         do {
             actions = try controller.core.monitor(
-                name: args.string(2), address: SentinelAddress(host: host, port: port), settings: settings,
+                name: args.string(2),
+                address: SentinelAddress(host: host, port: port, hostname: host == name ? nil : name),
+                settings: settings,
                 now: SentinelController.now())
         } catch {
             return client.error("ERR Duplicate master name.")
@@ -160,6 +162,7 @@ enum SentinelAdministration {
                 controller.globals.resolveHostnames = value.lowercased() == "yes"
             } else {
                 controller.globals.announceHostnames = value.lowercased() == "yes"
+                controller.core.announceHostnames = controller.globals.announceHostnames
             }
         case "announce-ip":
             controller.globals.announceIP = value

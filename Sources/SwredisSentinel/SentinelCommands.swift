@@ -75,7 +75,9 @@ enum SentinelCommands {
             let now = SentinelController.now()
             client.reply.arrayHeader(list.count)
             for instance in list {
-                SentinelReplies.write(SentinelReplies.fields(of: instance, in: master, now: now), to: client)
+                SentinelReplies.write(
+                    SentinelReplies.fields(
+                        of: instance, in: master, now: now, hostnames: controller.core.announceHostnames), to: client)
             }
         }
         func replicas(_: Engine, client: ClientSession, args: Arguments) {
@@ -93,13 +95,18 @@ enum SentinelCommands {
                 let now = SentinelController.now()
                 client.reply.arrayHeader(controller.core.masters.count)
                 for master in controller.core.masters {
-                    SentinelReplies.write(SentinelReplies.fields(of: master.instance, in: master, now: now), to: client)
+                    SentinelReplies.write(
+                        SentinelReplies.fields(
+                            of: master.instance, in: master, now: now, hostnames: controller.core.announceHostnames),
+                        to: client)
                 }
             },
             CommandBinding("sentinel|master") { _, client, args in
                 guard let master = master(client, args.string(2)) else { return }
                 SentinelReplies.write(
-                    SentinelReplies.fields(of: master.instance, in: master, now: SentinelController.now()), to: client)
+                    SentinelReplies.fields(
+                        of: master.instance, in: master, now: SentinelController.now(),
+                        hostnames: controller.core.announceHostnames), to: client)
             },
             CommandBinding("sentinel|replicas", replicas),
             CommandBinding("sentinel|slaves", replicas),
@@ -113,7 +120,7 @@ enum SentinelCommands {
                     return
                 }
                 client.reply.arrayHeader(2)
-                client.reply.bulk(master.currentAddress.host)
+                client.reply.bulk(master.currentAddress.announced(controller.core.announceHostnames))
                 client.reply.bulk(String(master.currentAddress.port))
             },
             CommandBinding("sentinel|is-master-down-by-addr") { _, client, args in

@@ -135,6 +135,7 @@ public struct SentinelConfiguration {
         core.currentEpoch = max(core.currentEpoch, currentEpoch)
         core.announceIP = globals.announceIP
         core.announcePort = globals.announcePort
+        core.announceHostnames = globals.announceHostnames
         let monitors = lines.filter { $0.option == "monitor" }
         let others = lines.filter { $0.option != "monitor" }
         let ordered =
@@ -164,7 +165,7 @@ public struct SentinelConfiguration {
             guard let ip = SentinelResolver.address(host, resolveHostnames: resolveHostnames) else {
                 throw LineError(message: "Can't resolve instance hostname.")
             }
-            return SentinelAddress(host: ip, port: port)
+            return SentinelAddress(host: ip, port: port, hostname: ip == host ? nil : host)
         }
         if option == "monitor" {
             let settings = MasterSettings(quorum: min(max(1, Int(words[4]) ?? 1), Int(Int32.max)))
@@ -256,7 +257,8 @@ public struct SentinelConfiguration {
             let settings = master.settings
             let name = quoted(master.name)
             let address = master.currentAddress
-            lines.append("sentinel monitor \(name) \(address.host) \(address.port) \(settings.quorum)")
+            let shown = { (address: SentinelAddress) in address.announced(core.announceHostnames) }
+            lines.append("sentinel monitor \(name) \(shown(address)) \(address.port) \(settings.quorum)")
             if settings.downAfter != SentinelTiming.defaultDownAfter {
                 lines.append("sentinel down-after-milliseconds \(name) \(settings.downAfter)")
             }
@@ -283,11 +285,11 @@ public struct SentinelConfiguration {
                 // During a failover the promoted replica is written as the master; the old master takes its place.
                 var replicaAddress = replica.address
                 if replicaAddress == address { replicaAddress = master.instance.address }
-                lines.append("sentinel known-replica \(name) \(replicaAddress.host) \(replicaAddress.port)")
+                lines.append("sentinel known-replica \(name) \(shown(replicaAddress)) \(replicaAddress.port)")
             }
             for sentinel in master.sentinels where sentinel.runID != nil {
                 lines.append(
-                    "sentinel known-sentinel \(name) \(sentinel.address.host) \(sentinel.address.port) \(sentinel.name)"
+                    "sentinel known-sentinel \(name) \(shown(sentinel.address)) \(sentinel.address.port) \(sentinel.name)"
                 )
             }
             for (command, renamed) in settings.renamedCommands.sorted(by: { $0.key < $1.key }) {

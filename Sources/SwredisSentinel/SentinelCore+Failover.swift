@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Agreement and failover (Redis's leader election and `sentinelFailoverStateMachine`): a master in ODOWN starts a
 /// failover in a new epoch, asks the others for their vote, and the sentinel with a majority (and at least the
@@ -336,7 +338,8 @@ extension SentinelCore {
         emit(
             .warning, "+switch-master",
             message:
-                "\(master.name) \(master.instance.address.host) \(master.instance.address.port) \(target.host) \(target.port)",
+                "\(master.name) \(master.instance.address.announced(announceHostnames)) \(master.instance.address.port) "
+                + "\(target.announced(announceHostnames)) \(target.port)",
             master: master.name)
         resetMasterAndChangeAddress(at: index, to: target, now: now)
     }
@@ -404,6 +407,8 @@ extension SentinelCore {
         var time = time_t(seconds)
         var buffer = [CChar](repeating: 0, count: 32)
         guard ctime_r(&time, &buffer) != nil else { return String(seconds) }
-        return String(cString: buffer).trimmingCharacters(in: .newlines)
+        var text = String(cString: buffer)
+        while text.last?.isNewline == true { text.removeLast() }
+        return text
     }
 }

@@ -200,7 +200,7 @@ extension SentinelCore {
         guard let instance = instance(reference), instance.linkConnected,
             let master = master(named: reference.masterName)
         else { return false }
-        let host = address?.host ?? "NO"
+        let host = address?.announced(announceHostnames) ?? "NO"
         let port = address.map { String($0.port) } ?? "ONE"
         send(
             reference,

@@ -160,7 +160,8 @@ extension SentinelCore {
                 emit(.warning, "+config-update-from", about: senderReference, "")
                 emit(
                     .warning, "+switch-master",
-                    message: "\(masterName) \(old.host) \(old.port) \(fields[5]) \(masterPort)", master: masterName)
+                    message: "\(masterName) \(old.announced(announceHostnames)) \(old.port) \(fields[5]) \(masterPort)",
+                    master: masterName)
                 resetMasterAndChangeAddress(at: index, to: SentinelAddress(host: fields[5], port: masterPort), now: now)
                 reconfigurationScript(
                     at: index, role: "observer", state: "start", from: old, to: masters[index].instance.address)

@@ -109,9 +109,11 @@ extension SentinelCore {
 
     private mutating func sendHello(_ reference: InstanceReference, now: Int64) {
         guard let master = master(named: reference.masterName) else { return }
+        var masterAddress = master.currentAddress
+        masterAddress.host = masterAddress.announced(announceHostnames)
         let hello = SentinelHello(
             ip: announceIP, port: announcePort > 0 ? announcePort : listeningPort, runID: myID,
-            currentEpoch: currentEpoch, masterName: master.name, masterAddress: master.currentAddress,
+            currentEpoch: currentEpoch, masterName: master.name, masterAddress: masterAddress,
             masterConfigEpoch: master.instance.configEpoch)
         update(reference) {
             $0.pendingCommands += 1
@@ -205,7 +207,8 @@ extension SentinelCore {
                 reference,
                 [
                     [
-                        master.command("SENTINEL"), "is-master-down-by-addr", master.instance.address.host,
+                        master.command("SENTINEL"), "is-master-down-by-addr",
+                        master.instance.address.announced(announceHostnames),
                         String(master.instance.address.port), String(currentEpoch), candidate,
                     ]
                 ], .isMasterDown)

@@ -15,6 +15,8 @@ public struct SentinelCore {
     /// announce-ip / announce-port (0: the listening port).
     public var announceIP: String?
     public var announcePort = 0
+    /// announce-hostnames: instances are shown by the names they were configured with.
+    public var announceHostnames = false
     public var listeningPort: Int
     public var simulatedFailures: SimulatedFailures = []
     /// The periods SENTINEL DEBUG tunes.
@@ -89,6 +91,7 @@ public struct SentinelCore {
     }
 
     /// Changes a master's settings (SENTINEL SET); the caller validated them.
+    @discardableResult
     public mutating func updateSettings(of name: String, _ change: (inout MasterSettings) -> Void) -> Bool {
         guard let index = masterIndex(named: name) else { return false }
         change(&masters[index].settings)
@@ -179,14 +182,15 @@ public struct SentinelCore {
     public func describe(_ reference: InstanceReference) -> String {
         guard let master = master(named: reference.masterName) else { return "" }
         let own = master.instance
-        let masterPart = "\(own.name) \(own.address.host) \(own.address.port)"
+        let masterPart = "\(own.name) \(own.address.announced(announceHostnames)) \(own.address.port)"
         switch reference {
         case .master:
             return "master \(masterPart)"
         case .replica, .sentinel:
             guard let instance = instance(reference) else { return "" }
             let type = instance.flags.contains(.sentinel) ? "sentinel" : "slave"
-            return "\(type) \(instance.name) \(instance.address.host) \(instance.address.port) @ \(masterPart)"
+            let host = instance.address.announced(announceHostnames)
+            return "\(type) \(instance.name) \(host) \(instance.address.port) @ \(masterPart)"
         }
     }
 

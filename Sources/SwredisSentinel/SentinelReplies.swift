@@ -4,10 +4,11 @@ import SwredisEngine
 /// bulk string, fields in Redis's order, the conditional ones only when they apply.
 enum SentinelReplies {
     static func fields(
-        of instance: SentinelInstance, in master: MonitoredMaster, now: Int64
+        of instance: SentinelInstance, in master: MonitoredMaster, now: Int64, hostnames: Bool
     ) -> [(String, String)] {
         var fields: [(String, String)] = [
-            ("name", instance.name), ("ip", instance.address.host), ("port", String(instance.address.port)),
+            ("name", instance.name), ("ip", instance.address.announced(hostnames)),
+            ("port", String(instance.address.port)),
             ("runid", instance.runID ?? ""), ("flags", instance.flagsDescription),
             ("link-pending-commands", String(instance.pendingCommands)), ("link-refcount", "1"),
         ]
@@ -84,7 +85,8 @@ enum SentinelReplies {
             let status = flags.contains(.objectivelyDown) ? "odown" : flags.contains(.subjectivelyDown) ? "sdown" : "ok"
             let address = master.instance.address
             lines.append(
-                "master\(index):name=\(master.name),status=\(status),address=\(address.host):\(address.port),"
+                "master\(index):name=\(master.name),status=\(status),"
+                    + "address=\(address.announced(core.announceHostnames)):\(address.port),"
                     + "slaves=\(master.replicas.count),sentinels=\(master.sentinels.count + 1)")
         }
         return lines.joined(separator: "\r\n") + "\r\n"

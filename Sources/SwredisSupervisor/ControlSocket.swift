@@ -115,6 +115,7 @@ extension Supervisor {
                     uptime, String(instance.lifecycle.restarts), instance.lifecycle.lastExit ?? "-",
                 ].joined(separator: "\t"))
         }
+        if let virtualIP { lines.append(virtualIP.status) }
         return lines.joined(separator: "\n") + "\n"
     }
 }

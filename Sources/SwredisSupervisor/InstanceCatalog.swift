@@ -170,6 +170,14 @@ public struct InstanceCatalog {
                     reason: "no such user '\(settings.user)'"))
         }
         problems += clashes(instances)
+        if let vip = settings.virtualIP, only == nil, virtualIPInstance(vip, instances) == nil {
+            problems.append(
+                .init(
+                    file: supervisorPath, line: InstanceCatalog.lineNumber(of: "vip-address", in: supervisorPath),
+                    reason: vip.instance.isEmpty
+                        ? "vip-instance must name the data instance the VIP follows (there is not exactly one)"
+                        : "vip-instance '\(vip.instance)' is not a data instance of this directory"))
+        }
         let (ordered, loopProblems) = startOrder(instances)
         problems += loopProblems
         let stores = Dictionary(
@@ -268,6 +276,15 @@ public struct InstanceCatalog {
             return a != b ? a < b : left.offset < right.offset
         }.map(\.element)
         return (ordered, problems)
+    }
+
+    /// The local data instance a VIP follows: the one `vip-instance` names, or the only data instance.
+    static func virtualIPInstance(_ settings: VirtualIPSettings, _ instances: [InstanceDefinition])
+        -> InstanceDefinition?
+    {
+        let data = instances.filter { $0.kind == .server }
+        if settings.instance.isEmpty { return data.count == 1 ? data[0] : nil }
+        return data.first { $0.name == settings.instance }
     }
 
     static func isLocal(_ host: String) -> Bool {

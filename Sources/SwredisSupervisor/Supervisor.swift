@@ -34,9 +34,9 @@ public final class Supervisor: @unchecked Sendable {
         /// The role in full as the instance reports it: `master`, `replica of 127.0.0.1:6380 (link up)`.
         var actualRoleDescription: String? {
             if status.hasSuffix("; master") { return "master" }
-            guard let range = status.range(of: "; replica of ") else { return nil }
+            guard let range = status.firstRange(of: "; replica of ") else { return nil }
             let rest = status[range.upperBound...].split(separator: ",", maxSplits: 1)
-            let link = rest.count > 1 ? " (\(rest[1].trimmingCharacters(in: .whitespaces)))" : ""
+            let link = rest.count > 1 ? " (\(rest[1].drop { $0 == " " }))" : ""
             return "replica of \(rest[0])\(link)"
         }
         /// Start once the instance's local master is up.
@@ -67,6 +67,8 @@ public final class Supervisor: @unchecked Sendable {
     var stopping = false
     var readyAnnounced = false
     private var lastStatus = ""
+    /// The fenced VIP lease, when `swredisd.conf` declares one.
+    var virtualIP: VirtualIPManager?
     private let finished = DispatchSemaphore(value: 0)
     private var exitStatus: Int32 = 0
 
@@ -113,10 +115,23 @@ public final class Supervisor: @unchecked Sendable {
         openControlSocket()
         queue.async {
             for definition in self.catalog.instances { self.add(definition) }
+            self.startVirtualIP()
             self.updateStatus()
         }
         finished.wait()
         return exitStatus
+    }
+
+    // MARK: The virtual IP
+
+    /// Starts following the master with the declared VIP, for the local data instance it names (or the only one).
+    private func startVirtualIP() {
+        guard let settings = catalog.settings.virtualIP,
+            let instance = InstanceCatalog.virtualIPInstance(settings, catalog.instances)
+        else { return }
+        let manager = VirtualIPManager(settings: settings, localPort: instance.port, queue: queue)
+        virtualIP = manager
+        manager.start()
     }
 
     // MARK: Instances
@@ -296,12 +311,13 @@ public final class Supervisor: @unchecked Sendable {
 
     // MARK: Children: exits, output, notifications
 
+    /// Reaps the instances that exited. Each instance's pid is waited for by itself: other children (the VIP's `ip`
+    /// and `arping` runs) are waited for by whoever started them.
     private func reapChildren() {
-        while true {
+        for instance in Array(managed.values) {
+            guard let pid = instance.lifecycle.state.pid else { continue }
             var status: Int32 = 0
-            let pid = waitpid(-1, &status, WNOHANG)
-            guard pid > 0 else { return }
-            guard let instance = managed.values.first(where: { $0.lifecycle.state.pid == pid }) else { continue }
+            guard waitpid(pid, &status, WNOHANG) == pid else { continue }
             readOutput(instance)
             var reason = Supervisor.describeExit(status)
             // A failing engine says why before it exits (a port in use, a refused config): quote it.
@@ -445,7 +461,8 @@ public final class Supervisor: @unchecked Sendable {
                 return "\(definition.name) \(instance.lifecycle.state.name)"
             }
         }
-        let status = "\(ready)/\(instances.count) ready; " + parts.joined(separator: ", ")
+        var status = "\(ready)/\(instances.count) ready; " + parts.joined(separator: ", ")
+        if let virtualIP { status += "; " + (virtualIP.isHeld ? "VIP held" : "VIP not held") }
         if status != lastStatus {
             lastStatus = status
             ServiceNotifier.status(status)
@@ -500,6 +517,9 @@ public final class Supervisor: @unchecked Sendable {
         guard !stopping else { return }
         stopping = true
         serverLog(.warning, "Received \(why): stopping \(managed.count) instance(s), replicas first")
+        // The address goes first: no client may reach an instance that is shutting down through it.
+        virtualIP?.stop()
+        virtualIP = nil
         ServiceNotifier.stopping()
         for instance in managed.values { instance.waitingForMaster = false }
         continueStopping()

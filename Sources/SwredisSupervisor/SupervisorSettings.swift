@@ -21,6 +21,8 @@ public struct SupervisorSettings: Equatable {
     public var stopTimeoutSeconds = 30
     /// User the instances run as when the supervisor runs as root (empty: the supervisor's user).
     public var user = ""
+    /// The virtual IP, when `vip-*` lines declare one.
+    public var virtualIP: VirtualIPSettings?
 
     public enum LogTarget: String, CaseIterable {
         /// The journal when started by systemd (JOURNAL_STREAM or NOTIFY_SOCKET set), else the supervisor's stdout.
@@ -47,6 +49,7 @@ public struct SupervisorSettings: Equatable {
         var settings = SupervisorSettings()
         var problems: [Problem] = []
         var lineNumber = 0
+        var firstVirtualIPLine = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let line = rawLine.trimmingWhitespace()
@@ -63,6 +66,10 @@ public struct SupervisorSettings: Equatable {
             if let reason = settings.apply(name, words[1]) {
                 problems.append(Problem(file: file, line: lineNumber, reason: reason))
             }
+            if name.hasPrefix("vip-") && firstVirtualIPLine == 0 { firstVirtualIPLine = lineNumber }
+        }
+        if let reason = settings.virtualIP?.missing {
+            problems.append(Problem(file: file, line: firstVirtualIPLine, reason: reason))
         }
         return (settings, problems)
     }
@@ -105,6 +112,10 @@ public struct SupervisorSettings: Equatable {
             guard let n = number(1) else { return "stop-timeout-seconds must be a number >= 1" }
             stopTimeoutSeconds = n
         case "user": user = value
+        case let vip where vip.hasPrefix("vip-"):
+            var settings = virtualIP ?? VirtualIPSettings()
+            if let reason = settings.apply(vip, value) { return reason }
+            virtualIP = settings
         default: return "Unknown directive '\(name)'"
         }
         return nil

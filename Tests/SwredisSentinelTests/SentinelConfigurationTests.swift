@@ -49,8 +49,19 @@ final class SentinelConfigurationTests: XCTestCase {
 
     func testHostnamesNeedResolveHostnames() throws {
         XCTAssertEqual(error([["monitor", "m", "localhost", "6379", "1"]]), "Can't resolve instance hostname.")
-        let core = try load([["resolve-hostnames", "yes"], ["monitor", "m", "localhost", "6379", "1"]])
-        XCTAssertEqual(core.master(named: "m")?.instance.address, SentinelAddress(host: "127.0.0.1", port: 6379))
+        var core = try load([["resolve-hostnames", "yes"], ["monitor", "m", "localhost", "6379", "1"]])
+        XCTAssertEqual(
+            core.master(named: "m")?.instance.address,
+            SentinelAddress(host: "127.0.0.1", port: 6379, hostname: "localhost"))
+        XCTAssertEqual(core.describe(.master("m")), "master m 127.0.0.1 6379")
+        core.announceHostnames = true
+        XCTAssertEqual(core.describe(.master("m")), "master m localhost 6379", "announce-hostnames shows the name")
+        var globals = SentinelGlobals()
+        globals.resolveHostnames = true
+        globals.announceHostnames = true
+        XCTAssertTrue(
+            SentinelConfiguration.rewriteLines(core: core, globals: globals).contains(
+                "sentinel monitor m localhost 6379 1"))
     }
 
     func testSettingsMayPrecedeTheirMonitorLineAndStateIsRestored() throws {

@@ -1,0 +1,67 @@
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One command over a fresh TCP connection with a deadline, for callers that are not on an event loop (the
+/// supervisor's VIP lease asks the sentinels and the local instance from a background queue). Every wait is bounded
+/// by `timeoutMilliseconds`; any failure is nil.
+public enum BlockingRESP {
+    public static func call(host: String, port: Int, _ words: [String], timeoutMilliseconds: Int) -> RESPToken? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICHOST
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let address = result else { return nil }
+        defer { freeaddrinfo(result) }
+        let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        let deadline = monotonicMilliseconds() + timeoutMilliseconds
+        if connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0 {
+            guard errno == EINPROGRESS, wait(fd, for: Int16(POLLOUT), until: deadline) else { return nil }
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0 else { return nil }
+        }
+        let request = Array(RESPCommand.text(words).utf8)
+        var sent = 0
+        while sent < request.count {
+            guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return nil }
+            let count = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { return nil }
+            sent += count
+        }
+        var buffer = ByteBuffer()
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            var view = buffer
+            if let token = try? RESPToken(consuming: &view) { return token }
+            guard buffer.readableBytes < 4 << 20, wait(fd, for: Int16(POLLIN), until: deadline) else { return nil }
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return nil }
+            buffer.writeBytes(chunk[0..<count])
+        }
+    }
+
+    private static func wait(_ fd: Int32, for events: Int16, until deadline: Int) -> Bool {
+        while true {
+            let left = deadline - monotonicMilliseconds()
+            guard left > 0 else { return false }
+            var descriptor = pollfd(fd: fd, events: events, revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(left, Int(Int32.max))))
+            if ready > 0 { return true }
+            if ready < 0 && errno == EINTR { continue }
+            return false
+        }
+    }
+
+    private static func monotonicMilliseconds() -> Int {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return time.tv_sec * 1000 + time.tv_nsec / 1_000_000
+    }
+}

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A mutex for the few values a round's parallel queries fill in.
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func withLock<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}
+
+/// This host's addresses (every interface), to tell whether a sentinel's master address is ours.
+enum LocalAddresses {
+    static func current(excluding excluded: String) -> Set<String> {
+        var result: Set<String> = []
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return result }
+        defer { freeifaddrs(list) }
+        var entry = list
+        while let current = entry {
+            if let address = current.pointee.ifa_addr {
+                let family = Int32(address.pointee.sa_family)
+                if family == AF_INET || family == AF_INET6 {
+                    var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+                    let length = socklen_t(
+                        family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
+                    if getnameinfo(address, length, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                        let text = String(cString: buffer).split(separator: "%").first.map(String.init) ?? ""
+                        if text != excluded { result.insert(text) }
+                    }
+                }
+            }
+            entry = current.pointee.ifa_next
+        }
+        return result
+    }
+}
+
+/// Runs a helper (`ip`, `arping`, the VIP hook) to completion, its output discarded; returns its exit status
+/// (-1 when it could not start).
+enum CommandRunner {
+    @discardableResult
+    static func run(_ argv: [String], quietFailure: Bool = false) -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let arguments = argv.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, argv[0], &actions, nil, arguments, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}
+
+/// An unsolicited IPv6 neighbour advertisement (Linux sends none when an address is added): type 136 with the
+/// Override flag and the interface's link-layer address, to all nodes (ff02::1), hop limit 255, three times.
+enum NeighborAdvertisement {
+    static func send(address: String, interface: String) {
+        var target = in6_addr()
+        guard inet_pton(AF_INET6, address, &target) == 1, let mac = hardwareAddress(interface) else { return }
+        let index = if_nametoindex(interface)
+        guard index != 0 else { return }
+        let fd = socket(AF_INET6, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(IPPROTO_ICMPV6))
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var hops: Int32 = 255
+        setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_HOPS, &hops, socklen_t(MemoryLayout<Int32>.size))
+        var interfaceIndex = index
+        setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, &interfaceIndex, socklen_t(MemoryLayout<UInt32>.size))
+        // Type, code, checksum (the kernel fills it in), flags R=0 S=0 O=1, target, option 2 (target link-layer).
+        var packet: [UInt8] = [136, 0, 0, 0, 0x20, 0, 0, 0]
+        withUnsafeBytes(of: &target) { packet += $0 }
+        packet += [2, 1] + mac
+        var destination = sockaddr_in6()
+        destination.sin6_family = sa_family_t(AF_INET6)
+        inet_pton(AF_INET6, "ff02::1", &destination.sin6_addr)
+        destination.sin6_scope_id = index
+        for _ in 0..<3 {
+            _ = withUnsafePointer(to: &destination) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, packet, packet.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        }
+    }
+
+    private static func hardwareAddress(_ interface: String) -> [UInt8]? {
+        guard let file = fopen("/sys/class/net/\(interface)/address", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let bytes = String(cString: buffer).trimmingSpaces().split(separator: ":").compactMap { UInt8($0, radix: 16) }
+        return bytes.count == 6 ? bytes : nil
+    }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        var text = self
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return text
+    }
+}
