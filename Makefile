@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 DEBUG_BIN := .build/debug/swredisd
 RELEASE_BIN := .build/release/swredisd
-APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config systemd adduser iproute2 iptables iputils-arping man-db lintian binutils
+APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config systemd adduser iproute2 iptables man-db lintian binutils
 SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 
 

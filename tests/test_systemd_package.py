@@ -230,7 +230,8 @@ def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
                               check=False).stdout
         score = re.search(r"Overall exposure level for swredisd.service: ([0-9.]+)", exposure)
         print(f"systemd-analyze security: {score.group(0) if score else exposure[-300:]}")
-        assert score and float(score.group(1)) <= 1.2
+        # 1.9 since the unit grants CAP_NET_ADMIN and CAP_NET_RAW for the virtual IP (1.2 before).
+        assert score and float(score.group(1)) <= 1.9
         for unit in ("swredisd.service", "swredisd@.service"):
             verify = systemd.sh("systemd-analyze", "verify", f"/lib/systemd/system/{unit}", check=False)
             assert verify.stderr.strip() == "", verify.stderr

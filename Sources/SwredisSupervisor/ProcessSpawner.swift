@@ -47,6 +47,8 @@ enum ProcessSpawner {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
+        // The supervisor may hold CAP_NET_ADMIN/CAP_NET_RAW for the VIP (ambient, from the unit); an instance never.
+        _ = swredis_ambient_clear()
         let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard status == 0 else {
             throw SpawnError(description: "can't start \(executable): \(String(cString: strerror(status)))")

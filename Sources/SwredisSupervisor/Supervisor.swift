@@ -312,7 +312,7 @@ public final class Supervisor: @unchecked Sendable {
     // MARK: Children: exits, output, notifications
 
     /// Reaps the instances that exited. Each instance's pid is waited for by itself: other children (the VIP's `ip`
-    /// and `arping` runs) are waited for by whoever started them.
+    /// and hook runs) are waited for by whoever started them.
     private func reapChildren() {
         for instance in Array(managed.values) {
             guard let pid = instance.lifecycle.state.pid else { continue }

@@ -10,7 +10,7 @@ import Glibc
 /// and the local data instance whether it is one (in parallel, each bounded by the round interval), feeds the round
 /// to the lease, and carries out its actions in order on its own queue: fencing the local instance (CLIENT PAUSE
 /// WRITE, CLIENT KILL TYPE normal) before the address is removed, adding the address (`ip addr`, or the hook) then
-/// announcing it with gratuitous ARP (`arping -U`), lifting the fence. Every add and drop is logged with its reason
+/// announcing it (gratuitous ARP; for IPv6 an unsolicited neighbour advertisement), lifting the fence. Every add and drop is logged with its reason
 /// and epoch.
 final class VirtualIPManager {
     let settings: VirtualIPSettings
@@ -226,7 +226,7 @@ final class VirtualIPManager {
         if settings.isIPv6 {
             NeighborAdvertisement.send(address: settings.address, interface: settings.interface)
         } else {
-            _ = CommandRunner.run(["arping", "-U", "-c", "3", "-w", "2", "-I", settings.interface, settings.address])
+            GratuitousARP.send(address: settings.address, interface: settings.interface)
         }
     }
 

@@ -1,3 +1,5 @@
+import CSpawn
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,11 +45,16 @@ enum LocalAddresses {
     }
 }
 
-/// Runs a helper (`ip`, `arping`, the VIP hook) to completion, its output discarded; returns its exit status
-/// (-1 when it could not start).
+/// Runs a helper (`ip`, the VIP hook) to completion, its output discarded; returns its exit status
+/// (-1 when it could not start). Under the unit the supervisor is not root: the helper gets CAP_NET_ADMIN and
+/// CAP_NET_RAW as ambient capabilities of this thread for this one start (the unit grants exactly these two).
 enum CommandRunner {
+    static let networkCapabilities: [Int32] = [12, 13]  // CAP_NET_ADMIN, CAP_NET_RAW
+
     @discardableResult
     static func run(_ argv: [String], quietFailure: Bool = false) -> Int32 {
+        for capability in networkCapabilities { _ = swredis_ambient_raise(capability) }
+        defer { _ = swredis_ambient_clear() }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -61,6 +68,41 @@ enum CommandRunner {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}
+
+/// Gratuitous ARP for an IPv4 address this host just took (sender and target both the address, to broadcast), three
+/// times, from an AF_PACKET socket of our own: neighbours update their caches at once (needs CAP_NET_RAW only).
+enum GratuitousARP {
+    static func send(address: String, interface: String) {
+        var ip = in_addr()
+        guard inet_pton(AF_INET, address, &ip) == 1, let mac = NeighborAdvertisement.hardwareAddress(interface) else {
+            return
+        }
+        let index = if_nametoindex(interface)
+        guard index != 0 else { return }
+        let fd = socket(
+            AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(UInt16(0x0806).bigEndian))
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let ipBytes = withUnsafeBytes(of: &ip) { Array($0) }
+        // Ethernet: broadcast destination, our MAC, type ARP. ARP: Ethernet/IPv4, request, sender = target = VIP.
+        var frame: [UInt8] = [UInt8](repeating: 0xff, count: 6) + mac + [0x08, 0x06]
+        frame += [0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01] + mac + ipBytes + [UInt8](repeating: 0, count: 6) + ipBytes
+        // sockaddr_ll: family, protocol (network order), ifindex, hatype, pkttype, halen, address[8].
+        var link = [UInt8](repeating: 0, count: 20)
+        withUnsafeBytes(of: UInt16(AF_PACKET)) { link.replaceSubrange(0..<2, with: $0) }
+        withUnsafeBytes(of: UInt16(0x0806).bigEndian) { link.replaceSubrange(2..<4, with: $0) }
+        withUnsafeBytes(of: Int32(index)) { link.replaceSubrange(4..<8, with: $0) }
+        link[11] = 6
+        link.replaceSubrange(12..<18, with: [UInt8](repeating: 0xff, count: 6))
+        for _ in 0..<3 {
+            _ = link.withUnsafeBytes { address in
+                sendto(
+                    fd, frame, frame.count, 0, address.baseAddress?.assumingMemoryBound(to: sockaddr.self),
+                    socklen_t(address.count))
+            }
+        }
     }
 }
 
@@ -96,7 +138,7 @@ enum NeighborAdvertisement {
         }
     }
 
-    private static func hardwareAddress(_ interface: String) -> [UInt8]? {
+    static func hardwareAddress(_ interface: String) -> [UInt8]? {
         guard let file = fopen("/sys/class/net/\(interface)/address", "r") else { return nil }
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 64)

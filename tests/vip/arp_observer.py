@@ -30,15 +30,21 @@ def main():
         sent = time.monotonic()
         sock.send(request)
         seen = set()
+        gratuitous = set()
         while time.monotonic() - sent < interval:
             try:
                 frame = sock.recv(128)
             except socket.timeout:
                 break
-            if len(frame) >= 42 and frame[12:14] == b"\x08\x06" and struct.unpack("!H", frame[20:22])[0] == 2 \
-                    and frame[28:32] == target:
+            if len(frame) < 42 or frame[12:14] != b"\x08\x06" or frame[28:32] != target:
+                continue
+            operation = struct.unpack("!H", frame[20:22])[0]
+            if operation == 2:
                 seen.add(frame[22:28].hex(":"))
-        print(json.dumps({"t": time.time(), "macs": sorted(seen)}), flush=True)
+            elif operation == 1 and frame[38:42] == target:
+                # A gratuitous ARP: the holder announces the address (sender = target = VIP).
+                gratuitous.add(frame[22:28].hex(":"))
+        print(json.dumps({"t": time.time(), "macs": sorted(seen), "gratuitous": sorted(gratuitous)}), flush=True)
 
 
 if __name__ == "__main__":
