@@ -200,6 +200,8 @@ def test_startup_checks(tmp_path):
 
 
 def test_flushconfig_keeps_operator_lines_in_order_and_adds_state(procs):
+    # Redis's start-init-tests file, its master moved to a closed loopback port (test traffic stays on loopback).
+    nobody = helpers.free_port()
     base = [
         "# assume master is down after being unresponsive for 20s",
         "sentinel down-after-milliseconds setmaster 20000",
@@ -208,14 +210,15 @@ def test_flushconfig_keeps_operator_lines_in_order_and_adds_state(procs):
         "# wait for 4m before assuming failover went wrong",
         "sentinel failover-timeout setmaster 240000",
         "# monitoring set",
-        "sentinel monitor setmaster 10.0.0.1 30000 2",
+        f"sentinel monitor setmaster 127.0.0.1 {nobody} 2",
     ]
     s = sh.start_sentinel(procs, "swredis", base)
     with s.client() as c:
         myid = c.call("SENTINEL", "MYID").decode()
         assert c.command("SENTINEL", "FLUSHCONFIG") == b"+OK\r\n"
         # A vote is on disk before it is answered.
-        assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "10.0.0.1", "30000", "7", "b" * 40) == [0, b"b" * 40, 7]
+        assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", str(nobody), "7", "b" * 40) == \
+            [0, b"b" * 40, 7]
     text = open(s.conf).read().splitlines()
     assert text[:len(base)] == base
     assert f"sentinel myid {myid}" in text
@@ -226,8 +229,9 @@ def test_flushconfig_keeps_operator_lines_in_order_and_adds_state(procs):
     again = sh.start_sentinel(procs, "swredis", open(s.conf).read().splitlines())
     with again.client() as c:
         assert c.call("SENTINEL", "MYID").decode() == myid
-        assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "10.0.0.1", "30000", "7", "c" * 40) == [0, b"*", 7]
-        assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "10.0.0.1", "30000", "8", "c" * 40) == [0, b"c" * 40, 8]
+        assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", str(nobody), "7", "c" * 40) == [0, b"*", 7]
+        assert c.call("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", str(nobody), "8", "c" * 40) == \
+            [0, b"c" * 40, 8]
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -118,3 +118,53 @@ final class SentinelFailoverTests: XCTestCase {
         XCTAssertFalse(h.core.isMasterDown(address: address, epoch: 1, candidate: "*", now: h.now).down)
     }
 }
+
+/// Directives that shape what is sent: rename-command, announce-ip/port in hellos, master-reboot-down-after-period.
+final class SentinelDirectiveTests: XCTestCase {
+    func testRenamedCommandsAreSentUnderTheirNewNames() {
+        var h = SentinelHarness()
+        _ = h.core.updateSettings(of: "mymaster") {
+            $0.renamedCommands["PING"] = "PING-7f3a"
+            $0.renamedCommands["INFO"] = "INFO-7f3a"
+        }
+        h.advance(100)
+        h.connect(.master("mymaster"))
+        h.advance(1100)
+        let sent = h.sent(to: .master("mymaster"))
+        XCTAssertTrue(sent.contains("PING-7f3a") && sent.contains("INFO-7f3a"), "\(sent)")
+        XCTAssertFalse(sent.contains("PING"))
+    }
+
+    func testHellosCarryTheAnnouncedAddress() {
+        var h = SentinelHarness()
+        h.core.announceIP = "198.18.0.7"
+        h.core.announcePort = 36379
+        h.advance(100)
+        h.connect(.master("mymaster"))
+        h.advance(2100)
+        let hellos = h.actions.compactMap { action -> String? in
+            if case .sendHello(_, _, let hello) = action { return hello.payload(ip: "127.0.0.1") }
+            return nil
+        }
+        XCTAssertEqual(
+            hellos.first, "198.18.0.7,36379,\(SentinelHarness.myID),0,mymaster,127.0.0.1,6379,0")
+    }
+
+    func testARebootedMasterIsDownForTheRebootPeriod() {
+        var h = SentinelHarness()
+        _ = h.core.updateSettings(of: "mymaster") { $0.masterRebootDownAfter = 2000 }
+        h.advance(100)
+        h.connect(.master("mymaster"))
+        h.info(.master("mymaster"), SentinelHarness.masterInfo(runID: String(repeating: "1", count: 40), replicas: []))
+        h.info(.master("mymaster"), SentinelHarness.masterInfo(runID: String(repeating: "2", count: 40), replicas: []))
+        XCTAssertEqual(h.events().last, "+reboot master mymaster 127.0.0.1 6379")
+        for _ in 0..<25 {
+            h.advance(100)
+            h.actions += h.core.replied(.master("mymaster"), to: .ping, with: .error("LOADING"), now: h.now)
+        }
+        XCTAssertEqual(h.events(), ["+sdown master mymaster 127.0.0.1 6379"], "down for the reboot period")
+        h.pong(.master("mymaster"))
+        h.advance(100)
+        XCTAssertEqual(h.events(), ["-sdown master mymaster 127.0.0.1 6379"], "a PONG ends it")
+    }
+}
