@@ -452,6 +452,9 @@ def role_of(t, name):
 def test_a_failover_survives_restart_and_reload_and_ctl_reset_returns_the_declared_role(topology):
     t = topology(replicas=2).start()
     t.wait_ready()
+    # A replica still loading its first sync refuses SLAVEOF (-LOADING), as Redis does.
+    for name in ("replica1", "replica2"):
+        ph.wait_for(lambda name=name: link_up(t, name), what=f"{name} in sync")
     declared = {path.name: path.read_bytes() for path in t.conf.iterdir()}
     master, promoted, other = t.ports["master"], t.ports["replica1"], t.ports["replica2"]
     # What a sentinel sends in a failover: REPLICAOF and CONFIG REWRITE in one transaction.
