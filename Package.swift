@@ -27,7 +27,7 @@ let package = Package(
         .target(
             name: "SwredisStorage",
             dependencies: [
-                "CMallocInfo", "SwredisBytes", "SwredisKeyspace", "SwredisProtocol",
+                "CMallocInfo", "SwredisBytes", "SwredisConfig", "SwredisKeyspace", "SwredisProtocol",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
@@ -37,7 +37,6 @@ let package = Package(
             name: "SwredisEngine",
             dependencies: [
                 "CMallocInfo", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog",
-                "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),

@@ -714,10 +714,12 @@ def test_eviction_policy(kind, policy, server_factory):
         assert info_int(c, "memory", "used_memory") <= maxmem + SLACK
         dbsize = c.call("DBSIZE")
         assert 0 < dbsize < N_KEYS, dbsize
-        if "random" not in policy and policy != "volatile-ttl":
-            # The newest key is never the LRU/LFU victim; a random policy may pick it, since Redis keeps evicting
+        if "random" not in policy and policy != "volatile-ttl" and kind != "redis":
+            # The newest key is never our LRU/LFU victim; a random policy may pick it, since Redis keeps evicting
             # from its cron while over the limit, and volatile-ttl orders by TTL, not age (Redis's sampling can
-            # pick the newest key when its TTL is the shortest of a sample).
+            # pick the newest key when its TTL is the shortest of a sample). redis-server itself is not held to
+            # it: its LRU clock ticks once a second, so keys written within one second look equally old and a
+            # loaded machine sees it evict the newest one.
             assert c.call("GET", f"key:{N_KEYS - 1}") == value
         if volatile:
             # keys without a TTL are never evicted by volatile-* policies

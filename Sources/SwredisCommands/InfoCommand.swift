@@ -208,7 +208,7 @@ public enum InfoCommand {
             ),
             ("aof_last_bgrewrite_status", aof.lastRewriteOK ? "ok" : "err"), ("aof_rewrites", String(aof.rewrites)),
             ("aof_rewrites_consecutive_failures", String(aof.consecutiveFailures)),
-            ("aof_last_write_status", engine.appendOnlyLog?.lastError == nil ? "ok" : "err"),
+            ("aof_last_write_status", engine.appendOnlyBuffer.lastWriteFailure == nil ? "ok" : "err"),
             ("aof_last_cow_size", "0"),
             ("module_fork_in_progress", "0"), ("module_fork_last_cow_size", "0"),
         ]
@@ -216,7 +216,7 @@ public enum InfoCommand {
             fields += [
                 ("aof_current_size", String(engine.appendOnlyCurrentSize)), ("aof_base_size", String(aof.baseSize)),
                 ("aof_pending_rewrite", aof.rewriteScheduled ? "1" : "0"),
-                ("aof_buffer_length", String(log.pendingBytes)),
+                ("aof_buffer_length", String(engine.appendOnlyBuffer.count)),
                 ("aof_pending_bio_fsync", log.backgroundFsyncInFlight ? "1" : "0"), ("aof_delayed_fsync", "0"),
             ]
         }

@@ -4,7 +4,6 @@ import SwredisConfig
 import SwredisKeyspace
 import SwredisLog
 import SwredisProtocol
-import SwredisStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -60,8 +59,11 @@ public final class Engine {
     public var persistence = PersistenceState()
     /// Generations of snapshots being written in the background (see `SnapshotVersioned`).
     public var snapshotGenerations = SnapshotGenerations()
-    /// The open AOF when `appendonly yes` (see Propagation.swift and AOFPersistence.swift).
-    public var appendOnlyLog: AppendOnlyLog?
+    /// Commands waiting for the AOF, when one is open (see Propagation.swift; the file is SwredisPersistence's).
+    public let appendOnlyBuffer = AppendOnlyBuffer()
+    /// The persistence layer's own objects (open files, manifest, background jobs), which the engine holds for
+    /// it without knowing their types: SwredisPersistence's `PersistenceFiles`.
+    package var persistenceFiles: AnyObject?
     /// AOF state INFO persistence reports.
     public var appendOnly = AppendOnlyState()
     /// Replication IDs, offset, backlog, replicas and the link to our master.
@@ -423,10 +425,12 @@ public final class Engine {
         guard !client.isMaster else { return nil }
         let isWrite = command.flags.contains(.write)
         // Cheap checks first: this runs for every command.
-        if !persistence.lastBackgroundSaveOK || appendOnlyLog?.lastError != nil, isWrite || command.name == "ping" {
+        if !persistence.lastBackgroundSaveOK || appendOnlyBuffer.lastWriteFailure != nil,
+            isWrite || command.name == "ping"
+        {
             if !persistence.lastBackgroundSaveOK && writesDeniedByDiskError { return Engine.misconfError }
-            if let failure = appendOnlyLog?.lastError {
-                return "MISCONF Errors writing to the AOF file: \(failure.reason)"
+            if let failure = appendOnlyBuffer.lastWriteFailure {
+                return "MISCONF Errors writing to the AOF file: \(failure)"
             }
         }
         if isWrite && minReplicasToWrite > 0 && !hasEnoughGoodReplicas {

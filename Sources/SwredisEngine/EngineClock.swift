@@ -1,7 +1,8 @@
 /// The engine's time: the system clocks shifted by an offset that is zero in a server. A test moves time forward
-/// with `advance(milliseconds:)` instead of sleeping, and every clock reading the engine and its handlers make
-/// for a command (expiry, TTLs, idle times, timeouts, the batch clock) sees the move. Background threads and log
-/// lines read the system clock directly.
+/// with `advance(milliseconds:)` instead of sleeping, and every clock reading made on the engine thread sees the
+/// move: commands (expiry, TTLs, idle times, timeouts, the batch clock), the persistence and replication timers
+/// (save points, rewrite and save durations, replica acks, link timeouts). Background threads (fsync, snapshot
+/// writers), the load progress of a file and log lines read the system clock directly.
 public final class EngineClock {
     @usableFromInline var offsetMicroseconds = 0
 

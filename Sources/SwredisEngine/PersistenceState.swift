@@ -1,8 +1,5 @@
-import Dispatch
-import NIOConcurrencyHelpers
 import SwredisConfig
 import SwredisKeyspace
-import SwredisStorage
 
 /// RDB state INFO persistence reports, owned by the engine thread.
 public struct PersistenceState {
@@ -10,7 +7,6 @@ public struct PersistenceState {
     /// BGSAVE SCHEDULE asked for a save while another background job ran.
     public var backgroundSaveScheduled = false
     package var backgroundSaveStartedAt = 0
-    package var backgroundSave: BackgroundSnapshotJob?
     package var dirtyBeforeBackgroundSave = 0
     /// The running BGSAVE was started for replicas waiting for a full sync (disk target).
     package var backgroundSaveServesReplicas = false
@@ -28,58 +24,6 @@ public struct PersistenceState {
     public var lastLoadKeysExpired = 0
 }
 
-/// Set from the engine thread, read by a background writer between buffers.
-package final class CancellationFlag: Sendable {
-    private let flag = NIOLockedValueBox(false)
-    package init() {}
-    package func cancel() { flag.withLockedValue { $0 = true } }
-    package var isCancelled: Bool { flag.withLockedValue { $0 } }
-}
-
-/// A snapshot written on a background thread (BGSAVE, AOF rewrite), and its outcome.
-package final class BackgroundSnapshotJob: @unchecked Sendable {
-    private var snapshot: [DatabaseSnapshot]
-    package let generation: UInt32
-    package let temporaryPath: String
-    private let work: (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
-    package let cancel = CancellationFlag()
-    private let finished = DispatchSemaphore(value: 0)
-    /// Set by `run`; read on the engine thread after it finished.
-    package private(set) var failure: Error?
-
-    package init(
-        snapshot: [DatabaseSnapshot], generation: UInt32, temporaryPath: String,
-        work: @escaping (inout [DatabaseSnapshot], CancellationFlag) throws -> Void
-    ) {
-        self.snapshot = snapshot
-        self.generation = generation
-        self.temporaryPath = temporaryPath
-        self.work = work
-    }
-
-    package func run() {
-        do {
-            try work(&snapshot, cancel)
-        } catch {
-            failure = error
-        }
-        snapshot = []
-        finished.signal()
-    }
-
-    /// Cancels the job and waits until its thread stopped touching files (it stops at its next buffer).
-    package func cancelAndWait() {
-        cancel.cancel()
-        waitUntilFinished()
-    }
-
-    /// Waits until the job's thread is done with it (it may have succeeded or failed).
-    package func waitUntilFinished() {
-        finished.wait()
-        finished.signal()
-    }
-}
-
 /// AOF state INFO persistence reports, owned by the engine thread.
 public struct AppendOnlyState {
     public var rewriteInProgress = false
@@ -89,16 +33,11 @@ public struct AppendOnlyState {
     public var lastRewriteOK = true
     public var rewrites = 0
     public var consecutiveFailures = 0
-    /// The manifest as it is on disk.
-    public var manifest: AOFManifest?
     /// AOF size after the last rewrite or load: the reference of `auto-aof-rewrite-percentage`.
     public var baseSize = 0
     /// Bytes in the manifest's files other than the incremental file being appended to, measured when the
     /// manifest changes (so the cron's size check needs no `stat`).
     package var closedFilesSize = 0
-    package var rewriteJob: BackgroundSnapshotJob?
-    /// The base file the running rewrite writes.
-    package var rewriteBase: AOFManifest.File?
     /// Index in the manifest's incremental files of the first file the running rewrite keeps.
     package var keptIncrementalFrom = 0
     /// `appendonly` was switched on and waits for its first base file.

@@ -1,6 +1,5 @@
 import SwredisBytes
 import SwredisKeyspace
-import SwredisStorage
 
 /// Propagation: every write that changed data is appended to the AOF (and, with replication, sent to
 /// replicas) as the command that reproduces it, in execution order, as Redis's `propagate` does.
@@ -14,7 +13,7 @@ extension Engine {
     /// True when propagated commands have somewhere to go.
     package var propagates: Bool {
         guard !propagationSuppressed else { return false }
-        if standardSinks { return appendOnlyLog != nil || feedsReplicas }
+        if standardSinks { return appendOnlyBuffer.isOpen || feedsReplicas }
         return propagationSinks.contains { $0.isAccepting }
     }
 

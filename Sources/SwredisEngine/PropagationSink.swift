@@ -1,5 +1,3 @@
-import SwredisStorage
-
 /// Which destinations a propagated command goes to (Redis's PROPAGATE_AOF / PROPAGATE_REPL).
 public struct PropagationTargets: OptionSet, Sendable {
     public let rawValue: UInt8
@@ -24,8 +22,8 @@ public protocol PropagationSink: AnyObject {
     func endCommand()
 }
 
-/// The AOF: commands go to the open `AppendOnlyLog`, which adds a SELECT when the database changes and is written
-/// and fsynced by the server's group commit.
+/// The AOF: commands go to the engine's `AppendOnlyBuffer`, which adds a SELECT when the database changes; the
+/// file layer writes and fsyncs it in the server's group commit.
 final class AppendOnlyFileSink: PropagationSink {
     /// The engine owns this object and outlives it: an unchecked reference costs no reference counting per call.
     unowned(unsafe) let engine: Engine
@@ -33,11 +31,11 @@ final class AppendOnlyFileSink: PropagationSink {
     init(_ engine: Engine) { self.engine = engine }
 
     var target: PropagationTargets { .appendOnlyFile }
-    var isAccepting: Bool { engine.appendOnlyLog != nil }
+    var isAccepting: Bool { engine.appendOnlyBuffer.isOpen }
     func beginCommand(database: Int, count: Int) {
-        engine.appendOnlyLog?.beginCommand(database: database, count: count)
+        engine.appendOnlyBuffer.beginCommand(database: database, count: count)
     }
-    func appendArgument(_ bytes: UnsafeRawBufferPointer) { engine.appendOnlyLog?.appendArgument(bytes) }
+    func appendArgument(_ bytes: UnsafeRawBufferPointer) { engine.appendOnlyBuffer.appendArgument(bytes) }
     func endCommand() {}
 }
 

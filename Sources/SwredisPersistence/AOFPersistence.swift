@@ -31,12 +31,12 @@ extension Engine {
 
     /// AOF bytes now: base plus incremental files, including what is still buffered (INFO aof_current_size).
     public var appendOnlyCurrentSize: Int {
-        appendOnly.closedFilesSize + (appendOnlyLog.map { $0.incrementalSize + $0.pendingBytes } ?? 0)
+        appendOnly.closedFilesSize + (appendOnlyLog.map { $0.incrementalSize + appendOnlyBuffer.count } ?? 0)
     }
 
     /// Records `manifest` as the one on disk and measures its files that are no longer appended to.
     package func adoptManifest(_ manifest: AOFManifest) {
-        appendOnly.manifest = manifest
+        files.manifest = manifest
         var total = 0
         for file in manifest.loadOrder.dropLast(manifest.incremental.isEmpty ? 0 : 1) {
             var info = stat()
@@ -69,7 +69,7 @@ extension Engine {
     public func flushAppendOnly() {
         guard let log = appendOnlyLog else { return }
         do {
-            try log.flush(nowMilliseconds: Engine.unixMilliseconds())
+            try log.flush(nowMilliseconds: clock.unixMilliseconds())
         } catch {
             if log.policy == .always {
                 serverLog(
@@ -96,8 +96,8 @@ extension Engine {
 
     /// CONFIG SET appendonly no: flush, fsync and close the file; a running rewrite is stopped.
     package func disableAppendOnly() {
-        appendOnly.rewriteJob?.cancelAndWait()
-        appendOnlyLog?.close(nowMilliseconds: Engine.unixMilliseconds())
+        files.rewriteJob?.cancelAndWait()
+        appendOnlyLog?.close(nowMilliseconds: clock.unixMilliseconds())
         appendOnlyLog = nil
         appendOnly.enabling = false
     }
@@ -109,10 +109,10 @@ extension Engine {
     @discardableResult
     public func startAppendOnlyRewrite() -> Bool {
         guard !appendOnly.rewriteInProgress else { return false }
-        let now = Engine.unixMilliseconds()
+        let now = clock.unixMilliseconds()
         do {
             try ensureAppendDirectory()
-            var manifest = appendOnly.manifest ?? AOFManifest()
+            var manifest = files.manifest ?? AOFManifest()
             let incremental = AOFManifest.File(
                 name: AOFManifest.incrementalName(appendFilename, sequence: manifest.nextIncrementalSequence),
                 sequence: manifest.nextIncrementalSequence, kind: .incremental)
@@ -123,7 +123,8 @@ extension Engine {
                 appendOnly.keptIncrementalFrom = manifest.incremental.count - 1
                 serverLog(.notice, "Creating AOF incr file \(incremental.name) on background rewrite")
             } else if appendOnly.enabling {
-                appendOnlyLog = try AppendOnlyLog(path: appendOnlyPath(incremental.name), policy: fsyncPolicy)
+                appendOnlyLog = try AppendOnlyLog(
+                    path: appendOnlyPath(incremental.name), policy: fsyncPolicy, buffer: appendOnlyBuffer)
                 appendOnly.keptIncrementalFrom = -1
             } else {
                 appendOnly.keptIncrementalFrom = manifest.incremental.count
@@ -134,7 +135,7 @@ extension Engine {
             return false
         }
         let taken = takeSnapshot()
-        let sequence = appendOnly.manifest?.nextBaseSequence ?? 1
+        let sequence = files.manifest?.nextBaseSequence ?? 1
         let (baseName, format) = appendOnlyBase(sequence: sequence)
         let basePath = appendOnlyPath(baseName)
         let temporaryPath = appendOnlyPath("temp-rewriteaof-bg-\(getpid()).aof")
@@ -149,8 +150,8 @@ extension Engine {
         appendOnly.rewriteInProgress = true
         appendOnly.rewriteScheduled = false
         appendOnly.rewriteStartedAt = now
-        appendOnly.rewriteJob = job
-        appendOnly.rewriteBase = AOFManifest.File(name: baseName, sequence: sequence, kind: .base)
+        files.rewriteJob = job
+        files.rewriteBase = AOFManifest.File(name: baseName, sequence: sequence, kind: .base)
         serverLog(.notice, "Background append only file rewriting started")
         guard let runOnEngineThread else {
             job.run()
@@ -170,18 +171,18 @@ extension Engine {
     /// Waits for the running rewrite on the engine thread and installs its result at once (at shutdown); the
     /// completion the writer thread posted to the loop then finds the job already finished.
     package func finishAppendOnlyRewriteNow() {
-        guard let job = appendOnly.rewriteJob, let base = appendOnly.rewriteBase else { return }
+        guard let job = files.rewriteJob, let base = files.rewriteBase else { return }
         job.waitUntilFinished()
         appendOnlyRewriteFinished(job, base: base)
     }
 
     private func appendOnlyRewriteFinished(_ job: BackgroundSnapshotJob, base: AOFManifest.File) {
-        guard appendOnly.rewriteJob === job else { return }
+        guard files.rewriteJob === job else { return }
         snapshotGenerations.end(job.generation)
         appendOnly.rewriteInProgress = false
-        appendOnly.rewriteJob = nil
-        appendOnly.rewriteBase = nil
-        appendOnly.lastRewriteSeconds = (Engine.unixMilliseconds() - appendOnly.rewriteStartedAt) / 1000
+        files.rewriteJob = nil
+        files.rewriteBase = nil
+        appendOnly.lastRewriteSeconds = (clock.unixMilliseconds() - appendOnly.rewriteStartedAt) / 1000
         if let failure = job.failure {
             if !(failure is SnapshotCancelled) {
                 serverLog(.warning, "Background AOF rewrite terminated with error: \(failure)")
@@ -191,7 +192,7 @@ extension Engine {
             abandonEnabling()
             return
         }
-        let old = appendOnly.manifest ?? AOFManifest()
+        let old = files.manifest ?? AOFManifest()
         var manifest = AOFManifest()
         manifest.base = base
         var obsolete = old.base.map { [$0] } ?? []
@@ -236,7 +237,7 @@ extension Engine {
         appendOnly.enabling = false
         if let log = appendOnlyLog {
             let path = log.path
-            log.close(nowMilliseconds: Engine.unixMilliseconds())
+            log.close(nowMilliseconds: clock.unixMilliseconds())
             unlink(path)
         }
         appendOnlyLog = nil
@@ -325,7 +326,7 @@ extension Engine {
     /// there is none yet, as Redis creates both on a start without AOF).
     public func openAppendOnlyAfterLoad() throws {
         try ensureAppendDirectory()
-        var manifest = appendOnly.manifest ?? AOFManifest()
+        var manifest = files.manifest ?? AOFManifest()
         if manifest.base == nil {
             let sequence = manifest.nextBaseSequence
             let (name, format) = appendOnlyBase(sequence: sequence)
@@ -343,9 +344,10 @@ extension Engine {
             serverLog(.notice, "Creating AOF incr file \(name) on server start")
         }
         if let last = manifest.incremental.last {
-            appendOnlyLog = try AppendOnlyLog(path: appendOnlyPath(last.name), policy: fsyncPolicy)
+            appendOnlyLog = try AppendOnlyLog(
+                path: appendOnlyPath(last.name), policy: fsyncPolicy, buffer: appendOnlyBuffer)
         }
-        if manifest != appendOnly.manifest { try persistManifest(manifest) }
+        if manifest != files.manifest { try persistManifest(manifest) }
         appendOnly.baseSize = appendOnlyCurrentSize
     }
 }

@@ -37,7 +37,7 @@ public struct DatasetLoader {
         completion: @escaping (Result<LoadedDataset, Error>) -> Void
     ) {
         engine.persistence.loading = true
-        engine.persistence.loadingStartedAt = Engine.unixMilliseconds()
+        engine.persistence.loadingStartedAt = engine.clock.unixMilliseconds()
         let onEngineThread = engine.runOnEngineThread ?? { $0() }
         let loader = UncheckedBox(self)
         let finish = UncheckedBox(completion)

@@ -41,7 +41,7 @@ extension Engine {
         options.aux =
             [
                 ("redis-ver", ServerIdentity.redisVersion), ("redis-bits", "64"),
-                ("ctime", String(Engine.unixMilliseconds() / 1000)),
+                ("ctime", String(clock.unixMilliseconds() / 1000)),
                 ("used-mem", String(ProcessMetrics.allocatedBytes())),
             ] + replicationAuxFields() + [("aof-base", "0")]
         return options
@@ -50,7 +50,7 @@ extension Engine {
     /// The LRU idle time or LFU counter the file keeps for each key under the current policy.
     package func rdbKeyMetadata() -> (Entry) -> (idleSeconds: Int?, frequency: UInt8?) {
         let policy = config[.maxmemoryPolicy]
-        let now = Engine.unixMilliseconds()
+        let now = clock.unixMilliseconds()
         if policy.hasSuffix("lru") {
             return { entry in (Engine.idleSeconds(entry.accessClock, now: now), nil) }
         }
@@ -96,7 +96,7 @@ extension Engine {
         }
         serverLog(.notice, "DB saved on disk")
         dirty = 0
-        lastSaveTime = Engine.unixMilliseconds() / 1000
+        lastSaveTime = clock.unixMilliseconds() / 1000
         persistence.lastBackgroundSaveOK = true
         persistence.saves += 1
         return true
@@ -123,10 +123,10 @@ extension Engine {
         }
         persistence.backgroundSaveInProgress = true
         persistence.backgroundSaveScheduled = false
-        persistence.backgroundSaveStartedAt = Engine.unixMilliseconds()
-        persistence.backgroundSave = job
+        persistence.backgroundSaveStartedAt = clock.unixMilliseconds()
+        files.backgroundSave = job
         persistence.dirtyBeforeBackgroundSave = dirty
-        persistence.lastBackgroundSaveTry = Engine.unixMilliseconds() / 1000
+        persistence.lastBackgroundSaveTry = clock.unixMilliseconds() / 1000
         serverLog(.notice, "Background saving started by pid \(getpid())")
         BackgroundThread.start {
             job.run()
@@ -140,8 +140,8 @@ extension Engine {
         let error = job.failure
         let temporaryPath = job.temporaryPath
         persistence.backgroundSaveInProgress = false
-        persistence.backgroundSave = nil
-        persistence.lastBackgroundSaveSeconds = (Engine.unixMilliseconds() - persistence.backgroundSaveStartedAt) / 1000
+        files.backgroundSave = nil
+        persistence.lastBackgroundSaveSeconds = (clock.unixMilliseconds() - persistence.backgroundSaveStartedAt) / 1000
         defer { backgroundSaveFinishedHook?(error == nil) }
         if error is SnapshotCancelled {
             serverLog(.warning, "Background saving terminated by signal 10")
@@ -155,7 +155,7 @@ extension Engine {
         }
         serverLog(.notice, "Background saving terminated with success")
         dirty -= persistence.dirtyBeforeBackgroundSave
-        lastSaveTime = Engine.unixMilliseconds() / 1000
+        lastSaveTime = clock.unixMilliseconds() / 1000
         persistence.lastBackgroundSaveOK = true
         persistence.saves += 1
     }
@@ -163,7 +163,7 @@ extension Engine {
     /// Stops a running background save and waits for its thread to let go of the files (its temporary file is
     /// removed; the file it would have replaced stays). Redis kills its saving child in the same situations.
     public func cancelBackgroundSave() {
-        persistence.backgroundSave?.cancelAndWait()
+        files.backgroundSave?.cancelAndWait()
     }
 
     /// What SHUTDOWN and SIGTERM do before the process exits: stop a running BGSAVE, then save when asked to
@@ -182,7 +182,7 @@ extension Engine {
                 finishAppendOnlyRewriteNow()
             } else {
                 serverLog(.warning, "There is a child rewriting the AOF. Killing it!")
-                appendOnly.rewriteJob?.cancelAndWait()
+                files.rewriteJob?.cancelAndWait()
             }
         }
         if appendOnlyLog != nil {
@@ -200,7 +200,7 @@ extension Engine {
                 serverLog(.warning, "Error trying to save the DB. Exit anyway.")
             }
         }
-        appendOnlyLog?.close(nowMilliseconds: Engine.unixMilliseconds())
+        appendOnlyLog?.close(nowMilliseconds: clock.unixMilliseconds())
         appendOnlyLog = nil
         return true
     }
@@ -213,7 +213,7 @@ extension Engine {
             startBackgroundSave()
             return
         }
-        let now = Engine.unixMilliseconds() / 1000
+        let now = clock.unixMilliseconds() / 1000
         for point in config.savePoints where dirty >= point.changes && now - lastSaveTime > point.seconds {
             // After a failure, retry only every 5 seconds (CONFIG_BGSAVE_RETRY_DELAY).
             guard persistence.lastBackgroundSaveOK || now - persistence.lastBackgroundSaveTry > 5 else { continue }
@@ -280,7 +280,7 @@ extension Engine {
             serverLog(.notice, "Loading RDB produced by version \(version)")
         }
         if let created = summary.auxValue("ctime").flatMap({ Int("\($0)") }) {
-            let (age, overflow) = (Engine.unixMilliseconds() / 1000).subtractingReportingOverflow(created)
+            let (age, overflow) = (clock.unixMilliseconds() / 1000).subtractingReportingOverflow(created)
             serverLog(.notice, "RDB age \(overflow ? 0 : max(0, age)) seconds")
         }
         if let memory = summary.auxValue("used-mem").flatMap({ Int("\($0)") }) {
@@ -298,12 +298,12 @@ extension Engine {
         serverLog(
             .notice,
             "Done loading RDB, keys loaded: \(summary.keys - loaded.expiredKeys), keys expired: \(loaded.expiredKeys).")
-        let seconds = Double(Engine.monotonicMicroseconds() - startedAt) / 1_000_000
+        let seconds = Double(clock.monotonicMicroseconds() - startedAt) / 1_000_000
         serverLog(.notice, "DB loaded from disk: \(Engine.formatSeconds(seconds)) seconds")
         persistence.lastLoadKeysLoaded = summary.keys - loaded.expiredKeys
         persistence.lastLoadKeysExpired = loaded.expiredKeys
         dirty = 0
-        lastSaveTime = Engine.unixMilliseconds() / 1000
+        lastSaveTime = clock.unixMilliseconds() / 1000
     }
 
     /// Bytes as megabytes with two decimals, rounded; any 64-bit value from a file's `used-mem` field fits.

@@ -97,7 +97,7 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         guard !detached else { return }
         var incoming = unwrapInboundIn(data)
         if pending == nil { pending = incoming } else { pending!.writeBuffer(&incoming) }
-        engine.replication.lastMasterInteraction = Engine.unixMilliseconds()
+        engine.replication.lastMasterInteraction = engine.clock.unixMilliseconds()
         process()
     }
 
@@ -193,7 +193,7 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         case .endMark(let mark): framing = .endMark(mark)
         case .keepalive, .failure: return
         }
-        let path = "temp-\(Engine.unixMilliseconds() / 1000).\(getpid()).rdb"
+        let path = "temp-\(engine.clock.unixMilliseconds() / 1000).\(getpid()).rdb"
         do {
             transfer = try TransferFile(path: path, framing: framing)
         } catch {

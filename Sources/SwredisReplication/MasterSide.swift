@@ -34,7 +34,7 @@ extension Engine {
             if requestedID != "?" { replication.partialSyncsRefused += 1 }
         }
         replication.fullSyncs += 1
-        let link = ReplicaLink(state: .waitBgsaveStart, now: Engine.unixMilliseconds())
+        let link = ReplicaLink(state: .waitBgsaveStart, now: clock.unixMilliseconds())
         link.legacySync = legacy
         attachReplica(client, link)
         if replication.backlog == nil {
@@ -82,7 +82,7 @@ extension Engine {
             }
             return false
         }
-        let link = ReplicaLink(state: .online, now: Engine.unixMilliseconds())
+        let link = ReplicaLink(state: .online, now: clock.unixMilliseconds())
         attachReplica(client, link)
         var buffer = ByteBufferAllocator().buffer(capacity: replication.offset + 1 - offset + 64)
         buffer.writeString(link.speaksPSYNC2 ? "+CONTINUE \(replication.replicationID)\r\n" : "+CONTINUE\r\n")
@@ -119,7 +119,7 @@ extension Engine {
         let diskless =
             config[.replDisklessSync] && waiting.allSatisfy { $0.replicaLink?.acceptsEOFTransfer == true }
         if diskless {
-            let now = Engine.unixMilliseconds()
+            let now = clock.unixMilliseconds()
             if replication.disklessWaitStartedAt == 0 { replication.disklessWaitStartedAt = now }
             let delay = config[.replDisklessSyncDelay] * 1000
             let enough = config[.replDisklessSyncMaxReplicas]
@@ -189,7 +189,7 @@ extension Engine {
                 continue
             }
             link.state = .online
-            link.ackTime = Engine.unixMilliseconds()
+            link.ackTime = clock.unixMilliseconds()
             if diskless {
                 link.streamStartsOnAck = true
                 serverLog(
@@ -217,7 +217,7 @@ extension Engine {
 
     /// An empty line from a replica: it is alive (loading its RDB, for example).
     public func replicaKeepalive(_ client: ClientSession) {
-        client.replicaLink?.ackTime = Engine.unixMilliseconds()
+        client.replicaLink?.ackTime = clock.unixMilliseconds()
     }
 
     /// REPLCONF ACK from a replica.
@@ -230,7 +230,7 @@ extension Engine {
             serverLog(.notice, "Synchronization with replica \(replicaName(client)) succeeded")
         }
         if offset > link.ackOffset { link.ackOffset = offset }
-        link.ackTime = Engine.unixMilliseconds()
+        link.ackTime = clock.unixMilliseconds()
         serveClientsWaitingForAcks()
     }
 

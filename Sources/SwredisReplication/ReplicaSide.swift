@@ -22,7 +22,7 @@ extension Engine {
         replication.masterHost = host
         replication.masterPort = port
         replication.linkState = .connect
-        replication.linkDownSince = Engine.unixMilliseconds()
+        replication.linkDownSince = clock.unixMilliseconds()
         LogSink.shared.role = "S"
     }
 
@@ -45,7 +45,7 @@ extension Engine {
         replication.masterHost = host
         replication.masterPort = port
         replication.linkState = .connect
-        replication.linkDownSince = replication.linkDownSince ?? Engine.unixMilliseconds()
+        replication.linkDownSince = replication.linkDownSince ?? clock.unixMilliseconds()
         LogSink.shared.role = "S"
         if let requestedBy {
             serverLog(.notice, "REPLICAOF \(host):\(port) enabled (user request from '\(requestedBy)')")
@@ -70,7 +70,7 @@ extension Engine {
         replication.selectedDatabase = -1
         if replication.backlog == nil { createBacklog() }
         // The backlog TTL counts from now: siblings need time to come and continue from it.
-        replication.noReplicasSince = Engine.unixMilliseconds()
+        replication.noReplicasSince = clock.unixMilliseconds()
         if let requestedBy { serverLog(.notice, "MASTER MODE enabled (user request from '\(requestedBy)')") }
     }
 
@@ -101,7 +101,7 @@ extension Engine {
         else { return }
         replication.linkState = .connecting
         replication.linkGeneration += 1
-        replication.lastMasterInteraction = Engine.unixMilliseconds()
+        replication.lastMasterInteraction = clock.unixMilliseconds()
         serverLog(.notice, "Connecting to MASTER \(host):\(replication.masterPort)")
         serverLog(.notice, "MASTER <-> REPLICA sync started")
         masterLink?.connect(host: host, port: replication.masterPort)
@@ -111,7 +111,7 @@ extension Engine {
 
     public func masterLinkHandshakeStarted() {
         replication.linkState = .handshake
-        replication.lastMasterInteraction = Engine.unixMilliseconds()
+        replication.lastMasterInteraction = clock.unixMilliseconds()
     }
 
     /// The PSYNC arguments we send: our ID and next offset when our data can be continued, else `? -1`.
@@ -138,13 +138,13 @@ extension Engine {
         replication.linkState = .sync
         replication.transferSize = size
         replication.transferRead = 0
-        replication.transferLastIO = Engine.unixMilliseconds()
+        replication.transferLastIO = clock.unixMilliseconds()
     }
 
     /// `received`: payload bytes received so far.
     public func masterTransferProgress(_ received: Int) {
         replication.transferRead = received
-        replication.transferLastIO = Engine.unixMilliseconds()
+        replication.transferLastIO = clock.unixMilliseconds()
         replication.lastMasterInteraction = replication.transferLastIO
     }
 
@@ -172,7 +172,7 @@ extension Engine {
             return
         }
         serverLog(.notice, "MASTER <-> REPLICA sync: Loading DB in memory")
-        let started = Engine.monotonicMicroseconds()
+        let started = clock.monotonicMicroseconds()
         DatasetLoader(engine: self, path: path, keepExpired: true).loadInBackground(into: self) { result in
             guard generation == self.replication.linkGeneration, self.replication.isReplica else {
                 // REPLICAOF changed while we loaded: this data belongs to a link that no longer exists.
@@ -228,7 +228,7 @@ extension Engine {
         replication.masterClient = master
         replication.linkState = .connected
         replication.linkDownSince = nil
-        replication.lastMasterInteraction = Engine.unixMilliseconds()
+        replication.lastMasterInteraction = clock.unixMilliseconds()
         replication.readOffset = replication.offset
         return master
     }
@@ -243,7 +243,7 @@ extension Engine {
             serverLog(.notice, "Caching the disconnected master state.")
         }
         if replication.linkState == .connected || replication.linkDownSince == nil {
-            replication.linkDownSince = Engine.unixMilliseconds()
+            replication.linkDownSince = clock.unixMilliseconds()
         }
         replication.readOffset = replication.offset
         if replication.isReplica { replication.linkState = .connect }
@@ -273,6 +273,6 @@ extension Engine {
     public func acknowledgeToMaster() {
         guard replication.linkState == .connected else { return }
         masterLink?.sendToMaster(RESPCommand.text(["REPLCONF", "ACK", String(replication.offset)]))
-        replication.lastAckSent = Engine.unixMilliseconds()
+        replication.lastAckSent = clock.unixMilliseconds()
     }
 }

@@ -8,7 +8,7 @@ import SwredisPersistence
 /// waited for the diskless delay, free a backlog nobody needs, and recount good replicas.
 extension Engine {
     public func replicationCron() {
-        let now = Engine.unixMilliseconds()
+        let now = clock.unixMilliseconds()
         let timeout = config[.replTimeout] * 1000
         if replication.isReplica {
             switch replication.linkState {

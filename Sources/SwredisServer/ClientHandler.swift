@@ -121,7 +121,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if let log = engine.appendOnlyLog, log.hasPendingBytes {
+        if !engine.appendOnlyBuffer.isEmpty {
             clients.flushAfterAppendOnly(self)
         } else {
             context.flush()
@@ -312,7 +312,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             overSoftLimitSince = nil
             return false
         }
-        let now = Engine.unixMilliseconds()
+        let now = engine.clock.unixMilliseconds()
         guard let since = overSoftLimitSince else {
             overSoftLimitSince = now
             return limit.seconds == 0

@@ -252,7 +252,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         switch result {
         case .success(let loaded):
             engine.install(loaded, startedAt: startedAt)
-            engine.adoptReplicationInfo(loaded.summary)
+            engine.adoptReplicationInfo(auxValue: loaded.summary.auxValue)
             becomeReady()
         case .failure(let error as FileError):
             serverLog(.warning, "Fatal error loading the DB: \(error.reason). Exiting.")

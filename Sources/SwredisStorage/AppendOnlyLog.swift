@@ -1,46 +1,36 @@
 import Dispatch
 import NIOConcurrencyHelpers
+import SwredisConfig
+import SwredisProtocol
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `appendfsync`: when appended commands reach the disk.
-public enum FsyncPolicy: String, Sendable {
-    /// After every write, before any reply to the commands it holds is sent.
-    case always
-    /// By a background thread about once a second.
-    case everysec
-    /// When the kernel decides.
-    case no
-}
-
-/// The open incremental AOF file. The engine thread appends commands to an in-memory buffer (in RESP, with a
-/// SELECT whenever the database changes); once per event-loop tick, before the replies of that tick are sent,
-/// `flush` writes the buffer with one `write` and, with `appendfsync always`, `fsync`s it — so no client hears
-/// "OK" for a write that is not in the file (on disk, with `always`).
+/// The open incremental AOF file. The engine thread appends commands to an `AppendOnlyBuffer`; once per event-loop
+/// tick, before the replies of that tick are sent, `flush` writes the buffer with one `write` and, with
+/// `appendfsync always`, `fsync`s it — so no client hears "OK" for a write that is not in the file (on disk, with
+/// `always`). Failures are recorded in the buffer, where the engine reads them.
 public final class AppendOnlyLog: @unchecked Sendable {
     public private(set) var path: String
     public var policy: FsyncPolicy
     private var descriptor: Int32
-    private var buffer: [UInt8] = []
-    private var selectedDatabase = -1
-    /// Bytes written to the current incremental file (what is still buffered is `pendingBytes`).
+    private let buffer: AppendOnlyBuffer
+    /// Bytes written to the current incremental file (what is still buffered is in the `AppendOnlyBuffer`).
     public private(set) var incrementalSize: Int
     private let fsyncQueue = DispatchQueue(label: "swredis.aof.fsync")
     private let backgroundFsync = NIOLockedValueBox(BackgroundFsync())
-    /// The last write or fsync failure (INFO aof_last_write_status); cleared by a successful write.
-    public private(set) var lastError: FileError?
 
     struct BackgroundFsync {
         var inFlight = false
         var lastFinished = 0
     }
 
-    /// Opens (or creates) `path` for appending.
-    public init(path: String, policy: FsyncPolicy) throws {
+    /// Opens (or creates) `path` for appending what the engine puts in `buffer`.
+    public init(path: String, policy: FsyncPolicy, buffer: AppendOnlyBuffer) throws {
         self.path = path
         self.policy = policy
+        self.buffer = buffer
         descriptor = try AppendOnlyLog.open(path)
         var info = stat()
         incrementalSize = fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
@@ -52,50 +42,6 @@ public final class AppendOnlyLog: @unchecked Sendable {
         return descriptor
     }
 
-    public var hasPendingBytes: Bool { !buffer.isEmpty }
-    public var pendingBytes: Int { buffer.count }
-
-    // MARK: Appending (engine thread)
-
-    /// Starts a command of `count` arguments executed in `database`.
-    public func beginCommand(database: Int, count: Int) {
-        if database != selectedDatabase {
-            var digits = Array(String(database).utf8)
-            appendHeader(UInt8(ascii: "*"), 2)
-            appendArgument(Array("SELECT".utf8))
-            appendArgument(&digits)
-            selectedDatabase = database
-        }
-        appendHeader(UInt8(ascii: "*"), count)
-    }
-
-    /// Appends one argument of the current command.
-    public func appendArgument(_ bytes: UnsafeRawBufferPointer) {
-        appendHeader(UInt8(ascii: "$"), bytes.count)
-        buffer.append(contentsOf: bytes)
-        buffer.append(13)
-        buffer.append(10)
-    }
-
-    public func appendArgument(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { appendArgument($0) }
-    }
-
-    private func appendArgument(_ bytes: inout [UInt8]) {
-        bytes.withUnsafeBytes { appendArgument($0) }
-    }
-
-    private func appendHeader(_ marker: UInt8, _ value: Int) {
-        buffer.append(marker)
-        if value < 10 {
-            buffer.append(UInt8(48 + value))
-        } else {
-            buffer.append(contentsOf: String(value).utf8)
-        }
-        buffer.append(13)
-        buffer.append(10)
-    }
-
     // MARK: Writing
 
     /// Writes the buffer and applies the fsync policy. Throws when the bytes could not be written (they stay
@@ -103,18 +49,18 @@ public final class AppendOnlyLog: @unchecked Sendable {
     public func flush(nowMilliseconds: Int) throws {
         if !buffer.isEmpty {
             do {
-                try buffer.withUnsafeBytes { try DurableFile.writeAll(descriptor, $0, path: path) }
+                try buffer.bytes.withUnsafeBytes { try DurableFile.writeAll(descriptor, $0, path: path) }
             } catch let error as FileError {
-                lastError = error
+                buffer.lastWriteFailure = error.reason
                 throw error
             }
             incrementalSize += buffer.count
-            if buffer.capacity > 4 * 1024 * 1024 { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
-            lastError = nil
+            buffer.removeWritten()
+            buffer.lastWriteFailure = nil
             if policy == .always {
                 guard fdatasync(descriptor) == 0 else {
                     let error = FileError(path: path, operation: "fsync", code: errno)
-                    lastError = error
+                    buffer.lastWriteFailure = error.reason
                     throw error
                 }
                 return
@@ -160,7 +106,7 @@ public final class AppendOnlyLog: @unchecked Sendable {
         descriptor = newDescriptor
         path = newPath
         incrementalSize = 0
-        selectedDatabase = -1
+        buffer.forgetSelectedDatabase()
     }
 
     /// Flushes and fsyncs everything, then closes the file (shutdown, `appendonly no`).

@@ -36,12 +36,12 @@ final class ReplicationOffsetTests: XCTestCase {
 
     func testRDBReplicationOffsetOfInt64MaxIsNotAdopted() throws {
         let engine = Engine(config: ConfigStore())
-        engine.adoptReplicationInfo(try load(replicationAux(offset: "9223372036854775807")).summary)
+        engine.adoptReplicationInfo(auxValue: try load(replicationAux(offset: "9223372036854775807")).summary.auxValue)
         XCTAssertEqual(engine.replication.offset, 0)
         XCTAssertEqual(engine.replication.secondOffset, -1)
         XCTAssertNil(engine.replication.backlog)
 
-        engine.adoptReplicationInfo(try load(replicationAux(offset: "4611686018427387904")).summary)
+        engine.adoptReplicationInfo(auxValue: try load(replicationAux(offset: "4611686018427387904")).summary.auxValue)
         XCTAssertEqual(engine.replication.offset, ReplicationState.maximumOffset)
         XCTAssertEqual(engine.replication.secondOffset, ReplicationState.maximumOffset + 1)
         XCTAssertEqual(engine.replication.replicationID2, replicationID)

@@ -1,5 +1,5 @@
+import SwredisBytes
 import SwredisLog
-import SwredisStorage
 
 /// The replication ID and offset an RDB file carries (AUX `repl-stream-db`, `repl-id`, `repl-offset`), so a
 /// restarted replica continues partially with its master and a restarted master lets its replicas continue.
@@ -21,11 +21,12 @@ extension Engine {
 
     /// After loading the dataset at startup: a replica resumes the stream the file was saved at; a master
     /// keeps the file's ID as its secondary one so replicas that followed it can continue.
-    public func adoptReplicationInfo(_ summary: RDBFileSummary) {
-        guard let id = summary.auxValue("repl-id").map({ "\($0)" }), id.utf8.count == 40,
-            let offset = summary.auxValue("repl-offset").flatMap({ Int("\($0)") }),
+    /// `auxValue` reads an AUX field of the loaded file.
+    public func adoptReplicationInfo(auxValue: (String) -> ByteString?) {
+        guard let id = auxValue("repl-id").map({ "\($0)" }), id.utf8.count == 40,
+            let offset = auxValue("repl-offset").flatMap({ Int("\($0)") }),
             offset >= 0, offset <= ReplicationState.maximumOffset,
-            let database = summary.auxValue("repl-stream-db").flatMap({ Int("\($0)") }), database >= 0
+            let database = auxValue("repl-stream-db").flatMap({ Int("\($0)") }), database >= 0
         else { return }
         if replication.isReplica {
             replication.replicationID = id
