@@ -1,5 +1,6 @@
 """Runs inside the client's network namespace: asks who has the VIP every `interval` seconds with a raw ARP request
-and prints, for every window, the distinct MACs that answered, as JSON lines on stdout, until `duration` ends.
+and prints, for every window, the distinct MACs that answered (and those that announced the VIP unasked: gratuitous
+requests or unsolicited replies), as JSON lines on stdout, until `duration` ends.
 
     python3 arp_observer.py IFACE VIP DURATION [INTERVAL]
 
@@ -41,6 +42,9 @@ def main():
             operation = struct.unpack("!H", frame[20:22])[0]
             if operation == 2:
                 seen.add(frame[22:28].hex(":"))
+                if frame[38:42] == target:
+                    # An unsolicited reply (`arping -A`, the seed's announcement): sender = target = VIP.
+                    gratuitous.add(frame[22:28].hex(":"))
             elif operation == 1 and frame[38:42] == target:
                 # A gratuitous ARP: the holder announces the address (sender = target = VIP).
                 gratuitous.add(frame[22:28].hex(":"))
