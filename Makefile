@@ -4,7 +4,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 DEBUG_BIN := .build/debug/swredisd
 RELEASE_BIN := .build/release/swredisd
-APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config systemd adduser iproute2 iptables man-db lintian binutils
+APT_PACKAGES := libsystemd-dev redis-server redis-tools redis-sentinel pkg-config systemd adduser iproute2 iptables man-db lintian binutils liblua5.1-0-dev lua-cjson-dev lua-bitop-dev iputils-arping
 SWIFT_RELEASE_FLAGS := -c release -Xswiftc -enforce-exclusivity=unchecked
 
 
@@ -21,7 +21,7 @@ deps:
 	fi
 	@# Debian starts redis-server/redis-sentinel services where systemd runs; tests start their own.
 	@-systemctl stop redis-server redis-sentinel >/dev/null 2>&1 || true
-	@$(PYTHON) -c "import redis, pytest" 2>/dev/null || $(PYTHON) -m pip install -q redis pytest
+	@$(PYTHON) -c "import redis, pytest, redis_lock, limits" 2>/dev/null || $(PYTHON) -m pip install -q redis pytest python-redis-lock limits
 
 build: deps
 	$(SWIFT) build

@@ -17,6 +17,13 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CMallocInfo"),
         .target(name: "CSpawn"),
+        // Lua 5.1, lua-cjson and lua-bitop from Debian's -dev packages, linked statically.
+        .target(
+            name: "CLua",
+            linkerSettings: [
+                .linkedLibrary(":liblua5.1-cjson.a"), .linkedLibrary(":liblua5.1-bitop.a"),
+                .linkedLibrary(":liblua5.1.a"), .linkedLibrary("m"), .linkedLibrary("dl"),
+            ]),
         .target(name: "SwredisBytes"),
         .target(
             name: "SwredisProtocol", dependencies: ["SwredisBytes", .product(name: "NIOCore", package: "swift-nio")]),
@@ -49,9 +56,17 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]),
         .target(
+            name: "SwredisScripting",
+            dependencies: [
+                "CLua", "SwredisEngine", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
+                "SwredisClient", "SwredisLog",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
+        .target(
             name: "SwredisCommands",
             dependencies: [
-                "SwredisEngine", "SwredisPersistence", "SwredisReplication", "CMallocInfo", "SwredisBytes",
+                "SwredisEngine", "SwredisPersistence", "SwredisReplication", "SwredisScripting", "CMallocInfo",
+                "SwredisBytes",
                 "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog", "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),

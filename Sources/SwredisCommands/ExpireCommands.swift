@@ -93,7 +93,11 @@ enum ExpireCommands {
         } else {
             engine.databases[db].setExpire(key, at: when)
             engine.notify(client, .generic, "expire", args[1])
-            engine.propagateInstead([[ByteString("PEXPIREAT"), key, Engine.millisecondsArgument(when)]])
+            // Redis rewrites the command name and the time, keeping any condition option; PEXPIREAT goes as sent.
+            if name != "pexpireat" {
+                let options = (3..<args.count).map { args.bytes($0) }
+                engine.propagateInstead([[ByteString("PEXPIREAT"), key, Engine.millisecondsArgument(when)] + options])
+            }
         }
         engine.dirty += 1
         client.reply.integer(1)

@@ -2,6 +2,7 @@ import SwredisBytes
 import SwredisConfig
 import SwredisEngine
 import SwredisKeyspace
+import SwredisScripting
 
 #if canImport(Glibc)
 import Glibc
@@ -130,6 +131,8 @@ public enum InfoCommand {
         engine.peakMemory = max(engine.peakMemory, used)
         let rss = ProcessMetrics.residentBytes()
         let total = ProcessMetrics.totalSystemMemory()
+        let scripting = engine.scriptingMemory
+        let (functionsHeap, functionsBytes) = (32768, 184)
         let maxmemory = engine.config[.maxmemory]
         let ratio = used > 0 ? Double(rss) / Double(used) : 0
         let peakPercent = engine.peakMemory > 0 ? Double(used) * 100 / Double(engine.peakMemory) : 0
@@ -146,11 +149,18 @@ public enum InfoCommand {
             ("allocator_allocated", String(used)), ("allocator_active", String(used)),
             ("allocator_resident", String(rss)),
             ("total_system_memory", String(total)), ("total_system_memory_human", ProcessMetrics.human(total)),
-            ("used_memory_lua", "31744"), ("used_memory_vm_eval", "31744"), ("used_memory_lua_human", "31.00K"),
-            ("used_memory_scripts_eval", "0"), ("number_of_cached_scripts", "0"), ("number_of_functions", "0"),
-            ("number_of_libraries", "0"), ("used_memory_vm_functions", "32768"), ("used_memory_vm_total", "64512"),
-            ("used_memory_vm_total_human", "63.00K"), ("used_memory_functions", "184"), ("used_memory_scripts", "184"),
-            ("used_memory_scripts_human", "184B"),
+            ("used_memory_lua", String(scripting.lua)), ("used_memory_vm_eval", String(scripting.lua)),
+            ("used_memory_lua_human", ProcessMetrics.human(scripting.lua)),
+            ("used_memory_scripts_eval", String(scripting.scriptBytes)),
+            ("number_of_cached_scripts", String(scripting.scripts)),
+            // FUNCTION is not there yet: no functions, and the empty function engine's fixed figures.
+            ("number_of_functions", "0"), ("number_of_libraries", "0"),
+            ("used_memory_vm_functions", String(functionsHeap)),
+            ("used_memory_vm_total", String(scripting.lua + functionsHeap)),
+            ("used_memory_vm_total_human", ProcessMetrics.human(scripting.lua + functionsHeap)),
+            ("used_memory_functions", String(functionsBytes)),
+            ("used_memory_scripts", String(scripting.scriptBytes + functionsBytes)),
+            ("used_memory_scripts_human", ProcessMetrics.human(scripting.scriptBytes + functionsBytes)),
             ("maxmemory", String(maxmemory)), ("maxmemory_human", ProcessMetrics.human(maxmemory)),
             ("maxmemory_policy", engine.config[.maxmemoryPolicy]),
             ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", "0"), ("allocator_rss_ratio", "1.00"),

@@ -7,7 +7,7 @@ enum StandardDeclarations {
     /// Every group's declarations, parsed once per process.
     static let all: [CommandDeclaration] = {
         let texts = [
-            generic, string, list, set, sortedSet, hash, pubsub, transactions, connection, server, bitmap,
+            generic, string, list, set, sortedSet, hash, pubsub, transactions, connection, server, bitmap, scripting,
         ]
         do {
             return try texts.flatMap { text throws(CommandDeclarationParser.Failure) in
@@ -29,7 +29,7 @@ public enum StandardCommands {
         + PersistenceCommands.bindings + TransactionCommands.bindings + PubSubCommands.bindings
         + ServerCommands.bindings + ConfigCommand.bindings + ServerCommands.slowlogBindings
         + ServerCommands.latencyBindings + DebugCommand.bindings + IntrospectionCommands.bindings
-        + ReplicationCommands.bindings
+        + ReplicationCommands.bindings + ScriptingCommands.bindings
 
     /// Fresh specs (each engine counts its own command statistics).
     public static var all: [CommandSpec] {

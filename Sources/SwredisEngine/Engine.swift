@@ -76,6 +76,11 @@ public final class Engine {
     public var propagationSuppressed = false
     package var propagationOverride: [[ByteString]]?
     package var transactionPropagation = TransactionPropagation.none
+    /// Set while a script runs: its effects are collected here and propagated when it ends.
+    package var scriptEffects: ScriptEffects?
+    /// The scripting layer's state (the Lua interpreter, the script cache), held for SwredisScripting without
+    /// knowing its type.
+    package var scripting: AnyObject?
     /// Who follows key changes: WATCH, then blocked clients; Cluster's slot index is next.
     public var keyspaceObservers: [any KeyspaceObserver] = [] {
         didSet {
@@ -278,6 +283,15 @@ public final class Engine {
 
     // MARK: Clients
 
+    /// A client no connection owns and CLIENT LIST does not show, such as the one scripts run their commands as.
+    package func createDetachedClient(address: String, allocator: ByteBufferAllocator) -> ClientSession {
+        let session = ClientSession(
+            engine: self, id: nextClientID, address: address, localAddress: "", isUnixSocket: false,
+            authenticated: true, now: clock.unixMilliseconds(), allocator: allocator)
+        nextClientID += 1
+        return session
+    }
+
     /// Registers a new connection's session.
     public func createClient(
         address: String, localAddress: String, isUnixSocket: Bool,
@@ -352,6 +366,13 @@ public final class Engine {
             client.reply.simple("QUEUED")
             return
         }
+        call(client, command, args)
+    }
+
+    /// Runs a command that passed lookup, arity and the gates (Redis's `call`): the handler, then propagation, key
+    /// signals, blocked clients, MONITOR, statistics and the slow log. Scripts enter here after their own checks.
+    @inline(__always)
+    package func call(_ client: ClientSession, _ command: CommandSpec, _ args: Arguments) {
         let replyStart = client.reply.buffer.writerIndex
         let dirtyBefore = dirty
         let offsetBefore = replication.offset
@@ -491,7 +512,7 @@ public final class Engine {
         errorCounts[String(code), default: 0] += 1
     }
 
-    private func feedMonitors(_ client: ClientSession, _ args: Arguments) {
+    package func feedMonitors(_ client: ClientSession, _ args: Arguments) {
         let micros = clock.unixMicroseconds()
         let fraction = String(micros % 1_000_000)
         var line =

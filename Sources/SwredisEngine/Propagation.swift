@@ -31,6 +31,10 @@ extension Engine {
     /// Logs one command given as byte strings.
     package func propagate(_ db: Int, _ arguments: [ByteString]) {
         guard propagates else { return }
+        if let effects = scriptEffects {
+            effects.append(db, arguments, accepting: acceptingTargets)
+            return
+        }
         openTransactionIfNeeded(db)
         send(db, count: arguments.count, to: .all) { sink in
             for argument in arguments { argument.withUnsafeBytes { sink.appendArgument($0) } }
@@ -45,10 +49,45 @@ extension Engine {
             for command in replacement { propagate(db, command) }
             return
         }
+        if let effects = scriptEffects {
+            effects.append(db, (0..<args.count).map { ByteString(args[$0]) }, accepting: acceptingTargets)
+            return
+        }
         openTransactionIfNeeded(db)
         send(db, count: args.count, to: .all) { sink in
             for index in 0..<args.count { sink.appendArgument(args[index]) }
         }
+    }
+
+    /// The targets that take commands now (Redis's `shouldPropagate`): a command for none of them is not counted.
+    private var acceptingTargets: PropagationTargets {
+        var targets: PropagationTargets = []
+        for sink in propagationSinks where sink.isAccepting { targets.insert(sink.target) }
+        return targets
+    }
+
+    /// Starts collecting what a script propagates (Redis's `also_propagate`) unless an EXEC already wraps it.
+    package func beginScriptEffects() -> ScriptEffects? {
+        guard transactionPropagation == .none, scriptEffects == nil else { return nil }
+        let effects = ScriptEffects()
+        scriptEffects = effects
+        return effects
+    }
+
+    /// Ends a script: its effects go out alone, or wrapped in MULTI/EXEC when there are several.
+    package func endScriptEffects(_ effects: ScriptEffects) {
+        guard scriptEffects === effects else { return }
+        scriptEffects = nil
+        let commands = effects.commands
+        guard !commands.isEmpty, !propagationSuppressed else { return }
+        let wrapped = commands.count > 1
+        if wrapped { sendKeyword(commands[0].database, "MULTI") }
+        for command in commands {
+            send(command.database, count: command.arguments.count, to: command.targets) { sink in
+                for argument in command.arguments { argument.withUnsafeBytes { sink.appendArgument($0) } }
+            }
+        }
+        if wrapped { sendKeyword(commands[commands.count - 1].database, "EXEC") }
     }
 
     /// Sends a command to replicas only (PUBLISH reaches subscribers of replicas; it is not written to the AOF).
@@ -106,4 +145,24 @@ package enum TransactionPropagation {
     case pending
     /// MULTI was written; EXEC must follow.
     case open
+}
+
+/// What a running script propagated, held until it ends; `targets` follows `redis.set_repl`.
+package final class ScriptEffects {
+    package struct Command {
+        package let database: Int
+        package let targets: PropagationTargets
+        package let arguments: [ByteString]
+    }
+
+    package private(set) var commands: [Command] = []
+    package var targets = PropagationTargets.all
+
+    package init() {}
+
+    func append(_ database: Int, _ arguments: [ByteString], accepting: PropagationTargets) {
+        let reached = targets.intersection(accepting)
+        guard !reached.isEmpty else { return }
+        commands.append(Command(database: database, targets: reached, arguments: arguments))
+    }
 }

@@ -18,8 +18,8 @@ final class RecordingSink: PropagationSink {
     var lines: [String] { commands.map { "\($0.database) " + $0.words.joined(separator: " ") } }
 }
 
-/// What `Propagation` sends to its sinks, checked without an AOF file or a replica.
-final class PropagationTests: EngineTestCase {
+/// An engine whose propagated commands are recorded instead of written.
+class PropagationTestCase: EngineTestCase {
     var aof: RecordingSink!
     var replicas: RecordingSink!
 
@@ -29,6 +29,10 @@ final class PropagationTests: EngineTestCase {
         replicas = RecordingSink(.replicas)
         engine.propagationSinks = [aof, replicas]
     }
+}
+
+/// What `Propagation` sends to its sinks, checked without an AOF file or a replica.
+final class PropagationTests: PropagationTestCase {
 
     func testWritesThatChangedDataArePropagatedAsSentOrRewritten() {
         _ = run("SET", "k", "v")

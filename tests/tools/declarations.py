@@ -71,8 +71,8 @@ def declaration(name, info, docs, out):
     explicit = [c for c in categories if c not in implied]
     if explicit:
         out.append("    acl " + " ".join(explicit))
-    for tip in info[7]:
-        out.append(f"    tip {as_text(tip)}")
+    if info[7]:
+        out.append("    tips " + " ".join(as_text(tip) for tip in info[7]))
     arguments(docs.get("arguments"), 1, out)
     out.append("")
     subs = {as_text(s[0]): s for s in info[9]}

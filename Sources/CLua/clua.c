@@ -1,0 +1,404 @@
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "clua.h"
+
+static clua_dispatcher dispatcher;
+static clua_hook_handler hook_handler;
+
+void clua_set_dispatcher(clua_dispatcher function) { dispatcher = function; }
+void clua_set_hook_handler(clua_hook_handler function) { hook_handler = function; }
+
+static int clua_trampoline(lua_State *L) {
+    void *context = lua_touserdata(L, lua_upvalueindex(1));
+    int function = (int)lua_tointeger(L, lua_upvalueindex(2));
+    int results = dispatcher(L, context, function);
+    if (results == CLUA_RAISE) return lua_error(L);
+    return results;
+}
+
+void clua_push_function(lua_State *L, void *context, int function) {
+    lua_pushlightuserdata(L, context);
+    lua_pushinteger(L, function);
+    lua_pushcclosure(L, clua_trampoline, 2);
+}
+
+static void clua_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (hook_handler(L) == CLUA_RAISE) lua_error(L);
+}
+
+void clua_set_count_hook(lua_State *L, int count) {
+    if (count > 0) {
+        lua_sethook(L, clua_hook, LUA_MASKCOUNT, count);
+    } else {
+        lua_sethook(L, NULL, 0, 0);
+    }
+}
+
+/* Opens a library and makes it the global `name` (Debian's lua-cjson returns its table without setting one). */
+static void clua_open(lua_State *L, const char *name, lua_CFunction open) {
+    lua_pushcfunction(L, open);
+    lua_pushstring(L, name);
+    lua_call(L, 1, 1);
+    if (name[0] != '\0' && lua_type(L, -1) == LUA_TTABLE) {
+        lua_setfield(L, LUA_GLOBALSINDEX, name);
+    } else {
+        lua_pop(L, 1);
+    }
+}
+
+void clua_open_libraries(lua_State *L) {
+    clua_open(L, "", luaopen_base);
+    clua_open(L, LUA_TABLIBNAME, luaopen_table);
+    clua_open(L, LUA_STRLIBNAME, luaopen_string);
+    clua_open(L, LUA_MATHLIBNAME, luaopen_math);
+    clua_open(L, LUA_DBLIBNAME, luaopen_debug);
+    clua_open(L, "cjson", luaopen_cjson);
+    clua_open(L, "bit", luaopen_bit);
+}
+
+/* ---- Redis's rand48 (the sequence math.random yields in redis-server). ---- */
+
+static uint64_t rand48_state = 0x1234ABCD330EULL;
+
+static int32_t clua_lrand48(void) {
+    rand48_state = (rand48_state * 0x5DEECE66DULL + 0xBULL) & 0xFFFFFFFFFFFFULL;
+    return (int32_t)(rand48_state >> 17);
+}
+
+static int clua_random(lua_State *L) {
+    const int32_t max = 2147483647;
+    lua_Number r = (lua_Number)(clua_lrand48() % max) / (lua_Number)max;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, r);
+        break;
+    case 1: {
+        int upper = luaL_checkint(L, 1);
+        luaL_argcheck(L, 1 <= upper, 1, "interval is empty");
+        lua_pushnumber(L, floor(r * upper) + 1);
+        break;
+    }
+    case 2: {
+        int lower = luaL_checkint(L, 1);
+        int upper = luaL_checkint(L, 2);
+        luaL_argcheck(L, lower <= upper, 2, "interval is empty");
+        lua_pushnumber(L, floor(r * ((lua_Number)upper - lower + 1)) + lower);
+        break;
+    }
+    default:
+        return luaL_error(L, "wrong number of arguments");
+    }
+    return 1;
+}
+
+static int clua_randomseed(lua_State *L) {
+    int32_t seed = (int32_t)luaL_checkint(L, 1);
+    rand48_state = ((uint64_t)(uint32_t)seed << 16) | 0x330EULL;
+    return 0;
+}
+
+void clua_install_redis_random(lua_State *L) {
+    lua_getfield(L, LUA_GLOBALSINDEX, LUA_MATHLIBNAME);
+    lua_pushcfunction(L, clua_random);
+    lua_setfield(L, -2, "random");
+    lua_pushcfunction(L, clua_randomseed);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+}
+
+/* ---- pcall as Redis 7.0 has it. ---- */
+
+static int clua_pcall(lua_State *L) {
+    int argc = lua_gettop(L);
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {
+        lua_remove(L, 1);
+        if (lua_istable(L, -1)) {
+            lua_getfield(L, -1, "err");
+            if (lua_isstring(L, -1)) {
+                lua_replace(L, -2);
+            } else {
+                lua_pop(L, 1);
+            }
+        }
+        lua_pushboolean(L, 0);
+        lua_insert(L, 1);
+    }
+    return lua_gettop(L);
+}
+
+void clua_install_redis_pcall(lua_State *L) {
+    lua_pushcfunction(L, clua_pcall);
+    lua_setfield(L, LUA_GLOBALSINDEX, "pcall");
+}
+
+/* ---- Read-only globals. ----
+   Every protected table T is replaced by an empty proxy whose metatable reads from T and refuses writes; the
+   registry maps each proxy to its table so rawset/setmetatable refuse it too and pairs/next/rawget see T. */
+
+static const char *const proxies_key = "swredis.readonly.proxies";
+
+static int clua_readonly_write(lua_State *L) {
+    return luaL_error(L, "Attempt to modify a readonly table");
+}
+
+static int clua_missing_global(lua_State *L) {
+    const char *name = lua_tostring(L, 2);
+    return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", name ? name : "?");
+}
+
+/* Pushes the table a proxy stands for, or the value at `index` itself. */
+static void clua_push_real(lua_State *L, int index) {
+    lua_getfield(L, LUA_REGISTRYINDEX, proxies_key);
+    lua_pushvalue(L, index);
+    lua_rawget(L, -2);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 2);
+        lua_pushvalue(L, index);
+    } else {
+        lua_remove(L, -2);
+    }
+}
+
+static int clua_is_proxy(lua_State *L, int index) {
+    lua_getfield(L, LUA_REGISTRYINDEX, proxies_key);
+    lua_pushvalue(L, index);
+    lua_rawget(L, -2);
+    int proxy = !lua_isnil(L, -1);
+    lua_pop(L, 2);
+    return proxy;
+}
+
+/* Compiles `length` bytes of text as a chunk; precompiled bytecode (which stock Lua accepts and Redis's does not)
+   is read as text after a leading space, so it fails to parse as it does in Redis. */
+static int clua_load_text(lua_State *L, const char *text, size_t length, const char *name) {
+    int status;
+    if (length > 0 && text[0] == LUA_SIGNATURE[0]) {
+        luaL_Buffer buffer;
+        luaL_buffinit(L, &buffer);
+        luaL_addchar(&buffer, ' ');
+        luaL_addlstring(&buffer, text, length);
+        luaL_pushresult(&buffer);
+        size_t padded_length;
+        const char *padded = lua_tolstring(L, -1, &padded_length);
+        status = luaL_loadbuffer(L, padded, padded_length, name);
+        lua_remove(L, -2);
+    } else {
+        status = luaL_loadbuffer(L, text, length, name);
+    }
+    if (status == 0) return 1;
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+}
+
+static int clua_safe_loadstring(lua_State *L) {
+    size_t length;
+    const char *text = luaL_checklstring(L, 1, &length);
+    const char *name = luaL_optstring(L, 2, text);
+    return clua_load_text(L, text, length, name);
+}
+
+static int clua_safe_load(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    lua_settop(L, 2);
+    luaL_Buffer buffer;
+    luaL_buffinit(L, &buffer);
+    for (;;) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 0, 1);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            break;
+        }
+        if (!lua_isstring(L, -1)) return luaL_error(L, "reader function must return a string");
+        size_t piece_length;
+        const char *piece = lua_tolstring(L, -1, &piece_length);
+        if (piece_length == 0) {
+            lua_pop(L, 1);
+            break;
+        }
+        luaL_addvalue(&buffer);
+    }
+    luaL_pushresult(&buffer);
+    size_t length;
+    const char *text = lua_tolstring(L, -1, &length);
+    return clua_load_text(L, text, length, name);
+}
+
+static int clua_sealed_rawset(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (clua_is_proxy(L, 1)) {
+        lua_pushstring(L, "Attempt to modify a readonly table");
+        return lua_error(L);
+    }
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static int clua_sealed_setmetatable(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (clua_is_proxy(L, 1)) {
+        lua_pushstring(L, "Attempt to modify a readonly table");
+        return lua_error(L);
+    }
+    int t = lua_type(L, 2);
+    luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
+    if (luaL_getmetafield(L, 1, "__metatable")) {
+        return luaL_error(L, "cannot change a protected metatable");
+    }
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+static int clua_sealed_rawget(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    clua_push_real(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+static int clua_sealed_next(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    clua_push_real(L, 1);
+    lua_replace(L, 1);
+    lua_settop(L, 2);
+    if (lua_next(L, 1)) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int clua_sealed_pairs(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_pushcfunction(L, clua_sealed_next);
+    clua_push_real(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Pushes a read-only proxy of the table at `table` (an absolute index) and records it as that table's. */
+static void clua_push_proxy(lua_State *L, int table) {
+    lua_newtable(L);
+    lua_createtable(L, 0, 3);
+    lua_pushvalue(L, table);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, clua_readonly_write);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_getfield(L, LUA_REGISTRYINDEX, proxies_key);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, table);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+/* Replaces the table at the top of the stack with its read-only proxy (tables it holds are sealed first). */
+static void clua_seal_top(lua_State *L, int depth) {
+    int table = lua_gettop(L);
+    if (depth < 4) {
+        lua_pushnil(L);
+        while (lua_next(L, table)) {
+            if (lua_istable(L, -1) && !clua_is_proxy(L, -1) && !lua_rawequal(L, -1, table)) {
+                lua_pushvalue(L, -2); /* key */
+                lua_insert(L, -2);
+                clua_seal_top(L, depth + 1);
+                lua_rawset(L, table); /* replacing the value of an existing key keeps the traversal valid */
+            } else {
+                lua_pop(L, 1);
+            }
+        }
+    }
+    clua_push_proxy(L, table);
+    lua_replace(L, table);
+}
+
+void clua_seal_globals(lua_State *L) {
+    static const char *const removed[] = {
+        "dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy", "module", "require", "debug", NULL,
+    };
+    for (int i = 0; removed[i] != NULL; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, LUA_GLOBALSINDEX, removed[i]);
+    }
+    lua_pushcfunction(L, clua_safe_loadstring);
+    lua_setfield(L, LUA_GLOBALSINDEX, "loadstring");
+    lua_pushcfunction(L, clua_safe_load);
+    lua_setfield(L, LUA_GLOBALSINDEX, "load");
+    lua_pushcfunction(L, clua_sealed_rawset);
+    lua_setfield(L, LUA_GLOBALSINDEX, "rawset");
+    lua_pushcfunction(L, clua_sealed_rawget);
+    lua_setfield(L, LUA_GLOBALSINDEX, "rawget");
+    lua_pushcfunction(L, clua_sealed_setmetatable);
+    lua_setfield(L, LUA_GLOBALSINDEX, "setmetatable");
+    lua_pushcfunction(L, clua_sealed_next);
+    lua_setfield(L, LUA_GLOBALSINDEX, "next");
+    lua_pushcfunction(L, clua_sealed_pairs);
+    lua_setfield(L, LUA_GLOBALSINDEX, "pairs");
+
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, proxies_key);
+
+    /* The real globals: library tables sealed in place, reads of missing names raise Redis's error. */
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    int globals = lua_gettop(L);
+    lua_pushnil(L);
+    lua_setfield(L, globals, "_G");
+    static const char *const libraries[] = {
+        "string", "table", "math", "cjson", "bit", "coroutine", "redis", NULL,
+    };
+    for (int i = 0; libraries[i] != NULL; i++) {
+        lua_getfield(L, globals, libraries[i]);
+        if (lua_istable(L, -1)) {
+            clua_seal_top(L, 1);
+            lua_setfield(L, globals, libraries[i]);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    /* Strings find their methods through the sealed string table. */
+    lua_pushliteral(L, "");
+    if (lua_getmetatable(L, -1)) {
+        lua_getfield(L, globals, "string");
+        lua_setfield(L, -2, "__index");
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, clua_missing_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, globals);
+
+    /* The proxy becomes the globals table every chunk loaded from now on sees. */
+    clua_push_proxy(L, globals);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, globals, "_G");
+    lua_pushvalue(L, globals);
+    lua_setfield(L, LUA_REGISTRYINDEX, "swredis.globals");
+    lua_replace(L, LUA_GLOBALSINDEX);
+    lua_pop(L, 1);
+}
+
+void clua_set_sealed_global(lua_State *L, const char *name) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "swredis.globals");
+    lua_insert(L, -2);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}

@@ -1,0 +1,63 @@
+/* Lua 5.1 as Debian packages it (liblua5.1-0-dev), with lua-cjson and lua-bitop: the interpreter Redis embeds.
+   The libraries are linked statically (SwredisScripting's linker settings), so swredisd needs no Lua at run time.
+
+   Swift must never raise a Lua error itself: lua_error longjmps, and a jump over Swift frames skips their
+   releases. Every function Swift gives Lua therefore goes through `clua_trampoline`, which calls the dispatcher
+   Swift registered and raises the error the dispatcher left on the stack only once Swift has returned. */
+#ifndef CLUA_H
+#define CLUA_H
+
+#include <lua5.1/lua.h>
+#include <lua5.1/lauxlib.h>
+#include <lua5.1/lualib.h>
+#include <lua5.1/lua-cjson.h>
+#include <lua5.1/lua-bitop.h>
+
+/* What the dispatcher returns instead of a result count: raise the value on top of the stack as an error. */
+#define CLUA_RAISE (-1)
+
+/* Runs function `function` of `context` (both the trampoline's upvalues). Returns how many results it pushed,
+   or CLUA_RAISE. */
+typedef int (*clua_dispatcher)(lua_State *L, void *context, int function);
+
+/* Called by the count hook; returns 0 to go on, or CLUA_RAISE with the error on top of the stack. */
+typedef int (*clua_hook_handler)(lua_State *L);
+
+void clua_set_dispatcher(clua_dispatcher dispatcher);
+void clua_set_hook_handler(clua_hook_handler handler);
+
+/* Pushes a C closure that dispatches `function` of `context`. */
+void clua_push_function(lua_State *L, void *context, int function);
+
+/* Calls the hook handler every `count` instructions (0 removes the hook). */
+void clua_set_count_hook(lua_State *L, int count);
+
+/* Opens the libraries Redis loads (base, table, string, math, debug, cjson, bit) without `package`/`io`/`os`. */
+void clua_open_libraries(lua_State *L);
+
+/* Macros of lua.h that Swift cannot import. */
+static inline void clua_pop(lua_State *L, int n) { lua_settop(L, -(n)-1); }
+static inline void clua_newtable(lua_State *L) { lua_createtable(L, 0, 0); }
+static inline int clua_isnil(lua_State *L, int i) { return lua_type(L, i) == LUA_TNIL; }
+static inline void clua_setglobal(lua_State *L, const char *name) { lua_setfield(L, LUA_GLOBALSINDEX, name); }
+static inline void clua_getglobal(lua_State *L, const char *name) { lua_getfield(L, LUA_GLOBALSINDEX, name); }
+static inline int clua_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline int clua_globalsindex(void) { return LUA_GLOBALSINDEX; }
+
+#endif
+
+/* The sandbox Redis 7.0 sets up, on stock Lua 5.1 (Redis patches its Lua with read-only tables; here read-only
+   proxies give the same errors): `pcall` returning an error table's message, `math.random`/`randomseed` on
+   Redis's rand48 generator, `dofile`/`loadfile`/`print`/`getfenv`/`setfenv`/`newproxy`/`module` removed, and the
+   globals and every library table made read-only, reads of missing globals raising Redis's error. Call once,
+   after the libraries, `redis` and the error handler are in place. */
+void clua_seal_globals(lua_State *L);
+
+/* Sets global `name` to the value on top of the stack (popped), bypassing the read-only protection (KEYS, ARGV). */
+void clua_set_sealed_global(lua_State *L, const char *name);
+
+/* Replaces math.random and math.randomseed with Redis's (rand48, the same sequence on every platform). */
+void clua_install_redis_random(lua_State *L);
+
+/* Replaces the global `pcall` with Redis's: an error that is a table with an `err` string becomes that string. */
+void clua_install_redis_pcall(lua_State *L);

@@ -1,0 +1,326 @@
+import CLua
+import SwredisBytes
+import SwredisEngine
+import SwredisKeyspace
+
+extension LuaInterpreter {
+    static let noScriptError = "NOSCRIPT No matching script. Please use EVAL."
+
+    /// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO (Redis's `evalGenericCommand`).
+    func evaluate(_ caller: ClientSession, _ args: Arguments, bySHA: Bool, readOnly: Bool) {
+        if !engine.monitors.isEmpty { engine.feedMonitors(caller, args) }
+        if bySHA && args[1].count != 40 {
+            caller.error(LuaInterpreter.noScriptError)
+            return
+        }
+        guard let keyCount = Int(args.string(2)) else {
+            caller.error("ERR value is not an integer or out of range")
+            return
+        }
+        guard keyCount <= args.count - 3 else {
+            caller.error("ERR Number of keys can't be greater than number of args")
+            return
+        }
+        guard keyCount >= 0 else {
+            caller.error("ERR Number of keys can't be negative")
+            return
+        }
+        let sha: String
+        if bySHA {
+            sha = args.string(1).lowercased()
+            guard scripts[sha] != nil else {
+                caller.error(LuaInterpreter.noScriptError)
+                return
+            }
+        } else {
+            switch create(Array(args[1])) {
+            case .success(let name): sha = name
+            case .failure(let error):
+                caller.error(error.message)
+                return
+            }
+        }
+        guard let script = scripts[sha] else { return }
+        if let refusal = startRefusal(script.flags, readOnly: readOnly, caller: caller) {
+            caller.error(refusal)
+            return
+        }
+        let keys = (3..<(3 + keyCount)).map { Array(args[$0]) }
+        let arguments = ((3 + keyCount)..<args.count).map { Array(args[$0]) }
+        run(
+            sha: sha, flags: script.flags, readOnly: readOnly, caller: caller, keys: keys, arguments: arguments)
+    }
+
+    /// The refusals before a script starts (Redis's `scriptPrepareForRun`): a shebang's flags against the server's
+    /// state, or, without one, only a stale replica.
+    private func startRefusal(_ flags: ScriptFlags, readOnly: Bool, caller: ClientSession) -> String? {
+        let stale =
+            engine.replication.isReplica && engine.replication.linkState != .connected
+            && !engine.config[.replicaServeStaleData]
+        guard !flags.contains(.compatibilityMode) else {
+            return stale ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." : nil
+        }
+        if stale && !flags.contains(.allowStale) {
+            return
+                "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script."
+        }
+        if !flags.contains(.noWrites) {
+            if engine.replication.isReplica && engine.config[.replicaReadOnly] && !caller.isMaster {
+                return "READONLY Can not run script with write flag on readonly replica"
+            }
+            if engine.writesDeniedByDiskError {
+                return
+                    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts."
+            }
+            if let failure = engine.appendOnlyBuffer.lastWriteFailure {
+                return
+                    "MISCONF Redis is configured to persist data to AOF, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts. AOF error: \(failure)"
+            }
+            if readOnly { return "ERR Can not execute a script with write flag using *_ro command." }
+            if !engine.replication.isReplica && engine.minReplicasToWrite > 0 && !engine.hasEnoughGoodReplicas {
+                return "NOREPLICAS Not enough good replicas to write."
+            }
+        }
+        if engine.maxMemory > 0 && !flags.contains(.allowOOM) && !flags.contains(.noWrites)
+            && !engine.freeMemoryIfNeeded()
+        {
+            return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
+        }
+        return nil
+    }
+
+    /// Runs cached script `sha` and writes its result (or its error) to `caller` (Redis's `luaCallFunction`).
+    private func run(
+        sha: String, flags: ScriptFlags, readOnly: Bool, caller: ClientSession, keys: [[UInt8]],
+        arguments: [[UInt8]]
+    ) {
+        lua_settop(state, 0)
+        lua_getfield(state, clua_registryindex(), "swredis.error_handler")
+        lua_getfield(state, clua_registryindex(), "f_" + sha)
+        pushArray(keys)
+        clua_set_sealed_global(state, "KEYS")
+        pushArray(arguments)
+        clua_set_sealed_global(state, "ARGV")
+        let compatible = flags.contains(.compatibilityMode)
+        run = ScriptRun(
+            caller: caller, sha: sha, readOnly: readOnly || (!compatible && flags.contains(.noWrites)),
+            allowOOM: !compatible && flags.contains(.allowOOM),
+            outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
+        client.database = caller.database
+        let effects = engine.beginScriptEffects()
+        let status = lua_pcall(state, 0, 1, 1)
+        if let effects { engine.endScriptEffects(effects) }
+        replyProtocolVersion = run?.protocolVersion ?? 2
+        run = nil
+        collectGarbageStep()
+        if status != 0 {
+            replyError(to: caller, sha: sha)
+        } else {
+            writeReply(to: caller, depth: 0)
+        }
+        lua_settop(state, 0)
+    }
+
+    private func pushArray(_ elements: [[UInt8]]) {
+        lua_createtable(state, Int32(clamping: elements.count), 0)
+        for (index, element) in elements.enumerated() {
+            element.withUnsafeBytes { push($0) }
+            lua_rawseti(state, -2, Int32(clamping: index + 1))
+        }
+    }
+
+    /// The reply for an error the script raised: `<message> script: <sha>, on <source>:<line>.`.
+    private func replyError(to caller: ClientSession, sha: String) {
+        guard lua_type(state, -1) == LUA_TTABLE else {
+            let message = string(at: -1) ?? "execution failure"
+            caller.error("ERR Error running script \(sha), \(message.prefix(100))")
+            return
+        }
+        var message = "ERR unknown error"
+        lua_getfield(state, -1, "err")
+        if lua_isstring(state, -1) != 0, let text = string(at: -1) { message = text }
+        clua_pop(state, 1)
+        lua_getfield(state, -1, "source")
+        let source = lua_isstring(state, -1) != 0 ? string(at: -1) : nil
+        clua_pop(state, 1)
+        lua_getfield(state, -1, "line")
+        let line = lua_isstring(state, -1) != 0 ? string(at: -1) : nil
+        clua_pop(state, 1)
+        lua_getfield(state, -1, "ignore_error_stats_update")
+        let counted = lua_toboolean(state, -1) != 0
+        clua_pop(state, 1)
+        if let source, let line { message += " script: \(sha), on \(source):\(line)." }
+        if counted {
+            caller.currentCommandFailed = true
+            caller.reply.error(message)
+        } else {
+            caller.error(message)
+        }
+    }
+
+    /// Writes the value on top of the stack as `caller`'s reply and pops it (Redis's `luaReplyToRedisReply`).
+    func writeReply(to caller: ClientSession, depth: Int) {
+        defer { clua_pop(state, 1) }
+        guard depth < 200, lua_checkstack(state, 4) != 0 else {
+            caller.reply.error("ERR reached lua stack limit")
+            return
+        }
+        let scriptProtocol = run?.protocolVersion ?? replyProtocolVersion
+        switch lua_type(state, -1) {
+        case LUA_TSTRING:
+            var length = 0
+            if let pointer = lua_tolstring(state, -1, &length) {
+                caller.reply.bulk(UnsafeRawBufferPointer(start: pointer, count: length))
+            }
+        case LUA_TBOOLEAN:
+            let value = lua_toboolean(state, -1) != 0
+            if scriptProtocol == 2 {
+                if value { caller.reply.integer(1) } else { caller.reply.null() }
+            } else {
+                caller.reply.boolean(value)
+            }
+        case LUA_TNUMBER:
+            caller.reply.integer(LuaInterpreter.truncatedInteger(lua_tonumber(state, -1)))
+        case LUA_TTABLE:
+            writeTable(to: caller, depth: depth)
+        default:
+            caller.reply.null()
+        }
+    }
+
+    /// C's `(long long)` of a Lua number as x86-64 computes it: out of range (and NaN) gives INT64_MIN.
+    static func truncatedInteger(_ value: Double) -> Int {
+        guard value.isFinite, value > -9.223_372_036_854_775_808e18, value < 9.223_372_036_854_775_808e18 else {
+            return Int.min
+        }
+        return Int(value.rounded(.towardZero))
+    }
+
+    private func field(_ name: String) -> Int32 {
+        push(name)
+        lua_rawget(state, -2)
+        return lua_type(state, -1)
+    }
+
+    private func writeTable(to caller: ClientSession, depth: Int) {
+        if field("err") == LUA_TSTRING {
+            let message = string(at: -1) ?? ""
+            clua_pop(state, 1)
+            lua_getfield(state, -1, "ignore_error_stats_update")
+            let counted = lua_toboolean(state, -1) != 0
+            clua_pop(state, 1)
+            if counted {
+                caller.currentCommandFailed = true
+                caller.reply.error(message)
+            } else {
+                caller.error(message)
+            }
+            return
+        }
+        clua_pop(state, 1)
+        if field("ok") == LUA_TSTRING {
+            let status = (string(at: -1) ?? "").map { $0 == "\r" || $0 == "\n" ? " " : $0 }
+            caller.reply.simple(String(status))
+            clua_pop(state, 1)
+            return
+        }
+        clua_pop(state, 1)
+        if field("double") == LUA_TNUMBER {
+            caller.replyScore(lua_tonumber(state, -1))
+            clua_pop(state, 1)
+            return
+        }
+        clua_pop(state, 1)
+        if field("big_number") == LUA_TSTRING {
+            let number = String((string(at: -1) ?? "").map { $0 == "\r" || $0 == "\n" ? " " : $0 })
+            if caller.reply.isRESP3 { caller.reply.raw("(\(number)\r\n") } else { caller.reply.bulk(number) }
+            clua_pop(state, 1)
+            return
+        }
+        clua_pop(state, 1)
+        if field("verbatim_string") == LUA_TTABLE {
+            lua_getfield(state, -1, "format")
+            lua_getfield(state, -2, "string")
+            if lua_type(state, -2) == LUA_TSTRING, lua_type(state, -1) == LUA_TSTRING,
+                let format = bytes(at: -2), let text = bytes(at: -1)
+            {
+                if caller.reply.isRESP3 {
+                    caller.reply.raw("=\(text.count + 4)\r\n")
+                    caller.reply.buffer.writeBytes(format.prefix(3))
+                    caller.reply.buffer.writeBytes([UInt8(ascii: ":")] + text + [13, 10])
+                } else {
+                    caller.reply.bulk(bytes: text)
+                }
+                clua_pop(state, 3)
+                return
+            }
+            clua_pop(state, 2)
+        }
+        clua_pop(state, 1)
+        if field("map") == LUA_TTABLE {
+            let count = pairCount()
+            caller.reply.mapHeader(count)
+            lua_pushnil(state)
+            while lua_next(state, -2) != 0 {
+                lua_pushvalue(state, -2)
+                writeReply(to: caller, depth: depth + 1)
+                writeReply(to: caller, depth: depth + 1)
+            }
+            clua_pop(state, 1)
+            return
+        }
+        clua_pop(state, 1)
+        if field("set") == LUA_TTABLE {
+            let count = pairCount()
+            caller.reply.setHeader(count)
+            lua_pushnil(state)
+            while lua_next(state, -2) != 0 {
+                clua_pop(state, 1)
+                lua_pushvalue(state, -1)
+                writeReply(to: caller, depth: depth + 1)
+            }
+            clua_pop(state, 1)
+            return
+        }
+        clua_pop(state, 1)
+        var count = 0
+        while true {
+            lua_rawgeti(state, -1, Int32(clamping: count + 1))
+            let missing = lua_type(state, -1) == LUA_TNIL
+            clua_pop(state, 1)
+            if missing || count == Int(Int32.max) - 1 { break }
+            count += 1
+        }
+        caller.reply.arrayHeader(count)
+        for index in 0..<count {
+            lua_rawgeti(state, -1, Int32(index + 1))
+            writeReply(to: caller, depth: depth + 1)
+        }
+    }
+
+    /// How many entries the table on top of the stack holds.
+    private func pairCount() -> Int {
+        var count = 0
+        lua_pushnil(state)
+        while lua_next(state, -2) != 0 {
+            clua_pop(state, 1)
+            count += 1
+        }
+        return count
+    }
+}
+
+extension Engine {
+    /// Why a script's first write is refused (Redis's `scriptVerifyWriteCommandAllow`), as a `-CODE message`.
+    func scriptWriteRefusal(_ caller: ClientSession) -> String? {
+        if replication.isReplica && config[.replicaReadOnly] && !caller.isMaster {
+            return "-READONLY You can't write against a read only replica."
+        }
+        if writesDeniedByDiskError { return "-" + Engine.misconfError }
+        if let failure = appendOnlyBuffer.lastWriteFailure {
+            return "-MISCONF Errors writing to the AOF file: \(failure)"
+        }
+        if minReplicasToWrite > 0 && !hasEnoughGoodReplicas { return "-NOREPLICAS Not enough good replicas to write." }
+        return nil
+    }
+}

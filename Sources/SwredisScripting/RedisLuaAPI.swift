@@ -1,0 +1,263 @@
+import CLua
+import SwredisBytes
+import SwredisClient
+import SwredisEngine
+import SwredisKeyspace
+import SwredisLog
+
+/// `redis.*` for scripts: each returns how many results it pushed, or `CLUA_RAISE` with the error on top of the
+/// stack (the C trampoline raises it once Swift has returned).
+extension LuaInterpreter {
+    func dispatch(_ state: OpaquePointer, _ function: RedisLuaFunction) -> Int32 {
+        switch function {
+        case .call: return redisCall(raise: true)
+        case .pcall: return redisCall(raise: false)
+        case .errorReply:
+            guard lua_gettop(state) == 1, lua_type(state, -1) == LUA_TSTRING, let text = string(at: -1) else {
+                pushErrorTable("wrong number or type of arguments")
+                return 1
+            }
+            pushErrorTable(text.hasPrefix("-") ? text : "-" + text)
+            return 1
+        case .statusReply:
+            guard lua_gettop(state) == 1, lua_type(state, -1) == LUA_TSTRING else {
+                pushErrorTable("wrong number or type of arguments")
+                return 1
+            }
+            lua_createtable(state, 0, 1)
+            lua_pushvalue(state, -2)
+            lua_setfield(state, -2, "ok")
+            return 1
+        case .sha1hex:
+            guard lua_gettop(state) == 1 else { return raise("wrong number of arguments") }
+            push(SHA1.hex(bytes(at: 1) ?? []))
+            return 1
+        case .log: return log()
+        case .setResp:
+            guard run != nil else { return raise("redis.setresp can only be called inside a script invocation") }
+            guard lua_gettop(state) == 1 else { return raise("redis.setresp() requires one argument.") }
+            let version = Int(exactly: lua_tonumber(state, 1).rounded(.towardZero)) ?? 0
+            guard version == 2 || version == 3 else { return raise("RESP version must be 2 or 3.") }
+            run?.protocolVersion = version
+            return 0
+        case .setRepl:
+            guard run != nil else { return raise("redis.set_repl can only be called inside a script invocation") }
+            guard lua_gettop(state) == 1 else { return raise("redis.set_repl() requires two arguments.") }
+            let number = lua_tonumber(state, -1)
+            guard let flags = Int(exactly: number.rounded(.towardZero)), flags & ~3 == 0 else {
+                return raise("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+            }
+            engine.scriptEffects?.targets = PropagationTargets(rawValue: UInt8(flags))
+            return 0
+        case .replicateCommands:
+            lua_pushboolean(state, 1)
+            return 1
+        case .breakpoint:
+            lua_pushboolean(state, 0)
+            return 1
+        case .debug:
+            return 0
+        case .aclCheckCommand:
+            guard run != nil else {
+                return raise("redis.acl_check_cmd can only be called inside a script invocation")
+            }
+            switch collectArguments() {
+            case .failure(let error): return raise(error.message)
+            case .success(let command):
+                let known = command.withArguments { engine.resolvedCommand($0) != nil }
+                guard known else { return raise("Invalid command passed to redis.acl_check_cmd()") }
+                lua_pushboolean(state, 1)
+                return 1
+            }
+        }
+    }
+
+    private func raise(_ message: String) -> Int32 {
+        pushErrorTable(message)
+        return CLUA_RAISE
+    }
+
+    private func log() -> Int32 {
+        let count = lua_gettop(state)
+        guard count >= 2 else { return raise("redis.log() requires two arguments or more.") }
+        guard lua_isnumber(state, 1) != 0 else { return raise("First argument must be a number (log level).") }
+        let number = lua_tonumber(state, 1)
+        guard number >= 0, number <= 3 else { return raise("Invalid debug level.") }
+        let level: RedisLogFormat.Level = [.debug, .verbose, .notice, .warning][Int(number)]
+        let words = (2...count).compactMap { string(at: $0) }
+        serverLog(level, words.joined(separator: " "))
+        return 0
+    }
+
+    /// The arguments on the stack as a command (numbers as `%.17g`), popped.
+    private func collectArguments() -> Result<ScriptCommand, ScriptError> {
+        let count = lua_gettop(state)
+        guard count > 0 else {
+            return .failure(ScriptError("Please specify at least one argument for this redis lib call"))
+        }
+        var command = ScriptCommand()
+        for index in 1...count {
+            if lua_type(state, index) == LUA_TNUMBER {
+                command.append(Array(ScoreFormat.format(lua_tonumber(state, index)).utf8))
+            } else if let argument = bytes(at: index) {
+                command.append(argument)
+            } else {
+                lua_settop(state, 0)
+                return .failure(ScriptError("Lua redis lib command arguments must be strings or integers"))
+            }
+        }
+        lua_settop(state, 0)
+        return .success(command)
+    }
+
+    /// `redis.call` / `redis.pcall` (Redis's `luaRedisGenericCommand` and `scriptCall`).
+    private func redisCall(raise: Bool) -> Int32 {
+        guard run != nil else { return self.raise("redis.call/pcall can only be called inside a script invocation") }
+        let command: ScriptCommand
+        switch collectArguments() {
+        case .failure(let error):
+            pushErrorTable(error.message)
+            return raise ? CLUA_RAISE : 1
+        case .success(let collected): command = collected
+        }
+        if let refusal = command.withArguments({ execute($0) }) {
+            pushErrorTable(refusal, ignoreStatistics: true)
+            return raise ? CLUA_RAISE : 1
+        }
+        var buffer = client.reply.buffer
+        client.reply.buffer.clear()
+        let isError = buffer.readableBytesView.first == UInt8(ascii: "-")
+        let protocolVersion = run?.protocolVersion ?? 2
+        if let token = try? RESPToken(consuming: &buffer) {
+            pushReply(token, protocolVersion: protocolVersion)
+        } else {
+            lua_pushboolean(state, 0)
+        }
+        return raise && isError ? CLUA_RAISE : 1
+    }
+
+    /// Runs one command for the script after the checks Redis's `scriptCall` makes; returns the refusal, if any.
+    private func execute(_ args: Arguments) -> String? {
+        guard var run, let command = engine.resolvedCommand(args) else {
+            return "Unknown Redis command called from script"
+        }
+        guard command.acceptsArgumentCount(args.count) else {
+            return "Wrong number of args calling Redis command from script"
+        }
+        if command.flags.contains(.noscript) { return "This Redis command is not allowed from script" }
+        if engine.replication.isReplica && engine.replication.linkState != .connected
+            && !engine.config[.replicaServeStaleData] && !command.flags.contains(.stale)
+        {
+            return "Can not execute the command on a stale replica"
+        }
+        if run.readOnly && !command.flags.isDisjoint(with: [.write, .mayReplicate]) {
+            return "Write commands are not allowed from read-only scripts."
+        }
+        if command.flags.contains(.write) && !run.wroteData {
+            if let refusal = engine.scriptWriteRefusal(run.caller) { return refusal }
+        }
+        if !run.allowOOM && !run.wroteData && run.outOfMemoryAtStart && command.flags.contains(.denyOOM) {
+            return "-OOM command not allowed when used memory > 'maxmemory'."
+        }
+        if command.flags.contains(.write) {
+            run.wroteData = true
+            self.run = run
+        }
+        client.reply.protocolVersion = run.protocolVersion
+        engine.call(client, command, args)
+        return nil
+    }
+
+    /// Converts a command's reply into the Lua value a script sees (Redis's `redisProtocolToLuaType`).
+    func pushReply(_ token: RESPToken, protocolVersion: Int) {
+        guard lua_checkstack(state, 4) != 0 else { return }
+        switch token.value {
+        case .number(let number):
+            lua_pushnumber(state, Double(number))
+        case .bulkString(let bytes):
+            bytes.withUnsafeReadableBytes { push($0) }
+        case .simpleString(let bytes):
+            lua_createtable(state, 0, 1)
+            bytes.withUnsafeReadableBytes { push($0) }
+            lua_setfield(state, -2, "ok")
+        case .simpleError(let bytes), .bulkError(let bytes):
+            pushErrorTable("-" + String(buffer: bytes), ignoreStatistics: true)
+        case .null:
+            if protocolVersion == 2 { lua_pushboolean(state, 0) } else { lua_pushnil(state) }
+        case .boolean(let value):
+            lua_pushboolean(state, value ? 1 : 0)
+        case .double(let value):
+            lua_createtable(state, 0, 1)
+            lua_pushnumber(state, value)
+            lua_setfield(state, -2, "double")
+        case .bigNumber(let bytes):
+            lua_createtable(state, 0, 1)
+            bytes.withUnsafeReadableBytes { push($0) }
+            lua_setfield(state, -2, "big_number")
+        case .verbatimString(let bytes):
+            let text = Array(bytes.readableBytesView)
+            lua_createtable(state, 0, 1)
+            lua_createtable(state, 0, 2)
+            text.dropFirst(min(4, text.count)).withUnsafeBytes { push($0) }
+            lua_setfield(state, -2, "string")
+            text.prefix(3).withUnsafeBytes { push($0) }
+            lua_setfield(state, -2, "format")
+            lua_setfield(state, -2, "verbatim_string")
+        case .array(let elements), .push(let elements):
+            lua_createtable(state, Int32(clamping: elements.count), 0)
+            var index = 1
+            for element in elements {
+                lua_pushnumber(state, Double(index))
+                pushReply(element, protocolVersion: protocolVersion)
+                lua_settable(state, -3)
+                index += 1
+            }
+        case .map(let elements):
+            lua_createtable(state, 0, 1)
+            lua_createtable(state, 0, Int32(clamping: elements.count / 2))
+            var iterator = elements.makeIterator()
+            while let key = iterator.next(), let value = iterator.next() {
+                pushReply(key, protocolVersion: protocolVersion)
+                pushReply(value, protocolVersion: protocolVersion)
+                lua_settable(state, -3)
+            }
+            lua_setfield(state, -2, "map")
+        case .set(let elements):
+            lua_createtable(state, 0, 1)
+            lua_createtable(state, 0, Int32(clamping: elements.count))
+            for element in elements {
+                pushReply(element, protocolVersion: protocolVersion)
+                lua_pushboolean(state, 1)
+                lua_settable(state, -3)
+            }
+            lua_setfield(state, -2, "set")
+        case .attribute:
+            lua_pushnil(state)
+        }
+    }
+}
+
+/// A command a script built: its arguments copied into one buffer (which starts with a pad byte, so it always has
+/// an address).
+struct ScriptCommand {
+    private var bytes: [UInt8] = [0]
+    private var spans: [Int] = []
+
+    mutating func append(_ argument: [UInt8]) {
+        spans.append(bytes.count)
+        spans.append(argument.count)
+        bytes.append(contentsOf: argument)
+    }
+
+    /// Calls `body` with the arguments; a command always has at least one (`collectArguments` sees to it).
+    func withArguments<Result>(_ body: (Arguments) -> Result) -> Result {
+        bytes.withUnsafeBytes { raw in
+            spans.withUnsafeBufferPointer { spans in
+                guard let base = raw.baseAddress, let spanBase = spans.baseAddress else {
+                    preconditionFailure("a script command has a pad byte and at least one argument")
+                }
+                return body(Arguments(base: base, spans: spanBase, count: spans.count / 2))
+            }
+        }
+    }
+}

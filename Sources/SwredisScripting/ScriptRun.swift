@@ -1,0 +1,71 @@
+import SwredisEngine
+
+/// One script invocation (Redis's `scriptRunCtx`): who called, what it may do, what it did so far.
+struct ScriptRun {
+    /// The client whose EVAL runs.
+    unowned let caller: ClientSession
+    /// The script's name (its SHA-1), for error messages.
+    let sha: String
+    /// EVAL_RO / EVALSHA_RO, or a shebang without writes: write commands are refused.
+    let readOnly: Bool
+    /// A shebang's `allow-oom`: commands run over `maxmemory`.
+    let allowOOM: Bool
+    /// `maxmemory` was exceeded when the script started (writes that grow memory are refused until one ran).
+    let outOfMemoryAtStart: Bool
+    /// A write command ran: later checks on the server's state no longer stop the script half-way.
+    var wroteData = false
+    /// `redis.setresp`: the protocol commands answer the script in.
+    var protocolVersion = 2
+}
+
+/// Flags a `#!lua` shebang declares (Redis's `SCRIPT_FLAG_*`); a script without a shebang runs in compatibility
+/// mode.
+struct ScriptFlags: OptionSet {
+    let rawValue: Int
+
+    static let noWrites = ScriptFlags(rawValue: 1 << 0)
+    static let allowOOM = ScriptFlags(rawValue: 1 << 1)
+    static let allowStale = ScriptFlags(rawValue: 1 << 2)
+    static let noCluster = ScriptFlags(rawValue: 1 << 3)
+    static let allowCrossSlotKeys = ScriptFlags(rawValue: 1 << 4)
+    /// No shebang: the legacy rules for EVAL scripts.
+    static let compatibilityMode = ScriptFlags(rawValue: 1 << 5)
+
+    static let names: [(String, ScriptFlags)] = [
+        ("no-writes", .noWrites), ("allow-oom", .allowOOM), ("allow-stale", .allowStale),
+        ("no-cluster", .noCluster), ("allow-cross-slot-keys", .allowCrossSlotKeys),
+    ]
+
+    /// Reads the shebang line of `body`, if any: its flags and its length (the line is compiled as an empty line so
+    /// line numbers stay the user's), or Redis's error text.
+    static func parseShebang(_ body: [UInt8]) -> Result<(flags: ScriptFlags, length: Int), ShebangError> {
+        guard body.count >= 2, body[0] == UInt8(ascii: "#"), body[1] == UInt8(ascii: "!") else {
+            return .success((.compatibilityMode, 0))
+        }
+        guard let end = body.firstIndex(of: 10) else { return .failure(ShebangError("Invalid script shebang")) }
+        let line = String(decoding: body[0..<end], as: UTF8.self)
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard let engine = parts.first else { return .failure(ShebangError("Invalid engine in script shebang")) }
+        guard engine == "#!lua" else {
+            return .failure(ShebangError("Unexpected engine in script shebang: \(engine)"))
+        }
+        var flags: ScriptFlags = []
+        for part in parts.dropFirst() {
+            guard part.hasPrefix("flags=") else {
+                return .failure(ShebangError("Unknown lua shebang option: \(part)"))
+            }
+            for name in part.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false) {
+                guard let flag = names.first(where: { $0.0 == name })?.1 else {
+                    return .failure(ShebangError("Unexpected flag in script shebang: \(name)"))
+                }
+                flags.insert(flag)
+            }
+        }
+        return .success((flags, end))
+    }
+}
+
+struct ShebangError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,217 @@
+"""Lua scripting (EVAL, EVALSHA, SCRIPT) beyond single replies, which tests/diff/scripts/scripting.redis compares
+byte for byte: what scripts propagate (the AOF compared byte for byte with redis-server's, a redis-server replica of
+swredisd staying identical), MONITOR's view, and real users of scripting run unchanged: redis-py's Lock,
+python-redis-lock and the `limits` rate limiter."""
+
+import os
+import threading
+import time
+
+import pytest
+
+import helpers
+import persistence_helpers as ph
+import repl_helpers as rh
+
+pytestmark = pytest.mark.skipif(helpers.swredis_unavailable_reason() is not None,
+                                reason=str(helpers.swredis_unavailable_reason()))
+
+# Scripts whose effects propagate: none, one write, several (MULTI/EXEC), reads between writes, redis.set_repl,
+# an error after writes, SELECT inside a script, EVALSHA, a script in MULTI, PUBLISH (replicas only).
+SCENARIOS = [
+    ("SET", "k0", "v0"),
+    ("EVAL", "return redis.call('get','k0')", "0"),
+    ("EVAL", "return redis.call('set','k1','v1')", "0"),
+    ("EVAL", "redis.call('set','k2','v2'); return redis.call('incr','cnt')", "0"),
+    ("EVAL", "redis.call('set','k3','a'); redis.call('get','k3'); redis.call('append','k3','b'); return 1", "0"),
+    ("EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "kk", "vv"),
+    ("EVAL", "redis.set_repl(redis.REPL_NONE); redis.call('set','nr1','x'); redis.set_repl(redis.REPL_ALL); "
+             "redis.call('set','nr2','y'); return 1", "0"),
+    ("EVAL", "redis.set_repl(redis.REPL_AOF); redis.call('set','only_aof','1'); "
+             "redis.set_repl(redis.REPL_REPLICA); redis.call('set','only_replica','1'); return 1", "0"),
+    ("EVAL", "redis.set_repl(redis.REPL_NONE); return redis.call('set','nr3','x')", "0"),
+    ("SCRIPT", "LOAD", "return redis.call('incr', KEYS[1])"),
+    ("EVALSHA", "2bab3b661081db58bd2341920e0ba7cf5dc77b25", "1", "shak"),
+    ("EVAL", "return redis.call('nosuchcmd')", "0"),
+    ("EVAL", "redis.call('set','partial','1'); error('boom')", "0"),
+    ("EVAL", "redis.call('set','p1','1'); redis.call('set','p2','2'); error('boom')", "0"),
+    ("EVAL", "return redis.call('del','definitely_missing')", "0"),
+    ("EVAL", "redis.call('select', 5); redis.call('set','in5','x'); redis.call('select', 0); "
+             "return redis.call('set','in0','y')", "0"),
+    ("EVAL", "redis.call('pexpireat','k1', 4102444800000); return redis.call('incrbyfloat','fl','1.5')", "0"),
+    ("EVAL", "return redis.call('publish','chan','msg')", "0"),
+    ("MULTI",), ("EVAL", "return redis.call('incr','m')", "0"), ("INCR", "m"), ("EXEC",),
+    ("SELECT", "3"), ("EVAL", "return redis.call('set','db3','z')", "0"), ("SELECT", "0"),
+]
+
+
+def run_scenarios(server):
+    with server.client() as c:
+        return [c.call(*command) if command[0] != "EXEC" else c.call(*command) for command in SCENARIOS]
+
+
+def incremental_aof(server) -> bytes:
+    directory = os.path.join(server.dir, "appendonlydir")
+    names = sorted(n for n in os.listdir(directory) if n.endswith(".incr.aof"))
+    with open(os.path.join(directory, names[-1]), "rb") as f:
+        return f.read()
+
+
+def test_script_effects_reach_the_aof_byte_for_byte_as_redis_writes_them():
+    files = {}
+    replies = {}
+    for kind in ("redis", "swredis"):
+        with helpers.start_kind(kind, ["--appendonly", "yes", "--appendfsync", "always"]) as server:
+            replies[kind] = run_scenarios(server)
+            files[kind] = incremental_aof(server)
+    assert replies["swredis"] == replies["redis"]
+    assert files["swredis"] == files["redis"]
+    # The file holds what the scripts did, not the scripts: no EVAL, a MULTI/EXEC only around several writes.
+    assert b"EVAL" not in files["swredis"] and b"only_aof" in files["swredis"]
+    assert b"only_replica" not in files["swredis"] and b"nr1" not in files["swredis"]
+
+
+def test_a_redis_server_replica_of_swredisd_stays_identical_through_scripts():
+    procs = []
+    try:
+        master = rh.start(procs, "swredis")
+        replica = rh.start_replica(procs, "redis", master)
+        rh.wait_link_up(replica)
+        run_scenarios(master)
+        with master.client() as c:
+            # math.random's sequence is Redis's, but what a replica receives is the effect, not the script.
+            c.call("EVAL", "for i = 1, 20 do redis.call('rpush', 'rnd', math.random(1000)) end return 1", "0")
+            c.call("EVAL", "redis.call('set', 'big', string.rep('x', 100000)); "
+                           "return redis.call('lpush', 'list', 'a', 'b')", "0")
+        rh.wait_in_sync(master, replica)
+        master_only = {b"only_aof", b"nr1", b"nr3"}  # redis.set_repl kept them off the replication stream
+        with replica.client() as c:
+            assert all(c.call("EXISTS", key) == 0 for key in master_only)
+        with master.client() as c:
+            assert c.call("EXISTS", *master_only) == 3
+            c.call("DEL", *master_only)
+        rh.wait_in_sync(master, replica)
+        assert rh.contents(replica) == rh.contents(master)
+        with master.client() as c:
+            only_replica = c.call("EXISTS", "only_replica")
+            master_digest = c.call("DEBUG", "DIGEST")
+        with replica.client() as c:
+            assert c.call("EXISTS", "only_replica") == only_replica == 1
+            assert c.call("DEBUG", "DIGEST") == master_digest
+    finally:
+        for p in procs:
+            p.cleanup()
+
+
+def test_monitor_shows_a_scripts_commands_as_lua():
+    with helpers.start_swredis() as server, server.client() as monitor, server.client() as c:
+        assert monitor.call("MONITOR") == b"OK"
+        c.call("EVAL", "redis.call('set', KEYS[1], 'v') return redis.call('get', KEYS[1])", "1", "mk")
+        lines = [monitor.read_reply() for _ in range(3)]
+        assert b'"EVAL"' in lines[0] and b"[0 127.0.0.1:" in lines[0]
+        assert lines[1].endswith(b'[0 lua] "set" "mk" "v"\r\n') or lines[1].endswith(b'[0 lua] "set" "mk" "v"')
+        assert lines[2].rstrip(b"\r\n").endswith(b'[0 lua] "get" "mk"')
+
+
+def test_redis_py_lock_acquire_extend_reacquire_release_and_lost_lock():
+    import redis.exceptions
+    with helpers.start_swredis() as server:
+        r = server.redis_py()
+        lock = r.lock("resource", timeout=5)
+        assert lock.acquire(blocking=False)
+        other = r.lock("resource", timeout=5)
+        assert not other.acquire(blocking=False), "a held lock is exclusive"
+        assert lock.extend(10)
+        assert 5000 < r.pttl("resource") <= 15000
+        assert lock.extend(3, replace_ttl=True)
+        assert r.pttl("resource") <= 3000
+        assert lock.reacquire()
+        assert r.pttl("resource") > 4000
+        assert lock.owned() and lock.locked()
+        lock.release()
+        assert not lock.locked()
+        with pytest.raises(redis.exceptions.LockError):
+            lock.release()
+        with pytest.raises(redis.exceptions.LockError):
+            lock.extend(1)
+        # Another owner took the lock after it expired: the first owner cannot release or extend it.
+        assert lock.acquire(blocking=False)
+        r.delete("resource")
+        assert other.acquire(blocking=False)
+        with pytest.raises(redis.exceptions.LockNotOwnedError):
+            lock.reacquire()
+        with pytest.raises(redis.exceptions.LockNotOwnedError):
+            lock.extend(1)
+        with pytest.raises(redis.exceptions.LockNotOwnedError):
+            lock.release()
+        assert other.owned()
+        other.release()
+
+
+def test_python_redis_lock_mutual_exclusion_across_threads():
+    redis_lock = pytest.importorskip("redis_lock")
+    with helpers.start_swredis() as server:
+        r = server.redis_py()
+        counter = {"value": 0, "inside": 0, "overlaps": 0}
+
+        def worker():
+            for _ in range(20):
+                with redis_lock.Lock(r, "shared", expire=5):
+                    counter["inside"] += 1
+                    if counter["inside"] > 1:
+                        counter["overlaps"] += 1
+                    value = counter["value"]
+                    time.sleep(0.001)
+                    counter["value"] = value + 1
+                    counter["inside"] -= 1
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert counter == {"value": 80, "inside": 0, "overlaps": 0}
+        lock = redis_lock.Lock(r, "other", expire=5)
+        assert lock.acquire(blocking=False)
+        assert not redis_lock.Lock(r, "other", expire=5).acquire(blocking=False)
+        lock.extend(expire=30)
+        assert r.ttl("lock:other") > 5
+        lock.release()
+        with pytest.raises(redis_lock.NotAcquired):
+            lock.release()
+
+
+def test_limits_rate_limiters_on_their_lua_scripts():
+    limits = pytest.importorskip("limits")
+    from limits.storage import RedisStorage
+    from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+    with helpers.start_swredis() as server:
+        storage = RedisStorage(f"redis://127.0.0.1:{server.port}")
+        assert storage.check()
+        five_per_minute = limits.parse("5/minute")
+        for strategy in (MovingWindowRateLimiter, FixedWindowRateLimiter, SlidingWindowCounterRateLimiter):
+            limiter = strategy(storage)
+            key = strategy.__name__
+            assert [limiter.hit(five_per_minute, key) for _ in range(7)] == [True] * 5 + [False] * 2
+            assert not limiter.test(five_per_minute, key)
+            stats = limiter.get_window_stats(five_per_minute, key)
+            assert stats.remaining == 0
+            assert limiter.hit(five_per_minute, key + "-someone-else")
+        storage.reset()
+
+
+def test_info_reports_the_script_cache_and_the_lua_heap():
+    with helpers.start_swredis() as server, server.client() as c:
+        before = ph.info(c, "memory")
+        assert before["number_of_cached_scripts"] == "0"
+        for index in range(20):
+            c.call("SCRIPT", "LOAD", f"return '{'x' * 1000}{index}'")
+        assert c.call("EVAL", "local t = {} for i = 1, 20000 do t[i] = tostring(i) end return #t", "0") == 20000
+        after = ph.info(c, "memory")
+        assert after["number_of_cached_scripts"] == "21"
+        assert int(after["used_memory_scripts_eval"]) > 20 * 1000
+        assert int(after["used_memory_lua"]) > int(before["used_memory_lua"])
+        assert int(after["used_memory_vm_total"]) == int(after["used_memory_lua"]) + int(after["used_memory_vm_functions"])
+        assert c.call("SCRIPT", "FLUSH") == b"OK"
+        flushed = ph.info(c, "memory")
+        assert flushed["number_of_cached_scripts"] == "0" and flushed["used_memory_scripts_eval"] == "0"
