@@ -64,7 +64,12 @@ extension SentinelCore {
         guard let instance = instance(reference), !instance.linkConnected, instance.address.port != 0,
             now - instance.lastReconnectAttempt >= periods.pingPeriod
         else { return }
-        update(reference) { $0.lastReconnectAttempt = now }
+        update(reference) {
+            $0.lastReconnectAttempt = now
+            // Redis queues a PING on the new connection at once, so an instance that refuses connections is timed
+            // from the first attempt, not from its last reply.
+            if $0.activePingTime == 0 { $0.activePingTime = now }
+        }
         actions.append(.connect(reference, instance.address))
     }
 

@@ -71,6 +71,20 @@ final class SentinelCoreTests: XCTestCase {
         XCTAssertEqual(h.events(), ["-sdown master mymaster 127.0.0.1 6379"])
     }
 
+    /// A master whose connection closed (its process died) is timed from the first reconnection attempt, as Redis
+    /// times it from the PING it queues on that attempt, not from the last reply before the close.
+    func testAClosedLinkIsTimedFromTheFirstReconnectionAttempt() {
+        var h = topology()
+        let others = [replica1, replica2, peer(0), peer(1)]
+        keepAlive(&h, others + [.master("mymaster")], for: 1000)
+        keepAlive(&h, others, for: 900)
+        h.actions += h.core.linkLost(.master("mymaster"), now: h.now)
+        keepAlive(&h, others, for: 4500)
+        XCTAssertEqual(h.events(), [], "5.4 s since the last reply, but only 4.5 s since the reconnection attempt")
+        keepAlive(&h, others, for: 700)
+        XCTAssertEqual(h.events(), ["+sdown master mymaster 127.0.0.1 6379"])
+    }
+
     func testQuorumOfSentinelsMakesObjectivelyDown() {
         var h = topology(quorum: 3)
         keepAlive(&h, [replica1, replica2, peer(0), peer(1)], for: 6200)
