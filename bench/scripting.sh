@@ -11,16 +11,15 @@ sha=$(printf '%s' "$body" | sha1sum | cut -d' ' -f1)
 dirs=(); pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done; rm -rf "${dirs[@]}"; }
 trap cleanup EXIT
-start() { # binary args... ; prints the port
-    local port=$((40000 + RANDOM % 20000)) dir; dir=$(mktemp -d); dirs+=("$dir")
+start() { # binary args... ; sets $port (not run in a subshell, so cleanup knows the pid)
+    local dir; port=$((40000 + RANDOM % 20000)); dir=$(mktemp -d); dirs+=("$dir")
     "$@" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" --protected-mode no >/dev/null 2>&1 &
     pids+=($!)
     for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     redis-cli -p "$port" script load "$body" >/dev/null
-    echo "$port"
 }
-swredis_port=$(start "$swredisd" server)
-redis_port=$(start redis-server)
+start "$swredisd" server; swredis_port=$port
+start redis-server; redis_port=$port
 rate() { # port pipeline command...
     local port=$1 pipeline=$2; shift 2
     redis-benchmark -p "$port" -c 50 -P "$pipeline" -n "$requests" --csv "$@" | tail -1 | cut -d'"' -f4
