@@ -5,10 +5,8 @@
 #include "clua.h"
 
 static clua_dispatcher dispatcher;
-static clua_hook_handler hook_handler;
 
 void clua_set_dispatcher(clua_dispatcher function) { dispatcher = function; }
-void clua_set_hook_handler(clua_hook_handler function) { hook_handler = function; }
 
 static int clua_trampoline(lua_State *L) {
     void *context = lua_touserdata(L, lua_upvalueindex(1));
@@ -22,19 +20,6 @@ void clua_push_function(lua_State *L, void *context, int function) {
     lua_pushlightuserdata(L, context);
     lua_pushinteger(L, function);
     lua_pushcclosure(L, clua_trampoline, 2);
-}
-
-static void clua_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    if (hook_handler(L) == CLUA_RAISE) lua_error(L);
-}
-
-void clua_set_count_hook(lua_State *L, int count) {
-    if (count > 0) {
-        lua_sethook(L, clua_hook, LUA_MASKCOUNT, count);
-    } else {
-        lua_sethook(L, NULL, 0, 0);
-    }
 }
 
 /* Opens a library and makes it the global `name` (Debian's lua-cjson returns its table without setting one). */

@@ -18,7 +18,7 @@ enum ScriptingCommands {
         },
         CommandBinding("script") { _, _, _ in },
         CommandBinding("script|load") { engine, client, args in
-            switch engine.loadScript(Array(args[2])) {
+            switch engine.loadScript(args[2]) {
             case .success(let sha): client.reply.bulk(sha)
             case .failure(let error): client.error(error.message)
             }

@@ -447,19 +447,14 @@ public final class Engine {
         let isWrite = command.flags.contains(.write)
         // Cheap checks first: this runs for every command.
         if !persistence.lastBackgroundSaveOK || appendOnlyBuffer.lastWriteFailure != nil,
-            isWrite || command.name == "ping"
+            isWrite || command.name == "ping", let refusal = diskErrorRefusal
         {
-            if !persistence.lastBackgroundSaveOK && writesDeniedByDiskError { return Engine.misconfError }
-            if let failure = appendOnlyBuffer.lastWriteFailure {
-                return "MISCONF Errors writing to the AOF file: \(failure)"
-            }
+            return refusal
         }
-        if isWrite && minReplicasToWrite > 0 && !hasEnoughGoodReplicas {
-            return "NOREPLICAS Not enough good replicas to write."
-        }
+        if isWrite && minReplicasToWrite > 0 && !hasEnoughGoodReplicas { return Engine.noReplicasError }
         guard replication.isReplica else { return nil }
-        if isWrite && replicaReadOnly { return "READONLY You can't write against a read only replica." }
-        if replication.linkState != .connected && !replicaServesStaleData && !command.flags.contains(.stale) {
+        if isWrite && replicaReadOnly { return Engine.readOnlyReplicaError }
+        if isStaleReplica && !command.flags.contains(.stale) {
             return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
         }
         return nil

@@ -49,6 +49,22 @@ extension Engine {
     package static let misconfError =
         "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
     package static let loadingError = "LOADING Redis is loading the dataset in memory"
+    package static let readOnlyReplicaError = "READONLY You can't write against a read only replica."
+    package static let noReplicasError = "NOREPLICAS Not enough good replicas to write."
+
+    /// Why writes are refused because persistence failed (`-MISCONF`: a failed save or AOF write), if they are.
+    package var diskErrorRefusal: String? {
+        if writesDeniedByDiskError { return Engine.misconfError }
+        if let failure = appendOnlyBuffer.lastWriteFailure {
+            return "MISCONF Errors writing to the AOF file: \(failure)"
+        }
+        return nil
+    }
+
+    /// A replica whose master link is down while `replica-serve-stale-data` is `no`: only `stale` commands run.
+    package var isStaleReplica: Bool {
+        replication.isReplica && replication.linkState != .connected && !replicaServesStaleData
+    }
 
     /// Whether writes are refused with `-MISCONF` (a failed save while save points and
     /// `stop-writes-on-bgsave-error` are set).

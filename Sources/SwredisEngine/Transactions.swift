@@ -1,10 +1,20 @@
 import SwredisBytes
 import SwredisKeyspace
 
-/// A command queued between MULTI and EXEC: its arguments copied out of the read buffer.
+/// A command whose arguments are copied out of the read buffer: one queued between MULTI and EXEC, or one a
+/// script builds for `redis.call`.
 package struct QueuedCommand {
-    package let bytes: [UInt8]
-    package let spans: [Int]
+    package private(set) var bytes: [UInt8] = []
+    package private(set) var spans: [Int] = []
+
+    /// A command built argument by argument (`append`).
+    package init() {}
+
+    package mutating func append(_ argument: UnsafeRawBufferPointer) {
+        spans.append(bytes.count)
+        spans.append(argument.count)
+        bytes.append(contentsOf: argument)
+    }
 
     package init(_ args: Arguments) {
         var bytes: [UInt8] = []

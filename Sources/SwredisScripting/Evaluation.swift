@@ -13,7 +13,7 @@ extension LuaInterpreter {
             caller.error(LuaInterpreter.noScriptError)
             return
         }
-        guard let keyCount = Int(args.string(2)) else {
+        guard let keyCount = args.integer(2) else {
             caller.error("ERR value is not an integer or out of range")
             return
         }
@@ -33,30 +33,27 @@ extension LuaInterpreter {
                 return
             }
         } else {
-            switch create(Array(args[1])) {
+            switch create(args[1]) {
             case .success(let name): sha = name
             case .failure(let error):
                 caller.error(error.message)
                 return
             }
         }
-        guard let script = scripts[sha] else { return }
-        if let refusal = startRefusal(script.flags, readOnly: readOnly, caller: caller) {
+        guard let flags = scripts[sha] else { return }
+        if let refusal = startRefusal(flags, readOnly: readOnly, caller: caller) {
             caller.error(refusal)
             return
         }
-        let keys = (3..<(3 + keyCount)).map { Array(args[$0]) }
-        let arguments = ((3 + keyCount)..<args.count).map { Array(args[$0]) }
         run(
-            sha: sha, flags: script.flags, readOnly: readOnly, caller: caller, keys: keys, arguments: arguments)
+            sha: sha, flags: flags, readOnly: readOnly, caller: caller, args: args,
+            keys: 3..<(3 + keyCount), arguments: (3 + keyCount)..<args.count)
     }
 
     /// The refusals before a script starts (Redis's `scriptPrepareForRun`): a shebang's flags against the server's
     /// state, or, without one, only a stale replica.
     private func startRefusal(_ flags: ScriptFlags, readOnly: Bool, caller: ClientSession) -> String? {
-        let stale =
-            engine.replication.isReplica && engine.replication.linkState != .connected
-            && !engine.config[.replicaServeStaleData]
+        let stale = engine.isStaleReplica
         guard !flags.contains(.compatibilityMode) else {
             return stale ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." : nil
         }
@@ -65,7 +62,7 @@ extension LuaInterpreter {
                 "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script."
         }
         if !flags.contains(.noWrites) {
-            if engine.replication.isReplica && engine.config[.replicaReadOnly] && !caller.isMaster {
+            if engine.replication.isReplica && engine.replicaReadOnly && !caller.isMaster {
                 return "READONLY Can not run script with write flag on readonly replica"
             }
             if engine.writesDeniedByDiskError {
@@ -78,7 +75,7 @@ extension LuaInterpreter {
             }
             if readOnly { return "ERR Can not execute a script with write flag using *_ro command." }
             if !engine.replication.isReplica && engine.minReplicasToWrite > 0 && !engine.hasEnoughGoodReplicas {
-                return "NOREPLICAS Not enough good replicas to write."
+                return Engine.noReplicasError
             }
         }
         if engine.maxMemory > 0 && !flags.contains(.allowOOM) && !flags.contains(.noWrites)
@@ -91,19 +88,19 @@ extension LuaInterpreter {
 
     /// Runs cached script `sha` and writes its result (or its error) to `caller` (Redis's `luaCallFunction`).
     private func run(
-        sha: String, flags: ScriptFlags, readOnly: Bool, caller: ClientSession, keys: [[UInt8]],
-        arguments: [[UInt8]]
+        sha: String, flags: ScriptFlags, readOnly: Bool, caller: ClientSession, args: Arguments, keys: Range<Int>,
+        arguments: Range<Int>
     ) {
         lua_settop(state, 0)
         lua_getfield(state, clua_registryindex(), "swredis.error_handler")
         lua_getfield(state, clua_registryindex(), "f_" + sha)
-        pushArray(keys)
+        pushArray(args, keys)
         clua_set_sealed_global(state, "KEYS")
-        pushArray(arguments)
+        pushArray(args, arguments)
         clua_set_sealed_global(state, "ARGV")
         let compatible = flags.contains(.compatibilityMode)
         run = ScriptRun(
-            caller: caller, sha: sha, readOnly: readOnly || (!compatible && flags.contains(.noWrites)),
+            caller: caller, readOnly: readOnly || (!compatible && flags.contains(.noWrites)),
             allowOOM: !compatible && flags.contains(.allowOOM),
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
         client.database = caller.database
@@ -121,11 +118,12 @@ extension LuaInterpreter {
         lua_settop(state, 0)
     }
 
-    private func pushArray(_ elements: [[UInt8]]) {
-        lua_createtable(state, Int32(clamping: elements.count), 0)
-        for (index, element) in elements.enumerated() {
-            element.withUnsafeBytes { push($0) }
-            lua_rawseti(state, -2, Int32(clamping: index + 1))
+    /// Pushes `args[range]` as a Lua array (KEYS, ARGV).
+    private func pushArray(_ args: Arguments, _ range: Range<Int>) {
+        lua_createtable(state, Int32(clamping: range.count), 0)
+        for (position, index) in range.enumerated() {
+            push(args[index])
+            lua_rawseti(state, -2, Int32(clamping: position + 1))
         }
     }
 
@@ -146,11 +144,17 @@ extension LuaInterpreter {
         lua_getfield(state, -1, "line")
         let line = lua_isstring(state, -1) != 0 ? string(at: -1) : nil
         clua_pop(state, 1)
-        lua_getfield(state, -1, "ignore_error_stats_update")
-        let counted = lua_toboolean(state, -1) != 0
-        clua_pop(state, 1)
         if let source, let line { message += " script: \(sha), on \(source):\(line)." }
-        if counted {
+        replyErrorTable(message, to: caller)
+    }
+
+    /// Replies with the error of the error table on top of the stack, counting it in the error statistics unless
+    /// the command that raised it already did (`ignore_error_stats_update`).
+    private func replyErrorTable(_ message: String, to caller: ClientSession) {
+        lua_getfield(state, -1, "ignore_error_stats_update")
+        let alreadyCounted = lua_toboolean(state, -1) != 0
+        clua_pop(state, 1)
+        if alreadyCounted {
             caller.currentCommandFailed = true
             caller.reply.error(message)
         } else {
@@ -165,7 +169,6 @@ extension LuaInterpreter {
             caller.reply.error("ERR reached lua stack limit")
             return
         }
-        let scriptProtocol = run?.protocolVersion ?? replyProtocolVersion
         switch lua_type(state, -1) {
         case LUA_TSTRING:
             var length = 0
@@ -174,7 +177,7 @@ extension LuaInterpreter {
             }
         case LUA_TBOOLEAN:
             let value = lua_toboolean(state, -1) != 0
-            if scriptProtocol == 2 {
+            if replyProtocolVersion == 2 {
                 if value { caller.reply.integer(1) } else { caller.reply.null() }
             } else {
                 caller.reply.boolean(value)
@@ -206,15 +209,7 @@ extension LuaInterpreter {
         if field("err") == LUA_TSTRING {
             let message = string(at: -1) ?? ""
             clua_pop(state, 1)
-            lua_getfield(state, -1, "ignore_error_stats_update")
-            let counted = lua_toboolean(state, -1) != 0
-            clua_pop(state, 1)
-            if counted {
-                caller.currentCommandFailed = true
-                caller.reply.error(message)
-            } else {
-                caller.error(message)
-            }
+            replyErrorTable(message, to: caller)
             return
         }
         clua_pop(state, 1)
@@ -313,14 +308,9 @@ extension LuaInterpreter {
 extension Engine {
     /// Why a script's first write is refused (Redis's `scriptVerifyWriteCommandAllow`), as a `-CODE message`.
     func scriptWriteRefusal(_ caller: ClientSession) -> String? {
-        if replication.isReplica && config[.replicaReadOnly] && !caller.isMaster {
-            return "-READONLY You can't write against a read only replica."
-        }
-        if writesDeniedByDiskError { return "-" + Engine.misconfError }
-        if let failure = appendOnlyBuffer.lastWriteFailure {
-            return "-MISCONF Errors writing to the AOF file: \(failure)"
-        }
-        if minReplicasToWrite > 0 && !hasEnoughGoodReplicas { return "-NOREPLICAS Not enough good replicas to write." }
+        if replication.isReplica && replicaReadOnly && !caller.isMaster { return "-" + Engine.readOnlyReplicaError }
+        if let refusal = diskErrorRefusal { return "-" + refusal }
+        if minReplicasToWrite > 0 && !hasEnoughGoodReplicas { return "-" + Engine.noReplicasError }
         return nil
     }
 }

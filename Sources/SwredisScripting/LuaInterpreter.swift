@@ -9,12 +9,6 @@ enum RedisLuaFunction: Int32 {
         debug, aclCheckCommand
 }
 
-/// A script in the cache: its body (EVALSHA replays it; SCRIPT EXISTS finds it) and its shebang flags.
-struct CachedScript {
-    let body: [UInt8]
-    let flags: ScriptFlags
-}
-
 /// The Lua interpreter of one engine, set up as Redis 7.0's `scriptingInit` sets up its own: Lua 5.1 with base,
 /// table, string, math, cjson and bit, the `redis` table, Redis's `pcall` and `math.random`, an error handler that
 /// records where an error happened, and read-only globals. Compiled scripts live in the registry as `f_<sha>`.
@@ -24,7 +18,8 @@ final class LuaInterpreter {
     unowned(unsafe) let engine: Engine
     /// The client scripts run their commands as (MONITOR shows it as `lua`).
     let client: ClientSession
-    var scripts: [String: CachedScript] = [:]
+    /// The cached scripts by SHA-1, with their shebang flags (the compiled functions are in the registry).
+    var scripts: [String: ScriptFlags] = [:]
     /// Bytes of cached script bodies and names (INFO used_memory_scripts_eval).
     var scriptsMemory = 0
     /// The invocation running now, if any.
@@ -122,9 +117,10 @@ final class LuaInterpreter {
     // MARK: The cache
 
     /// Compiles `body` into the cache when it is not there; returns its SHA-1, or Redis's error text.
-    func create(_ body: [UInt8]) -> Result<String, ScriptError> {
-        let sha = SHA1.hex(body)
+    func create(_ raw: UnsafeRawBufferPointer) -> Result<String, ScriptError> {
+        let sha = SHA1.hex(raw)
         if scripts[sha] != nil { return .success(sha) }
+        let body = Array(raw)
         let flags: ScriptFlags
         let shebangLength: Int
         switch ScriptFlags.parseShebang(body) {
@@ -146,7 +142,7 @@ final class LuaInterpreter {
             return .failure(ScriptError("ERR Error compiling script (new function): \(message)"))
         }
         lua_setfield(state, clua_registryindex(), "f_" + sha)
-        scripts[sha] = CachedScript(body: body, flags: flags)
+        scripts[sha] = flags
         scriptsMemory += body.count + 40
         return .success(sha)
     }

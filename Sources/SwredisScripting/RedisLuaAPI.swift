@@ -90,17 +90,19 @@ extension LuaInterpreter {
     }
 
     /// The arguments on the stack as a command (numbers as `%.17g`), popped.
-    private func collectArguments() -> Result<ScriptCommand, ScriptError> {
+    private func collectArguments() -> Result<QueuedCommand, ScriptError> {
         let count = lua_gettop(state)
         guard count > 0 else {
             return .failure(ScriptError("Please specify at least one argument for this redis lib call"))
         }
-        var command = ScriptCommand()
+        var command = QueuedCommand()
         for index in 1...count {
+            var length = 0
             if lua_type(state, index) == LUA_TNUMBER {
-                command.append(Array(ScoreFormat.format(lua_tonumber(state, index)).utf8))
-            } else if let argument = bytes(at: index) {
-                command.append(argument)
+                var text = ScoreFormat.format(lua_tonumber(state, index))
+                text.withUTF8 { command.append(UnsafeRawBufferPointer($0)) }
+            } else if let pointer = lua_tolstring(state, index, &length) {
+                command.append(UnsafeRawBufferPointer(start: pointer, count: length))
             } else {
                 lua_settop(state, 0)
                 return .failure(ScriptError("Lua redis lib command arguments must be strings or integers"))
@@ -113,7 +115,7 @@ extension LuaInterpreter {
     /// `redis.call` / `redis.pcall` (Redis's `luaRedisGenericCommand` and `scriptCall`).
     private func redisCall(raise: Bool) -> Int32 {
         guard run != nil else { return self.raise("redis.call/pcall can only be called inside a script invocation") }
-        let command: ScriptCommand
+        let command: QueuedCommand
         switch collectArguments() {
         case .failure(let error):
             pushErrorTable(error.message)
@@ -124,16 +126,23 @@ extension LuaInterpreter {
             pushErrorTable(refusal, ignoreStatistics: true)
             return raise ? CLUA_RAISE : 1
         }
-        var buffer = client.reply.buffer
-        client.reply.buffer.clear()
-        let isError = buffer.readableBytesView.first == UInt8(ascii: "-")
-        let protocolVersion = run?.protocolVersion ?? 2
-        if let token = try? RESPToken(consuming: &buffer) {
-            pushReply(token, protocolVersion: protocolVersion)
-        } else {
-            lua_pushboolean(state, 0)
-        }
+        let isError = pushCommandReply()
         return raise && isError ? CLUA_RAISE : 1
+    }
+
+    /// Converts the reply the script client received and empties its buffer (parsed in place, so the buffer's
+    /// storage is reused by the next command); returns whether it was an error.
+    private func pushCommandReply() -> Bool {
+        defer { client.reply.buffer.clear() }
+        guard let token = try? RESPToken(consuming: &client.reply.buffer) else {
+            lua_pushboolean(state, 0)
+            return false
+        }
+        pushReply(token, protocolVersion: run?.protocolVersion ?? 2)
+        switch token.value {
+        case .simpleError, .bulkError: return true
+        default: return false
+        }
     }
 
     /// Runs one command for the script after the checks Redis's `scriptCall` makes; returns the refusal, if any.
@@ -145,9 +154,7 @@ extension LuaInterpreter {
             return "Wrong number of args calling Redis command from script"
         }
         if command.flags.contains(.noscript) { return "This Redis command is not allowed from script" }
-        if engine.replication.isReplica && engine.replication.linkState != .connected
-            && !engine.config[.replicaServeStaleData] && !command.flags.contains(.stale)
-        {
+        if engine.isStaleReplica && !command.flags.contains(.stale) {
             return "Can not execute the command on a stale replica"
         }
         if run.readOnly && !command.flags.isDisjoint(with: [.write, .mayReplicate]) {
@@ -157,7 +164,7 @@ extension LuaInterpreter {
             if let refusal = engine.scriptWriteRefusal(run.caller) { return refusal }
         }
         if !run.allowOOM && !run.wroteData && run.outOfMemoryAtStart && command.flags.contains(.denyOOM) {
-            return "-OOM command not allowed when used memory > 'maxmemory'."
+            return "-" + Engine.oomError
         }
         if command.flags.contains(.write) {
             run.wroteData = true
@@ -233,31 +240,6 @@ extension LuaInterpreter {
             lua_setfield(state, -2, "set")
         case .attribute:
             lua_pushnil(state)
-        }
-    }
-}
-
-/// A command a script built: its arguments copied into one buffer (which starts with a pad byte, so it always has
-/// an address).
-struct ScriptCommand {
-    private var bytes: [UInt8] = [0]
-    private var spans: [Int] = []
-
-    mutating func append(_ argument: [UInt8]) {
-        spans.append(bytes.count)
-        spans.append(argument.count)
-        bytes.append(contentsOf: argument)
-    }
-
-    /// Calls `body` with the arguments; a command always has at least one (`collectArguments` sees to it).
-    func withArguments<Result>(_ body: (Arguments) -> Result) -> Result {
-        bytes.withUnsafeBytes { raw in
-            spans.withUnsafeBufferPointer { spans in
-                guard let base = raw.baseAddress, let spanBase = spans.baseAddress else {
-                    preconditionFailure("a script command has a pad byte and at least one argument")
-                }
-                return body(Arguments(base: base, spans: spanBase, count: spans.count / 2))
-            }
         }
     }
 }

@@ -4,8 +4,6 @@ import SwredisEngine
 struct ScriptRun {
     /// The client whose EVAL runs.
     unowned let caller: ClientSession
-    /// The script's name (its SHA-1), for error messages.
-    let sha: String
     /// EVAL_RO / EVALSHA_RO, or a shebang without writes: write commands are refused.
     let readOnly: Bool
     /// A shebang's `allow-oom`: commands run over `maxmemory`.

@@ -22,7 +22,7 @@ extension Engine {
     }
 
     /// SCRIPT LOAD: compiles and caches `body`; the SHA-1, or Redis's error text.
-    public func loadScript(_ body: [UInt8]) -> Result<String, ScriptLoadError> {
+    public func loadScript(_ body: UnsafeRawBufferPointer) -> Result<String, ScriptLoadError> {
         guard let interpreter = luaInterpreter else {
             return .failure(ScriptLoadError(message: "ERR Lua interpreter could not be created"))
         }

@@ -20,29 +20,18 @@
    or CLUA_RAISE. */
 typedef int (*clua_dispatcher)(lua_State *L, void *context, int function);
 
-/* Called by the count hook; returns 0 to go on, or CLUA_RAISE with the error on top of the stack. */
-typedef int (*clua_hook_handler)(lua_State *L);
-
 void clua_set_dispatcher(clua_dispatcher dispatcher);
-void clua_set_hook_handler(clua_hook_handler handler);
 
 /* Pushes a C closure that dispatches `function` of `context`. */
 void clua_push_function(lua_State *L, void *context, int function);
-
-/* Calls the hook handler every `count` instructions (0 removes the hook). */
-void clua_set_count_hook(lua_State *L, int count);
 
 /* Opens the libraries Redis loads (base, table, string, math, debug, cjson, bit) without `package`/`io`/`os`. */
 void clua_open_libraries(lua_State *L);
 
 /* Macros of lua.h that Swift cannot import. */
 static inline void clua_pop(lua_State *L, int n) { lua_settop(L, -(n)-1); }
-static inline void clua_newtable(lua_State *L) { lua_createtable(L, 0, 0); }
-static inline int clua_isnil(lua_State *L, int i) { return lua_type(L, i) == LUA_TNIL; }
 static inline void clua_setglobal(lua_State *L, const char *name) { lua_setfield(L, LUA_GLOBALSINDEX, name); }
-static inline void clua_getglobal(lua_State *L, const char *name) { lua_getfield(L, LUA_GLOBALSINDEX, name); }
 static inline int clua_registryindex(void) { return LUA_REGISTRYINDEX; }
-static inline int clua_globalsindex(void) { return LUA_GLOBALSINDEX; }
 
 #endif
 
