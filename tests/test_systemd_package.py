@@ -5,6 +5,7 @@ the package is purged and systemd powered off at the end, even when an assertion
 (The namespace shares this machine's filesystem and network: the package really is installed here while the test
 runs, and the default topology really listens on 6379-6381.)"""
 
+import json
 import os
 import re
 import shutil
@@ -25,13 +26,16 @@ def run(*argv, check=True, timeout=60):
 
 
 class BootedSystemd:
-    def __init__(self, log_path):
+    def __init__(self, log_path, network_setup=None):
+        """`network_setup`: shell commands that prepare a network namespace of the systemd's own (else it shares
+        this machine's network)."""
         self.log = open(log_path, "wb")
         # The namespace shares this machine's filesystem: systemd-tmpfiles would empty the real /tmp at boot, so
         # systemd gets a /tmp of its own.
         self.unshare = subprocess.Popen(
-            ["unshare", "--pid", "--fork", "--mount", "--mount-proc", "sh", "-c",
-             "mount -t tmpfs tmpfs /tmp"
+            ["unshare", "--pid", "--fork", "--mount", "--mount-proc"] + (["--net"] if network_setup else [])
+            + ["sh", "-c",
+             (f"{network_setup} && " if network_setup else "") + "mount -t tmpfs tmpfs /tmp"
              # A container's policy-rc.d (exit 101) would stop postinst from starting the service, as it should on
              # such a machine; inside this namespace the real systemd decides.
              " && printf '#!/bin/sh\\nexit 0\\n' > /tmp/policy-rc.d && chmod 755 /tmp/policy-rc.d"
@@ -249,6 +253,77 @@ def test_package_installs_runs_and_purges_under_systemd(deb, tmp_path):
         systemd.poweroff()
         run("dpkg", "--purge", "swredis", check=False, timeout=120)
         # Nothing the package started may outlive the test.
+        run("pkill", "-KILL", "-f", "^/usr/bin/swredisd", check=False)
+
+
+# vip0 is one end of a veth pair; the other end, vip1, stays in the namespace too: a packet socket there sees what
+# the supervisor sends on vip0.
+VIP_NETWORK = ("ip link set lo up && ip link add vip0 type veth peer name vip1 && ip link set vip0 up"
+               " && ip link set vip1 up && ip addr add 198.18.5.1/24 dev vip0")
+VIP_LINES = ("vip-address 198.18.5.100/24\nvip-interface vip0\nvip-instance 6379\n"
+             "vip-sentinels 127.0.0.1:26379,127.0.0.1:26380,127.0.0.1:26381\n")
+
+
+def capabilities(systemd, pid):
+    status = systemd.sh("cat", f"/proc/{pid}/status").stdout
+    return {key: int(value, 16) for key, value in re.findall(r"^(Cap\w+):\s+([0-9a-f]+)$", status, re.M)}
+
+
+def test_the_vip_under_the_unit(deb, tmp_path):
+    """The virtual IP run by the packaged unit as it ships: the supervisor as user swredis with only the unit's two
+    capabilities, its seccomp filter and address families. In a network namespace of the test's own (a veth
+    pair, 198.18.5.0/24) it adds the address, announces it with gratuitous ARP, reports it to systemctl and ctl,
+    and removes it when the service stops; the instances it starts hold no capability."""
+    since = f"@{int(time.time()) - 1}"
+    systemd = BootedSystemd(tmp_path / "systemd.log", network_setup=VIP_NETWORK)
+    observer = None
+    try:
+        systemd.sh("systemctl", "stop", "redis-server.service", "redis-sentinel.service", check=False)
+        systemd.sh("dpkg", "-i", systemd.stage(deb), timeout=300)
+        ph.wait_for(lambda: systemd.sh("systemctl", "is-active", "swredisd", check=False).stdout.strip() == "active",
+                    timeout=60, what="swredisd active")
+        with open("/etc/swredis/swredisd.conf", "a") as f:
+            f.write(VIP_LINES)
+        observer_script = systemd.stage(os.path.join(REPO, "tests", "vip", "arp_observer.py"))
+        observer = subprocess.Popen(
+            ["nsenter", "-t", str(systemd.pid), "-a", "python3", observer_script, "vip1", "198.18.5.100", "120",
+             "0.05", "198.18.5.1"], stdout=open(tmp_path / "observer.jsonl", "wb"), stderr=subprocess.STDOUT)
+        systemd.sh("systemctl", "restart", "swredisd", timeout=180)
+        ph.wait_for(lambda: "198.18.5.100/24" in systemd.sh("ip", "-4", "addr", "show", "dev", "vip0").stdout,
+                    timeout=60, what="the VIP added on vip0")
+        journal = systemd.sh("journalctl", "--since", since, "-t", "swredisd", "--no-pager").stdout
+        assert "VIP 198.18.5.100/24 added on vip0 at epoch 0" in journal, journal[-2000:]
+        ph.wait_for(lambda: "VIP 198.18.5.100/24: held" in systemd.sh("swredisd", "ctl", "status").stdout,
+                    timeout=10, what="ctl status shows the VIP held")
+        ph.wait_for(lambda: "VIP held" in systemd.sh("systemctl", "status", "swredisd", "--no-pager",
+                                                     check=False).stdout, timeout=10, what="STATUS= says VIP held")
+        mac = re.search(r"link/ether ([0-9a-f:]+)", systemd.sh("ip", "-o", "link", "show", "vip0").stdout).group(1)
+        announced = lambda: any(  # noqa: E731
+            mac in json.loads(line).get("gratuitous", []) for line in
+            (tmp_path / "observer.jsonl").read_text().splitlines() if line.startswith("{"))
+        ph.wait_for(announced, timeout=10, what="a gratuitous ARP for the VIP")
+
+        # The supervisor runs as swredis with the unit's two capabilities at most; an instance holds none.
+        main_pid = systemd.sh("systemctl", "show", "-p", "MainPID", "--value", "swredisd").stdout.strip()
+        assert systemd.sh("ps", "-o", "user=", "-p", main_pid).stdout.strip() == "swredis"
+        network_capabilities = (1 << 12) | (1 << 13)
+        supervisor = capabilities(systemd, main_pid)
+        assert supervisor["CapBnd"] == network_capabilities, supervisor
+        instance = capabilities(systemd, systemd.sh("cat", "/run/swredis/6379.pid").stdout.strip())
+        assert instance["CapEff"] == instance["CapPrm"] == instance["CapAmb"] == 0, instance
+
+        systemd.sh("systemctl", "stop", "swredisd", timeout=180)
+        assert "198.18.5.100" not in systemd.sh("ip", "-4", "addr", "show", "dev", "vip0").stdout
+        journal = systemd.sh("journalctl", "--since", since, "-t", "swredisd", "--no-pager").stdout
+        assert "VIP 198.18.5.100/24 dropped at epoch 0: the supervisor is stopping" in journal, journal[-2000:]
+    finally:
+        if observer:
+            observer.kill()
+            observer.wait()
+        systemd.sh("systemctl", "stop", "swredisd.service", check=False, timeout=180)
+        systemd.sh("dpkg", "--purge", "swredis", check=False, timeout=120)
+        systemd.poweroff()
+        run("dpkg", "--purge", "swredis", check=False, timeout=120)
         run("pkill", "-KILL", "-f", "^/usr/bin/swredisd", check=False)
 
 

@@ -41,7 +41,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VIP = "198.18.0.100"
 NETMASK = 24
 CLIENT = "198.18.0.10"
-LEASE_MS = 2000
+# The IPv6 run: the documentation prefix (RFC 3849), hosts 2001:db8::1-3, the client 2001:db8::10.
+VIP6 = "2001:db8::100"
+NETMASK6 = 64
+CLIENT6 = "2001:db8::10"
+LEASE_MS = 1000
 DOWN_AFTER_MS = 1500
 FAILOVER_TIMEOUT_MS = 10000
 # How long the partition scenario keeps the master host cut off (longer if the majority side is slower to answer).
@@ -64,10 +68,13 @@ class Network:
     """A bridge namespace, three hosts and a client, each joined to the bridge by a veth pair; the hosts run the
     swredis supervisor or the anchor's redis-server and redis-sentinel (`topology`)."""
 
-    def __init__(self, root, tag, topology):
+    def __init__(self, root, tag, topology, ipv6=False):
         self.root = root
         self.tag = tag
         self.topology = topology
+        self.ipv6 = ipv6
+        # The VIP and the client's own address in the VIP's family (the hosts always talk IPv4 among themselves).
+        self.vip, self.prefix, self.client_address = (VIP6, NETMASK6, CLIENT6) if ipv6 else (VIP, NETMASK, CLIENT)
         self.bridge = f"{tag}br"
         self.hosts = [f"{tag}h{i}" for i in (1, 2, 3)]
         self.client = f"{tag}c"
@@ -91,6 +98,9 @@ class Network:
             self.ns(self.bridge, "ip", "link", "set", outside, "master", "br0", "up")
             address = CLIENT if name == self.client else f"198.18.0.{index + 1}"
             self.ns(name, "ip", "addr", "add", f"{address}/24", "dev", "eth0")
+            if self.ipv6:
+                address6 = CLIENT6 if name == self.client else f"2001:db8::{index + 1}"
+                self.ns(name, "ip", "-6", "addr", "add", f"{address6}/64", "dev", "eth0", "nodad")
             self.ns(name, "ip", "link", "set", "eth0", "up")
             self.ns(name, "ip", "link", "set", "lo", "up")
 
@@ -103,10 +113,9 @@ class Network:
     def base(self, index):
         return self.root / self.hosts[index]
 
-    @staticmethod
-    def data_conf(index, extra_data):
+    def data_conf(self, index, extra_data):
         replica = "" if index == 0 else f"replicaof {MASTER} 6379\n"
-        return ("bind 0.0.0.0\nport 6379\nprotected-mode no\nsave \"\"\nrepl-diskless-sync-delay 0\n"
+        return (f"bind 0.0.0.0{' ::' if self.ipv6 else ''}\nport 6379\nprotected-mode no\nsave \"\"\nrepl-diskless-sync-delay 0\n"
                 f"repl-timeout 3\n{replica}{extra_data}")
 
     @staticmethod
@@ -130,7 +139,7 @@ class Network:
         sentinels = ",".join(f"198.18.0.{i}:26379" for i in (1, 2, 3))
         (conf / "swredisd.conf").write_text(
             f"run-dir {base}/run\nstate-dir {base}/lib\nlog-dir {base}/log\nlog-target file\n"
-            f"restart-delay-ms 20\nvip-address {VIP}/{NETMASK}\nvip-interface eth0\nvip-master mymaster\n"
+            f"restart-delay-ms 20\nvip-address {self.vip}/{self.prefix}\nvip-interface eth0\nvip-master mymaster\n"
             f"vip-sentinels {sentinels}\nvip-lease-ms {LEASE_MS}\n")
         (conf / "data.conf").write_text(self.data_conf(index, extra_data))
         (conf / "sentinel.conf").write_text(self.sentinel_conf())
@@ -248,6 +257,15 @@ class Background:
 
 @pytest.fixture
 def network(tmp_path, topology):
+    yield from make_network(tmp_path, topology, ipv6=False)
+
+
+@pytest.fixture
+def network6(tmp_path, topology):
+    yield from make_network(tmp_path, topology, ipv6=True)
+
+
+def make_network(tmp_path, topology, ipv6):
     if os.geteuid() != 0:
         pytest.skip("network namespaces need root")
     for tool in ("ip", "iptables"):
@@ -257,7 +275,7 @@ def network(tmp_path, topology):
         for binary in (ANCHOR_SERVER, ANCHOR_SENTINEL):
             if not os.access(binary, os.X_OK):
                 pytest.skip(f"{binary} is not installed (apt-get install redis-server redis-sentinel)")
-    net = Network(tmp_path, f"v{os.getpid() % 10000}", topology)
+    net = Network(tmp_path, f"v{os.getpid() % 10000}", topology, ipv6)
     try:
         net.create()
         yield net
@@ -280,7 +298,7 @@ def start_topology(network, extra_data=""):
                             and "num-slaves\n2" in network.cli(i, 26379, "SENTINEL", "MASTER", "mymaster")
                             for i in range(3)), timeout=30, what="sentinels found each other and the replicas")
     master_mac = network.mac(0)
-    observer = Background(network, "arp_observer.py", "eth0", VIP, 600, 0.05, CLIENT)
+    observer = Background(network, "arp_observer.py", "eth0", network.vip, 600, 0.05, network.client_address)
     ph.wait_for(lambda: any(macs == [master_mac] for macs in holder_macs(observer)), timeout=30,
                 what="the VIP answers from the master's host")
     return observer
@@ -347,9 +365,10 @@ def kill_timeline(network, killed_at, resumed, new_index, new_macs, observer):
         events.append(("+switch-master on both survivors (a majority of 3)", max(switches)))
     if network.topology == "swredis":
         supervisor = network.supervisor_log(new_index)
-        first("supervisor: majority confirms the new master (lease + margin wait starts)",
+        first("supervisor: majority confirms the new master (fence wait computed)",
               log_times(supervisor, "confirms this host's instance as master at epoch"))
-        first("supervisor: VIP added on the new master's host", log_times(supervisor, f"VIP {VIP}/{NETMASK} added"))
+        first("supervisor: VIP added on the new master's host",
+              log_times(supervisor, f"VIP {network.vip}/{network.prefix} added"))
     else:
         script = network.log(new_index, "script")
         first("seed script called on the new master's host", script_times(script, "called:"))
@@ -374,8 +393,19 @@ def print_timeline(title, timeline, out=print):
 
 @pytest.mark.parametrize("topology", TOPOLOGIES)
 def test_the_vip_follows_a_dead_master_with_never_two_holders(network, topology):
+    kill_the_master_host(network, topology)
+
+
+@pytest.mark.parametrize("topology", ["swredis"])
+def test_an_ipv6_vip_follows_a_dead_master_announced_by_neighbour_advertisement(network6, topology):
+    """The same with the VIP in 2001:db8::/64: the observer solicits it every 50 ms, and the new holder must answer
+    alone and announce itself with an unsolicited neighbour advertisement (added without DAD, it answers at once)."""
+    kill_the_master_host(network6, topology, record=False)
+
+
+def kill_the_master_host(network, topology, record=True):
     observer = start_topology(network)
-    writer = Background(network, "writer.py", VIP, 6379, 120, "kill")
+    writer = Background(network, "writer.py", network.vip, 6379, 120, "kill")
     ph.wait_for(lambda: any("acked" in r for r in writer.lines()), timeout=20, what="writes through the VIP")
     killed_at = time.time()
     network.kill_host(0)
@@ -397,18 +427,22 @@ def test_the_vip_follows_a_dead_master_with_never_two_holders(network, topology)
     observer.stop()
     windows = holder_macs(observer)
     timeline = kill_timeline(network, killed_at, resumed, new_index, new_macs, observer)
-    RESULTS.setdefault(topology, {})["kill"] = {
+    family = "IPv6" if network.ipv6 else "IPv4"
+    results = {}
+    if record:
+        RESULTS.setdefault(topology, {})["kill"] = results
+    results.update({
         "unavailable": resumed - killed_at, "max_macs": max(len(macs) for macs in windows),
         "double": sum(1 for macs in windows if len(macs) > 1), "windows": len(windows),
-        "announced": announced(), "failover": new_master in ("198.18.0.2", "198.18.0.3"), "timeline": timeline}
-    print(f"\n[{topology}] kill -9 of the master host to the first acknowledged write at the VIP: "
+        "announced": announced(), "failover": new_master in ("198.18.0.2", "198.18.0.3"), "timeline": timeline})
+    print(f"\n[{topology}, {family}] kill -9 of the master host to the first acknowledged write at the VIP: "
           f"{resumed - killed_at:.2f} s (new master {new_master}; {len(windows)} ARP windows of 50 ms, at most "
           f"{max(len(macs) for macs in windows)} MAC(s))")
-    print_timeline(f"[{topology}] timeline after the kill", timeline)
+    print_timeline(f"[{topology}, {family}] timeline after the kill", timeline)
     if topology == "swredis":
         assert max(len(macs) for macs in windows) == 1, [m for m in windows if len(m) > 1][:5]
         logs = network.supervisor_log(1) + network.supervisor_log(2)
-        assert f"VIP {VIP}/{NETMASK} added on eth0 at epoch 1" in logs
+        assert f"VIP {network.vip}/{network.prefix} added on eth0 at epoch 1" in logs
     else:
         # The anchor ran: its sentinels promoted a replica and its script moved the VIP (asserted above).
         assert new_master in ("198.18.0.2", "198.18.0.3")

@@ -4,11 +4,19 @@ import NIOCore
 import Glibc
 #endif
 
-/// One command over a fresh TCP connection with a deadline, for callers that are not on an event loop (the
+/// One command (or a pipeline of them) over a fresh TCP connection with a deadline, for callers that are not on an event loop (the
 /// supervisor's VIP lease asks the sentinels and the local instance from a background queue). Every wait is bounded
 /// by `timeoutMilliseconds`; any failure is nil.
 public enum BlockingRESP {
     public static func call(host: String, port: Int, _ words: [String], timeoutMilliseconds: Int) -> RESPToken? {
+        pipeline(host: host, port: port, [words], timeoutMilliseconds: timeoutMilliseconds)?.first
+    }
+
+    /// Sends `commands` at once and returns their replies in order (error replies included), or nil when the
+    /// connection, a write or any reply fails or the deadline passes.
+    public static func pipeline(host: String, port: Int, _ commands: [[String]], timeoutMilliseconds: Int)
+        -> [RESPToken]?
+    {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_NUMERICHOST
@@ -27,7 +35,7 @@ public enum BlockingRESP {
             var length = socklen_t(MemoryLayout<Int32>.size)
             guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0 else { return nil }
         }
-        let request = Array(RESPCommand.text(words).utf8)
+        let request = Array(commands.map(RESPCommand.text).joined().utf8)
         var sent = 0
         while sent < request.count {
             guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return nil }
@@ -37,9 +45,16 @@ public enum BlockingRESP {
         }
         var buffer = ByteBuffer()
         var chunk = [UInt8](repeating: 0, count: 16384)
+        var replies: [RESPToken] = []
         while true {
-            var view = buffer
-            if let token = try? RESPToken(consuming: &view) { return token }
+            do {
+                while replies.count < commands.count, let token = try RESPToken(consuming: &buffer) {
+                    replies.append(token)
+                }
+            } catch {
+                return nil
+            }
+            if replies.count == commands.count { return replies }
             guard buffer.readableBytes < 4 << 20, wait(fd, for: Int16(POLLIN), until: deadline) else { return nil }
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return nil }

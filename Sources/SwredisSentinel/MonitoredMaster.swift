@@ -59,6 +59,10 @@ public struct MonitoredMaster: Sendable {
     public var failoverDelayLogged: Int64 = 0
     /// The address (`host:port` name) of the replica being promoted.
     public var promotedReplica: String?
+    /// The last instant (this sentinel's clock, ms) at which it could have described a master other than
+    /// `currentAddress` as reachable (not SDOWN), or nil when it cannot tell (it has not seen the master change since
+    /// it started monitoring). A fenced VIP bounds the previous holder's last renewal with it.
+    public var formerMasterReachableUntil: Int64?
 
     public var name: String { instance.name }
 
@@ -85,6 +89,11 @@ public struct MonitoredMaster: Sendable {
             return replicas[index].address
         }
         return instance.address
+    }
+
+    /// Until when this sentinel described the master record's instance as reachable: now, or when it went SDOWN.
+    func instanceReachableUntil(now: Int64) -> Int64 {
+        instance.flags.contains(.subjectivelyDown) ? instance.subjectivelyDownSince : now
     }
 
     /// The name a command goes under on this master's instances (rename-command).

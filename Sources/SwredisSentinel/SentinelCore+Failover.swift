@@ -202,6 +202,8 @@ extension SentinelCore {
     /// The promoted replica reports role:master: the master's config epoch becomes the failover's, the others are
     /// reconfigured.
     mutating func promotionSeen(masterIndex index: Int, replica reference: InstanceReference, now: Int64) {
+        // From here on clients are told the promoted replica's address: the old master is a former one.
+        masters[index].formerMasterReachableUntil = masters[index].instanceReachableUntil(now: now)
         masters[index].instance.configEpoch = masters[index].failoverEpoch
         masters[index].failoverState = .reconfigureReplicas
         masters[index].failoverStateChangeTime = now
@@ -348,6 +350,10 @@ extension SentinelCore {
     /// plus the old master's address; the sentinels stay.
     mutating func resetMasterAndChangeAddress(at index: Int, to address: SentinelAddress, now: Int64) {
         let old = masters[index].instance.address
+        if masters[index].currentAddress.matches(host: old.host, port: old.port) {
+            // Not our own promotion (that set the bound when it was announced): the old master was described up to now.
+            masters[index].formerMasterReachableUntil = masters[index].instanceReachableUntil(now: now)
+        }
         var replicaAddresses = masters[index].replicas.map(\.address).filter {
             !$0.matches(host: address.host, port: address.port)
         }

@@ -51,6 +51,11 @@ enum SentinelReplies {
             if let script = master.settings.clientReconfigScript {
                 fields.append(("client-reconfig-script", script))
             }
+            // swredis's own, last and only when known: how long ago this sentinel could last have described another
+            // master as reachable (the fenced VIP's bound on a previous holder's renewals).
+            if let until = master.formerMasterReachableUntil {
+                fields.append(("swredis-former-master-reachable-time", String(max(0, now - until))))
+            }
         } else {
             fields += [
                 ("master-link-down-time", String(instance.masterLinkDownTime)),

@@ -131,6 +131,7 @@ public final class Supervisor: @unchecked Sendable {
         else { return }
         let manager = VirtualIPManager(settings: settings, localPort: instance.port, queue: queue)
         virtualIP = manager
+        manager.heldChanged = { [weak self] in self?.updateStatus() }
         manager.start()
     }
 

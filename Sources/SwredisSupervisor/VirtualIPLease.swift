@@ -1,13 +1,23 @@
-/// What one sentinel answered about the master the VIP follows (`SENTINEL MASTER <name>`).
+/// What one sentinel answered about the master the VIP follows: the address it gives clients
+/// (`SENTINEL GET-MASTER-ADDR-BY-NAME`) and, from `SENTINEL MASTER`, the config epoch and whether it can reach it.
 public struct SentinelView: Equatable, Sendable {
     public var host: String
     public var port: Int
     public var configEpoch: UInt64
+    /// False when the sentinel flags that master `s_down`/`o_down`: such a view renews no lease.
+    public var reachable: Bool
+    /// The latest instant (this host's monotonic clock) at which the sentinel can have described a master other than
+    /// this one as reachable, when it says (a swredis sentinel that saw the change); nil when unknown.
+    public var formerMasterReachableUntil: Int64?
 
-    public init(host: String, port: Int, configEpoch: UInt64) {
+    public init(
+        host: String, port: Int, configEpoch: UInt64, reachable: Bool = true, formerMasterReachableUntil: Int64? = nil
+    ) {
         self.host = host
         self.port = port
         self.configEpoch = configEpoch
+        self.reachable = reachable
+        self.formerMasterReachableUntil = formerMasterReachableUntil
     }
 }
 
@@ -38,13 +48,18 @@ public struct LeaseRound: Equatable, Sendable {
 
 /// The fenced VIP lease of one host, as a pure state machine with the caller's clock (ms, monotonic).
 ///
-/// A host holds the VIP only while its local instance is the master that a majority of the sentinels report at the
-/// highest config epoch any of them reports, renewed as a lease counted from the start of the round that confirmed
-/// it. It drops the VIP (and fences its instance: writes paused, clients closed) as soon as a round shows another
-/// master or a newer epoch, or when the lease runs out without a confirming round (partitioned, it hears nothing).
-/// A host that becomes confirmed adds the VIP only after `lease + margin` from that first confirmation: any earlier
-/// holder's last confirmation was answered by a sentinel of the same majority before it switched, so that holder's
-/// lease (counted from an earlier round start) has certainly ended, `margin` covering clock rate differences.
+/// A host holds the VIP only while its local instance is the master that a majority of the sentinels report, and can
+/// reach, at the highest config epoch any of them reports, renewed as a lease counted from the start of the round
+/// that confirmed it. It drops the VIP (and fences its instance: writes paused, clients closed) as soon as a round
+/// shows another master or a newer epoch, or when the lease runs out without a confirming round (partitioned, it
+/// hears nothing; or the sentinels see its instance down).
+///
+/// A host that becomes confirmed adds the VIP only once any earlier holder's lease has certainly ended: `lease +
+/// margin` after that holder's last possible renewal, `margin` covering clock rate differences and the old holder's
+/// own delay in dropping. Without better knowledge that renewal is bounded by this host's first confirmation (every
+/// renewal needed a majority, and a majority has switched by then). A swredis sentinel also says until when it could
+/// last have described any other master as reachable; a renewal needed a majority of such descriptions, so it
+/// happened no later than the `majority`-th latest of those instants (a sentinel that did not say counts as "now").
 public struct VirtualIPLease {
     public enum State: Equatable, Sendable {
         /// Not holding; nothing confirmed.
@@ -88,7 +103,7 @@ public struct VirtualIPLease {
     public func verdict(_ round: LeaseRound) -> Verdict {
         let answers = round.views.compactMap { $0 }
         guard let highest = answers.map(\.configEpoch).max() else { return .unknown }
-        let local = answers.filter { round.isLocal($0) && $0.configEpoch == highest }
+        let local = answers.filter { round.isLocal($0) && $0.configEpoch == highest && $0.reachable }
         if local.count >= majority {
             guard round.localIsMaster else { return .refuted("the local instance does not report role:master") }
             return .confirmed(epoch: highest)
@@ -103,14 +118,16 @@ public struct VirtualIPLease {
     public mutating func receive(_ round: LeaseRound, now: Int64) -> [Action] {
         switch (verdict(round), state) {
         case (.confirmed(let epoch), .released):
-            state = .waiting(since: now, addAt: now + lease + margin, epoch: epoch)
+            let addAt = min(now, previousHolderRenewalBound(round, epoch: epoch) ?? now) + lease + margin
+            state = .waiting(since: now, addAt: addAt, epoch: epoch)
             return [
                 .log(
-                    "VIP: a majority of sentinels confirms this host's instance as master at epoch \(epoch); adding the address in \(lease + margin) ms, once any previous holder's lease has ended"
+                    "VIP: a majority of sentinels confirms this host's instance as master at epoch \(epoch); adding the address in \(max(0, addAt - now)) ms, once any previous holder's lease has ended"
                 )
-            ]
+            ] + tick(now: now, confirmedAt: round.started)
         case (.confirmed(let epoch), .waiting(let since, let addAt, _)):
-            state = .waiting(since: since, addAt: addAt, epoch: epoch)
+            let bound = previousHolderRenewalBound(round, epoch: epoch).map { $0 + lease + margin } ?? addAt
+            state = .waiting(since: since, addAt: min(addAt, bound), epoch: epoch)
             return tick(now: now, confirmedAt: round.started)
         case (.confirmed(let epoch), .holding):
             state = .holding(until: round.started + lease, epoch: epoch)
@@ -121,12 +138,28 @@ public struct VirtualIPLease {
         case (.refuted, .waiting):
             state = .released
             return [.log("VIP: confirmation lost before the address was added")]
-        case (.refuted, .released), (.unknown, .released), (.unknown, .waiting):
-            if case .waiting = state { state = .released }
+        case (.refuted, .released), (.unknown, .released):
+            return []
+        case (.unknown, .waiting):
+            // A round without a majority (a slow or dead sentinel) changes nothing: the majority that confirmed this
+            // host has switched for good, so the wait's bound still holds; the address is added only with a fresh
+            // confirmation.
             return []
         case (.unknown, .holding):
             return tick(now: now, confirmedAt: nil)
         }
+    }
+
+    /// The latest instant an earlier holder can have renewed its lease, by what the sentinels confirming `epoch` say
+    /// (the `majority`-th latest of their bounds, sentinels without one counting as unbounded); nil when unbounded.
+    public func previousHolderRenewalBound(_ round: LeaseRound, epoch: UInt64) -> Int64? {
+        let known = round.views.compactMap { view -> Int64? in
+            guard let view, round.isLocal(view), view.configEpoch == epoch, view.reachable else { return nil }
+            return view.formerMasterReachableUntil
+        }.sorted(by: >)
+        let unbounded = sentinelCount - known.count
+        guard unbounded < majority else { return nil }
+        return known[majority - unbounded - 1]
     }
 
     /// Time passed (called between rounds too): a lease that ran out drops the VIP; a wait that ended adds it.

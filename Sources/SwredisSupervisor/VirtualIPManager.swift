@@ -25,6 +25,8 @@ final class VirtualIPManager {
     /// The local data instance's port, and how to reach it.
     private let localPort: Int
     private(set) var lastMaster = ""
+    /// Called on the supervisor's queue whenever the lease is taken or given up (STATUS= follows it).
+    var heldChanged: (() -> Void)?
 
     init(settings: VirtualIPSettings, localPort: Int, queue: DispatchQueue) {
         self.settings = settings
@@ -59,6 +61,7 @@ final class VirtualIPManager {
     func stop() {
         timer?.cancel()
         timer = nil
+        heldChanged = nil
         if case .holding(_, let epoch) = lease.state {
             perform([.drop(reason: "the supervisor is stopping", epoch: epoch)])
         }
@@ -84,18 +87,35 @@ final class VirtualIPManager {
         return false
     }
 
+    /// Rounds come every third of the lease; every 100 ms while this host's instance is a master that does not hold
+    /// the VIP yet, so a failover's new holder is confirmed, and adds the address, without waiting for the next round.
+    private var roundInterval: Int64 {
+        switch lease.state {
+        case .holding: return Int64(settings.roundInterval)
+        case .waiting: return 100
+        case .released: return localWasMaster ? 100 : Int64(settings.roundInterval)
+        }
+    }
+    private var localWasMaster = false
+
     private func tick() {
         let now = Self.now()
         perform(lease.tick(now: now))
-        guard !roundRunning, now - lastRound >= Int64(settings.roundInterval) else { return }
+        guard !roundRunning, now - lastRound >= roundInterval else { return }
         roundRunning = true
         lastRound = now
         let settings = settings
         let localPort = localPort
+        let decider = lease
+        let interval = Int(roundInterval)
         DispatchQueue.global().async {
-            let round = Self.gather(settings: settings, localPort: localPort, started: now)
+            let round = Self.gather(settings: settings, localPort: localPort, started: now, timeout: interval) {
+                if case .confirmed = decider.verdict($0) { return true }
+                return false
+            }
             self.queue.async {
                 self.roundRunning = false
+                self.localWasMaster = round.localIsMaster
                 if let master = round.views.compactMap({ $0 }).max(by: { $0.configEpoch < $1.configEpoch }) {
                     self.lastMaster = "\(master.host):\(master.port)"
                 }
@@ -104,18 +124,27 @@ final class VirtualIPManager {
         }
     }
 
-    /// Asks every sentinel and the local instance at once; each answer bounded by the round interval.
-    static func gather(settings: VirtualIPSettings, localPort: Int, started: Int64) -> LeaseRound {
-        let timeout = settings.roundInterval
+    /// Asks every sentinel and the local instance at once, each answer bounded by `timeout` (the interval between
+    /// rounds, 100 ms while a new holder waits: a dead sentinel costs no more than that); the round ends
+    /// when all have answered, or earlier once the local instance has and `decided` holds for the answers so far (a
+    /// sentinel that answers later counts as one that did not answer, which a lease must survive anyway).
+    static func gather(
+        settings: VirtualIPSettings, localPort: Int, started: Int64, timeout: Int,
+        decided: @escaping (LeaseRound) -> Bool
+    ) -> LeaseRound {
         let answers = RoundAnswers(count: settings.sentinels.count)
-        let group = DispatchGroup()
+        let arrived = DispatchSemaphore(value: 0)
         for (index, sentinel) in settings.sentinels.enumerated() {
-            DispatchQueue.global().async(group: group) {
+            DispatchQueue.global().async {
                 let view = Self.ask(sentinel, master: settings.master, timeout: timeout)
-                answers.lock.withLock { answers.views[index] = view }
+                answers.lock.withLock {
+                    answers.views[index] = view
+                    answers.pending -= 1
+                }
+                arrived.signal()
             }
         }
-        DispatchQueue.global().async(group: group) {
+        DispatchQueue.global().async {
             let reply = BlockingRESP.call(
                 host: "127.0.0.1", port: localPort, ["ROLE"], timeoutMilliseconds: timeout)
             let isMaster =
@@ -123,22 +152,40 @@ final class VirtualIPManager {
                     guard case .array(let elements) = token.value else { return nil }
                     return elements.first { _ in true }?.string == "master"
                 } ?? false
-            answers.lock.withLock { answers.localIsMaster = isMaster }
+            answers.lock.withLock {
+                answers.localIsMaster = isMaster
+                answers.pending -= 1
+                answers.localAnswered = true
+            }
+            arrived.signal()
         }
-        group.wait()
         let addresses = LocalAddresses.current(excluding: settings.address)
-        let (views, localIsMaster) = answers.lock.withLock { (answers.views, answers.localIsMaster) }
-        return LeaseRound(
-            started: started, views: views, localIsMaster: localIsMaster,
-            isLocal: { addresses.contains($0.host) && $0.port == localPort })
+        let isLocal: @Sendable (SentinelView) -> Bool = { addresses.contains($0.host) && $0.port == localPort }
+        // Every query gives up by its own deadline, so each signals once: wait for all, or for a decision.
+        while true {
+            arrived.wait()
+            let (views, localIsMaster, pending, localAnswered) = answers.lock.withLock {
+                (answers.views, answers.localIsMaster, answers.pending, answers.localAnswered)
+            }
+            let round = LeaseRound(started: started, views: views, localIsMaster: localIsMaster, isLocal: isLocal)
+            if pending == 0 || (localAnswered && decided(round)) { return round }
+        }
     }
 
+    /// `SENTINEL GET-MASTER-ADDR-BY-NAME` (during a failover it already names the promoted replica) and `SENTINEL
+    /// MASTER` (epoch, flags and a swredis sentinel's bound on former masters), pipelined on one connection.
     private static func ask(_ sentinel: (host: String, port: Int), master: String, timeout: Int) -> SentinelView? {
         guard
-            let reply = BlockingRESP.call(
-                host: sentinel.host, port: sentinel.port, ["SENTINEL", "MASTER", master], timeoutMilliseconds: timeout),
-            case .array(let elements) = reply.value
+            let replies = BlockingRESP.pipeline(
+                host: sentinel.host, port: sentinel.port,
+                [["SENTINEL", "GET-MASTER-ADDR-BY-NAME", master], ["SENTINEL", "MASTER", master]],
+                timeoutMilliseconds: timeout),
+            replies.count == 2, case .array(let aggregate) = replies[0].value,
+            case let address = Array(aggregate), address.count == 2,
+            let host = address[0].string, let port = address[1].string.flatMap({ Int($0) }),
+            case .array(let elements) = replies[1].value
         else { return nil }
+        let answeredBy = now()
         var fields: [String: String] = [:]
         var key: String?
         for element in elements {
@@ -150,15 +197,25 @@ final class VirtualIPManager {
                 key = text
             }
         }
-        guard let host = fields["ip"], let port = fields["port"].flatMap({ Int($0) }),
-            let epoch = fields["config-epoch"].flatMap({ UInt64($0) })
-        else { return nil }
-        return SentinelView(host: host, port: port, configEpoch: epoch)
+        guard let epoch = fields["config-epoch"].flatMap({ UInt64($0) }), let flags = fields["flags"] else {
+            return nil
+        }
+        // The flags are the master record's: during a promotion that is still the old master's, which says nothing
+        // about the address clients are now given.
+        let describesRecord = fields["ip"] == host && fields["port"] == String(port)
+        let down = flags.split(separator: ",").contains { $0 == "s_down" || $0 == "o_down" }
+        let formerAge = fields["swredis-former-master-reachable-time"].flatMap { Int64($0) }
+        return SentinelView(
+            host: host, port: port, configEpoch: epoch, reachable: !(describesRecord && down),
+            formerMasterReachableUntil: formerAge.map { answeredBy - max(0, $0) })
     }
 
     // MARK: Actions
 
     private func perform(_ list: [VirtualIPLease.Action]) {
+        defer {
+            if list.contains(where: { if case .log = $0 { return false } else { return true } }) { heldChanged?() }
+        }
         for action in list {
             switch action {
             case .log(let message):
@@ -212,8 +269,13 @@ final class VirtualIPManager {
             ])
             return
         }
-        let family = settings.isIPv6 ? "-6" : "-4"
-        let status = CommandRunner.run(["ip", family, "addr", "replace", cidr, "dev", settings.interface])
+        // IPv6: no duplicate address detection. The lease already guarantees one holder, and a tentative address
+        // answers no neighbour solicitation for the second DAD takes.
+        let arguments =
+            settings.isIPv6
+            ? ["ip", "-6", "addr", "replace", cidr, "dev", settings.interface, "nodad"]
+            : ["ip", "-4", "addr", "replace", cidr, "dev", settings.interface]
+        let status = CommandRunner.run(arguments)
         if status != 0 {
             serverLog(.warning, "VIP: ip addr replace \(cidr) dev \(settings.interface) failed (\(status))")
         }
@@ -249,6 +311,12 @@ private final class RoundAnswers: @unchecked Sendable {
     let lock = NSLockLike()
     var views: [SentinelView?]
     var localIsMaster = false
+    var localAnswered = false
+    /// Queries not yet answered or given up: the sentinels' and the local instance's.
+    var pending: Int
 
-    init(count: Int) { views = [SentinelView?](repeating: nil, count: count) }
+    init(count: Int) {
+        views = [SentinelView?](repeating: nil, count: count)
+        pending = count + 1
+    }
 }

@@ -138,20 +138,23 @@ enum NeighborAdvertisement {
         }
     }
 
+    /// The interface's MAC, from the kernel's link list (netlink, through `getifaddrs`): /sys may show another
+    /// network namespace's devices.
     static func hardwareAddress(_ interface: String) -> [UInt8]? {
-        guard let file = fopen("/sys/class/net/\(interface)/address", "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 64)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let bytes = String(cString: buffer).trimmingSpaces().split(separator: ":").compactMap { UInt8($0, radix: 16) }
-        return bytes.count == 6 ? bytes : nil
-    }
-}
-
-extension String {
-    fileprivate func trimmingSpaces() -> String {
-        var text = self
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return text
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return nil }
+        defer { freeifaddrs(list) }
+        var entry = list
+        while let current = entry {
+            entry = current.pointee.ifa_next
+            guard let address = current.pointee.ifa_addr, Int32(address.pointee.sa_family) == AF_PACKET,
+                String(cString: current.pointee.ifa_name) == interface
+            else { continue }
+            // struct sockaddr_ll: family, protocol, ifindex, hatype, pkttype, halen (byte 11), addr[8] (from 12).
+            let link = UnsafeRawPointer(address)
+            guard link.load(fromByteOffset: 11, as: UInt8.self) == 6 else { return nil }
+            return (12..<18).map { link.load(fromByteOffset: $0, as: UInt8.self) }
+        }
+        return nil
     }
 }

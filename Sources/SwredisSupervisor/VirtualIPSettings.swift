@@ -15,8 +15,9 @@ public struct VirtualIPSettings: Equatable, Sendable {
     /// The local data instance the VIP follows (empty: the only data instance in the directory).
     public var instance = ""
     public var leaseMilliseconds = 3000
-    /// Clock rate error and scheduling slack added before a new holder adds the address (0: a tenth of the lease,
-    /// at least 500 ms).
+    /// Clock rate error and the old holder's delay in dropping (its lease is checked every 100 ms, then the
+    /// instance is fenced and `ip addr del` runs) added before a new holder adds the address (0: a tenth of the
+    /// lease, at least 250 ms).
     public var marginMilliseconds = 0
     public var hook = ""
 
@@ -24,7 +25,7 @@ public struct VirtualIPSettings: Equatable, Sendable {
 
     public var isIPv6: Bool { address.contains(":") }
 
-    public var effectiveMargin: Int { marginMilliseconds > 0 ? marginMilliseconds : max(500, leaseMilliseconds / 10) }
+    public var effectiveMargin: Int { marginMilliseconds > 0 ? marginMilliseconds : max(250, leaseMilliseconds / 10) }
 
     /// A round of confirmation every third of the lease: two rounds may be lost before it runs out.
     public var roundInterval: Int { max(100, leaseMilliseconds / 3) }

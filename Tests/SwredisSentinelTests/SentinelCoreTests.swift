@@ -134,6 +134,8 @@ final class SentinelCoreTests: XCTestCase {
         var h = topology()
         keepAlive(&h, [replica1, replica2, peer(0), peer(1)], for: 6200)
         XCTAssertEqual(h.events(), ["+sdown master mymaster 127.0.0.1 6379"])
+        let downSince = h.master.instance.subjectivelyDownSince
+        XCTAssertNil(h.master.formerMasterReachableUntil, "no other master described since monitoring began")
         // The peers agree the master is down and vote for us once asked in epoch 1.
         let down = SentinelReply.array([.integer(1), .bulk("*"), .integer(0)])
         h.actions += h.core.replied(peer(0), to: .isMasterDown, with: down, now: h.now)
@@ -173,6 +175,9 @@ final class SentinelCoreTests: XCTestCase {
                 "+failover-state-reconf-slaves master mymaster 127.0.0.1 6379",
             ])
         XCTAssertEqual(h.master.instance.configEpoch, 1)
+        XCTAssertEqual(
+            h.master.formerMasterReachableUntil, downSince,
+            "clients are given the promoted replica now; the old master was last described reachable when it went down")
         h.advance(100)
         XCTAssertEqual(h.events(), ["+slave-reconf-sent slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379"])
         h.info(replica1, SentinelHarness.replicaInfo(runID: id2, masterPort: 6381, linkUp: false))
@@ -193,6 +198,8 @@ final class SentinelCoreTests: XCTestCase {
                 "+slave slave 127.0.0.1:6379 127.0.0.1 6379 @ mymaster 127.0.0.1 6381",
             ])
         XCTAssertEqual(h.master.instance.address, SentinelAddress(host: "127.0.0.1", port: 6381))
+        XCTAssertEqual(
+            h.master.formerMasterReachableUntil, downSince, "the switch at the end keeps the promotion's bound")
         XCTAssertEqual(h.master.failoverState, .none)
         XCTAssertEqual(h.master.sentinels.count, 2, "sentinels stay known")
     }
@@ -243,6 +250,7 @@ final class SentinelCoreTests: XCTestCase {
 
     func testANewerConfigurationInAHelloSwitchesTheMaster() {
         var h = topology()
+        h.advance(100)
         h.actions += h.core.helloReceived(
             SentinelHarness.hello(from: 0, epoch: 4, masterPort: 6380, configEpoch: 4), now: h.now)
         XCTAssertEqual(
@@ -255,6 +263,7 @@ final class SentinelCoreTests: XCTestCase {
                 "+slave slave 127.0.0.1:6379 127.0.0.1 6379 @ mymaster 127.0.0.1 6380",
             ])
         XCTAssertEqual(h.core.currentEpoch, 4)
+        XCTAssertEqual(h.master.formerMasterReachableUntil, h.now, "the old master was reachable until the switch")
         h.actions += h.core.helloReceived(
             SentinelHarness.hello(from: 1, epoch: 4, masterPort: 6379, configEpoch: 3), now: h.now)
         XCTAssertEqual(h.events(), [], "an older configuration is ignored")
