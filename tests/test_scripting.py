@@ -215,3 +215,91 @@ def test_info_reports_the_script_cache_and_the_lua_heap():
         assert c.call("SCRIPT", "FLUSH") == b"OK"
         flushed = ph.info(c, "memory")
         assert flushed["number_of_cached_scripts"] == "0" and flushed["used_memory_scripts_eval"] == "0"
+
+
+LOOP = "local i = 0 while true do i = i + 1 end"
+BOUNDED = "local i = 0 while i < %d do i = i + 1 end return i"
+
+
+def busy_transcript(server):
+    """A script past busy-reply-threshold (100 ms): what its caller and another client see, in order."""
+    seen = []
+    with server.client(timeout=10) as caller, server.client(timeout=10) as other:
+        def wait_busy():
+            ph.wait_for(lambda: other.command("PING").startswith(b"-BUSY"), timeout=5, what="-BUSY")
+
+        # An endless loop, with PING pipelined behind it: others get -BUSY (only allow_busy commands run), SCRIPT KILL
+        # ends it, the caller gets the kill error and then its PING.
+        caller.send(helpers.encode_command("EVAL", LOOP, "0") + helpers.encode_command("PING"))
+        wait_busy()
+        for command in (("GET", "k"), ("SET", "k", "v"), ("EVAL", "return 1", "0"), ("SCRIPT", "LOAD", "return 1"),
+                        ("MULTI",), ("SHUTDOWN",), ("SHUTDOWN", "SAVE"), ("CLIENT", "LIST")):
+            seen.append((command, other.command(*command)))
+        seen.append(("discard", other.command("DISCARD")))
+        seen.append(("kill", other.command("SCRIPT", "KILL")))
+        seen.append(("caller", caller.read_reply(), caller.read_reply()))
+        seen.append(("after", other.command("PING"), other.command("SCRIPT", "KILL")))
+        # pcall cannot keep a killed script alive.
+        caller.send(helpers.encode_command("EVAL", "while true do pcall(function() for i = 1, 100 do end end) end",
+                                           "0"))
+        wait_busy()
+        seen.append(("kill pcall", other.command("SCRIPT", "KILL"), caller.read_reply()))
+        # A script that wrote cannot be killed; one that ends on its own answers normally.
+        caller.send(helpers.encode_command("EVAL", "redis.call('set', KEYS[1], 'x') " + BOUNDED % 30_000_000, "1",
+                                           "wrote"))
+        wait_busy()
+        seen.append(("unkillable", other.command("SCRIPT", "KILL")))
+        seen.append(("ended", caller.read_reply(), other.command("GET", "wrote")))
+    return seen
+
+
+def test_a_busy_script_gets_busy_replies_script_kill_and_unkillable_as_redis_does():
+    transcripts = {}
+    for kind in ("redis", "swredis"):
+        with helpers.start_kind(kind, ["--busy-reply-threshold", "100"]) as server:
+            transcripts[kind] = busy_transcript(server)
+            if kind == "swredis":
+                assert "Slow script detected: still in execution after 100 milliseconds" in server.log()
+    assert transcripts["swredis"] == transcripts["redis"]
+    killed = dict((entry[0], entry[1:]) for entry in transcripts["swredis"] if isinstance(entry[0], str))
+    assert killed["kill"] == (b"+OK\r\n",)
+    assert killed["caller"][0].startswith(b"-ERR Script killed by user with SCRIPT KILL... script:")
+    assert killed["unkillable"][0].startswith(b"-UNKILLABLE")
+
+
+def test_shutdown_nosave_stops_a_busy_script_and_the_server_without_saving():
+    with helpers.start_swredis(["--busy-reply-threshold", "100", "--save", "1 1"]) as server:
+        with server.client(timeout=10) as caller, server.client(timeout=10) as other:
+            caller.send(helpers.encode_command("EVAL", "redis.call('set', 'k', 'v') " + LOOP, "0"))
+            ph.wait_for(lambda: other.command("PING").startswith(b"-BUSY"), timeout=5, what="-BUSY")
+            other.send(helpers.encode_command("SHUTDOWN", "NOSAVE"))
+            assert other.wait_closed(5)
+        server.proc.wait(timeout=10)
+        assert not os.path.exists(os.path.join(server.dir, "dump.rdb")), "half a script must not be saved"
+
+
+def test_a_busy_read_only_script_on_a_replica_holds_its_masters_stream():
+    """A replica does not apply its master's stream while one of its clients' scripts is busy (the script would see
+    the data change under it): the writes wait and apply once it ends."""
+    procs = []
+    try:
+        master = rh.start(procs, "swredis")
+        replica = rh.start_replica(procs, "swredis", master, ["--busy-reply-threshold", "100"])
+        rh.wait_link_up(replica)
+        with master.client() as m:
+            m.call("SET", "k", "before")
+        rh.wait_in_sync(master, replica)
+        script = ("local a = redis.call('get', KEYS[1]) local i = 0 while i < 40000000 do i = i + 1 end "
+                  "return {a, redis.call('get', KEYS[1])}")
+        with replica.client(timeout=20) as caller, replica.client() as other, master.client() as m:
+            caller.send(helpers.encode_command("EVAL_RO", script, "1", "k"))
+            ph.wait_for(lambda: other.command("PING").startswith(b"-BUSY"), timeout=5, what="-BUSY")
+            m.call("SET", "k", "after")
+            time.sleep(0.2)
+            assert caller.read_node().value() == [b"before", b"before"]
+        rh.wait_in_sync(master, replica)
+        with replica.client() as c:
+            assert c.call("GET", "k") == b"after"
+    finally:
+        for p in procs:
+            p.cleanup()

@@ -387,3 +387,158 @@ void clua_set_sealed_global(lua_State *L, const char *name) {
     lua_setfield(L, -2, name);
     lua_pop(L, 1);
 }
+
+/* ---- Long scripts ---- */
+
+#include <time.h>
+
+/* Lua 5.1.5's `struct lua_State` (lstate.h), which its public headers do not expose, down to the fields the yield
+   check reads. `clua_yield_supported` verifies it against the running library before anything relies on it. */
+struct clua_state_mirror {
+    void *next;
+    unsigned char tt;
+    unsigned char marked;
+    unsigned char status;
+    void *top;
+    void *base;
+    void *l_G;
+    void *ci;
+    const void *savedpc;
+    void *stack_last;
+    void *stack;
+    void *end_ci;
+    void *base_ci;
+    int stacksize;
+    int size_ci;
+    unsigned short nCcalls;
+    unsigned short baseCcalls;
+    unsigned char hookmask;
+    unsigned char allowhook;
+    int basehookcount;
+    int hookcount;
+    lua_Hook hook;
+};
+
+/* lua_yield refuses (with an error) when a C call sits between the running code and the resume. */
+static int clua_can_yield(lua_State *L) {
+    const struct clua_state_mirror *mirror = (const struct clua_state_mirror *)L;
+    return mirror->nCcalls <= mirror->baseCcalls;
+}
+
+static struct {
+    long long started;
+    long long threshold;
+    int allow_yield;
+    int timed_out;
+    int killed;
+} busy;
+
+static long long clua_now_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static void clua_busy_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (busy.killed) {
+        lua_sethook(L, clua_busy_hook, LUA_MASKLINE, 0);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "ERR Script killed by user with SCRIPT KILL...");
+        lua_setfield(L, -2, "err");
+        lua_error(L);
+        return;
+    }
+    if (!busy.timed_out) {
+        if (clua_now_ms() - busy.started < busy.threshold) return;
+        busy.timed_out = 1;
+    }
+    if (busy.allow_yield && clua_can_yield(L)) lua_yield(L, 0);
+}
+
+/* Instructions between checks, as Redis's hook counts them. */
+#define CLUA_BUSY_CHECK_EVERY 100000
+
+void clua_busy_begin(lua_State *thread, long long threshold_ms, int allow_yield) {
+    busy.started = clua_now_ms();
+    busy.threshold = threshold_ms;
+    busy.allow_yield = allow_yield;
+    busy.timed_out = 0;
+    busy.killed = 0;
+    lua_sethook(thread, clua_busy_hook, LUA_MASKCOUNT, CLUA_BUSY_CHECK_EVERY);
+}
+
+int clua_busy_timed_out(void) { return busy.timed_out; }
+
+void clua_busy_kill(lua_State *thread) {
+    busy.killed = 1;
+    lua_sethook(thread, clua_busy_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+}
+
+/* The probe: at top level of a coroutine no C call intervenes, inside pcall one does. */
+static int probe_top_level_seen, probe_nested_seen, probe_inconsistent;
+
+static void clua_probe_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    const struct clua_state_mirror *mirror = (const struct clua_state_mirror *)L;
+    if (mirror->hookmask != LUA_MASKCOUNT || mirror->basehookcount != 1 || mirror->hook != clua_probe_hook
+        || mirror->baseCcalls == 0 || mirror->nCcalls < mirror->baseCcalls) {
+        probe_inconsistent = 1;
+        return;
+    }
+    if (mirror->nCcalls == mirror->baseCcalls) {
+        probe_top_level_seen = 1;
+    } else {
+        probe_nested_seen = 1;
+    }
+}
+
+int clua_yield_supported(lua_State *L) {
+    static int verdict = -1;
+    if (verdict >= 0) return verdict;
+    verdict = 0;
+    lua_State *thread = lua_newthread(L);
+    const struct clua_state_mirror *mirror = (const struct clua_state_mirror *)thread;
+    if (mirror->nCcalls != 0 || mirror->baseCcalls != 0 || mirror->status != 0) {
+        lua_pop(L, 1);
+        return verdict;
+    }
+    static const char probe[] = "local x = 0 for i = 1, 3 do x = x + i end "
+                                "pcall(function() for i = 1, 3 do x = x + i end end) return x";
+    if (luaL_loadbuffer(thread, probe, sizeof(probe) - 1, "=probe") != 0) {
+        lua_pop(L, 1);
+        return verdict;
+    }
+    probe_top_level_seen = probe_nested_seen = probe_inconsistent = 0;
+    lua_sethook(thread, clua_probe_hook, LUA_MASKCOUNT, 1);
+    int status = lua_resume(thread, 0);
+    lua_sethook(thread, NULL, 0, 0);
+    verdict = status == 0 && lua_tonumber(thread, -1) == 12 && probe_top_level_seen && probe_nested_seen
+              && !probe_inconsistent;
+    lua_pop(L, 1);
+    return verdict;
+}
+
+void clua_annotate_error(lua_State *thread) {
+    lua_Debug frame;
+    int found = lua_getstack(thread, 0, &frame) && lua_getinfo(thread, "Sl", &frame);
+    if (found && strcmp(frame.what, "C") == 0) found = lua_getstack(thread, 1, &frame) && lua_getinfo(thread, "Sl", &frame);
+    if (!lua_checkstack(thread, 4)) return;
+    if (lua_type(thread, -1) != LUA_TTABLE) {
+        const char *message = lua_tostring(thread, -1);
+        if (message == NULL) {
+            message = lua_isnil(thread, -1) ? "nil" : lua_isboolean(thread, -1) ? (lua_toboolean(thread, -1) ? "true" : "false") : luaL_typename(thread, -1);
+        }
+        lua_pushfstring(thread, "ERR %s", message);
+        lua_createtable(thread, 0, 3);
+        lua_insert(thread, -2);
+        lua_setfield(thread, -2, "err");
+        lua_remove(thread, -2);
+    }
+    if (found) {
+        lua_pushstring(thread, frame.source);
+        lua_setfield(thread, -2, "source");
+        lua_pushinteger(thread, frame.currentline);
+        lua_setfield(thread, -2, "line");
+    }
+}

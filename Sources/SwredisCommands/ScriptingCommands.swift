@@ -36,8 +36,7 @@ enum ScriptingCommands {
             client.reply.ok()
         },
         CommandBinding("script|kill") { engine, client, _ in
-            // A script runs to its end on the engine thread, so no other client's command arrives while one runs.
-            client.error("NOTBUSY No scripts in execution right now.")
+            if let refusal = engine.killBusyScript() { client.error(refusal) } else { client.reply.ok() }
         },
         CommandBinding("script|debug") { _, client, args in
             switch args.lowercased(2) {

@@ -55,6 +55,11 @@ enum ServerCommands {
                 return
             }
         }
+        if let busy = engine.busyScript, save != false {
+            // Only SHUTDOWN NOSAVE stops a busy script: a save would write half of its effects.
+            client.error(busy.refusal)
+            return
+        }
         if let refusal = engine.host?.requestShutdown(save: save, now: now, force: force) {
             client.error(refusal)
         }

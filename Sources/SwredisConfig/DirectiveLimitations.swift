@@ -38,7 +38,6 @@ public struct ConfigWarning: Equatable, CustomStringConvertible, Sendable {
 }
 
 public enum DirectiveLimitations {
-    static let noLua = "Lua scripting is not implemented"
     static let noCluster = "cluster mode is not implemented"
     static let noTLS = "TLS is not implemented"
     static let noDefrag = "there is no active defragmentation (glibc malloc, not jemalloc)"
@@ -113,7 +112,6 @@ public enum DirectiveLimitations {
         "active-defrag-cycle-min": .warn(noDefrag),
         "active-defrag-cycle-max": .warn(noDefrag),
         "active-defrag-max-scan-fields": .warn(noDefrag),
-        "busy-reply-threshold": .warn(noLua),
         "tracking-table-max-keys": .warn("CLIENT TRACKING is not implemented"),
         "propagation-error-behavior": .warn("a replica always ignores errors in its master's stream"),
         "replica-ignore-disk-write-errors": .warn("a replica always stops writing after a disk error"),

@@ -25,6 +25,7 @@ public enum BoolSetting: String, CaseIterable, Sendable {
 public enum IntSetting: String, CaseIterable, Sendable {
     case autoAofRewriteMinSize = "auto-aof-rewrite-min-size"
     case autoAofRewritePercentage = "auto-aof-rewrite-percentage"
+    case busyReplyThreshold = "busy-reply-threshold"
     case clientQueryBufferLimit = "client-query-buffer-limit"
     case databases
     case hashMaxListpackEntries = "hash-max-listpack-entries"

@@ -21,6 +21,8 @@ package enum BlockedOperation {
     case zsetMultiPop(min: Bool, count: Int)
     /// WAIT: until `replicas` replicas acknowledged `offset`.
     case replicationWait(offset: Int, replicas: Int)
+    /// The caller of a busy script (no keys, no timeout): released when the script ends.
+    case script
 }
 
 /// A client parked by BLPOP & co.
@@ -49,6 +51,8 @@ extension Engine {
     /// Removes a client from every wait queue.
     package func unblock(_ client: ClientSession) {
         guard let state = client.blocked else { return }
+        // A busy script's caller is released by `busyScriptEnded` only.
+        if case .script = state.operation { return }
         for key in state.keys {
             let blockKey = DatabaseKey(db: state.db, key: key)
             blockedClients[blockKey]?.removeAll { $0 === client }
@@ -118,7 +122,7 @@ extension Engine {
             return false
         }
         switch state.operation {
-        case .zsetPop, .zsetMultiPop, .replicationWait:
+        case .zsetPop, .zsetMultiPop, .replicationWait, .script:
             return false
         case .pop(let left):
             let element = left ? list.items.removeFirst() : list.items.removeLast()
@@ -209,6 +213,7 @@ extension Engine {
         switch state.operation {
         case .move, .pop, .multiPop, .zsetPop, .zsetMultiPop: client.reply.nullArray()
         case .replicationWait(let offset, _): client.reply.integer(replicasAcknowledging(offset))
+        case .script: return
         }
         unblock(client)
     }

@@ -13,6 +13,8 @@ public enum CommandGate {
     case subscribedContext
     /// `no_multi` commands are refused inside MULTI.
     case transactionContext
+    /// While a script runs past `busy-reply-threshold` only `allow_busy` commands run (SCRIPT KILL, SHUTDOWN...).
+    case busyScript
     /// Over `maxmemory`, after eviction: commands that may grow the dataset get `-OOM`.
     case memory
     /// MISCONF (a failed save or AOF write), NOREPLICAS, READONLY, MASTERDOWN.
@@ -29,6 +31,7 @@ public enum CommandGate {
         case .authentication: return "authentication"
         case .subscribedContext: return "subscribed-context"
         case .transactionContext: return "transaction-context"
+        case .busyScript: return "busy-script"
         case .memory: return "memory"
         case .persistenceAndReplication: return "persistence-and-replication"
         case .loading: return "loading"
@@ -38,8 +41,8 @@ public enum CommandGate {
 
     /// The data server's chain.
     public static let standard: [CommandGate] = [
-        .debugAllowed, .authentication, .subscribedContext, .transactionContext, .memory, .persistenceAndReplication,
-        .loading,
+        .debugAllowed, .authentication, .subscribedContext, .transactionContext, .busyScript, .memory,
+        .persistenceAndReplication, .loading,
     ]
 }
 
@@ -49,7 +52,8 @@ extension Engine {
     func standardRefusal(_ client: ClientSession, _ command: CommandSpec, _ args: Arguments) -> String? {
         refusal(of: .debugAllowed, client, command, args) ?? refusal(of: .authentication, client, command, args)
             ?? refusal(of: .subscribedContext, client, command, args)
-            ?? refusal(of: .transactionContext, client, command, args) ?? refusal(of: .memory, client, command, args)
+            ?? refusal(of: .transactionContext, client, command, args)
+            ?? refusal(of: .busyScript, client, command, args) ?? refusal(of: .memory, client, command, args)
             ?? refusal(of: .persistenceAndReplication, client, command, args)
             ?? refusal(of: .loading, client, command, args)
     }
@@ -82,6 +86,9 @@ extension Engine {
         case .transactionContext:
             return client.transaction != nil && command.flags.contains(.noMulti)
                 ? "ERR Command not allowed inside a transaction" : nil
+        case .busyScript:
+            guard let busyScript, !command.flags.contains(.allowBusy) else { return nil }
+            return busyScript.refusal
         case .memory:
             guard
                 maxMemory > 0 && executionDepth == 0 && !client.isMaster && !freeMemoryIfNeeded()

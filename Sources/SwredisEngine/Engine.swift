@@ -113,6 +113,9 @@ public final class Engine {
     private var gatesAreStandard = true
     /// Runs a closure on the engine's thread; set by the server so background jobs can report back.
     public var runOnEngineThread: ((@escaping @Sendable () -> Void) -> Void)?
+    /// Runs a closure on the engine's thread after a delay (ms), once the loop has served its sockets in between (a
+    /// busy script's next slice: a task queued at once would run before any socket is read).
+    public var runOnEngineThreadAfter: ((Int, @escaping @Sendable () -> Void) -> Void)?
 
     /// Highest `used_memory` seen, and what was allocated once the server was up (INFO memory).
     public var peakMemory = 0
@@ -128,6 +131,10 @@ public final class Engine {
     /// How many `execute` calls are on the stack: EXEC runs its queued commands through `execute` too, and blocked
     /// clients are served only when the outermost command is done (a transaction stays atomic).
     package var executionDepth = 0
+    /// Set while a script that ran past `busy-reply-threshold` has yielded (see `BusyScript`).
+    public package(set) var busyScript: BusyScript?
+    /// Work held back while a script is busy (a replica's master stream, a signal's shutdown), run when it ends.
+    public var afterBusyScript: [() -> Void] = []
     /// Clock readings shared by the commands of one read batch (see `beginReadBatch`).
     package var batchClock = BatchClock()
     public package(set) var blockedClientCount = 0
@@ -313,7 +320,10 @@ public final class Engine {
         clients.removeValue(forKey: client.id)
         if client.isMonitor { monitors.removeAll { $0 === client } }
         detachReplica(client)
-        if let state = client.blocked {
+        if case .script = client.blocked?.operation {
+            // The busy script goes on; its reply has nowhere to go.
+            client.blocked = nil
+        } else if let state = client.blocked {
             if case .replicationWait = state.operation { replication.clientsWaitingForAcks.removeAll { $0 === client } }
             for key in state.keys { blockedClients[DatabaseKey(db: state.db, key: key)]?.removeAll { $0 === client } }
             blockedClients = blockedClients.filter { !$0.value.isEmpty }

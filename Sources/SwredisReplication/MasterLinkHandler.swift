@@ -243,6 +243,12 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         buffer.withUnsafeReadableBytes { bytes in
             var offset = 0
             while offset < bytes.count && !detached {
+                if engine.busyScript != nil {
+                    // A busy script on this replica: the stream waits for it, it does not get -BUSY (Redis holds
+                    // its master's input the same way).
+                    holdUntilScriptEnds()
+                    break
+                }
                 let window = UnsafeRawBufferPointer(rebasing: bytes[offset...])
                 switch RequestParser.parse(window, into: &arguments, limits: RequestLimits()) {
                 case .incomplete:
@@ -264,6 +270,19 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         }
         buffer.moveReaderIndex(forwardBy: min(consumedTotal, buffer.readableBytes))
         if let failure { perform(sync.failed("Protocol error from MASTER: \(failure)")) }
+    }
+
+    private var heldForScript = false
+
+    private func holdUntilScriptEnds() {
+        guard !heldForScript else { return }
+        heldForScript = true
+        engine.afterBusyScript.append { [weak self] in
+            guard let self else { return }
+            self.heldForScript = false
+            self.process()
+            self.afterBatch()
+        }
     }
 
     private func run(_ master: ClientSession, source: UnsafeRawBufferPointer, consumed: Int) {

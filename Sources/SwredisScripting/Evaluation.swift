@@ -2,6 +2,7 @@ import CLua
 import SwredisBytes
 import SwredisEngine
 import SwredisKeyspace
+import SwredisLog
 
 extension LuaInterpreter {
     static let noScriptError = "NOSCRIPT No matching script. Please use EVAL."
@@ -86,36 +87,107 @@ extension LuaInterpreter {
         return nil
     }
 
-    /// Runs cached script `sha` and writes its result (or its error) to `caller` (Redis's `luaCallFunction`).
+    /// Runs cached script `sha` and writes its result (or its error) to `caller` (Redis's `luaCallFunction`). The
+    /// script runs in the script thread; past `busy-reply-threshold` it may yield to the event loop (a top-level
+    /// command of a connected client only, never inside MULTI or from the master) and goes on in later turns.
     private func run(
         sha: String, flags: ScriptFlags, readOnly: Bool, caller: ClientSession, args: Arguments, keys: Range<Int>,
         arguments: Range<Int>
     ) {
-        lua_settop(state, 0)
-        lua_getfield(state, clua_registryindex(), "swredis.error_handler")
-        lua_getfield(state, clua_registryindex(), "f_" + sha)
+        let thread = readyScriptThread()
+        state = thread
+        lua_settop(thread, 0)
+        lua_getfield(thread, clua_registryindex(), "f_" + sha)
         pushArray(args, keys)
-        clua_set_sealed_global(state, "KEYS")
+        clua_set_sealed_global(thread, "KEYS")
         pushArray(args, arguments)
-        clua_set_sealed_global(state, "ARGV")
+        clua_set_sealed_global(thread, "ARGV")
         let compatible = flags.contains(.compatibilityMode)
         run = ScriptRun(
             caller: caller, readOnly: readOnly || (!compatible && flags.contains(.noWrites)),
             allowOOM: !compatible && flags.contains(.allowOOM),
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
         client.database = caller.database
-        let effects = engine.beginScriptEffects()
-        let status = lua_pcall(state, 0, 1, 1)
-        if let effects { engine.endScriptEffects(effects) }
+        let mayYield = canYield && engine.executionDepth == 1 && !caller.isMaster && !caller.isInternal
+        pending = PendingRun(sha: sha, caller: caller, effects: engine.beginScriptEffects())
+        clua_busy_begin(thread, Int64(engine.config[.busyReplyThreshold]), mayYield ? 1 : 0)
+        resume()
+    }
+
+    /// Runs the script thread until the script ends or yields; a yield comes back here on a later turn of the loop.
+    private func resume() {
+        guard let thread = scriptThread, var current = pending else { return }
+        state = thread
+        var status = lua_resume(thread, 0)
+        // Slices follow one another for a while before the loop gets a turn for its sockets.
+        let turnStarted = engine.clock.monotonicMicroseconds()
+        while status == LUA_YIELD && current.busy
+            && engine.clock.monotonicMicroseconds() - turnStarted < LuaInterpreter.busySliceMicroseconds
+        {
+            status = lua_resume(thread, 0)
+        }
+        if status == LUA_YIELD {
+            if !current.busy {
+                current.busy = true
+                pending = current
+                serverLog(
+                    .warning,
+                    "Slow script detected: still in execution after \(engine.config[.busyReplyThreshold]) milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: \(current.sha)."
+                )
+                engine.scriptBecameBusy(.eval, caller: current.caller)
+            }
+            state = mainState
+            let interpreter = UncheckedInterpreter(self)
+            engine.runOnEngineThreadAfter?(1) { interpreter.value.resume() }
+            return
+        }
+        finish(current, status: status)
+    }
+
+    /// The script ended: its effects go out, its result or error is the caller's reply.
+    private func finish(_ finished: PendingRun, status: Int32) {
+        pending = nil
+        if let effects = finished.effects { engine.endScriptEffects(effects) }
         replyProtocolVersion = run?.protocolVersion ?? 2
         run = nil
-        collectGarbageStep()
         if status != 0 {
-            replyError(to: caller, sha: sha)
+            clua_annotate_error(state)
+            replyError(to: finished.caller, sha: finished.sha)
         } else {
-            writeReply(to: caller, depth: 0)
+            // A finished coroutine leaves every value the script returned; the reply is the first (nil if none).
+            lua_settop(state, 1)
+            writeReply(to: finished.caller, depth: 0)
         }
         lua_settop(state, 0)
+        state = mainState
+        collectGarbageStep()
+        if finished.busy { engine.busyScriptEnded(caller: finished.caller) }
+    }
+
+    /// How long a busy script runs before the loop serves sockets again (then 1 ms passes before the next slice).
+    static let busySliceMicroseconds = 20_000
+
+    /// SCRIPT KILL while a script is busy: nil when it is stopped at its next check, else the refusal.
+    func killBusyScript() -> String? {
+        guard let current = pending, current.busy, let thread = scriptThread else {
+            return "NOTBUSY No scripts in execution right now."
+        }
+        if run?.wroteData == true {
+            return
+                "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+        }
+        serverLog(.warning, "Lua script killed by user with SCRIPT KILL.")
+        clua_busy_kill(thread)
+        return nil
+    }
+
+    /// The script thread, made anew when the last run failed (a thread that raised an error is dead).
+    private func readyScriptThread() -> OpaquePointer {
+        if let thread = scriptThread, lua_status(thread) == 0 { return thread }
+        let thread = lua_newthread(mainState)!
+        lua_setfield(mainState, clua_registryindex(), "swredis.script_thread")
+        scriptThread = thread
+        return thread
     }
 
     /// Pushes `args[range]` as a Lua array (KEYS, ARGV).

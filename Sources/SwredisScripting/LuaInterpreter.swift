@@ -14,7 +14,17 @@ enum RedisLuaFunction: Int32 {
 /// records where an error happened, and read-only globals. Compiled scripts live in the registry as `f_<sha>`.
 /// Runs on the engine thread only.
 final class LuaInterpreter {
-    let state: OpaquePointer
+    /// The Lua state that holds the libraries, the globals and the cache.
+    let mainState: OpaquePointer
+    /// The state `redis.*`, the conversions and the cache work on: `mainState`, or the script thread while a script
+    /// runs (its arguments and results are on that thread's stack).
+    var state: OpaquePointer
+    /// The coroutine scripts run in, kept in the registry; reused while runs end normally (one that failed is dead).
+    var scriptThread: OpaquePointer?
+    /// Whether scripts may yield to the event loop past `busy-reply-threshold` (`clua_yield_supported`).
+    private(set) var canYield = false
+    /// The run in progress, between its start and its reply (across yields when it is busy).
+    var pending: PendingRun?
     unowned(unsafe) let engine: Engine
     /// The client scripts run their commands as (MONITOR shows it as `lua`).
     let client: ClientSession
@@ -33,6 +43,7 @@ final class LuaInterpreter {
 
     init?(engine: Engine) {
         guard let state = luaL_newstate() else { return nil }
+        mainState = state
         self.state = state
         self.engine = engine
         client = engine.createDetachedClient(address: "lua", allocator: ByteBufferAllocator())
@@ -45,7 +56,7 @@ final class LuaInterpreter {
     }
 
     deinit {
-        lua_close(state)
+        lua_close(mainState)
     }
 
     /// The C side's entry points into Swift, registered once per process.
@@ -86,6 +97,7 @@ final class LuaInterpreter {
         clua_install_redis_random(state)
         guard installErrorHandler() else { return false }
         clua_seal_globals(state)
+        canYield = clua_yield_supported(state) != 0
         return true
     }
 

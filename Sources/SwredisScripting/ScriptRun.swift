@@ -16,6 +16,22 @@ struct ScriptRun {
     var protocolVersion = 2
 }
 
+/// A script between its start and its reply: what `finish` needs once the script thread stops.
+struct PendingRun {
+    let sha: String
+    unowned let caller: ClientSession
+    /// The capture of its writes (nil inside MULTI, whose EXEC wraps them).
+    let effects: ScriptEffects?
+    /// It yielded past `busy-reply-threshold`: the engine is busy until it ends.
+    var busy = false
+}
+
+/// The interpreter handed to the event loop for the next slice of a busy script; it only ever runs there.
+struct UncheckedInterpreter: @unchecked Sendable {
+    let value: LuaInterpreter
+    init(_ value: LuaInterpreter) { self.value = value }
+}
+
 /// Flags a `#!lua` shebang declares (Redis's `SCRIPT_FLAG_*`); a script without a shebang runs in compatibility
 /// mode.
 struct ScriptFlags: OptionSet {

@@ -42,8 +42,14 @@ extension Engine {
         scripting = nil
     }
 
-    /// Whether a script is running now (SCRIPT KILL answers NOTBUSY otherwise).
-    public var scriptIsRunning: Bool { (scripting as? LuaInterpreter)?.run != nil }
+    /// SCRIPT KILL: nil when the busy script will stop at its next check, else the error to reply (NOTBUSY,
+    /// UNKILLABLE).
+    public func killBusyScript() -> String? {
+        guard let interpreter = scripting as? LuaInterpreter else {
+            return "NOTBUSY No scripts in execution right now."
+        }
+        return interpreter.killBusyScript()
+    }
 
     /// INFO memory's scripting fields: the Lua heap, cached scripts and their bytes.
     public var scriptingMemory: (lua: Int, scripts: Int, scriptBytes: Int) {

@@ -118,6 +118,9 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         writePidfile()
         let loop = self.loop
         engine.runOnEngineThread = { body in loop.execute(body) }
+        engine.runOnEngineThreadAfter = { milliseconds, body in
+            loop.scheduleTask(in: .milliseconds(Int64(milliseconds))) { body() }
+        }
         if case .sentinel(_, let started) = role {
             startCron()
             installSignalHandlers()
@@ -408,7 +411,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             self.engine.trackInstantaneousMetrics()
         }
         loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [unowned self] _ in
-            guard !self.shuttingDown else { return }
+            guard !self.shuttingDown, self.engine.busyScript == nil else { return }
             self.engine.replicationCron()
             self.clients.flushOtherClients()
             self.reportReplicationStatus()
@@ -418,6 +421,9 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     private func cron(periodMilliseconds: Int) {
         clients.cachedMilliseconds = engine.clock.unixMilliseconds()
+        // A busy script's run is still one command: nothing may expire, save or rewrite under it (Redis runs no
+        // timer while it serves events from inside a script).
+        guard engine.busyScript == nil else { return }
         if engine.activeExpireEnabled {
             engine.activeExpireCycle(budgetMicroseconds: periodMilliseconds * 250)
         }
@@ -501,6 +507,13 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     /// SIGTERM/SIGINT: `shutdown-on-sigterm` / `shutdown-on-sigint` choose whether to save and whether a failed
     /// save may be ignored; when the save fails otherwise, the server keeps running, as Redis does.
     private func shutdownOnSignal(_ directive: StringSetting) {
+        if engine.busyScript != nil {
+            // Saving now would write half a script's effects: the shutdown waits for the script (SHUTDOWN NOSAVE
+            // or SCRIPT KILL ends it sooner).
+            serverLog(.warning, "Received a shutdown signal while a script is busy: shutting down when it ends.")
+            engine.afterBusyScript.append { [weak self] in self?.shutdownOnSignal(directive) }
+            return
+        }
         let flags = config[directive].split(separator: " ").map(String.init)
         let save: Bool? = flags.contains("save") ? true : flags.contains("nosave") ? false : nil
         guard engine.prepareForShutdown(save: save, force: flags.contains("force")) else {

@@ -10,8 +10,8 @@ final class CommandGateTests: EngineTestCase {
         XCTAssertEqual(
             CommandGate.standard.map(\.name),
             [
-                "debug-allowed", "authentication", "subscribed-context", "transaction-context", "memory",
-                "persistence-and-replication", "loading",
+                "debug-allowed", "authentication", "subscribed-context", "transaction-context", "busy-script",
+                "memory", "persistence-and-replication", "loading",
             ])
     }
 

@@ -50,3 +50,27 @@ void clua_install_redis_random(lua_State *L);
 
 /* Replaces the global `pcall` with Redis's: an error that is a table with an `err` string becomes that string. */
 void clua_install_redis_pcall(lua_State *L);
+
+/* ---- Long scripts (busy-reply-threshold): a script runs in a coroutine whose count hook yields back to the event
+   loop once the threshold has passed, so other clients get -BUSY and SCRIPT KILL / SHUTDOWN NOSAVE get through. ---- */
+
+/* Whether this Lua's lua_State layout is the one the yield check reads (Debian's 5.1.5; verified by running a
+   probe once). Without it scripts never yield: they run to their end as before. */
+int clua_yield_supported(lua_State *L);
+
+/* Arms the hook on `thread` for a run that started now: past `threshold_ms` the run is timed out, and then yields
+   at every check where a yield is possible (never across a C call: pcall, a metamethod, an iterator) when
+   `allow_yield`. */
+void clua_busy_begin(lua_State *thread, long long threshold_ms, int allow_yield);
+
+/* Whether the current run has passed the threshold. */
+int clua_busy_timed_out(void);
+
+/* SCRIPT KILL: the next check raises "Script killed by user with SCRIPT KILL...", and keeps raising at every line
+   so a pcall cannot catch it for good. */
+void clua_busy_kill(lua_State *thread);
+
+/* After a failed lua_resume: turns the error on top of the dead thread's stack into Redis's error table (a string
+   becomes {err = 'ERR ' .. message}) with the `source` and `line` of the Lua code that raised it (the caller of a
+   C function such as redis.call or error), as `__redis__err__handler` does for a protected call. */
+void clua_annotate_error(lua_State *thread);
