@@ -42,6 +42,16 @@ SCENARIOS = [
     ("EVAL", "return redis.call('publish','chan','msg')", "0"),
     ("MULTI",), ("EVAL", "return redis.call('incr','m')", "0"), ("INCR", "m"), ("EXEC",),
     ("SELECT", "3"), ("EVAL", "return redis.call('set','db3','z')", "0"), ("SELECT", "0"),
+    # Functions: FUNCTION LOAD/DELETE/FLUSH go out as sent, FCALL as its effects.
+    ("FUNCTION", "LOAD", "#!lua name=flib\nredis.register_function('fset', function(keys, args) "
+                         "redis.call('set', keys[1], args[1]) return redis.call('incr', 'fcount') end)\n"
+                         "redis.register_function{function_name='fget', callback=function(keys) "
+                         "return redis.call('get', keys[1]) end, flags={'no-writes'}}"),
+    ("FCALL", "fset", "1", "fk", "fv"), ("FCALL_RO", "fget", "1", "fk"), ("FCALL", "fget", "1", "fk"),
+    ("FUNCTION", "LOAD", "#!lua name=flib2\nredis.register_function('f2', function() return 2 end)"),
+    ("FUNCTION", "DELETE", "flib2"), ("FUNCTION", "LOAD", "#!lua name=flib3\nredis.register_function('f3', "
+                                                          "function() return redis.call('set', 'f3k', '3') end)"),
+    ("FCALL", "f3", "0"),
 ]
 
 
@@ -267,6 +277,42 @@ def test_a_busy_script_gets_busy_replies_script_kill_and_unkillable_as_redis_doe
     assert killed["unkillable"][0].startswith(b"-UNKILLABLE")
 
 
+def test_a_busy_function_answers_function_kill_stats_and_the_other_kill_as_redis_does():
+    library = ("#!lua name=spinlib\nredis.register_function('spin', function(keys, args) "
+               "local i = 0 while true do i = i + 1 end end)")
+    transcripts = {}
+    for kind in ("redis", "swredis"):
+        with helpers.start_kind(kind, ["--busy-reply-threshold", "100"]) as server:
+            with server.client(timeout=10) as caller, server.client(timeout=10) as other:
+                assert other.call("FUNCTION", "LOAD", library) == b"spinlib"
+                caller.send(helpers.encode_command("FCALL", "spin", "1", "mykey", "arg1"))
+                ph.wait_for(lambda: other.command("PING").startswith(b"-BUSY"), timeout=5, what="-BUSY")
+                stats = other.call("FUNCTION", "STATS")
+                running = stats[1]
+                seen = [other.command("PING"), other.command("SCRIPT", "KILL"), other.command("EVAL", "return 1", "0"),
+                        running[:5], [stats[0], stats[2], stats[3]], running[5] >= 100,
+                        other.command("FUNCTION", "KILL"), caller.read_reply(), other.command("FUNCTION", "KILL"),
+                        other.call("FUNCTION", "STATS")]
+                transcripts[kind] = seen
+    assert transcripts["swredis"] == transcripts["redis"]
+    assert transcripts["swredis"][3] == [b"name", b"spin", b"command", [b"FCALL", b"spin", b"1", b"mykey", b"arg1"],
+                                         b"duration_ms"]
+    assert transcripts["swredis"][7].startswith(b"-ERR Script killed by user with SCRIPT KILL... script: spin,")
+
+
+def test_info_counts_function_libraries():
+    with helpers.start_swredis() as server, server.client() as c:
+        assert "number_of_libraries:0" in c.call("INFO", "memory").decode()
+        c.call("FUNCTION", "LOAD", "#!lua name=a\nredis.register_function('fa', function() return 1 end)\n"
+                                   "redis.register_function('fb', function() return 2 end)")
+        info = c.call("INFO", "memory").decode()
+        assert "number_of_libraries:1" in info and "number_of_functions:2" in info
+        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+        assert int(fields["used_memory_functions"]) > 184
+        c.call("FUNCTION", "FLUSH")
+        assert "number_of_functions:0" in c.call("INFO", "memory").decode()
+
+
 def test_shutdown_nosave_stops_a_busy_script_and_the_server_without_saving():
     with helpers.start_swredis(["--busy-reply-threshold", "100", "--save", "1 1"]) as server:
         with server.client(timeout=10) as caller, server.client(timeout=10) as other:
@@ -303,3 +349,48 @@ def test_a_busy_read_only_script_on_a_replica_holds_its_masters_stream():
     finally:
         for p in procs:
             p.cleanup()
+
+
+FLIB = ("#!lua name=plib\nredis.register_function('pget', function(keys) return redis.call('get', keys[1]) end)\n"
+        "redis.register_function{function_name='pset', callback=function(keys, args) "
+        "return redis.call('set', keys[1], args[1]) end, description='sets a key'}\n")
+
+
+def function_list(server):
+    """FUNCTION LIST WITHCODE with each library's functions sorted (Redis lists them in its dict's order)."""
+    with server.client() as c:
+        libraries = c.call("FUNCTION", "LIST", "WITHCODE")
+    for library in libraries:
+        library[5] = sorted(library[5], key=lambda function: function[1])
+    return libraries
+
+
+def test_function_libraries_survive_restarts_and_cross_rdb_files_both_ways(tmp_path):
+    """Libraries are RDB FUNCTION2 records both servers read (redis-server compresses the code with LZF), and a
+    rewritten AOF without RDB preamble starts with FUNCTION LOAD."""
+    lists = {}
+    for writer, reader in (("redis", "swredis"), ("swredis", "redis")):
+        directory = str(tmp_path / f"{writer}-to-{reader}")
+        with ph.start_on_file(writer, directory) as server, server.client() as c:
+            assert c.call("FUNCTION", "LOAD", FLIB) == b"plib"
+            assert c.call("FCALL", "pset", "1", "k", "v") == b"OK"
+            lists[writer] = function_list(server)
+            assert c.call("SAVE") == b"OK"
+        with ph.start_on_file(reader, directory) as server, server.client() as c:
+            assert c.call("FCALL", "pget", "1", "k") == b"v"
+            assert function_list(server) == lists[writer]
+    assert lists["swredis"] == lists["redis"]
+    directory = str(tmp_path / "aof")
+    with ph.start_on_file("swredis", directory, extra_args=["--appendonly", "yes", "--aof-use-rdb-preamble", "no"]) \
+            as server, server.client() as c:
+        c.call("FUNCTION", "LOAD", FLIB)
+        c.call("FCALL", "pset", "1", "k", "aof")
+        assert c.call("BGREWRITEAOF").startswith(b"Background append only file rewriting")
+        ph.wait_for(lambda: b"aof_rewrite_in_progress:0" in c.call("INFO", "persistence")
+                    and b"aof_rewrite_scheduled:0" in c.call("INFO", "persistence"), timeout=20, what="rewrite")
+        base = [n for n in os.listdir(os.path.join(directory, "appendonlydir")) if ".base." in n]
+        with open(os.path.join(directory, "appendonlydir", base[0]), "rb") as f:
+            assert f.read().startswith(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n")
+    with ph.start_on_file("swredis", directory, extra_args=["--appendonly", "yes", "--aof-use-rdb-preamble", "no"]) \
+            as server, server.client() as c:
+        assert c.call("FCALL", "pget", "1", "k") == b"aof"

@@ -542,3 +542,30 @@ void clua_annotate_error(lua_State *thread) {
         lua_setfield(thread, -2, "line");
     }
 }
+
+static long long load_deadline;
+
+static void clua_load_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    if (clua_now_ms() < load_deadline) return;
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "ERR FUNCTION LOAD timeout");
+    lua_setfield(L, -2, "err");
+    lua_error(L);
+}
+
+void clua_load_deadline(lua_State *L, long long milliseconds) {
+    if (milliseconds <= 0) {
+        lua_sethook(L, NULL, 0, 0);
+        return;
+    }
+    load_deadline = clua_now_ms() + milliseconds;
+    lua_sethook(L, clua_load_hook, LUA_MASKCOUNT, CLUA_BUSY_CHECK_EVERY);
+}
+
+void clua_clear_hook(lua_State *L) { lua_sethook(L, NULL, 0, 0); }
+
+void clua_push_protection_errors(lua_State *L) {
+    lua_pushcfunction(L, clua_readonly_write);
+    lua_pushcfunction(L, clua_missing_global);
+}

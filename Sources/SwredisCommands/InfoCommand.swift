@@ -132,7 +132,8 @@ public enum InfoCommand {
         let rss = ProcessMetrics.residentBytes()
         let total = ProcessMetrics.totalSystemMemory()
         let scripting = engine.scriptingMemory
-        let (functionsHeap, functionsBytes) = (32768, 184)
+        let functions = engine.functionsMemory
+        let (functionsHeap, functionsBytes) = (functions.heap, functions.bytes)
         let maxmemory = engine.config[.maxmemory]
         let ratio = used > 0 ? Double(rss) / Double(used) : 0
         let peakPercent = engine.peakMemory > 0 ? Double(used) * 100 / Double(engine.peakMemory) : 0
@@ -153,8 +154,7 @@ public enum InfoCommand {
             ("used_memory_lua_human", ProcessMetrics.human(scripting.lua)),
             ("used_memory_scripts_eval", String(scripting.scriptBytes)),
             ("number_of_cached_scripts", String(scripting.scripts)),
-            // FUNCTION is not there yet: no functions, and the empty function engine's fixed figures.
-            ("number_of_functions", "0"), ("number_of_libraries", "0"),
+            ("number_of_functions", String(functions.functions)), ("number_of_libraries", String(functions.libraries)),
             ("used_memory_vm_functions", String(functionsHeap)),
             ("used_memory_vm_total", String(scripting.lua + functionsHeap)),
             ("used_memory_vm_total_human", ProcessMetrics.human(scripting.lua + functionsHeap)),

@@ -36,7 +36,7 @@ enum ScriptingCommands {
             client.reply.ok()
         },
         CommandBinding("script|kill") { engine, client, _ in
-            if let refusal = engine.killBusyScript() { client.error(refusal) } else { client.reply.ok() }
+            if let refusal = engine.killBusyScript(function: false) { client.error(refusal) } else { client.reply.ok() }
         },
         CommandBinding("script|debug") { _, client, args in
             switch args.lowercased(2) {

@@ -29,7 +29,7 @@ public enum StandardCommands {
         + PersistenceCommands.bindings + TransactionCommands.bindings + PubSubCommands.bindings
         + ServerCommands.bindings + ConfigCommand.bindings + ServerCommands.slowlogBindings
         + ServerCommands.latencyBindings + DebugCommand.bindings + IntrospectionCommands.bindings
-        + ReplicationCommands.bindings + ScriptingCommands.bindings
+        + ReplicationCommands.bindings + ScriptingCommands.bindings + FunctionCommands.bindings
 
     /// Fresh specs (each engine counts its own command statistics).
     public static var all: [CommandSpec] {
@@ -63,5 +63,7 @@ extension Engine {
         backgroundSaveFinishedHook = { [unowned self] success in
             self.backgroundSaveFinishedForReplicas(success: success)
         }
+        functionLibraryCodes = { [unowned self] in self.functionLibraryList().map(\.code) }
+        replaceFunctionLibraries = { [unowned self] codes in self.replaceFunctionLibraries(with: codes) }
     }
 }

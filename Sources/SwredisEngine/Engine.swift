@@ -81,6 +81,12 @@ public final class Engine {
     /// The scripting layer's state (the Lua interpreter, the script cache), held for SwredisScripting without
     /// knowing its type.
     package var scripting: AnyObject?
+    /// The function libraries (FUNCTION LOAD) and their own Lua interpreter, held for SwredisScripting likewise.
+    package var functionLibraries: AnyObject?
+    /// The libraries' code in load order, for the RDB and an AOF rewrite (set by the data server's composition root).
+    public var functionLibraryCodes: () -> [[UInt8]] = { [] }
+    /// Replaces every library with these codes (an RDB's); the first error, if one fails to load.
+    public var replaceFunctionLibraries: ([[UInt8]]) -> String? = { _ in nil }
     /// Who follows key changes: WATCH, then blocked clients; Cluster's slot index is next.
     public var keyspaceObservers: [any KeyspaceObserver] = [] {
         didSet {

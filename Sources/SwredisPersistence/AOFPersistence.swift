@@ -23,7 +23,7 @@ extension Engine {
     package func appendOnlyBase(sequence: Int) -> (name: String, format: SnapshotFileFormat) {
         let preamble = config[.aofUseRdbPreamble]
         let name = AOFManifest.baseName(appendFilename, sequence: sequence, rdbPreamble: preamble)
-        guard preamble else { return (name, .commands) }
+        guard preamble else { return (name, .commands(functionLibraries: functionLibraryCodes())) }
         var options = rdbWriteOptions()
         options.aux = options.aux.map { $0.0 == "aof-base" ? ("aof-base", "1") : $0 }
         return (name, .rdb(options))

@@ -44,6 +44,7 @@ extension Engine {
                 ("ctime", String(clock.unixMilliseconds() / 1000)),
                 ("used-mem", String(ProcessMetrics.allocatedBytes())),
             ] + replicationAuxFields() + [("aof-base", "0")]
+        options.functionLibraries = functionLibraryCodes()
         return options
     }
 
@@ -286,11 +287,8 @@ extension Engine {
         if let memory = summary.auxValue("used-mem").flatMap({ Int("\($0)") }) {
             serverLog(.notice, "RDB memory usage when created \(formatMegabytes(memory)) Mb")
         }
-        if summary.functionsSkipped > 0 {
-            serverLog(
-                .warning,
-                "Skipped \(summary.functionsSkipped) function libraries found in the RDB file (functions are not supported)"
-            )
+        if let failure = replaceFunctionLibraries(summary.functionLibraries.map { $0.withUnsafeBytes { Array($0) } }) {
+            serverLog(.warning, "Failed loading library, \(failure)")
         }
         if summary.emptyKeysSkipped > 0 {
             serverLog(.notice, "Done loading RDB, empty keys skipped: \(summary.emptyKeysSkipped)")

@@ -53,7 +53,7 @@ extension LuaInterpreter {
 
     /// The refusals before a script starts (Redis's `scriptPrepareForRun`): a shebang's flags against the server's
     /// state, or, without one, only a stale replica.
-    private func startRefusal(_ flags: ScriptFlags, readOnly: Bool, caller: ClientSession) -> String? {
+    func startRefusal(_ flags: ScriptFlags, readOnly: Bool, caller: ClientSession) -> String? {
         let stale = engine.isStaleReplica
         guard !flags.contains(.compatibilityMode) else {
             return stale ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." : nil
@@ -107,9 +107,38 @@ extension LuaInterpreter {
             caller: caller, readOnly: readOnly || (!compatible && flags.contains(.noWrites)),
             allowOOM: !compatible && flags.contains(.allowOOM),
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
-        client.database = caller.database
-        let mayYield = canYield && engine.executionDepth == 1 && !caller.isMaster && !caller.isInternal
-        pending = PendingRun(sha: sha, caller: caller, effects: engine.beginScriptEffects())
+        start(PendingRun(name: sha, kind: .eval, caller: caller, effects: nil))
+    }
+
+    /// FCALL / FCALL_RO of `function` with `args[keys]` and `args[arguments]` as its two tables.
+    func call(
+        _ function: LibraryFunction, caller: ClientSession, args: Arguments, keys: Range<Int>, arguments: Range<Int>,
+        readOnly: Bool
+    ) {
+        let thread = readyScriptThread()
+        state = thread
+        lua_settop(thread, 0)
+        lua_rawgeti(thread, clua_registryindex(), function.reference)
+        pushArray(args, keys)
+        pushArray(args, arguments)
+        run = ScriptRun(
+            caller: caller, readOnly: readOnly || function.flags.contains(.noWrites),
+            allowOOM: function.flags.contains(.allowOOM),
+            outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
+        var pending = PendingRun(name: function.name, kind: .function, caller: caller, effects: nil)
+        pending.argumentCount = 2
+        pending.command = (0..<args.count).map { ByteString(args[$0]) }
+        start(pending)
+    }
+
+    /// Starts the run set up on the script thread: effects captured, the busy hook armed, the first slice.
+    private func start(_ run: PendingRun) {
+        client.database = run.caller.database
+        let mayYield = canYield && engine.executionDepth == 1 && !run.caller.isMaster && !run.caller.isInternal
+        pending = PendingRun(
+            name: run.name, kind: run.kind, caller: run.caller, effects: engine.beginScriptEffects(),
+            argumentCount: run.argumentCount, command: run.command, startedAt: engine.clock.unixMilliseconds())
+        guard let thread = scriptThread else { return }
         clua_busy_begin(thread, Int64(engine.config[.busyReplyThreshold]), mayYield ? 1 : 0)
         resume()
     }
@@ -118,7 +147,9 @@ extension LuaInterpreter {
     private func resume() {
         guard let thread = scriptThread, var current = pending else { return }
         state = thread
-        var status = lua_resume(thread, 0)
+        var status = lua_resume(thread, current.argumentCount)
+        current.argumentCount = 0
+        pending = current
         // Slices follow one another for a while before the loop gets a turn for its sockets.
         let turnStarted = engine.clock.monotonicMicroseconds()
         while status == LUA_YIELD && current.busy
@@ -132,9 +163,9 @@ extension LuaInterpreter {
                 pending = current
                 serverLog(
                     .warning,
-                    "Slow script detected: still in execution after \(engine.config[.busyReplyThreshold]) milliseconds. You can try killing the script using the SCRIPT KILL command. Script name is: \(current.sha)."
+                    "Slow script detected: still in execution after \(engine.config[.busyReplyThreshold]) milliseconds. You can try killing the script using the \(current.kind == .eval ? "SCRIPT KILL" : "FUNCTION KILL") command. Script name is: \(current.name)."
                 )
-                engine.scriptBecameBusy(.eval, caller: current.caller)
+                engine.scriptBecameBusy(current.kind, caller: current.caller)
             }
             state = mainState
             let interpreter = UncheckedInterpreter(self)
@@ -152,7 +183,7 @@ extension LuaInterpreter {
         run = nil
         if status != 0 {
             clua_annotate_error(state)
-            replyError(to: finished.caller, sha: finished.sha)
+            replyError(to: finished.caller, sha: finished.name)
         } else {
             // A finished coroutine leaves every value the script returned; the reply is the first (nil if none).
             lua_settop(state, 1)
@@ -167,8 +198,9 @@ extension LuaInterpreter {
     /// How long a busy script runs before the loop serves sockets again (then 1 ms passes before the next slice).
     static let busySliceMicroseconds = 20_000
 
-    /// SCRIPT KILL while a script is busy: nil when it is stopped at its next check, else the refusal.
-    func killBusyScript() -> String? {
+    /// SCRIPT KILL / FUNCTION KILL (`asFunction`) while this interpreter's script is busy: nil when it stops at
+    /// its next check, else the refusal (Redis's `scriptKill`: UNKILLABLE first, then the wrong kind's BUSY).
+    func killBusyScript(asFunction: Bool) -> String? {
         guard let current = pending, current.busy, let thread = scriptThread else {
             return "NOTBUSY No scripts in execution right now."
         }
@@ -176,6 +208,7 @@ extension LuaInterpreter {
             return
                 "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
         }
+        if asFunction != (current.kind == .function) { return current.kind.refusal }
         serverLog(.warning, "Lua script killed by user with SCRIPT KILL.")
         clua_busy_kill(thread)
         return nil

@@ -41,7 +41,8 @@ final class LuaInterpreter {
     static let redisVersion = "7.0.15"
     static let redisVersionNumber = 0x07_00_0f
 
-    init?(engine: Engine) {
+    /// `forFunctions`: the interpreter of FUNCTION libraries, with the library environment (`FunctionSandbox`).
+    init?(engine: Engine, forFunctions: Bool = false) {
         guard let state = luaL_newstate() else { return nil }
         mainState = state
         self.state = state
@@ -49,7 +50,7 @@ final class LuaInterpreter {
         client = engine.createDetachedClient(address: "lua", allocator: ByteBufferAllocator())
         client.inTransaction = true
         LuaInterpreter.installCallbacks
-        guard setUp() else {
+        guard setUp(), !forFunctions || FunctionSandbox.install(on: state) else {
             lua_close(state)
             return nil
         }
@@ -217,6 +218,67 @@ final class LuaInterpreter {
             lua_gc(state, LUA_GCSTEP, 50)
             runsSinceCollection = 0
         }
+    }
+
+    /// Compiles a library's code (from `bodyStart`, its shebang's newline) in the library environment, runs it with
+    /// `timeout` ms at most (0: none), and returns what it registered, or Redis's error text.
+    func loadLibrary(_ code: [UInt8], bodyStart: Int, timeout: Int64) -> Result<[LibraryFunction], ScriptError> {
+        let top = lua_gettop(mainState)
+        defer { lua_settop(mainState, top) }
+        let compiled = code[bodyStart...].withUnsafeBytes { body in
+            luaL_loadbuffer(
+                mainState, body.baseAddress?.assumingMemoryBound(to: CChar.self), body.count, "@user_function")
+        }
+        guard compiled == 0 else {
+            return .failure(ScriptError("Error compiling function: \(string(at: -1) ?? "")"))
+        }
+        lua_getfield(mainState, clua_registryindex(), "swredis.functions.environment")
+        lua_setfenv(mainState, -2)
+        lua_getfield(mainState, clua_registryindex(), "swredis.functions.begin")
+        guard lua_pcall(mainState, 0, 0, 0) == 0 else { return .failure(ScriptError("Error registering functions")) }
+        clua_load_deadline(mainState, timeout)
+        let ran = lua_pcall(mainState, 0, 0, 0)
+        clua_clear_hook(mainState)
+        let failure = ran == 0 ? nil : errorText(at: -1)
+        lua_getfield(mainState, clua_registryindex(), "swredis.functions.finish")
+        guard lua_pcall(mainState, 0, 1, 0) == 0, lua_type(mainState, -1) == LUA_TTABLE else {
+            return .failure(ScriptError("Error registering functions"))
+        }
+        if let failure { return .failure(ScriptError("Error registering functions: \(failure)")) }
+        var functions: [LibraryFunction] = []
+        let count = Int(lua_objlen(mainState, -1))
+        for index in 0..<count {
+            lua_rawgeti(mainState, -1, Int32(index + 1))
+            lua_getfield(mainState, -1, "name")
+            let name = string(at: -1) ?? ""
+            clua_pop(mainState, 1)
+            lua_getfield(mainState, -1, "description")
+            let description = lua_type(mainState, -1) == LUA_TSTRING ? string(at: -1) : nil
+            clua_pop(mainState, 1)
+            var flags: ScriptFlags = []
+            lua_getfield(mainState, -1, "flags")
+            for (flagName, flag) in ScriptFlags.names {
+                lua_getfield(mainState, -1, flagName)
+                if lua_toboolean(mainState, -1) != 0 { flags.insert(flag) }
+                clua_pop(mainState, 1)
+            }
+            clua_pop(mainState, 1)
+            lua_getfield(mainState, -1, "callback")
+            let reference = luaL_ref(mainState, clua_registryindex())
+            clua_pop(mainState, 1)
+            functions.append(LibraryFunction(name: name, description: description, flags: flags, reference: reference))
+        }
+        return .success(functions)
+    }
+
+    /// The text of the error value at `index`: an error table's `err`, else `ERR ` and the message.
+    private func errorText(at index: Int32) -> String {
+        if lua_type(mainState, index) == LUA_TTABLE {
+            lua_getfield(mainState, index, "err")
+            defer { clua_pop(mainState, 1) }
+            return string(at: -1) ?? "ERR unknown error"
+        }
+        return "ERR " + (string(at: index) ?? "unknown error")
     }
 
     /// Bytes the Lua heap uses (INFO used_memory_lua).

@@ -1,3 +1,4 @@
+import SwredisBytes
 import SwredisEngine
 
 /// One script invocation (Redis's `scriptRunCtx`): who called, what it may do, what it did so far.
@@ -18,10 +19,17 @@ struct ScriptRun {
 
 /// A script between its start and its reply: what `finish` needs once the script thread stops.
 struct PendingRun {
-    let sha: String
+    /// The script's SHA-1, or the function's name (error replies and the slow-script log name it).
+    let name: String
+    let kind: BusyScript
     unowned let caller: ClientSession
     /// The capture of its writes (nil inside MULTI, whose EXEC wraps them).
     let effects: ScriptEffects?
+    /// Values on the thread's stack for the first resume (a function's KEYS and ARGV tables).
+    var argumentCount: Int32 = 0
+    /// The caller's command and when it started (FUNCTION STATS).
+    var command: [ByteString] = []
+    var startedAt = 0
     /// It yielded past `busy-reply-threshold`: the engine is busy until it ends.
     var busy = false
 }

@@ -42,13 +42,17 @@ extension Engine {
         scripting = nil
     }
 
-    /// SCRIPT KILL: nil when the busy script will stop at its next check, else the error to reply (NOTBUSY,
-    /// UNKILLABLE).
-    public func killBusyScript() -> String? {
-        guard let interpreter = scripting as? LuaInterpreter else {
-            return "NOTBUSY No scripts in execution right now."
+    /// SCRIPT KILL / FUNCTION KILL (`function`): nil when the busy script will stop at its next check, else the
+    /// error to reply (NOTBUSY, UNKILLABLE, or BUSY naming the other KILL).
+    public func killBusyScript(function: Bool) -> String? {
+        let interpreter: LuaInterpreter?
+        switch busyScript {
+        case .eval: interpreter = scripting as? LuaInterpreter
+        case .function: interpreter = (functionLibraries as? FunctionLibraries)?.interpreter
+        case nil: interpreter = nil
         }
-        return interpreter.killBusyScript()
+        guard let interpreter else { return "NOTBUSY No scripts in execution right now." }
+        return interpreter.killBusyScript(asFunction: function)
     }
 
     /// INFO memory's scripting fields: the Lua heap, cached scripts and their bytes.

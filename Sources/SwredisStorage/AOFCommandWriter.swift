@@ -7,9 +7,10 @@ import SwredisKeyspace
 public enum AOFCommandWriter {
     static let itemsPerCommand = 64
 
-    public static func write(_ databases: inout [DatabaseSnapshot], output: (UnsafeRawBufferPointer) throws -> Void)
-        throws
-    {
+    public static func write(
+        _ databases: inout [DatabaseSnapshot], functionLibraries: [[UInt8]] = [],
+        output: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         func command(_ arguments: [ByteString]) throws {
@@ -35,6 +36,10 @@ public enum AOFCommandWriter {
                 try command([ByteString(name), key] + items[index..<end])
                 index = end
             }
+        }
+        // Like Redis's `rewriteFunctions`: one FUNCTION LOAD per library, before any SELECT.
+        for code in functionLibraries {
+            try command([ByteString("FUNCTION"), ByteString("LOAD"), code.withUnsafeBytes { ByteString($0) }])
         }
         for index in databases.indices where databases[index].count > 0 {
             let expires = databases[index].expires

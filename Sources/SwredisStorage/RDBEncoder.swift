@@ -141,6 +141,12 @@ public struct RDBEncoder {
         }
     }
 
+    /// A FUNCTION2 record: the library's whole code.
+    public mutating func appendFunctionLibrary(_ code: [UInt8]) {
+        appendByte(RDBFormat.Opcode.function2)
+        code.withUnsafeBytes { appendString($0) }
+    }
+
     /// SELECTDB and RESIZEDB for a database section.
     public mutating func appendDatabaseStart(_ index: Int, keys: Int, expires: Int) {
         appendByte(RDBFormat.Opcode.selectDB)

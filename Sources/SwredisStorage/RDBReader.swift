@@ -22,8 +22,8 @@ public struct RDBFileSummary {
     public var keys = 0
     /// Empty collections found in the file (Redis skips them too).
     public var emptyKeysSkipped = 0
-    /// Function libraries found (Redis 7 functions are not supported; they are skipped with a warning).
-    public var functionsSkipped = 0
+    /// Function libraries' code (FUNCTION2 records), in file order.
+    public var functionLibraries: [ByteString] = []
     /// Bytes up to and including the checksum.
     public var length = 0
 
@@ -94,8 +94,7 @@ public enum RDBReader {
                 summary.aux.append((field, value))
                 onAux(field, value, offset)
             case RDBFormat.Opcode.function2:
-                _ = try cursor.byteString()
-                summary.functionsSkipped += 1
+                summary.functionLibraries.append(try cursor.byteString())
             case RDBFormat.Opcode.functionPreGA, RDBFormat.Opcode.moduleAux:
                 throw cursor.error("The RDB file contains module or function data swredis cannot load")
             case RDBFormat.Opcode.eof:

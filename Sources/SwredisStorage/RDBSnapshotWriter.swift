@@ -7,6 +7,8 @@ public struct RDBWriteOptions: Sendable {
     public var checksum = true
     /// AUX fields in order (redis-ver, redis-bits, ctime, used-mem, replication fields, aof-base).
     public var aux: [(String, String)] = []
+    /// Function libraries' code, written after the AUX fields as Redis 7.0's FUNCTION2 records.
+    public var functionLibraries: [[UInt8]] = []
 
     public init() {}
 }
@@ -22,6 +24,7 @@ public enum RDBSnapshotWriter {
     ) throws -> Int {
         var encoder = RDBEncoder(compression: options.compression, output: output)
         encoder.appendHeader(aux: options.aux)
+        for code in options.functionLibraries { encoder.appendFunctionLibrary(code) }
         var keysWritten = 0
         for index in databases.indices where databases[index].count > 0 {
             let expires = databases[index].expires
@@ -47,7 +50,8 @@ public enum RDBSnapshotWriter {
 /// with `aof-use-rdb-preamble no`).
 public enum SnapshotFileFormat: Sendable {
     case rdb(RDBWriteOptions)
-    case commands
+    /// Commands, after a `FUNCTION LOAD` for each library's code.
+    case commands(functionLibraries: [[UInt8]])
 }
 
 /// Raised by `SnapshotFile.write` when its job was cancelled (the temporary file is removed).
@@ -74,8 +78,8 @@ public enum SnapshotFile {
                     switch format {
                     case .rdb(let options):
                         _ = try RDBSnapshotWriter.write(&snapshot, options: options, metadata: metadata, output: output)
-                    case .commands:
-                        try AOFCommandWriter.write(&snapshot, output: output)
+                    case .commands(let libraries):
+                        try AOFCommandWriter.write(&snapshot, functionLibraries: libraries, output: output)
                     }
                 }
             }

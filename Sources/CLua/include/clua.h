@@ -74,3 +74,12 @@ void clua_busy_kill(lua_State *thread);
    becomes {err = 'ERR ' .. message}) with the `source` and `line` of the Lua code that raised it (the caller of a
    C function such as redis.call or error), as `__redis__err__handler` does for a protected call. */
 void clua_annotate_error(lua_State *thread);
+
+/* FUNCTION LOAD: a count hook on `L` that raises {err = 'ERR FUNCTION LOAD timeout'} once `milliseconds` have passed
+   (0: no limit); clua_clear_hook removes it. */
+void clua_load_deadline(lua_State *L, long long milliseconds);
+void clua_clear_hook(lua_State *L);
+
+/* Pushes the C functions Redis's protected tables raise from (a metamethod's arguments): "Attempt to modify a
+   readonly table" and "Script attempted to access nonexistent global variable '<key>'". */
+void clua_push_protection_errors(lua_State *L);
