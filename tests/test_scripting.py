@@ -394,3 +394,25 @@ def test_function_libraries_survive_restarts_and_cross_rdb_files_both_ways(tmp_p
     with ph.start_on_file("swredis", directory, extra_args=["--appendonly", "yes", "--aof-use-rdb-preamble", "no"]) \
             as server, server.client() as c:
         assert c.call("FCALL", "pget", "1", "k") == b"aof"
+
+
+def test_function_dump_payloads_restore_across_servers_both_ways():
+    """FUNCTION DUMP's payload (LZF-compressed code, RDB version, CRC-64) restores on the other server, and a payload
+    that fails leaves the libraries as they were."""
+    with helpers.start_redis() as redis_server, helpers.start_swredis() as swredis_server:
+        with redis_server.client() as r, swredis_server.client() as s:
+            for source, target in ((r, s), (s, r)):
+                source.call("FUNCTION", "FLUSH")
+                target.call("FUNCTION", "FLUSH")
+                assert source.call("FUNCTION", "LOAD", FLIB) == b"plib"
+                payload = source.call("FUNCTION", "DUMP")
+                assert target.call("FUNCTION", "RESTORE", payload) == b"OK"
+                assert target.call("FCALL", "pset", "1", "rk", "rv") == b"OK"
+            assert function_list(redis_server) == function_list(swredis_server)
+            assert r.call("FUNCTION", "DUMP") == s.call("FUNCTION", "DUMP")
+            broken = bytearray(s.call("FUNCTION", "DUMP"))
+            broken[5] ^= 1
+            for client in (r, s):
+                assert client.command("FUNCTION", "RESTORE", bytes(broken), "FLUSH") == \
+                    b"-ERR DUMP payload version or checksum are wrong\r\n"
+            assert function_list(swredis_server) == function_list(redis_server)

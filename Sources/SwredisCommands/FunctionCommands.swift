@@ -1,6 +1,7 @@
 import SwredisEngine
 import SwredisKeyspace
 import SwredisScripting
+import SwredisStorage
 
 /// FUNCTION and FCALL (Redis's functions.c); the libraries and their interpreter are SwredisScripting's.
 enum FunctionCommands {
@@ -71,12 +72,35 @@ enum FunctionCommands {
         CommandBinding("function|kill") { engine, client, _ in
             if let refusal = engine.killBusyScript(function: true) { client.error(refusal) } else { client.reply.ok() }
         },
-        // Declared as Redis declares them (COMMAND INFO matches), not implemented yet: an error says so.
-        CommandBinding("function|dump") { _, client, _ in
-            client.error("ERR FUNCTION DUMP is not implemented by swredis yet")
+        CommandBinding("function|dump") { engine, client, _ in
+            let codes = engine.functionLibraryList().map(\.code)
+            client.reply.bulk(bytes: FunctionPayload.encode(codes, compression: engine.config[.rdbcompression]))
         },
-        CommandBinding("function|restore") { _, client, _ in
-            client.error("ERR FUNCTION RESTORE is not implemented by swredis yet")
+        CommandBinding("function|restore") { engine, client, args in
+            guard args.count <= 4 else {
+                client.error(RedisError.subcommandSyntax(args.string(1), "function"))
+                return
+            }
+            var policy = Engine.RestorePolicy.append
+            if args.count == 4 {
+                switch args.lowercased(3) {
+                case "flush": policy = .flush
+                case "append": policy = .append
+                case "replace": policy = .replace
+                default:
+                    client.error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.")
+                    return
+                }
+            }
+            switch FunctionPayload.decode(args[2]) {
+            case .failure(let error): client.error("ERR " + error.message)
+            case .success(let codes):
+                if let error = engine.restoreFunctionLibraries(codes, policy: policy, client: client) {
+                    client.error("ERR " + error)
+                } else {
+                    client.reply.ok()
+                }
+            }
         },
         CommandBinding("function|help") { _, client, _ in HelpText.reply(client, "FUNCTION", helpLines) },
     ]

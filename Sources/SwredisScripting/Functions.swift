@@ -39,6 +39,52 @@ extension Engine {
         return nil
     }
 
+    /// How FUNCTION RESTORE treats the libraries already there.
+    public enum RestorePolicy: Sendable {
+        /// Drop them all first.
+        case flush
+        /// Keep them; a library of the same name is an error.
+        case append
+        /// Keep them; a library of the same name is replaced.
+        case replace
+    }
+
+    /// FUNCTION RESTORE of decoded library codes: nil on success, else Redis's error text (without `ERR `). Every
+    /// library is first loaded into a scratch interpreter, so a payload that fails changes nothing.
+    public func restoreFunctionLibraries(_ codes: [[UInt8]], policy: RestorePolicy, client: ClientSession) -> String? {
+        guard let scratch = FunctionLibraries(engine: self), let libraries else {
+            return "Lua interpreter could not be created"
+        }
+        let timeout = client.isMaster || client.isInternal ? 0 : FunctionLibraries.loadTimeoutMilliseconds
+        var incoming: [(name: String, functions: [String])] = []
+        for code in codes {
+            switch scratch.load(code, replace: false, timeout: timeout) {
+            case .success(let name):
+                incoming.append((name, scratch.libraries[name]?.functions.map(\.name) ?? []))
+            case .failure(let error):
+                return error.message
+            }
+        }
+        if policy != .flush {
+            let replaced = Set(policy == .replace ? incoming.map(\.name) : [])
+            for library in incoming {
+                if libraries.libraries[library.name] != nil && policy == .append {
+                    return "Library \(library.name) already exists"
+                }
+                for function in library.functions {
+                    if let owner = libraries.owners[function.lowercased()], !replaced.contains(owner) {
+                        return "Function \(function) already exists"
+                    }
+                }
+            }
+        } else {
+            libraries.flush()
+        }
+        for code in codes { _ = libraries.load(code, replace: policy == .replace, timeout: 0) }
+        dirty += 1
+        return nil
+    }
+
     /// FUNCTION DELETE: false when there is no such library.
     public func deleteFunctionLibrary(_ name: String) -> Bool {
         guard let libraries = functionLibraries as? FunctionLibraries, libraries.delete(name) else { return false }
