@@ -42,6 +42,7 @@ void clua_open_libraries(lua_State *L) {
     clua_open(L, LUA_DBLIBNAME, luaopen_debug);
     clua_open(L, "cjson", luaopen_cjson);
     clua_open(L, "bit", luaopen_bit);
+    clua_open(L, "cmsgpack", clua_open_cmsgpack);
 }
 
 /* ---- Redis's rand48 (the sequence math.random yields in redis-server). ---- */
@@ -347,7 +348,7 @@ void clua_seal_globals(lua_State *L) {
     lua_pushnil(L);
     lua_setfield(L, globals, "_G");
     static const char *const libraries[] = {
-        "string", "table", "math", "cjson", "bit", "coroutine", "redis", NULL,
+        "string", "table", "math", "cjson", "bit", "cmsgpack", "coroutine", "redis", NULL,
     };
     for (int i = 0; libraries[i] != NULL; i++) {
         lua_getfield(L, globals, libraries[i]);

@@ -83,3 +83,6 @@ void clua_clear_hook(lua_State *L);
 /* Pushes the C functions Redis's protected tables raise from (a metamethod's arguments): "Attempt to modify a
    readonly table" and "Script attempted to access nonexistent global variable '<key>'". */
 void clua_push_protection_errors(lua_State *L);
+
+/* The `cmsgpack` library (cmsgpack.c): pushes its table. */
+int clua_open_cmsgpack(lua_State *L);
