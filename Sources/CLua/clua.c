@@ -43,6 +43,7 @@ void clua_open_libraries(lua_State *L) {
     clua_open(L, "cjson", luaopen_cjson);
     clua_open(L, "bit", luaopen_bit);
     clua_open(L, "cmsgpack", clua_open_cmsgpack);
+    clua_open(L, "struct", clua_open_struct);
 }
 
 /* ---- Redis's rand48 (the sequence math.random yields in redis-server). ---- */
@@ -348,7 +349,7 @@ void clua_seal_globals(lua_State *L) {
     lua_pushnil(L);
     lua_setfield(L, globals, "_G");
     static const char *const libraries[] = {
-        "string", "table", "math", "cjson", "bit", "cmsgpack", "coroutine", "redis", NULL,
+        "string", "table", "math", "cjson", "bit", "cmsgpack", "struct", "coroutine", "redis", NULL,
     };
     for (int i = 0; libraries[i] != NULL; i++) {
         lua_getfield(L, globals, libraries[i]);

@@ -50,7 +50,7 @@ final class LuaInterpreter {
         client = engine.createDetachedClient(address: "lua", allocator: ByteBufferAllocator())
         client.inTransaction = true
         LuaInterpreter.installCallbacks
-        guard setUp(), !forFunctions || FunctionSandbox.install(on: state) else {
+        guard setUp(forFunctions: forFunctions), !forFunctions || FunctionSandbox.install(on: state) else {
             lua_close(state)
             return nil
         }
@@ -68,7 +68,8 @@ final class LuaInterpreter {
         }
     }()
 
-    private func setUp() -> Bool {
+    /// `forFunctions`: the function engine's `redis` has no replicate_commands, breakpoint or debug (EVAL-only).
+    private func setUp(forFunctions: Bool) -> Bool {
         clua_open_libraries(state)
         clua_install_redis_pcall(state)
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -79,7 +80,8 @@ final class LuaInterpreter {
             ("replicate_commands", .replicateCommands), ("breakpoint", .breakpoint), ("debug", .debug),
             ("acl_check_cmd", .aclCheckCommand),
         ]
-        for (name, function) in functions {
+        let evalOnly: Set<String> = forFunctions ? ["replicate_commands", "breakpoint", "debug"] : []
+        for (name, function) in functions where !evalOnly.contains(name) {
             clua_push_function(state, context, function.rawValue)
             lua_setfield(state, -2, name)
         }

@@ -86,3 +86,6 @@ void clua_push_protection_errors(lua_State *L);
 
 /* The `cmsgpack` library (cmsgpack.c): pushes its table. */
 int clua_open_cmsgpack(lua_State *L);
+
+/* The `struct` library (struct.c): pushes its table. */
+int clua_open_struct(lua_State *L);
