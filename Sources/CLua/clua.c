@@ -472,6 +472,8 @@ void clua_busy_begin(lua_State *thread, long long threshold_ms, int allow_yield)
 
 int clua_busy_timed_out(void) { return busy.timed_out; }
 
+long long clua_busy_elapsed_ms(void) { return clua_now_ms() - busy.started; }
+
 void clua_busy_kill(lua_State *thread) {
     busy.killed = 1;
     lua_sethook(thread, clua_busy_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);

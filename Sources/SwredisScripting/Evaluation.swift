@@ -107,7 +107,7 @@ extension LuaInterpreter {
             caller: caller, readOnly: readOnly || (!compatible && flags.contains(.noWrites)),
             allowOOM: !compatible && flags.contains(.allowOOM),
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
-        start(PendingRun(name: sha, kind: .eval, caller: caller, effects: nil))
+        start(PendingRun(name: sha, kind: .eval, caller: caller, effects: nil), args: args)
     }
 
     /// FCALL / FCALL_RO of `function` with `args[keys]` and `args[arguments]` as its two tables.
@@ -127,39 +127,47 @@ extension LuaInterpreter {
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
         var pending = PendingRun(name: function.name, kind: .function, caller: caller, effects: nil)
         pending.argumentCount = 2
-        pending.command = (0..<args.count).map { ByteString(args[$0]) }
-        start(pending)
+        start(pending, args: args)
     }
 
     /// Starts the run set up on the script thread: effects captured, the busy hook armed, the first slice.
-    private func start(_ run: PendingRun) {
+    private func start(_ run: PendingRun, args: Arguments) {
         client.database = run.caller.database
         let mayYield = canYield && engine.executionDepth == 1 && !run.caller.isMaster && !run.caller.isInternal
         pending = PendingRun(
             name: run.name, kind: run.kind, caller: run.caller, effects: engine.beginScriptEffects(),
-            argumentCount: run.argumentCount, command: run.command, startedAt: engine.clock.unixMilliseconds())
+            argumentCount: run.argumentCount)
         guard let thread = scriptThread else { return }
         clua_busy_begin(thread, Int64(engine.config[.busyReplyThreshold]), mayYield ? 1 : 0)
-        resume()
+        resume(firstSlice: args)
     }
 
     /// Runs the script thread until the script ends or yields; a yield comes back here on a later turn of the loop.
-    private func resume() {
+    /// `firstSlice`: the command's arguments, still valid during the first slice (FUNCTION STATS keeps a copy once
+    /// the function is busy).
+    private func resume(firstSlice args: Arguments? = nil) {
         guard let thread = scriptThread, var current = pending else { return }
         state = thread
         var status = lua_resume(thread, current.argumentCount)
-        current.argumentCount = 0
-        pending = current
+        if current.argumentCount != 0 {
+            current.argumentCount = 0
+            pending = current
+        }
         // Slices follow one another for a while before the loop gets a turn for its sockets.
-        let turnStarted = engine.clock.monotonicMicroseconds()
-        while status == LUA_YIELD && current.busy
-            && engine.clock.monotonicMicroseconds() - turnStarted < LuaInterpreter.busySliceMicroseconds
-        {
-            status = lua_resume(thread, 0)
+        if status == LUA_YIELD && current.busy {
+            let turnStarted = engine.clock.monotonicMicroseconds()
+            while status == LUA_YIELD
+                && engine.clock.monotonicMicroseconds() - turnStarted < LuaInterpreter.busySliceMicroseconds
+            {
+                status = lua_resume(thread, 0)
+            }
         }
         if status == LUA_YIELD {
             if !current.busy {
                 current.busy = true
+                if let args, current.kind == .function {
+                    current.command = (0..<args.count).map { ByteString(args[$0]) }
+                }
                 pending = current
                 serverLog(
                     .warning,

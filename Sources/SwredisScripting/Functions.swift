@@ -1,3 +1,4 @@
+import CLua
 import SwredisBytes
 import SwredisEngine
 
@@ -121,7 +122,7 @@ extension Engine {
         let libraries = functionLibraries as? FunctionLibraries
         var running: (String, [ByteString], Int)?
         if busyScript == .function, let pending = libraries?.interpreter.pending {
-            running = (pending.name, pending.command, clock.unixMilliseconds() - pending.startedAt)
+            running = (pending.name, pending.command, Int(clua_busy_elapsed_ms()))
         }
         return (running, libraries?.libraries.count ?? 0, libraries?.functionCount ?? 0)
     }

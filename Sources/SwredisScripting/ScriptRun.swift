@@ -27,9 +27,8 @@ struct PendingRun {
     let effects: ScriptEffects?
     /// Values on the thread's stack for the first resume (a function's KEYS and ARGV tables).
     var argumentCount: Int32 = 0
-    /// The caller's command and when it started (FUNCTION STATS).
+    /// A busy function's command (FUNCTION STATS).
     var command: [ByteString] = []
-    var startedAt = 0
     /// It yielded past `busy-reply-threshold`: the engine is busy until it ends.
     var busy = false
 }

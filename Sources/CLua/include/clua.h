@@ -66,6 +66,9 @@ void clua_busy_begin(lua_State *thread, long long threshold_ms, int allow_yield)
 /* Whether the current run has passed the threshold. */
 int clua_busy_timed_out(void);
 
+/* Milliseconds since the current run started. */
+long long clua_busy_elapsed_ms(void);
+
 /* SCRIPT KILL: the next check raises "Script killed by user with SCRIPT KILL...", and keeps raising at every line
    so a pcall cannot catch it for good. */
 void clua_busy_kill(lua_State *thread);
