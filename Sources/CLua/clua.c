@@ -467,7 +467,10 @@ void clua_busy_begin(lua_State *thread, long long threshold_ms, int allow_yield)
     busy.allow_yield = allow_yield;
     busy.timed_out = 0;
     busy.killed = 0;
-    lua_sethook(thread, clua_busy_hook, LUA_MASKCOUNT, CLUA_BUSY_CHECK_EVERY);
+    /* The count hook stays armed on a thread between runs (a kill replaced it). */
+    if (lua_gethook(thread) != clua_busy_hook || lua_gethookmask(thread) != LUA_MASKCOUNT) {
+        lua_sethook(thread, clua_busy_hook, LUA_MASKCOUNT, CLUA_BUSY_CHECK_EVERY);
+    }
 }
 
 int clua_busy_timed_out(void) { return busy.timed_out; }

@@ -27,12 +27,14 @@ extension LuaInterpreter {
             return
         }
         let sha: String
+        let flags: ScriptFlags
         if bySHA {
             sha = args.string(1).lowercased()
-            guard scripts[sha] != nil else {
+            guard let cached = scripts[sha] else {
                 caller.error(LuaInterpreter.noScriptError)
                 return
             }
+            flags = cached
         } else {
             switch create(args[1]) {
             case .success(let name): sha = name
@@ -40,8 +42,9 @@ extension LuaInterpreter {
                 caller.error(error.message)
                 return
             }
+            guard let cached = scripts[sha] else { return }
+            flags = cached
         }
-        guard let flags = scripts[sha] else { return }
         if let refusal = startRefusal(flags, readOnly: readOnly, caller: caller) {
             caller.error(refusal)
             return
