@@ -14,18 +14,10 @@ extension LuaInterpreter {
             caller.error(LuaInterpreter.noScriptError)
             return
         }
-        guard let keyCount = args.integer(2) else {
-            caller.error("ERR value is not an integer or out of range")
-            return
-        }
-        guard keyCount <= args.count - 3 else {
-            caller.error("ERR Number of keys can't be greater than number of args")
-            return
-        }
-        guard keyCount >= 0 else {
-            caller.error("ERR Number of keys can't be negative")
-            return
-        }
+        guard
+            let keyCount = LuaInterpreter.keyCount(
+                args, caller, notAnInteger: "ERR value is not an integer or out of range")
+        else { return }
         let sha: String
         let flags: ScriptFlags
         if bySHA {
@@ -52,6 +44,24 @@ extension LuaInterpreter {
         run(
             sha: sha, flags: flags, readOnly: readOnly, caller: caller, args: args,
             keys: 3..<(3 + keyCount), arguments: (3 + keyCount)..<args.count)
+    }
+
+    /// `numkeys` at `args[2]` (EVAL's and FCALL's): the count, or nil once the error was replied. Redis's checks, in
+    /// its order: an integer, no more than the arguments after it, not negative.
+    static func keyCount(_ args: Arguments, _ caller: ClientSession, notAnInteger: String) -> Int? {
+        guard let keyCount = args.integer(2) else {
+            caller.error(notAnInteger)
+            return nil
+        }
+        guard keyCount <= args.count - 3 else {
+            caller.error("ERR Number of keys can't be greater than number of args")
+            return nil
+        }
+        guard keyCount >= 0 else {
+            caller.error("ERR Number of keys can't be negative")
+            return nil
+        }
+        return keyCount
     }
 
     /// The refusals before a script starts (Redis's `scriptPrepareForRun`): a shebang's flags against the server's

@@ -136,18 +136,8 @@ extension Engine {
             client.error("ERR Function not found")
             return
         }
-        guard let keyCount = args.integer(2) else {
-            client.error("ERR Bad number of keys provided")
-            return
-        }
-        guard keyCount <= args.count - 3 else {
-            client.error("ERR Number of keys can't be greater than number of args")
-            return
-        }
-        guard keyCount >= 0 else {
-            client.error("ERR Number of keys can't be negative")
-            return
-        }
+        guard let keyCount = LuaInterpreter.keyCount(args, client, notAnInteger: "ERR Bad number of keys provided")
+        else { return }
         // Redis derives FCALL's flags from the function's: without allow-oom or no-writes it is denied over maxmemory
         // by the command's own check.
         if maxMemory > 0 && !function.flags.contains(.allowOOM) && !function.flags.contains(.noWrites)

@@ -6,24 +6,17 @@ public enum FunctionPayload {
     public static func encode(_ libraries: [[UInt8]], compression: Bool) -> [UInt8] {
         var encoder = RDBEncoder(compression: compression)
         for code in libraries { encoder.appendFunctionLibrary(code) }
-        encoder.appendLittleEndian(UInt16(RDBFormat.version))
-        let sum = encoder.buffer.withUnsafeBytes { CRC64.checksum($0) }
-        encoder.appendLittleEndian(sum)
+        encoder.appendDumpFooter()
         return encoder.buffer
     }
 
     /// The libraries' code in payload order, or Redis's error text (without `ERR `). Pre-GA FUNCTION records (name,
     /// engine, description, body) become `#!<engine> name=<name>` code, as Redis rebuilds them.
     public static func decode(_ payload: UnsafeRawBufferPointer) -> Result<[[UInt8]], FunctionPayloadError> {
-        let badPayload = FunctionPayloadError("DUMP payload version or checksum are wrong")
-        guard payload.count >= 10 else { return .failure(badPayload) }
-        let footer = payload.count - 10
-        let version = Int(payload[footer]) | Int(payload[footer + 1]) << 8
-        let stored = payload.loadUnaligned(fromByteOffset: footer + 2, as: UInt64.self).littleEndian
-        guard version <= RDBFormat.newestReadable,
-            CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored
-        else { return .failure(badPayload) }
-        var cursor = RDBCursor(UnsafeRawBufferPointer(rebasing: payload[..<footer]))
+        guard let body = DumpPayload.verifiedBody(payload) else {
+            return .failure(FunctionPayloadError("DUMP payload version or checksum are wrong"))
+        }
+        var cursor = RDBCursor(body)
         var libraries: [[UInt8]] = []
         while cursor.remaining > 0 {
             guard let type = try? cursor.byte() else { return .failure(FunctionPayloadError("can not read data type")) }

@@ -263,9 +263,14 @@ public struct RDBEncoder {
         var encoder = RDBEncoder(compression: compression)
         encoder.appendByte(valueType(of: value).rawValue)
         try? encoder.appendValue(value)
-        encoder.appendLittleEndian(UInt16(RDBFormat.version))
-        let sum = encoder.buffer.withUnsafeBytes { CRC64.checksum($0) }
-        encoder.appendLittleEndian(sum)
+        encoder.appendDumpFooter()
         return encoder.buffer
+    }
+
+    /// A DUMP payload's footer: the RDB version (2 bytes little endian) and the CRC-64 of everything before it.
+    mutating func appendDumpFooter() {
+        appendLittleEndian(UInt16(RDBFormat.version))
+        let sum = buffer.withUnsafeBytes { CRC64.checksum($0) }
+        appendLittleEndian(sum)
     }
 }

@@ -203,15 +203,10 @@ extension RDBCursor {
 public enum DumpPayload {
     /// Decodes a payload after checking its version and checksum; throws Redis's RESTORE error text.
     public static func decode(_ payload: UnsafeRawBufferPointer, limits: CollectionLimits) throws -> Value {
-        let badPayload = RDBError(offset: 0, "DUMP payload version or checksum are wrong")
-        guard payload.count >= 10 else { throw badPayload }
-        let footer = payload.count - 10
-        let version = Int(payload[footer]) | Int(payload[footer + 1]) << 8
-        let stored = payload.loadUnaligned(fromByteOffset: footer + 2, as: UInt64.self).littleEndian
-        guard version <= RDBFormat.newestReadable,
-            CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored
-        else { throw badPayload }
-        var cursor = RDBCursor(UnsafeRawBufferPointer(rebasing: payload[..<footer]))
+        guard let body = verifiedBody(payload) else {
+            throw RDBError(offset: 0, "DUMP payload version or checksum are wrong")
+        }
+        var cursor = RDBCursor(body)
         let badData = RDBError(offset: 0, "Bad data format")
         guard let type = RDBFormat.ValueType(rawValue: try cursor.byte()) else { throw badData }
         let value: Value?
@@ -223,5 +218,19 @@ public enum DumpPayload {
         // Redis 7.0 ignores bytes after the value as long as the checksum holds; so does swredis.
         guard let value else { throw badData }
         return value
+    }
+
+    /// The bytes before a payload's footer (RDB version, 2 bytes little endian, and CRC-64 of all before it, 8 bytes),
+    /// or nil when the payload is shorter than the footer, newer than this reader, or its checksum is wrong (Redis's
+    /// `verifyDumpPayload`; FUNCTION RESTORE checks its payloads the same way).
+    static func verifiedBody(_ payload: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard payload.count >= 10 else { return nil }
+        let footer = payload.count - 10
+        let version = Int(payload[footer]) | Int(payload[footer + 1]) << 8
+        let stored = payload.loadUnaligned(fromByteOffset: footer + 2, as: UInt64.self).littleEndian
+        guard version <= RDBFormat.newestReadable,
+            CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored
+        else { return nil }
+        return UnsafeRawBufferPointer(rebasing: payload[..<footer])
     }
 }
