@@ -461,8 +461,8 @@ static void clua_busy_hook(lua_State *L, lua_Debug *ar) {
 /* Instructions between checks, as Redis's hook counts them. */
 #define CLUA_BUSY_CHECK_EVERY 100000
 
-void clua_busy_begin(lua_State *thread, long long threshold_ms, int allow_yield) {
-    busy.started = clua_now_ms();
+void clua_busy_begin(lua_State *thread, long long started_ms, long long threshold_ms, int allow_yield) {
+    busy.started = started_ms;
     busy.threshold = threshold_ms;
     busy.allow_yield = allow_yield;
     busy.timed_out = 0;

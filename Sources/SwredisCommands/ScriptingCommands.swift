@@ -25,7 +25,7 @@ enum ScriptingCommands {
         },
         CommandBinding("script|exists") { engine, client, args in
             client.reply.arrayHeader(args.count - 2)
-            for index in 2..<args.count { client.reply.integer(engine.scriptExists(args.string(index)) ? 1 : 0) }
+            for index in 2..<args.count { client.reply.integer(engine.scriptExists(args[index]) ? 1 : 0) }
         },
         CommandBinding("script|flush") { engine, client, args in
             if args.count == 3 && !["sync", "async"].contains(args.lowercased(2)) || args.count > 3 {

@@ -175,6 +175,8 @@ public final class Engine {
     package private(set) var minReplicasMaxLag = 10
     package private(set) var lfuLogFactor = 10
     package private(set) var lfuDecayTime = 1
+    /// `busy-reply-threshold` (`lua-time-limit`) in milliseconds.
+    package private(set) var busyReplyThreshold = 5000
 
     /// An engine running `commands` (the handlers live in SwredisCommands, whose `Engine(config:)` passes the data
     /// server's table).
@@ -225,6 +227,7 @@ public final class Engine {
         replicaServesStaleData = config[.replicaServeStaleData]
         minReplicasToWrite = config[.minReplicasToWrite]
         minReplicasMaxLag = config[.minReplicasMaxLag]
+        busyReplyThreshold = config[.busyReplyThreshold]
     }
 
     /// Takes one ops/sec sample; the server calls it every 100 ms, like Redis's `trackInstantaneousMetric`.
@@ -383,6 +386,12 @@ public final class Engine {
             return
         }
         call(client, command, args)
+    }
+
+    /// The system's monotonic time in milliseconds, read from the batch clock when a read batch runs (the end of
+    /// the previous command): when a script starting now began, for its busy time.
+    package var commandStartMonotonicMilliseconds: Int {
+        (batchClock.active ? batchClock.monotonicMicroseconds - clock.offset : Engine.monotonicMicroseconds()) / 1000
     }
 
     /// Runs a command that passed lookup, arity and the gates (Redis's `call`): the handler, then propagation, key

@@ -24,4 +24,7 @@ public final class EngineClock {
     @inlinable public func monotonicMicroseconds() -> Int {
         Engine.monotonicMicroseconds() + offsetMicroseconds
     }
+
+    /// How far `advance` moved this clock from the system's.
+    package var offset: Int { offsetMicroseconds }
 }

@@ -10,6 +10,7 @@ extension LuaInterpreter {
     /// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO (Redis's `evalGenericCommand`).
     func evaluate(_ caller: ClientSession, _ args: Arguments, bySHA: Bool, readOnly: Bool) {
         if !engine.monitors.isEmpty { engine.feedMonitors(caller, args) }
+        // EVALSHA checks the name's length before numkeys (Redis's `evalShaCommand`).
         if bySHA && args[1].count != 40 {
             caller.error(LuaInterpreter.noScriptError)
             return
@@ -18,32 +19,30 @@ extension LuaInterpreter {
             let keyCount = LuaInterpreter.keyCount(
                 args, caller, notAnInteger: "ERR value is not an integer or out of range")
         else { return }
-        let sha: String
-        let flags: ScriptFlags
+        let digest: ScriptDigest
+        let script: CachedScript
         if bySHA {
-            sha = args.string(1).lowercased()
-            guard let cached = scripts[sha] else {
+            guard let named = ScriptDigest(args[1]), let cached = scripts[named] else {
                 caller.error(LuaInterpreter.noScriptError)
                 return
             }
-            flags = cached
+            (digest, script) = (named, cached)
         } else {
             switch create(args[1]) {
-            case .success(let name): sha = name
+            case .success(let created): (digest, script) = created
             case .failure(let error):
                 caller.error(error.message)
                 return
             }
-            guard let cached = scripts[sha] else { return }
-            flags = cached
         }
+        let flags = script.flags
         if let refusal = startRefusal(flags, readOnly: readOnly, caller: caller) {
             caller.error(refusal)
             return
         }
         run(
-            sha: sha, flags: flags, readOnly: readOnly, caller: caller, args: args,
-            keys: 3..<(3 + keyCount), arguments: (3 + keyCount)..<args.count)
+            script, named: digest, readOnly: readOnly, caller: caller, args: args, keys: 3..<(3 + keyCount),
+            arguments: (3 + keyCount)..<args.count)
     }
 
     /// `numkeys` at `args[2]` (EVAL's and FCALL's): the count, or nil once the error was replied. Redis's checks, in
@@ -100,17 +99,18 @@ extension LuaInterpreter {
         return nil
     }
 
-    /// Runs cached script `sha` and writes its result (or its error) to `caller` (Redis's `luaCallFunction`). The
+    /// Runs cached `script` and writes its result (or its error) to `caller` (Redis's `luaCallFunction`). The
     /// script runs in the script thread; past `busy-reply-threshold` it may yield to the event loop (a top-level
     /// command of a connected client only, never inside MULTI or from the master) and goes on in later turns.
     private func run(
-        sha: String, flags: ScriptFlags, readOnly: Bool, caller: ClientSession, args: Arguments, keys: Range<Int>,
-        arguments: Range<Int>
+        _ script: CachedScript, named digest: ScriptDigest, readOnly: Bool, caller: ClientSession, args: Arguments,
+        keys: Range<Int>, arguments: Range<Int>
     ) {
+        let flags = script.flags
         let thread = readyScriptThread()
         state = thread
         lua_settop(thread, 0)
-        lua_getfield(thread, clua_registryindex(), "f_" + sha)
+        lua_rawgeti(thread, clua_registryindex(), script.reference)
         pushArray(args, keys)
         clua_set_sealed_global(thread, "KEYS")
         pushArray(args, arguments)
@@ -120,7 +120,7 @@ extension LuaInterpreter {
             caller: caller, readOnly: readOnly || (!compatible && flags.contains(.noWrites)),
             allowOOM: !compatible && flags.contains(.allowOOM),
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
-        start(PendingRun(name: sha, kind: .eval, caller: caller, effects: nil), args: args)
+        start(.script(digest), kind: .eval, caller: caller, argumentCount: 0, args: args)
     }
 
     /// FCALL / FCALL_RO of `function` with `args[keys]` and `args[arguments]` as its two tables.
@@ -138,36 +138,35 @@ extension LuaInterpreter {
             caller: caller, readOnly: readOnly || function.flags.contains(.noWrites),
             allowOOM: function.flags.contains(.allowOOM),
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
-        var pending = PendingRun(name: function.name, kind: .function, caller: caller, effects: nil)
-        pending.argumentCount = 2
-        start(pending, args: args)
+        start(.function(function.name), kind: .function, caller: caller, argumentCount: 2, args: args)
     }
 
-    /// Starts the run set up on the script thread: effects captured, the busy hook armed, the first slice.
-    private func start(_ run: PendingRun, args: Arguments) {
-        client.database = run.caller.database
-        let mayYield = canYield && engine.executionDepth == 1 && !run.caller.isMaster && !run.caller.isInternal
+    /// Starts the run set up on the script thread (`argumentCount` values on its stack for the first resume):
+    /// effects captured, the busy hook armed, the first slice.
+    private func start(
+        _ name: RunName, kind: BusyScript, caller: ClientSession, argumentCount: Int32, args: Arguments
+    ) {
+        client.database = caller.database
+        let mayYield = canYield && engine.executionDepth == 1 && !caller.isMaster && !caller.isInternal
         pending = PendingRun(
-            name: run.name, kind: run.kind, caller: run.caller, effects: engine.beginScriptEffects(),
-            argumentCount: run.argumentCount)
+            name: name, kind: kind, caller: caller, effects: engine.beginScriptEffects(), argumentCount: argumentCount)
         guard let thread = scriptThread else { return }
-        clua_busy_begin(thread, Int64(engine.config[.busyReplyThreshold]), mayYield ? 1 : 0)
+        clua_busy_begin(
+            thread, Int64(engine.commandStartMonotonicMilliseconds), Int64(engine.busyReplyThreshold),
+            mayYield ? 1 : 0)
         resume(firstSlice: args)
     }
 
     /// Runs the script thread until the script ends or yields; a yield comes back here on a later turn of the loop.
     /// `firstSlice`: the command's arguments, still valid during the first slice (FUNCTION STATS keeps a copy once
-    /// the function is busy).
+    /// the function is busy). The pending run is changed in place, never copied (copies cost retains).
     private func resume(firstSlice args: Arguments? = nil) {
-        guard let thread = scriptThread, var current = pending else { return }
+        guard let thread = scriptThread, let argumentCount = pending?.argumentCount else { return }
         state = thread
-        var status = lua_resume(thread, current.argumentCount)
-        if current.argumentCount != 0 {
-            current.argumentCount = 0
-            pending = current
-        }
+        var status = lua_resume(thread, argumentCount)
+        if argumentCount != 0 { pending?.argumentCount = 0 }
         // Slices follow one another for a while before the loop gets a turn for its sockets.
-        if status == LUA_YIELD && current.busy {
+        if status == LUA_YIELD && pending?.busy == true {
             let turnStarted = engine.clock.monotonicMicroseconds()
             while status == LUA_YIELD
                 && engine.clock.monotonicMicroseconds() - turnStarted < LuaInterpreter.busySliceMicroseconds
@@ -176,15 +175,14 @@ extension LuaInterpreter {
             }
         }
         if status == LUA_YIELD {
-            if !current.busy {
-                current.busy = true
+            if let current = pending, !current.busy {
+                pending?.busy = true
                 if let args, current.kind == .function {
-                    current.command = (0..<args.count).map { ByteString(args[$0]) }
+                    pending?.command = (0..<args.count).map { ByteString(args[$0]) }
                 }
-                pending = current
                 serverLog(
                     .warning,
-                    "Slow script detected: still in execution after \(engine.config[.busyReplyThreshold]) milliseconds. You can try killing the script using the \(current.kind == .eval ? "SCRIPT KILL" : "FUNCTION KILL") command. Script name is: \(current.name)."
+                    "Slow script detected: still in execution after \(engine.busyReplyThreshold) milliseconds. You can try killing the script using the \(current.kind == .eval ? "SCRIPT KILL" : "FUNCTION KILL") command. Script name is: \(current.name.text)."
                 )
                 engine.scriptBecameBusy(current.kind, caller: current.caller)
             }
@@ -193,18 +191,18 @@ extension LuaInterpreter {
             engine.runOnEngineThreadAfter?(1) { interpreter.value.resume() }
             return
         }
-        finish(current, status: status)
+        guard let finished = pending.take() else { return }
+        finish(finished, status: status)
     }
 
     /// The script ended: its effects go out, its result or error is the caller's reply.
-    private func finish(_ finished: PendingRun, status: Int32) {
-        pending = nil
+    private func finish(_ finished: consuming PendingRun, status: Int32) {
         if let effects = finished.effects { engine.endScriptEffects(effects) }
         replyProtocolVersion = run?.protocolVersion ?? 2
         run = nil
         if status != 0 {
             clua_annotate_error(state)
-            replyError(to: finished.caller, sha: finished.name)
+            replyError(to: finished.caller, sha: finished.name.text)
         } else {
             // A finished coroutine leaves every value the script returned; the reply is the first (nil if none).
             lua_settop(state, 1)

@@ -1,4 +1,5 @@
 import CLua
+import SwredisBytes
 import SwredisConfig
 import SwredisEngine
 
@@ -26,6 +27,9 @@ final class FunctionLibraries {
     private(set) var libraries: [String: FunctionLibrary] = [:]
     /// Lower-cased function name → library name.
     private(set) var owners: [String: String] = [:]
+    /// ASCII-lower-cased function name → the function FCALL runs (a library may hold names differing only in case;
+    /// the last registered wins, as in Redis). Names are ASCII letters, digits and underscores.
+    private var callable: [ByteString: LibraryFunction] = [:]
 
     /// How long a library's code may run while it loads (none for the master and the AOF).
     static let loadTimeoutMilliseconds: Int64 = 500
@@ -48,13 +52,15 @@ final class FunctionLibraries {
         }
     }
 
-    /// The function `name` (any case) and its library.
-    func function(named name: String) -> (LibraryFunction, FunctionLibrary)? {
-        let key = name.lowercased()
-        guard let owner = owners[key], let library = libraries[owner] else { return nil }
-        // A library may hold names differing only in case; the last registered wins, as in Redis.
-        guard let function = library.functions.last(where: { $0.name.lowercased() == key }) else { return nil }
-        return (function, library)
+    /// The function `name` (any case), found without allocating for names of up to 23 bytes.
+    func function(named name: UnsafeRawBufferPointer) -> LibraryFunction? {
+        withUnsafeTemporaryAllocation(byteCount: name.count, alignment: 1) { lowered in
+            for index in 0..<name.count {
+                let byte = name[index]
+                lowered[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            }
+            return callable[ByteString(UnsafeRawBufferPointer(lowered))]
+        }
     }
 
     /// FUNCTION LOAD: the library's name, or Redis's error text (without `ERR `).
@@ -81,7 +87,10 @@ final class FunctionLibraries {
         }
         if let old = libraries[header.name] { remove(old) }
         libraries[header.name] = FunctionLibrary(name: header.name, code: code, functions: functions)
-        for function in functions { owners[function.name.lowercased()] = header.name }
+        for function in functions {
+            owners[function.name.lowercased()] = header.name
+            callable[ByteString(function.name.lowercased())] = function
+        }
         return .success(header.name)
     }
 
@@ -101,6 +110,7 @@ final class FunctionLibraries {
         libraries.removeValue(forKey: library.name)
         for function in library.functions where owners[function.name.lowercased()] == library.name {
             owners.removeValue(forKey: function.name.lowercased())
+            callable.removeValue(forKey: ByteString(function.name.lowercased()))
         }
         release(library.functions)
     }

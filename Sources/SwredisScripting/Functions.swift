@@ -122,7 +122,7 @@ extension Engine {
         let libraries = functionLibraries as? FunctionLibraries
         var running: (String, [ByteString], Int)?
         if busyScript == .function, let pending = libraries?.interpreter.pending {
-            running = (pending.name, pending.command, Int(clua_busy_elapsed_ms()))
+            running = (pending.name.text, pending.command, Int(clua_busy_elapsed_ms()))
         }
         return (running, libraries?.libraries.count ?? 0, libraries?.functionCount ?? 0)
     }
@@ -131,7 +131,7 @@ extension Engine {
     public func callFunction(_ client: ClientSession, _ args: Arguments, readOnly: Bool) {
         if !monitors.isEmpty { feedMonitors(client, args) }
         guard let libraries = functionLibraries as? FunctionLibraries,
-            let (function, _) = libraries.function(named: args.string(1))
+            let function = libraries.function(named: args[1])
         else {
             client.error("ERR Function not found")
             return

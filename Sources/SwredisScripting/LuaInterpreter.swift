@@ -11,7 +11,7 @@ enum RedisLuaFunction: Int32 {
 
 /// The Lua interpreter of one engine, set up as Redis 7.0's `scriptingInit` sets up its own: Lua 5.1 with base,
 /// table, string, math, cjson and bit, the `redis` table, Redis's `pcall` and `math.random`, an error handler that
-/// records where an error happened, and read-only globals. Compiled scripts live in the registry as `f_<sha>`.
+/// records where an error happened, and read-only globals. Compiled scripts live in the registry (`luaL_ref`).
 /// Runs on the engine thread only.
 final class LuaInterpreter {
     /// The Lua state that holds the libraries, the globals and the cache.
@@ -28,8 +28,8 @@ final class LuaInterpreter {
     unowned(unsafe) let engine: Engine
     /// The client scripts run their commands as (MONITOR shows it as `lua`).
     let client: ClientSession
-    /// The cached scripts by SHA-1, with their shebang flags (the compiled functions are in the registry).
-    var scripts: [String: ScriptFlags] = [:]
+    /// The cached scripts by SHA-1, with their shebang flags and their compiled functions.
+    var scripts: [ScriptDigest: CachedScript] = [:]
     /// Bytes of cached script bodies and names (INFO used_memory_scripts_eval).
     var scriptsMemory = 0
     /// The invocation running now, if any.
@@ -37,6 +37,8 @@ final class LuaInterpreter {
     /// The protocol the last script chose with `redis.setresp`, which its return value is converted by.
     var replyProtocolVersion = 2
     private var runsSinceCollection = 0
+    /// `redis.call`'s argument offsets and lengths, reused from call to call.
+    var argumentSpans: [Int] = []
 
     static let redisVersion = "7.0.15"
     static let redisVersionNumber = 0x07_00_0f
@@ -131,10 +133,11 @@ final class LuaInterpreter {
 
     // MARK: The cache
 
-    /// Compiles `body` into the cache when it is not there; returns its SHA-1, or Redis's error text.
-    func create(_ raw: UnsafeRawBufferPointer) -> Result<String, ScriptError> {
-        let sha = SHA1.hex(raw)
-        if scripts[sha] != nil { return .success(sha) }
+    /// Compiles `body` into the cache when it is not there; returns its SHA-1 and the cached script, or Redis's
+    /// error text.
+    func create(_ raw: UnsafeRawBufferPointer) -> Result<(ScriptDigest, CachedScript), ScriptError> {
+        let digest = ScriptDigest(hashing: raw)
+        if let cached = scripts[digest] { return .success((digest, cached)) }
         let body = Array(raw)
         let flags: ScriptFlags
         let shebangLength: Int
@@ -156,10 +159,10 @@ final class LuaInterpreter {
             clua_pop(state, 1)
             return .failure(ScriptError("ERR Error compiling script (new function): \(message)"))
         }
-        lua_setfield(state, clua_registryindex(), "f_" + sha)
-        scripts[sha] = flags
+        let cached = CachedScript(flags: flags, reference: luaL_ref(state, clua_registryindex()))
+        scripts[digest] = cached
         scriptsMemory += body.count + 40
-        return .success(sha)
+        return .success((digest, cached))
     }
 
     // MARK: Helpers over the Lua API

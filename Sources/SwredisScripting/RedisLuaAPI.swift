@@ -61,11 +61,10 @@ extension LuaInterpreter {
             guard run != nil else {
                 return raise("redis.acl_check_cmd can only be called inside a script invocation")
             }
-            switch collectArguments() {
+            switch withStackArguments({ engine.resolvedCommand($0) != nil }) {
             case .failure(let error): return raise(error.message)
-            case .success(let command):
-                let known = command.withArguments { engine.resolvedCommand($0) != nil }
-                guard known else { return raise("Invalid command passed to redis.acl_check_cmd()") }
+            case .success(false): return raise("Invalid command passed to redis.acl_check_cmd()")
+            case .success(true):
                 lua_pushboolean(state, 1)
                 return 1
             }
@@ -89,51 +88,63 @@ extension LuaInterpreter {
         return 0
     }
 
-    /// The arguments on the stack as a command (numbers as `%.17g`), popped.
-    private func collectArguments() -> Result<QueuedCommand, ScriptError> {
+    /// Runs `body` with the arguments on the stack as a command, read in place from the Lua strings (numbers are
+    /// first replaced by their `%.17g` text), then pops them; Redis's error when there are none or one is neither a
+    /// string nor a number.
+    private func withStackArguments<Outcome>(_ body: (Arguments) -> Outcome) -> Result<Outcome, ScriptError> {
+        defer { lua_settop(state, 0) }
         let count = lua_gettop(state)
         guard count > 0 else {
             return .failure(ScriptError("Please specify at least one argument for this redis lib call"))
         }
-        var command = QueuedCommand()
+        argumentSpans.removeAll(keepingCapacity: true)
+        var base: UnsafeRawPointer?
         for index in 1...count {
-            var length = 0
             if lua_type(state, index) == LUA_TNUMBER {
-                var text = ScoreFormat.format(lua_tonumber(state, index))
-                text.withUTF8 { command.append(UnsafeRawBufferPointer($0)) }
-            } else if let pointer = lua_tolstring(state, index, &length) {
-                command.append(UnsafeRawBufferPointer(start: pointer, count: length))
-            } else {
-                lua_settop(state, 0)
+                push(ScoreFormat.format(lua_tonumber(state, index)))
+                lua_replace(state, index)
+            }
+            var length = 0
+            guard lua_type(state, index) == LUA_TSTRING, let pointer = lua_tolstring(state, index, &length) else {
                 return .failure(ScriptError("Lua redis lib command arguments must be strings or integers"))
             }
+            let start = UnsafeRawPointer(pointer)
+            let origin = base ?? start
+            base = origin
+            argumentSpans.append(start - origin)
+            argumentSpans.append(length)
         }
-        lua_settop(state, 0)
-        return .success(command)
+        guard let base else {
+            return .failure(ScriptError("Please specify at least one argument for this redis lib call"))
+        }
+        return .success(
+            argumentSpans.withUnsafeBufferPointer { spans in
+                // `spans` is not empty: the stack held at least one argument.
+                body(Arguments(base: base, spans: spans.baseAddress!, count: Int(count)))
+            })
     }
 
     /// `redis.call` / `redis.pcall` (Redis's `luaRedisGenericCommand` and `scriptCall`).
     private func redisCall(raise: Bool) -> Int32 {
         guard run != nil else { return self.raise("redis.call/pcall can only be called inside a script invocation") }
-        let command: QueuedCommand
-        switch collectArguments() {
+        switch withStackArguments({ execute($0) }) {
         case .failure(let error):
             pushErrorTable(error.message)
             return raise ? CLUA_RAISE : 1
-        case .success(let collected): command = collected
-        }
-        if let refusal = command.withArguments({ execute($0) }) {
+        case .success(let refusal?):
             pushErrorTable(refusal, ignoreStatistics: true)
             return raise ? CLUA_RAISE : 1
+        case .success(nil):
+            let isError = pushCommandReply()
+            return raise && isError ? CLUA_RAISE : 1
         }
-        let isError = pushCommandReply()
-        return raise && isError ? CLUA_RAISE : 1
     }
 
     /// Converts the reply the script client received and empties its buffer (parsed in place, so the buffer's
     /// storage is reused by the next command); returns whether it was an error.
     private func pushCommandReply() -> Bool {
         defer { client.reply.buffer.clear() }
+        if pushIntegerOrBulkReply() { return false }
         guard let token = try? RESPToken(consuming: &client.reply.buffer) else {
             lua_pushboolean(state, 0)
             return false
@@ -142,6 +153,35 @@ extension LuaInterpreter {
         switch token.value {
         case .simpleError, .bulkError: return true
         default: return false
+        }
+    }
+
+    /// Pushes an integer or bulk-string reply (what most commands a script runs answer) straight from the reply's
+    /// bytes, which then hold that one reply; false, with nothing pushed, for any other reply.
+    private func pushIntegerOrBulkReply() -> Bool {
+        client.reply.buffer.withUnsafeReadableBytes { bytes in
+            let count = bytes.count
+            guard count >= 4, bytes[count - 2] == 13, bytes[count - 1] == 10 else { return false }
+            switch bytes[0] {
+            case UInt8(ascii: ":"):
+                guard
+                    let value = StringNumbers.parseCanonicalInteger(
+                        UnsafeRawBufferPointer(rebasing: bytes[1..<(count - 2)]))
+                else { return false }
+                lua_pushnumber(state, Double(value))
+                return true
+            case UInt8(ascii: "$"):
+                guard let lineEnd = bytes[1...].firstIndex(of: 13),
+                    let length = StringNumbers.parseCanonicalInteger(
+                        UnsafeRawBufferPointer(rebasing: bytes[1..<lineEnd])),
+                    length >= 0, length <= count, lineEnd + 2 + length + 2 == count,
+                    let base = bytes.baseAddress
+                else { return false }
+                lua_pushlstring(state, (base + lineEnd + 2).assumingMemoryBound(to: CChar.self), length)
+                return true
+            default:
+                return false
+            }
         }
     }
 

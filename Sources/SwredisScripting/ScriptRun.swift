@@ -3,8 +3,9 @@ import SwredisEngine
 
 /// One script invocation (Redis's `scriptRunCtx`): who called, what it may do, what it did so far.
 struct ScriptRun {
-    /// The client whose EVAL runs.
-    unowned let caller: ClientSession
+    /// The client whose EVAL runs (held strongly: a strong reference costs less to copy than an unowned one, and the
+    /// run ends before the client can go).
+    let caller: ClientSession
     /// EVAL_RO / EVALSHA_RO, or a shebang without writes: write commands are refused.
     let readOnly: Bool
     /// A shebang's `allow-oom`: commands run over `maxmemory`.
@@ -20,9 +21,9 @@ struct ScriptRun {
 /// A script between its start and its reply: what `finish` needs once the script thread stops.
 struct PendingRun {
     /// The script's SHA-1, or the function's name (error replies and the slow-script log name it).
-    let name: String
+    let name: RunName
     let kind: BusyScript
-    unowned let caller: ClientSession
+    let caller: ClientSession
     /// The capture of its writes (nil inside MULTI, whose EXEC wraps them).
     let effects: ScriptEffects?
     /// Values on the thread's stack for the first resume (a function's KEYS and ARGV tables).

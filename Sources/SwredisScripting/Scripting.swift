@@ -27,14 +27,15 @@ extension Engine {
             return .failure(ScriptLoadError(message: "ERR Lua interpreter could not be created"))
         }
         switch interpreter.create(body) {
-        case .success(let sha): return .success(sha)
+        case .success(let (digest, _)): return .success(digest.text)
         case .failure(let error): return .failure(ScriptLoadError(message: error.message))
         }
     }
 
     /// SCRIPT EXISTS for one name (exact, lowercase as SCRIPT LOAD returns it).
-    public func scriptExists(_ sha: String) -> Bool {
-        (scripting as? LuaInterpreter)?.scripts[sha.lowercased()] != nil
+    public func scriptExists(_ sha: UnsafeRawBufferPointer) -> Bool {
+        guard let digest = ScriptDigest(sha) else { return false }
+        return (scripting as? LuaInterpreter)?.scripts[digest] != nil
     }
 
     /// SCRIPT FLUSH: a new interpreter, an empty cache.
