@@ -210,7 +210,6 @@ extension LuaInterpreter {
         }
         lua_settop(state, 0)
         state = mainState
-        collectGarbageStep()
         if finished.busy { engine.busyScriptEnded(caller: finished.caller) }
     }
 

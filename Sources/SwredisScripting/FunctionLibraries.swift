@@ -2,6 +2,7 @@ import CLua
 import SwredisBytes
 import SwredisConfig
 import SwredisEngine
+import SwredisKeyspace
 
 /// One registered function of a library.
 struct LibraryFunction {
@@ -29,7 +30,7 @@ final class FunctionLibraries {
     private(set) var owners: [String: String] = [:]
     /// ASCII-lower-cased function name → the function FCALL runs (a library may hold names differing only in case;
     /// the last registered wins, as in Redis). Names are ASCII letters, digits and underscores.
-    private var callable: [ByteString: LibraryFunction] = [:]
+    private var callable = HashTable<LibraryFunction>()
 
     /// How long a library's code may run while it loads (none for the master and the AOF).
     static let loadTimeoutMilliseconds: Int64 = 500
@@ -59,7 +60,8 @@ final class FunctionLibraries {
                 let byte = name[index]
                 lowered[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
             }
-            return callable[ByteString(UnsafeRawBufferPointer(lowered))]
+            guard let position = callable.index(of: UnsafeRawBufferPointer(lowered)) else { return nil }
+            return callable.value(at: position)
         }
     }
 
@@ -89,7 +91,7 @@ final class FunctionLibraries {
         libraries[header.name] = FunctionLibrary(name: header.name, code: code, functions: functions)
         for function in functions {
             owners[function.name.lowercased()] = header.name
-            callable[ByteString(function.name.lowercased())] = function
+            callable.set(ByteString(function.name.lowercased()), function)
         }
         return .success(header.name)
     }
@@ -110,7 +112,7 @@ final class FunctionLibraries {
         libraries.removeValue(forKey: library.name)
         for function in library.functions where owners[function.name.lowercased()] == library.name {
             owners.removeValue(forKey: function.name.lowercased())
-            callable.removeValue(forKey: ByteString(function.name.lowercased()))
+            callable.remove(ByteString(function.name.lowercased()))
         }
         release(library.functions)
     }

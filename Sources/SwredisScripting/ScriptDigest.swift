@@ -33,12 +33,14 @@ struct ScriptDigest: Hashable {
 
     /// The digest of a script body.
     init(hashing body: UnsafeRawBufferPointer) {
-        let hash = SHA1.hash(body)
+        let state = SHA1.words(body)
+        let words = [state.0, state.1, state.2, state.3, state.4]
         // 40 bytes by construction, so the digest always exists.
         self = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { hex in
-            for (index, byte) in hash.enumerated() {
-                hex[2 * index] = ScriptDigest.digits[Int(byte >> 4)]
-                hex[2 * index + 1] = ScriptDigest.digits[Int(byte & 0xf)]
+            for (index, word) in words.enumerated() {
+                for nibble in 0..<8 {
+                    hex[index * 8 + nibble] = ScriptDigest.digits[Int((word >> UInt32(28 - nibble * 4)) & 0xf)]
+                }
             }
             return ScriptDigest(UnsafeRawBufferPointer(hex))!
         }
