@@ -63,9 +63,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .target(
+            name: "SwredisCluster",
+            dependencies: [
+                "SwredisBytes", "SwredisConfig", "SwredisEngine", "SwredisKeyspace", "SwredisLog", "SwredisStorage",
+            ]),
+        .target(
             name: "SwredisCommands",
             dependencies: [
-                "SwredisEngine", "SwredisPersistence", "SwredisReplication", "SwredisScripting", "CMallocInfo",
+                "SwredisEngine", "SwredisPersistence", "SwredisReplication", "SwredisScripting", "SwredisCluster",
+                "CMallocInfo",
                 "SwredisBytes",
                 "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog", "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -88,7 +94,7 @@ let package = Package(
         .target(
             name: "SwredisServer",
             dependencies: [
-                "SwredisClient",
+                "SwredisClient", "SwredisCluster",
                 "SwredisCommands", "SwredisEngine", "SwredisPersistence", "SwredisReplication", "SwredisBytes",
                 "SwredisProtocol",
                 "SwredisKeyspace",
@@ -138,6 +144,7 @@ let package = Package(
             ]),
         .testTarget(name: "SwredisSupervisorTests", dependencies: ["SwredisSupervisor"]),
         .testTarget(name: "SwredisSentinelTests", dependencies: ["SwredisSentinel"]),
+        .testTarget(name: "SwredisClusterTests", dependencies: ["SwredisCluster", "SwredisBytes", "SwredisConfig"]),
         .testTarget(name: "SwredisEngineTests", dependencies: ["SwredisEngine", "SwredisConfig"]),
         .testTarget(name: "SwredisConfigTests", dependencies: ["SwredisConfig", "SwredisBytes"]),
         .testTarget(

@@ -76,7 +76,7 @@ public enum InfoCommand {
             fields = engine.errorCounts.sorted { $0.key < $1.key }.map { ("errorstat_\($0.key)", "count=\($0.value)") }
         case "cluster":
             title = "Cluster"
-            fields = [("cluster_enabled", "0")]
+            fields = [("cluster_enabled", engine.cluster == nil ? "0" : "1")]
         case "keyspace":
             title = "Keyspace"
             fields = keyspace(engine)

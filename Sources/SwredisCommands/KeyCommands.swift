@@ -165,6 +165,7 @@ enum KeyCommands {
 
     static func select(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
         guard let index = args.int32OrReply(1, client) else { return }
+        if engine.cluster != nil && index != 0 { return client.error("ERR SELECT is not allowed in cluster mode") }
         guard engine.validDatabase(index) else {
             client.error(RedisError.dbIndexOutOfRange)
             return
@@ -174,6 +175,7 @@ enum KeyCommands {
     }
 
     static func swapdb(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        if engine.cluster != nil { return client.error("ERR SWAPDB is not allowed in cluster mode") }
         guard let first = args.integer(1), first >= Int(Int32.min), first <= Int(Int32.max) else {
             client.error("ERR invalid first DB index")
             return
@@ -195,6 +197,7 @@ enum KeyCommands {
     }
 
     static func move(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        if engine.cluster != nil { return client.error("ERR MOVE is not allowed in cluster mode") }
         let source = client.database
         guard let target = args.int32OrReply(2, client) else { return }
         guard engine.validDatabase(target) else {

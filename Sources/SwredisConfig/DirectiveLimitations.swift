@@ -2,7 +2,7 @@
 /// `DirectiveTable`, so an operator's redis.conf loads; a directive whose feature is missing says so instead of
 /// silently doing nothing:
 /// - refused (a fatal config error, and CONFIG SET fails) where running without the feature would be unsafe:
-///   ACL files, cluster mode, TLS listeners and links;
+///   ACL files, the cluster bus, TLS listeners and links;
 /// - a warning (at start-up and from `swredisd check`) where it only changes tuning or side behaviour.
 /// A limitation applies only when the directive asks for something other than what swredis behaves as.
 public struct DirectiveLimitation: Sendable {
@@ -38,7 +38,7 @@ public struct ConfigWarning: Equatable, CustomStringConvertible, Sendable {
 }
 
 public enum DirectiveLimitations {
-    static let noCluster = "cluster mode is not implemented"
+    static let noCluster = "the cluster bus (meet, gossip, failure detection, failover) is not implemented yet"
     static let noTLS = "TLS is not implemented"
     static let noDefrag = "there is no active defragmentation (glibc malloc, not jemalloc)"
     static let noLazyFree = "values are always freed synchronously"
@@ -49,7 +49,6 @@ public enum DirectiveLimitations {
     public static let byName: [String: DirectiveLimitation] = [
         // Refused: silently running open, standalone or in plain text would be unsafe.
         "aclfile": .refuse("ACL users are not implemented, so the file's users and permissions would not apply"),
-        "cluster-enabled": .refuse("cluster mode is not implemented yet; this server would run standalone"),
         "tls-port": .refuse("TLS is not implemented; no TLS listener can be opened"),
         "tls-replication": .refuse("TLS is not implemented; replication links would be plain text"),
         "tls-cluster": .refuse("TLS is not implemented; the cluster bus would be plain text"),
@@ -115,18 +114,12 @@ public enum DirectiveLimitations {
         "tracking-table-max-keys": .warn("CLIENT TRACKING is not implemented"),
         "propagation-error-behavior": .warn("a replica always ignores errors in its master's stream"),
         "replica-ignore-disk-write-errors": .warn("a replica always stops writing after a disk error"),
-        "cluster-config-file": .warn(noCluster),
         "cluster-node-timeout": .warn(noCluster),
-        "cluster-port": .warn(noCluster),
-        "cluster-require-full-coverage": .warn(noCluster),
         "cluster-migration-barrier": .warn(noCluster),
-        "cluster-allow-reads-when-down": .warn(noCluster),
         "cluster-allow-pubsubshard-when-down": .warn(noCluster),
         "cluster-allow-replica-migration": .warn(noCluster),
         "cluster-announce-ip": .warn(noCluster),
         "cluster-announce-hostname": .warn(noCluster),
-        "cluster-announce-port": .warn(noCluster),
-        "cluster-announce-bus-port": .warn(noCluster),
         "cluster-announce-tls-port": .warn(noCluster),
         "cluster-link-sendbuf-limit": .warn(noCluster),
         "cluster-preferred-endpoint-type": .warn(noCluster),

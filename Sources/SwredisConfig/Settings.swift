@@ -8,6 +8,9 @@ public enum BoolSetting: String, CaseIterable, Sendable {
     case aofLoadTruncated = "aof-load-truncated"
     case aofUseRdbPreamble = "aof-use-rdb-preamble"
     case appendonly
+    case clusterAllowReadsWhenDown = "cluster-allow-reads-when-down"
+    case clusterEnabled = "cluster-enabled"
+    case clusterRequireFullCoverage = "cluster-require-full-coverage"
     case daemonize
     case protectedMode = "protected-mode"
     case rdbchecksum
@@ -26,6 +29,10 @@ public enum IntSetting: String, CaseIterable, Sendable {
     case autoAofRewriteMinSize = "auto-aof-rewrite-min-size"
     case autoAofRewritePercentage = "auto-aof-rewrite-percentage"
     case busyReplyThreshold = "busy-reply-threshold"
+    case clusterAnnounceBusPort = "cluster-announce-bus-port"
+    case clusterAnnouncePort = "cluster-announce-port"
+    case clusterNodeTimeout = "cluster-node-timeout"
+    case clusterPort = "cluster-port"
     case clientQueryBufferLimit = "client-query-buffer-limit"
     case databases
     case hashMaxListpackEntries = "hash-max-listpack-entries"
@@ -66,6 +73,9 @@ public enum StringSetting: String, CaseIterable, Sendable {
     case appenddirname
     case appendfilename
     case appendfsync
+    case clusterAnnounceHostname = "cluster-announce-hostname"
+    case clusterAnnounceIp = "cluster-announce-ip"
+    case clusterConfigFile = "cluster-config-file"
     case dbfilename
     case dir
     case enableDebugCommand = "enable-debug-command"

@@ -30,6 +30,10 @@ public final class ClientSession {
     public var name = ""
     public var libraryName = ""
     public var libraryVersion = ""
+    /// Cluster mode: ASKING was sent (good for the next command only).
+    package var clusterAsking = false
+    /// Cluster mode: READONLY (reads of its master's slots served by a replica).
+    package var clusterReadOnly = false
     public var authenticated: Bool
     /// `ip:port` of the peer, or the socket path for unix clients.
     public let address: String

@@ -83,6 +83,10 @@ public final class Engine {
     package var scripting: AnyObject?
     /// The function libraries (FUNCTION LOAD) and their own Lua interpreter, held for SwredisScripting likewise.
     package var functionLibraries: AnyObject?
+    /// The cluster node this engine serves as (`cluster-enabled yes`), held without its type like `scripting`.
+    package var cluster: AnyObject?
+    /// Cluster mode: database 0 keeps its keys by hash slot, also after a dataset is replaced.
+    package var indexesSlots = false
     /// The libraries' code in load order, for the RDB and an AOF rewrite (set by the data server's composition root).
     public var functionLibraryCodes: () -> [[UInt8]] = { [] }
     /// Replaces every library with these codes (an RDB's); the first error, if one fails to load.

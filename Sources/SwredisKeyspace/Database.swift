@@ -9,8 +9,12 @@ public struct Database {
     public var keys = HashTable<Entry>()
     /// Absolute expiry time in Unix milliseconds for every key that has one.
     public var expires = HashTable<Int>()
+    /// Keys by hash slot, in cluster mode only (nil otherwise: nothing to keep on the hot path).
+    public private(set) var slotIndex: SlotIndex?
 
-    public init() {}
+    public init(indexingSlots: Bool = false) {
+        if indexingSlots { slotIndex = SlotIndex() }
+    }
 
     public var count: Int { keys.count }
 
@@ -36,6 +40,7 @@ public struct Database {
     public mutating func set(_ key: ByteString, _ entry: Entry, keepTTL: Bool = false) -> Bool {
         let isNew = keys.set(key, entry)
         if !keepTTL && !expires.isEmpty { expires.remove(key) }
+        if isNew && slotIndex != nil { slotIndex?.insert(key) }
         return isNew
     }
 
@@ -55,11 +60,24 @@ public struct Database {
     public mutating func remove(_ key: ByteString) -> Entry? {
         guard let entry = keys.remove(key) else { return nil }
         if !expires.isEmpty { expires.remove(key) }
+        if slotIndex != nil { slotIndex?.remove(key) }
         return entry
     }
 
     public mutating func removeAll() {
         keys.removeAll()
         expires.removeAll()
+        if slotIndex != nil { slotIndex = SlotIndex() }
+    }
+
+    /// Starts or stops indexing keys by slot (rebuilt from the keys when it starts).
+    public mutating func indexSlots(_ enabled: Bool) {
+        guard enabled else {
+            slotIndex = nil
+            return
+        }
+        var index = SlotIndex()
+        keys.forEach { key, _ in index.insert(key) }
+        slotIndex = index
     }
 }

@@ -276,6 +276,7 @@ extension Engine {
         // The data a client WATCHed is replaced (DEBUG RELOAD, a replica's full sync), as Redis's emptyData does.
         signalDatabasesReplaced(Array(databases.indices))
         databases = loaded.databases
+        if indexesSlots { databases[0].indexSlots(true) }
         let summary = loaded.summary
         if let version = summary.auxValue("redis-ver") {
             serverLog(.notice, "Loading RDB produced by version \(version)")

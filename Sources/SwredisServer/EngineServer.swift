@@ -108,6 +108,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         }
         let port = config[.port]
         engine.tcpPort = port
+        if !isSentinel && config[.clusterEnabled] { try startCluster(port: port) }
         serverLog(.notice, "monotonic clock: POSIX clock_gettime")
         serverLog(.notice, "Running mode=\(engine.mode), port=\(port).")
         // Until the dataset is loaded (the load starts on the loop right after), commands get -LOADING: a client
@@ -378,6 +379,8 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     enum StartupError: Error, CustomStringConvertible {
         case listen
+        /// nodes.conf could not be read or written (logged already).
+        case clusterConfig
         var description: String { "startup aborted" }
     }
 

@@ -76,12 +76,12 @@ final class ConfigTests: XCTestCase {
     }
 
     func testLimitationsAreRefusedOrWarnedWithTheirLine() throws {
-        XCTAssertThrowsError(try load("port 7000\ncluster-enabled yes\n")) { error in
+        XCTAssertThrowsError(try load("port 7000\ntls-cluster yes\n")) { error in
             let failure = error as? ConfigFileLoader.LoadError
             XCTAssertEqual(failure?.line, 2)
             XCTAssertEqual(
                 failure?.reason,
-                "'cluster-enabled yes' is not supported: cluster mode is not implemented yet; this server would run standalone"
+                "'tls-cluster yes' is not supported: TLS is not implemented; the cluster bus would be plain text"
             )
         }
         XCTAssertThrowsError(try load("loadmodule /x.so")) { error in

@@ -1,0 +1,92 @@
+import SwredisBytes
+import SwredisConfig
+import SwredisEngine
+import SwredisKeyspace
+import SwredisLog
+
+/// A data server's cluster side (`cluster-enabled yes`): the state, its nodes.conf, whether the cluster is `ok`, and
+/// the key-slot gate every command passes (Redis's `getNodeByQuery`). Lives on the engine thread, held in
+/// `Engine.cluster`. This slice knows the nodes nodes.conf names; the cluster bus that meets and gossips with them
+/// comes next.
+public final class ClusterService {
+    public private(set) var state: ClusterState
+    /// Where nodes.conf lives (its directory is the instance's state directory, never /etc).
+    public let configPath: String
+    public unowned(unsafe) let engine: Engine
+    /// `cluster_state:ok`.
+    public private(set) var isOK = false
+    /// When the node started: a master waits `writableDelay` before it first says ok (Redis's
+    /// `CLUSTER_WRITABLE_DELAY`), so a restarted master does not serve a stale configuration at once.
+    private let startedAt: Int
+    static let writableDelayMilliseconds = 2000
+
+    /// Loads nodes.conf at `configPath` or makes a new node (and writes the file), as Redis's `clusterInit` does.
+    public init(engine: Engine, configPath: String, port: Int, busPort: Int) throws {
+        self.engine = engine
+        self.configPath = configPath
+        startedAt = engine.clock.unixMilliseconds()
+        if let bytes = ConfigFileLoader.readBytes(configPath), let loaded = try NodesFile.parse(bytes) {
+            state = loaded
+            serverLog(.notice, "Node configuration loaded, I'm \(state.myselfID.prefix(40))")
+        } else {
+            state = ClusterState(
+                myself: ClusterNode(
+                    id: ClusterNode.randomID(), ip: "", port: port, busPort: busPort, flags: [.myself, .master],
+                    linkConnected: true))
+            serverLog(.notice, "No cluster configuration found, I'm \(state.myselfID)")
+        }
+        // The ports come from this start's configuration, not from the file.
+        var myself = state.myself
+        myself.port = port
+        myself.busPort = busPort
+        state.myself = myself
+        try save()
+        engine.indexesSlots = true
+        engine.databases[0].indexSlots(true)
+    }
+
+    /// Writes nodes.conf now (every change is saved before its reply, as Redis's `clusterSaveConfigOrDie`).
+    public func save() throws {
+        try NodesFile.save(state, to: configPath)
+    }
+
+    /// Applies `change` to the state, saves it and re-evaluates `cluster_state`; the save's error, if any.
+    @discardableResult
+    public func update(_ change: (inout ClusterState) -> Void) -> Error? {
+        change(&state)
+        refreshState()
+        do {
+            try save()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Re-evaluates `cluster_state` (Redis's `clusterUpdateState`) and logs a change.
+    public func refreshState() {
+        var ok = true
+        if engine.config[.clusterRequireFullCoverage] {
+            for owner in state.slotOwners {
+                guard let owner, let node = state.node(owner), !node.hasFailed else {
+                    ok = false
+                    break
+                }
+            }
+        }
+        if ok && !isOK && state.myself.isMaster
+            && engine.clock.unixMilliseconds() - startedAt < ClusterService.writableDelayMilliseconds
+        {
+            return
+        }
+        if ok != isOK {
+            isOK = ok
+            serverLog(.warning, "Cluster state changed: \(ok ? "ok" : "fail")")
+        }
+    }
+
+    /// The keys of database 0 in `slot`.
+    public func countKeys(in slot: Int) -> Int {
+        engine.databases[0].slotIndex?.count(in: slot) ?? 0
+    }
+}

@@ -1,0 +1,242 @@
+"""Cluster mode on one node, against redis-server 7.0 in cluster mode: CLUSTER KEYSLOT, slot assignment and its
+errors, cluster_state, CROSSSLOT / CLUSTERDOWN / MOVED / ASK / TRYAGAIN as the gate answers them, the slot index
+(COUNTKEYSINSLOT, GETKEYSINSLOT), SELECT refused, nodes.conf written crash-safely and read back at restart (and a
+damaged one refused), and redis-py's RedisCluster working against the node. The cluster bus (MEET, gossip,
+failover) is not part of this slice."""
+
+import os
+import socket
+import time
+
+import pytest
+
+import helpers
+
+pytestmark = pytest.mark.skipif(helpers.swredis_unavailable_reason() is not None,
+                                reason=str(helpers.swredis_unavailable_reason()))
+
+OTHER_ID = "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1"
+MY_ID = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca"
+
+
+def cluster_port():
+    """A free port whose bus port (port + 10000) is free too, both below 65536."""
+    import random
+    for _ in range(200):
+        port = random.randrange(20000, 50000)
+        try:
+            for candidate in (port, port + 10000):
+                with socket.socket() as s:
+                    s.bind((helpers.HOST, candidate))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair")
+
+
+def start(kind, dir=None, extra=()):
+    return helpers.start_kind(kind, ["--cluster-enabled", "yes", "--cluster-node-timeout", "5000", *extra],
+                              port=cluster_port(), dir=dir)
+
+
+@pytest.fixture
+def pair():
+    servers = [start("swredis"), start("redis")]
+    yield servers
+    for server in servers:
+        server.cleanup()
+
+
+def wait_state(client, wanted, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = client.command("CLUSTER", "INFO")
+        if f"cluster_state:{wanted}".encode() in info:
+            return info
+        time.sleep(0.1)
+    raise AssertionError(f"cluster_state never became {wanted}: {info!r}")
+
+
+def both(clients, *command):
+    """Runs `command` on both servers and asserts the raw replies are equal."""
+    ours, theirs = (c.command(*command) for c in clients)
+    assert ours == theirs, (command, ours, theirs)
+    return ours
+
+
+KEYS = ["", "foo", "{user1000}.following", "{user1000}.followers", "foo{}{bar}", "foo{{bar}}zap", "{}foo", "a" * 300,
+        "\xff\x00binary"]
+
+
+def test_one_node_cluster_answers_as_redis(pair):
+    clients = [s.client() for s in pair]
+    for key in KEYS:
+        both(clients, "CLUSTER", "KEYSLOT", key)
+    assert b"cluster_enabled:1" in clients[0].command("INFO", "cluster")
+    # No slot served yet: the cluster is down and keys are refused, keyless commands run.
+    wait_state(clients[0], "fail")
+    both(clients, "SET", "foo", "bar")
+    both(clients, "PING")
+    for bad in (["ADDSLOTSRANGE", "0"], ["ADDSLOTSRANGE", "0", "1", "2"], ["ADDSLOTSRANGE", "5", "1"],
+                ["ADDSLOTSRANGE", "0", "16384"], ["ADDSLOTS", "-1"], ["ADDSLOTS", "x"], ["ADDSLOTS", "1", "1"],
+                ["DELSLOTS", "7"], ["COUNTKEYSINSLOT", "16384"], ["COUNTKEYSINSLOT", "x"],
+                ["GETKEYSINSLOT", "0", "-1"], ["GETKEYSINSLOT", "99999999999999999999", "1"],
+                ["SETSLOT", "0", "BOGUS"], ["SETSLOT", "0", "NODE", "nobody"], ["FORGET", "nobody"],
+                ["REPLICAS", "nobody"], ["COUNT-FAILURE-REPORTS", "nobody"], ["RESET", "medium"],
+                ["SET-CONFIG-EPOCH", "-1"], ["NOSUCH"]):
+        both(clients, "CLUSTER", *bad)
+    both(clients, "CLUSTER", "ADDSLOTSRANGE", "0", "5000", "5002", "16383")
+    both(clients, "CLUSTER", "ADDSLOTS", "5001")
+    both(clients, "CLUSTER", "ADDSLOTS", "5001")
+    for client in clients:
+        wait_state(client, "ok")
+    infos = [c.command("CLUSTER", "INFO") for c in clients]
+    for field in (b"cluster_slots_assigned:16384", b"cluster_slots_ok:16384", b"cluster_known_nodes:1",
+                  b"cluster_size:1"):
+        assert all(field in info for info in infos), infos
+    # Keys: one slot per command, the slot index.
+    both(clients, "MSET", "{t}a", "1", "{t}b", "2", "{t}c", "3")
+    both(clients, "MSET", "a", "1", "b", "2")
+    both(clients, "MGET", "{t}a", "{t}b", "zzz")
+    both(clients, "SET", "foo", "bar")
+    slot = clients[0].call("CLUSTER", "KEYSLOT", "{t}")
+    both(clients, "CLUSTER", "COUNTKEYSINSLOT", str(slot))
+    assert sorted(clients[0].call("CLUSTER", "GETKEYSINSLOT", str(slot), "10")) == [b"{t}a", b"{t}b", b"{t}c"]
+    assert sorted(clients[1].call("CLUSTER", "GETKEYSINSLOT", str(slot), "10")) == [b"{t}a", b"{t}b", b"{t}c"]
+    both(clients, "CLUSTER", "GETKEYSINSLOT", str(slot), "0")
+    both(clients, "DEL", "{t}b")
+    both(clients, "CLUSTER", "COUNTKEYSINSLOT", str(slot))
+    both(clients, "RENAME", "{t}a", "{t}z")
+    both(clients, "CLUSTER", "COUNTKEYSINSLOT", str(slot))
+    both(clients, "RENAME", "{t}z", "other")
+    both(clients, "CLUSTER", "COUNTKEYSINSLOT", str(slot))
+    both(clients, "SELECT", "1")
+    both(clients, "SELECT", "0")
+    both(clients, "SWAPDB", "0", "1")
+    both(clients, "MOVE", "foo", "1")
+    # MULTI: a cross-slot command aborts the transaction.
+    for command in (["MULTI"], ["SET", "{t}x", "1"], ["MSET", "k1", "1", "k2", "2"], ["EXEC"]):
+        both(clients, *command)
+    for command in (["MULTI"], ["SET", "{t}x", "1"], ["GET", "{t}y"], ["EXEC"]):
+        both(clients, *command)
+    # A slot no longer served: its keys are refused, the rest of the cluster is down.
+    both(clients, "CLUSTER", "DELSLOTS", str(slot))
+    for client in clients:
+        wait_state(client, "fail")
+    both(clients, "GET", "{t}x")
+    both(clients, "GET", "foo")
+    both(clients, "CLUSTER", "FLUSHSLOTS")
+    for client in clients:
+        client.close()
+
+
+def test_nodes_conf_is_state_that_survives_restarts():
+    server = start("swredis")
+    try:
+        client = server.client()
+        my_id = client.call("CLUSTER", "MYID").decode()
+        assert len(my_id) == 40
+        client.command("CLUSTER", "ADDSLOTSRANGE", "0", "99", "200", "200")
+        client.command("CLUSTER", "BUMPEPOCH")
+        path = os.path.join(server.dir, "nodes.conf")
+        text = open(path).read()
+        assert text.startswith(f"{my_id} :{server.port}@{server.port + 10000} myself,master - 0 0 1 connected 0-99 200\n")
+        assert text.endswith("vars currentEpoch 1 lastVoteEpoch 0\n")
+        assert not [n for n in os.listdir(server.dir) if n.startswith("nodes.conf.")], "temporary file left behind"
+        client.close()
+        port = server.port
+        server.stop()
+        again = helpers.start_kind("swredis", ["--cluster-enabled", "yes"], port=port, dir=server.dir)
+        with again.client() as client:
+            assert client.call("CLUSTER", "MYID").decode() == my_id
+            assert client.call("CLUSTER", "COUNTKEYSINSLOT", "0") == 0
+            info = client.command("CLUSTER", "INFO")
+            assert b"cluster_slots_assigned:101" in info and b"cluster_current_epoch:1" in info
+            assert b"Node configuration loaded, I'm " + my_id.encode() in open(again.log_path, "rb").read()
+        again.stop()
+        # A damaged nodes.conf stops the server, as it stops redis-server.
+        with open(path, "w") as f:
+            f.write(f"{my_id} :{port}@{port + 10000} myself,master - 0 0 1 connected 0-16384\n")
+        with pytest.raises(helpers.ServerStartError) as failure:
+            helpers.start_kind("swredis", ["--cluster-enabled", "yes"], port=port, dir=server.dir, attempts=1)
+        assert "corrupted cluster config file" in str(failure.value)
+    finally:
+        server.cleanup()
+
+
+def two_node_conf(my_port, other_port):
+    return (f"{OTHER_ID} 127.0.0.1:{other_port}@{other_port + 10000} master - 0 0 2 connected 8192-16383\n"
+            f"{MY_ID} 127.0.0.1:{my_port}@{my_port + 10000} myself,master - 0 0 1 connected 0-8191\n"
+            "vars currentEpoch 2 lastVoteEpoch 0\n")
+
+
+def test_redirections_follow_nodes_conf_as_redis_does():
+    """MOVED for another node's slot, ASK for a migrating slot's missing key, ASKING for an importing slot, TRYAGAIN
+    for several keys half there: both servers read the same two-node nodes.conf (the other node never answers)."""
+    other = cluster_port()
+    servers = []
+    try:
+        for kind in ("swredis", "redis"):
+            port = cluster_port()
+            directory = __import__("tempfile").mkdtemp(prefix="swredis-cluster-")
+            with open(os.path.join(directory, "nodes.conf"), "w") as f:
+                f.write(two_node_conf(port, other))
+            servers.append(helpers.start_kind(kind, ["--cluster-enabled", "yes", "--cluster-node-timeout", "60000"],
+                                              port=port, dir=directory))
+        clients = [s.client() for s in servers]
+        for client in clients:
+            wait_state(client, "ok")
+        high = "foo"  # slot 12182, the other node's
+        low = "bar"   # slot 5061, ours
+        both(clients, "GET", high)
+        both(clients, "SET", low, "1")
+        both(clients, "CLUSTER", "COUNT-FAILURE-REPORTS", OTHER_ID)
+        both(clients, "CLUSTER", "REPLICAS", OTHER_ID)
+        both(clients, "CLUSTER", "SETSLOT", "12182", "MIGRATING", OTHER_ID)
+        both(clients, "CLUSTER", "SETSLOT", "5061", "IMPORTING", OTHER_ID)
+        # Migrating slot 5061 out: a present key is served, a missing one is asked elsewhere, a mix is TRYAGAIN.
+        both(clients, "CLUSTER", "SETSLOT", "5061", "MIGRATING", OTHER_ID)
+        both(clients, "GET", low)
+        both(clients, "GET", "{bar}missing")
+        both(clients, "MGET", low, "{bar}missing")
+        # Importing slot 12182: only after ASKING, and only for that one command.
+        both(clients, "CLUSTER", "SETSLOT", "12182", "IMPORTING", OTHER_ID)
+        both(clients, "GET", high)
+        both(clients, "ASKING")
+        both(clients, "GET", high)
+        both(clients, "GET", high)
+        both(clients, "ASKING")
+        both(clients, "MGET", high, "{foo}x")
+        both(clients, "CLUSTER", "SETSLOT", "12182", "STABLE")
+        both(clients, "CLUSTER", "SETSLOT", "5061", "STABLE")
+        both(clients, "CLUSTER", "SETSLOT", "5061", "NODE", OTHER_ID)
+        both(clients, "DEL", low)
+        both(clients, "CLUSTER", "SETSLOT", "5061", "NODE", OTHER_ID)
+        both(clients, "GET", low)
+        both(clients, "CLUSTER", "FORGET", MY_ID)
+        both(clients, "CLUSTER", "SET-CONFIG-EPOCH", "5")
+        for client in clients:
+            client.close()
+    finally:
+        for server in servers:
+            server.cleanup()
+
+
+def test_redis_py_cluster_client_works_against_the_node():
+    from redis.cluster import RedisCluster
+    server = start("swredis")
+    try:
+        with server.client() as client:
+            client.command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+            wait_state(client, "ok")
+        cluster = RedisCluster(host=helpers.HOST, port=server.port, socket_timeout=5)
+        for index in range(200):
+            cluster.set(f"key:{index}", index)
+        assert [int(cluster.get(f"key:{index}")) for index in range(200)] == list(range(200))
+        assert cluster.mget_nonatomic([f"key:{i}" for i in range(10)]) == [str(i).encode() for i in range(10)]
+        total = sum(cluster.cluster_countkeysinslot(slot) for slot in
+                    {cluster.keyslot(f"key:{index}") for index in range(200)})
+        assert total == 200
+        cluster.close()
+    finally:
+        server.cleanup()
