@@ -6,6 +6,7 @@ failover) is not part of this slice."""
 
 import os
 import socket
+import tempfile
 import time
 
 import pytest
@@ -170,15 +171,16 @@ def two_node_conf(my_port, other_port):
             "vars currentEpoch 2 lastVoteEpoch 0\n")
 
 
-def test_redirections_follow_nodes_conf_as_redis_does():
-    """MOVED for another node's slot, ASK for a migrating slot's missing key, ASKING for an importing slot, TRYAGAIN
-    for several keys half there: both servers read the same two-node nodes.conf (the other node never answers)."""
+@pytest.fixture
+def two_nodes():
+    """swredisd and redis-server, each reading the same two-node nodes.conf (the other node never answers): their
+    clients, once both say cluster_state:ok."""
     other = cluster_port()
     servers = []
     try:
         for kind in ("swredis", "redis"):
             port = cluster_port()
-            directory = __import__("tempfile").mkdtemp(prefix="swredis-cluster-")
+            directory = tempfile.mkdtemp(prefix="swredis-cluster-")
             with open(os.path.join(directory, "nodes.conf"), "w") as f:
                 f.write(two_node_conf(port, other))
             servers.append(helpers.start_kind(kind, ["--cluster-enabled", "yes", "--cluster-node-timeout", "60000"],
@@ -186,40 +188,47 @@ def test_redirections_follow_nodes_conf_as_redis_does():
         clients = [s.client() for s in servers]
         for client in clients:
             wait_state(client, "ok")
-        high = "foo"  # slot 12182, the other node's
-        low = "bar"   # slot 5061, ours
-        both(clients, "GET", high)
-        both(clients, "SET", low, "1")
-        both(clients, "CLUSTER", "COUNT-FAILURE-REPORTS", OTHER_ID)
-        both(clients, "CLUSTER", "REPLICAS", OTHER_ID)
-        both(clients, "CLUSTER", "SETSLOT", "12182", "MIGRATING", OTHER_ID)
-        both(clients, "CLUSTER", "SETSLOT", "5061", "IMPORTING", OTHER_ID)
-        # Migrating slot 5061 out: a present key is served, a missing one is asked elsewhere, a mix is TRYAGAIN.
-        both(clients, "CLUSTER", "SETSLOT", "5061", "MIGRATING", OTHER_ID)
-        both(clients, "GET", low)
-        both(clients, "GET", "{bar}missing")
-        both(clients, "MGET", low, "{bar}missing")
-        # Importing slot 12182: only after ASKING, and only for that one command.
-        both(clients, "CLUSTER", "SETSLOT", "12182", "IMPORTING", OTHER_ID)
-        both(clients, "GET", high)
-        both(clients, "ASKING")
-        both(clients, "GET", high)
-        both(clients, "GET", high)
-        both(clients, "ASKING")
-        both(clients, "MGET", high, "{foo}x")
-        both(clients, "CLUSTER", "SETSLOT", "12182", "STABLE")
-        both(clients, "CLUSTER", "SETSLOT", "5061", "STABLE")
-        both(clients, "CLUSTER", "SETSLOT", "5061", "NODE", OTHER_ID)
-        both(clients, "DEL", low)
-        both(clients, "CLUSTER", "SETSLOT", "5061", "NODE", OTHER_ID)
-        both(clients, "GET", low)
-        both(clients, "CLUSTER", "FORGET", MY_ID)
-        both(clients, "CLUSTER", "SET-CONFIG-EPOCH", "5")
+        yield clients
         for client in clients:
             client.close()
     finally:
         for server in servers:
             server.cleanup()
+
+
+def test_redirections_follow_nodes_conf_as_redis_does(two_nodes):
+    """MOVED for another node's slot, ASK for a migrating slot's missing key, ASKING for an importing slot, TRYAGAIN
+    for several keys half there: both servers read the same two-node nodes.conf (the other node never answers)."""
+    clients = two_nodes
+    high = "foo"  # slot 12182, the other node's
+    low = "bar"   # slot 5061, ours
+    both(clients, "GET", high)
+    both(clients, "SET", low, "1")
+    both(clients, "CLUSTER", "COUNT-FAILURE-REPORTS", OTHER_ID)
+    both(clients, "CLUSTER", "REPLICAS", OTHER_ID)
+    both(clients, "CLUSTER", "SETSLOT", "12182", "MIGRATING", OTHER_ID)
+    both(clients, "CLUSTER", "SETSLOT", "5061", "IMPORTING", OTHER_ID)
+    # Migrating slot 5061 out: a present key is served, a missing one is asked elsewhere, a mix is TRYAGAIN.
+    both(clients, "CLUSTER", "SETSLOT", "5061", "MIGRATING", OTHER_ID)
+    both(clients, "GET", low)
+    both(clients, "GET", "{bar}missing")
+    both(clients, "MGET", low, "{bar}missing")
+    # Importing slot 12182: only after ASKING, and only for that one command.
+    both(clients, "CLUSTER", "SETSLOT", "12182", "IMPORTING", OTHER_ID)
+    both(clients, "GET", high)
+    both(clients, "ASKING")
+    both(clients, "GET", high)
+    both(clients, "GET", high)
+    both(clients, "ASKING")
+    both(clients, "MGET", high, "{foo}x")
+    both(clients, "CLUSTER", "SETSLOT", "12182", "STABLE")
+    both(clients, "CLUSTER", "SETSLOT", "5061", "STABLE")
+    both(clients, "CLUSTER", "SETSLOT", "5061", "NODE", OTHER_ID)
+    both(clients, "DEL", low)
+    both(clients, "CLUSTER", "SETSLOT", "5061", "NODE", OTHER_ID)
+    both(clients, "GET", low)
+    both(clients, "CLUSTER", "FORGET", MY_ID)
+    both(clients, "CLUSTER", "SET-CONFIG-EPOCH", "5")
 
 
 def test_redis_py_cluster_client_works_against_the_node():
@@ -240,3 +249,43 @@ def test_redis_py_cluster_client_works_against_the_node():
         cluster.close()
     finally:
         server.cleanup()
+
+
+def test_scripts_keys_in_cluster_mode_as_redis(two_nodes):
+    """A script's keys on a cluster node: `no-cluster` refused, undeclared keys of another slot refused unless the
+    script has no shebang or says `allow-cross-slot-keys`, another node's keys and a down cluster refused; functions
+    likewise (tests/diff compares the rest of scripting)."""
+    library = ("#!lua name=clusterlib\n"
+               "redis.register_function('touch', function(keys, args) "
+               "return redis.call('set', args[1], '1') end)\n"
+               "redis.register_function{function_name='touch_any', callback=function(keys, args) "
+               "return redis.call('set', args[1], '1') end, flags={'allow-cross-slot-keys'}}\n"
+               "redis.register_function{function_name='local_only', callback=function(keys, args) "
+               "return 1 end, flags={'no-cluster'}}")
+    clients = two_nodes
+    calls = [
+        ["EVAL", "#!lua flags=no-cluster\nreturn 1", "0"],
+        ["EVAL", "return redis.call('set', KEYS[1], 'x')", "1", "bar"],
+        ["EVAL", "redis.call('set', '{bar}a', 'x'); return redis.call('set', '{baz}b', 'y')", "0"],
+        ["EVAL", "#!lua\nredis.call('set', '{bar}a', 'x'); return redis.call('set', '{baz}b', 'y')", "0"],
+        ["EVAL", "#!lua\nreturn redis.call('set', '{baz}b', 'y')", "1", "{bar}k"],
+        ["EVAL", "#!lua\nreturn redis.call('set', '{bar}c', 'y')", "1", "{bar}k"],
+        ["EVAL", "#!lua flags=allow-cross-slot-keys\nredis.call('set', '{bar}a', 'x'); "
+                 "return redis.call('set', '{baz}b', 'y')", "0"],
+        ["EVAL", "return redis.call('get', 'foo')", "0"],
+        ["EVAL", "return redis.pcall('get', 'foo')", "0"],
+        ["EVAL", "return redis.call('get', KEYS[1])", "1", "foo"],
+        ["FUNCTION", "LOAD", library],
+        ["FCALL", "touch", "0", "{bar}1"],
+        ["FCALL", "touch", "1", "{bar}0", "{baz}1"],
+        ["FCALL", "touch_any", "1", "{bar}0", "{baz}1"],
+        ["FCALL", "local_only", "0"],
+        ["FCALL", "touch", "0", "foo"],
+        ["CLUSTER", "DELSLOTS", "0"],
+    ]
+    for call in calls:
+        both(clients, *call)
+    for client in clients:
+        wait_state(client, "fail")
+    both(clients, "EVAL", "return redis.call('get', '{bar}a')", "0")
+    both(clients, "EVAL", "return redis.call('ping')", "0")

@@ -10,44 +10,69 @@ extension ClusterService {
     public func refusal(_ client: ClientSession, _ command: CommandSpec, _ args: Arguments) -> String? {
         let asking = client.clusterAsking
         if command.name != "asking" { client.clusterAsking = false }
+        return route(client, command, args, asking: asking).refusal
+    }
+
+    /// What Redis's `scriptVerifyClusterState` says of a command a script runs for `caller`: the error text
+    /// (without `ERR`), or nil and the slot of its keys, if any.
+    public func scriptRoute(_ caller: ClientSession, _ command: CommandSpec, _ args: Arguments) -> (
+        refusal: String?, slot: Int?
+    ) {
+        if caller.isMaster || caller.isInternal { return (nil, nil) }
+        let routed = route(caller, command, args, asking: false)
+        switch routed.refusal {
+        case nil: return (nil, routed.slot)
+        case "CLUSTERDOWN The cluster is down and only accepts read commands":
+            return ("Script attempted to execute a write command while the cluster is down and readonly", nil)
+        case "CLUSTERDOWN The cluster is down":
+            return ("Script attempted to execute a command while the cluster is down", nil)
+        default:
+            return ("Script attempted to access a non local key in a cluster node", nil)
+        }
+    }
+
+    /// Where `command` may run: nil, or the refusal; and the slot of its keys.
+    private func route(_ client: ClientSession, _ command: CommandSpec, _ args: Arguments, asking: Bool) -> (
+        refusal: String?, slot: Int?
+    ) {
         // The master's stream and the AOF are obeyed (Redis's `mustObeyClient`).
-        if client.isMaster || client.isInternal { return nil }
+        if client.isMaster || client.isInternal { return (nil, nil) }
         var query = SlotQuery()
         if command.name == "exec" {
-            guard let transaction = client.transaction else { return nil }
+            guard let transaction = client.transaction else { return (nil, nil) }
             for queued in transaction.queued {
                 let outcome = queued.withArguments { queuedArgs -> String? in
                     guard let queuedCommand = engine.resolvedCommand(queuedArgs) else { return nil }
                     return collect(queuedCommand, queuedArgs, into: &query)
                 }
-                if let outcome { return outcome }
+                if let outcome { return (outcome, nil) }
             }
         } else {
-            if let outcome = collect(command, args, into: &query) { return outcome }
+            if let outcome = collect(command, args, into: &query) { return (outcome, nil) }
         }
-        guard let slot = query.slot, let owner = state.slotOwners[slot] else { return nil }
+        guard let slot = query.slot, let owner = state.slotOwners[slot] else { return (nil, nil) }
         refreshState()
         if !isOK {
-            if !engine.config[.clusterAllowReadsWhenDown] { return "CLUSTERDOWN The cluster is down" }
-            if query.writes { return "CLUSTERDOWN The cluster is down and only accepts read commands" }
+            if !engine.config[.clusterAllowReadsWhenDown] { return ("CLUSTERDOWN The cluster is down", slot) }
+            if query.writes { return ("CLUSTERDOWN The cluster is down and only accepts read commands", slot) }
         }
         let migrating = owner == state.myselfID ? state.migratingTo[slot] : nil
         let importing = state.importingFrom[slot]
-        if (migrating != nil || importing != nil) && command.name == "migrate" { return nil }
+        if (migrating != nil || importing != nil) && command.name == "migrate" { return (nil, slot) }
         if let migrating, query.missingKeys > 0 {
-            if query.existingKeys > 0 { return "TRYAGAIN Multiple keys request during rehashing of slot" }
-            return redirection("ASK", slot: slot, to: migrating)
+            if query.existingKeys > 0 { return ("TRYAGAIN Multiple keys request during rehashing of slot", slot) }
+            return (redirection("ASK", slot: slot, to: migrating), slot)
         }
         if importing != nil && (asking || command.flags.contains(.asking)) {
             if query.multipleKeys && query.missingKeys > 0 {
-                return "TRYAGAIN Multiple keys request during rehashing of slot"
+                return ("TRYAGAIN Multiple keys request during rehashing of slot", slot)
             }
-            return nil
+            return (nil, slot)
         }
         if client.clusterReadOnly && !query.writes && state.myself.isReplica && state.myself.masterID == owner {
-            return nil
+            return (nil, slot)
         }
-        return owner == state.myselfID ? nil : redirection("MOVED", slot: slot, to: owner)
+        return (owner == state.myselfID ? nil : redirection("MOVED", slot: slot, to: owner), slot)
     }
 
     private func redirection(_ kind: String, slot: Int, to id: String) -> String {

@@ -87,11 +87,14 @@ public final class Engine {
     package var cluster: AnyObject?
     /// Cluster mode: database 0 keeps its keys by hash slot, also after a dataset is replaced.
     package var indexesSlots = false
+    /// Cluster mode: what a script's `redis.call` of a command for a caller meets (Redis's
+    /// `scriptVerifyClusterState`): the error text, or nil and the slot of the command's keys.
+    package var clusterScriptRoute: ((ClientSession, CommandSpec, Arguments) -> (refusal: String?, slot: Int?))?
     /// The libraries' code in load order, for the RDB and an AOF rewrite (set by the data server's composition root).
     public var functionLibraryCodes: () -> [[UInt8]] = { [] }
     /// Replaces every library with these codes (an RDB's); the first error, if one fails to load.
     public var replaceFunctionLibraries: ([[UInt8]]) -> String? = { _ in nil }
-    /// Who follows key changes: WATCH, then blocked clients; Cluster's slot index is next.
+    /// Who follows key changes: WATCH, then blocked clients (Cluster's slot index is kept by `Database` itself).
     public var keyspaceObservers: [any KeyspaceObserver] = [] {
         didSet {
             standardObservers =

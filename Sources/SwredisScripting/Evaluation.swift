@@ -70,6 +70,9 @@ extension LuaInterpreter {
         guard !flags.contains(.compatibilityMode) else {
             return stale ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'." : nil
         }
+        if flags.contains(.noCluster) && engine.cluster != nil {
+            return "ERR Can not run script on cluster, 'no-cluster' flag is set."
+        }
         if stale && !flags.contains(.allowStale) {
             return
                 "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script."
@@ -120,6 +123,10 @@ extension LuaInterpreter {
             caller: caller, readOnly: readOnly || (!compatible && flags.contains(.noWrites)),
             allowOOM: !compatible && flags.contains(.allowOOM),
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
+        if engine.clusterScriptRoute != nil {
+            run?.allowsCrossSlotKeys = compatible || flags.contains(.allowCrossSlotKeys)
+            run?.clusterSlot = keys.first.map { HashSlot.of(args[$0]) }
+        }
         start(.script(digest), kind: .eval, caller: caller, argumentCount: 0, args: args)
     }
 
@@ -138,6 +145,10 @@ extension LuaInterpreter {
             caller: caller, readOnly: readOnly || function.flags.contains(.noWrites),
             allowOOM: function.flags.contains(.allowOOM),
             outOfMemoryAtStart: engine.maxMemory > 0 && !engine.freeMemoryIfNeeded())
+        if engine.clusterScriptRoute != nil {
+            run?.allowsCrossSlotKeys = function.flags.contains(.allowCrossSlotKeys)
+            run?.clusterSlot = keys.first.map { HashSlot.of(args[$0]) }
+        }
         start(.function(function.name), kind: .function, caller: caller, argumentCount: 2, args: args)
     }
 

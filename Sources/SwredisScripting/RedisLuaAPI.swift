@@ -210,9 +210,29 @@ extension LuaInterpreter {
             run.wroteData = true
             self.run = run
         }
+        if let route = engine.clusterScriptRoute, let refusal = clusterRefusal(route, &run, command, args) {
+            return refusal
+        }
         client.reply.protocolVersion = run.protocolVersion
         engine.call(client, command, args)
         return nil
+    }
+
+    /// Cluster mode: the command's keys must be served here and, unless the script allows cross-slot keys, share
+    /// the slot of the keys used before (Redis's `scriptVerifyClusterState`).
+    private func clusterRefusal(
+        _ route: (ClientSession, CommandSpec, Arguments) -> (refusal: String?, slot: Int?), _ run: inout ScriptRun,
+        _ command: CommandSpec, _ args: Arguments
+    ) -> String? {
+        let routed = route(run.caller, command, args)
+        if let refusal = routed.refusal { return refusal }
+        guard let slot = routed.slot, !run.allowsCrossSlotKeys else { return nil }
+        guard let first = run.clusterSlot else {
+            run.clusterSlot = slot
+            self.run = run
+            return nil
+        }
+        return first == slot ? nil : "Script attempted to access keys that do not hash to the same slot"
     }
 
     /// Converts a command's reply into the Lua value a script sees (Redis's `redisProtocolToLuaType`).

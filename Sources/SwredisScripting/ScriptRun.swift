@@ -16,6 +16,11 @@ struct ScriptRun {
     var wroteData = false
     /// `redis.setresp`: the protocol commands answer the script in.
     var protocolVersion = 2
+    /// Cluster mode: keys of other slots than the first one may be used (scripts without a shebang, or
+    /// `allow-cross-slot-keys`).
+    var allowsCrossSlotKeys = true
+    /// Cluster mode: the slot of the keys used so far (the declared keys', then the first command's).
+    var clusterSlot: Int?
 }
 
 /// A script between its start and its reply: what `finish` needs once the script thread stops.

@@ -29,6 +29,7 @@ extension EngineServer {
             throw StartupError.clusterConfig
         }
         engine.cluster = cluster
+        engine.clusterScriptRoute = { caller, command, args in cluster.scriptRoute(caller, command, args) }
         engine.mode = "cluster"
         var gates = CommandGate.standard
         let position = (gates.firstIndex { $0.name == CommandGate.transactionContext.name } ?? 0) + 1
