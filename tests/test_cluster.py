@@ -289,3 +289,31 @@ def test_scripts_keys_in_cluster_mode_as_redis(two_nodes):
         wait_state(client, "fail")
     both(clients, "EVAL", "return redis.call('get', '{bar}a')", "0")
     both(clients, "EVAL", "return redis.call('ping')", "0")
+
+
+def test_redis_cli_cluster_tools_read_the_node():
+    """`redis-cli --cluster check/info/call` and `redis-cli -c` against a one-node cluster."""
+    import subprocess
+    server = start("swredis")
+    try:
+        with server.client() as client:
+            client.command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+            wait_state(client, "ok")
+            my_id = client.call("CLUSTER", "MYID").decode()
+            client.command("SET", "foo", "bar")
+        address = f"{helpers.HOST}:{server.port}"
+
+        def cli(*args):
+            return subprocess.run(["redis-cli", *args], capture_output=True, text=True, timeout=30)
+        check = cli("--cluster", "check", address)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert f"M: {my_id} {address}" in check.stdout
+        assert "slots:[0-16383] (16384 slots) master" in check.stdout
+        assert "[OK] All 16384 slots covered." in check.stdout
+        info = cli("--cluster", "info", address)
+        assert f"{address} ({my_id[:8]}...) -> 1 keys | 16384 slots | 0 slaves." in info.stdout
+        call = cli("--cluster", "call", address, "DBSIZE")
+        assert f"{address}: 1" in call.stdout
+        assert cli("-c", "-p", str(server.port), "GET", "foo").stdout.strip() == "bar"
+    finally:
+        server.cleanup()
