@@ -71,7 +71,7 @@ let package = Package(
             name: "SwredisCommands",
             dependencies: [
                 "SwredisEngine", "SwredisPersistence", "SwredisReplication", "SwredisScripting", "SwredisCluster",
-                "CMallocInfo",
+                "SwredisClient", "CMallocInfo",
                 "SwredisBytes",
                 "SwredisProtocol", "SwredisKeyspace", "SwredisConfig", "SwredisLog", "SwredisStorage",
                 .product(name: "NIOCore", package: "swift-nio"),

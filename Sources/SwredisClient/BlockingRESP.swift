@@ -17,30 +17,52 @@ public enum BlockingRESP {
     public static func pipeline(host: String, port: Int, _ commands: [[String]], timeoutMilliseconds: Int)
         -> [RESPToken]?
     {
+        let exchanged = exchange(
+            host: host, port: port, request: Array(commands.map(RESPCommand.text).joined().utf8),
+            replies: commands.count, timeoutMilliseconds: timeoutMilliseconds, numericHost: true)
+        return exchanged.failure == nil ? exchanged.replies : nil
+    }
+
+    /// Where an exchange stopped (MIGRATE names the stage in its `-IOERR`).
+    public enum Failure: Error {
+        case connecting, writing, reading
+    }
+
+    /// Sends `request` (already encoded) and reads `replies` replies: every reply read before a failure, and the
+    /// failure if there was one. `numericHost`: `host` must be an address (no name lookup).
+    public static func exchange(
+        host: String, port: Int, request: [UInt8], replies expected: Int, timeoutMilliseconds: Int,
+        numericHost: Bool
+    ) -> (replies: [RESPToken], failure: Failure?) {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICHOST
+        if numericHost { hints.ai_flags = AI_NUMERICHOST }
         var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &result) == 0, let address = result else { return nil }
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let address = result else {
+            return ([], .connecting)
+        }
         defer { freeaddrinfo(result) }
         let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return ([], .connecting) }
         defer { close(fd) }
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         let deadline = monotonicMilliseconds() + timeoutMilliseconds
         if connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0 {
-            guard errno == EINPROGRESS, wait(fd, for: Int16(POLLOUT), until: deadline) else { return nil }
+            guard errno == EINPROGRESS, wait(fd, for: Int16(POLLOUT), until: deadline) else { return ([], .connecting) }
             var error: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
-            guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0 else { return nil }
+            // A refused connection is noticed by the first write, as with Redis's blocking connect (MIGRATE then
+            // says "writing").
+            guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0 else {
+                return ([], .writing)
+            }
         }
-        let request = Array(commands.map(RESPCommand.text).joined().utf8)
         var sent = 0
         while sent < request.count {
-            guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return nil }
+            guard wait(fd, for: Int16(POLLOUT), until: deadline) else { return ([], .writing) }
             let count = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { return nil }
+            guard count > 0 else { return ([], .writing) }
             sent += count
         }
         var buffer = ByteBuffer()
@@ -48,16 +70,18 @@ public enum BlockingRESP {
         var replies: [RESPToken] = []
         while true {
             do {
-                while replies.count < commands.count, let token = try RESPToken(consuming: &buffer) {
+                while replies.count < expected, let token = try RESPToken(consuming: &buffer) {
                     replies.append(token)
                 }
             } catch {
-                return nil
+                return (replies, .reading)
             }
-            if replies.count == commands.count { return replies }
-            guard buffer.readableBytes < 4 << 20, wait(fd, for: Int16(POLLIN), until: deadline) else { return nil }
+            if replies.count == expected { return (replies, nil) }
+            guard buffer.readableBytes < 4 << 20, wait(fd, for: Int16(POLLIN), until: deadline) else {
+                return (replies, .reading)
+            }
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { return nil }
+            guard count > 0 else { return (replies, .reading) }
             buffer.writeBytes(chunk[0..<count])
         }
     }

@@ -133,6 +133,16 @@ public enum RESPCommand {
         buffer.writeString(text(words))
     }
 
+    /// Appends the encoding of a command of binary arguments to `bytes`.
+    public static func append(_ words: [[UInt8]], to bytes: inout [UInt8]) {
+        bytes += Array("*\(words.count)\r\n".utf8)
+        for word in words {
+            bytes += Array("$\(word.count)\r\n".utf8)
+            bytes += word
+            bytes += [13, 10]
+        }
+    }
+
     /// The encoded bytes as text (the handshake sends several commands in one write).
     public static func text(_ words: [String]) -> String {
         var text = "*\(words.count)\r\n"

@@ -8,7 +8,7 @@ enum StandardDeclarations {
     static let all: [CommandDeclaration] = {
         let texts = [
             generic, string, list, set, sortedSet, hash, pubsub, transactions, connection, server, bitmap, scripting,
-            cluster,
+            cluster, migration,
         ]
         do {
             return try texts.flatMap { text throws(CommandDeclarationParser.Failure) in
@@ -31,7 +31,7 @@ public enum StandardCommands {
         + ServerCommands.bindings + ConfigCommand.bindings + ServerCommands.slowlogBindings
         + ServerCommands.latencyBindings + DebugCommand.bindings + IntrospectionCommands.bindings
         + ReplicationCommands.bindings + ScriptingCommands.bindings + FunctionCommands.bindings
-        + ClusterCommands.bindings
+        + ClusterCommands.bindings + MigrateCommand.bindings
 
     /// Fresh specs (each engine counts its own command statistics).
     public static var all: [CommandSpec] {
