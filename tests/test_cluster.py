@@ -317,3 +317,28 @@ def test_redis_cli_cluster_tools_read_the_node():
         assert cli("-c", "-p", str(server.port), "GET", "foo").stdout.strip() == "bar"
     finally:
         server.cleanup()
+
+
+def test_announced_address_and_preferred_endpoints_as_redis(two_nodes):
+    """cluster-announce-ip / -hostname on myself, and cluster-preferred-endpoint-type in CLUSTER SLOTS and MOVED."""
+    clients = two_nodes
+    for client in clients:
+        assert client.command("CONFIG", "SET", "cluster-announce-ip", "198.18.0.7") == b"+OK\r\n"
+        assert client.command("CONFIG", "SET", "cluster-announce-hostname", "node-a") == b"+OK\r\n"
+
+    def normalized(client, *command):
+        text = client.command(*command).replace(str(client.port + 10000).encode(), b"BUSPORT")
+        return text.replace(str(client.port).encode(), b"PORT")
+
+    def nodes(client):
+        text = client.call("CLUSTER", "NODES").decode().replace(str(client.port + 10000), "BUSPORT")
+        lines = text.replace(str(client.port), "PORT").splitlines()
+        # Redis's pings to the absent node are its own business; the rest must match.
+        return sorted(" ".join(fields[:4] + ["0", "0"] + fields[6:]) for fields in (line.split() for line in lines))
+    assert nodes(clients[0]) == nodes(clients[1])
+    assert any("198.18.0.7:PORT@BUSPORT,node-a " in line for line in nodes(clients[0]))
+    for endpoint in ("ip", "hostname", "unknown-endpoint"):
+        for client in clients:
+            client.command("CONFIG", "SET", "cluster-preferred-endpoint-type", endpoint)
+        assert normalized(clients[0], "CLUSTER", "SLOTS") == normalized(clients[1], "CLUSTER", "SLOTS"), endpoint
+        both(clients, "GET", "foo")

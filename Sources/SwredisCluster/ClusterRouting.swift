@@ -77,7 +77,7 @@ extension ClusterService {
 
     private func redirection(_ kind: String, slot: Int, to id: String) -> String {
         let node = state.node(id)
-        return "\(kind) \(slot) \(node?.ip ?? ""):\(node?.port ?? 0)"
+        return "\(kind) \(slot) \(node.flatMap(preferredEndpoint) ?? ""):\(node?.port ?? 0)"
     }
 
     /// Adds `command`'s keys to `query`; CROSSSLOT or "not served" as soon as they are known.

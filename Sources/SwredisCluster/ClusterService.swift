@@ -40,9 +40,37 @@ public final class ClusterService {
         myself.port = port
         myself.busPort = busPort
         state.myself = myself
+        announce(in: &state)
         try save()
+        engine.config.observeChanges { [unowned self] names in
+            if names.contains(StringSetting.clusterAnnounceIp.rawValue)
+                || names.contains(StringSetting.clusterAnnounceHostname.rawValue)
+            {
+                self.update { self.announce(in: &$0) }
+            }
+        }
         engine.indexesSlots = true
         engine.databases[0].indexSlots(true)
+    }
+
+    /// `cluster-announce-ip` and `cluster-announce-hostname` become myself's address and hostname (Redis's
+    /// `clusterUpdateMyselfIp` / `clusterUpdateMyselfHostname`; an empty announce-ip leaves the address as learnt).
+    func announce(in state: inout ClusterState) {
+        var myself = state.myself
+        let ip = engine.config[.clusterAnnounceIp]
+        if !ip.isEmpty { myself.ip = ip }
+        myself.hostname = engine.config[.clusterAnnounceHostname]
+        state.myself = myself
+    }
+
+    /// How clients are told to reach `node` (`cluster-preferred-endpoint-type`; Redis's `getPreferredEndpoint`):
+    /// its IP, its hostname (`?` without one), or nothing (nil) for `unknown-endpoint`.
+    public func preferredEndpoint(of node: ClusterNode) -> String? {
+        switch engine.config[.clusterPreferredEndpointType] {
+        case "hostname": return node.hostname.isEmpty ? "?" : node.hostname
+        case "unknown-endpoint": return nil
+        default: return node.ip
+        }
     }
 
     /// Writes nodes.conf now (every change is saved before its reply, as Redis's `clusterSaveConfigOrDie`).

@@ -6,7 +6,7 @@ import SwredisLog
 /// CLUSTER SLOTS, SHARDS and SETSLOT.
 enum ClusterSlotCommands {
     /// CLUSTER SLOTS: per range of slots served by one master, the master and its replicas as `[ip, port, id, {}]`
-    /// (`cluster-preferred-endpoint-type ip`).
+    /// (the endpoint `cluster-preferred-endpoint-type` prefers first).
     static func slots(_ cluster: ClusterService, _ client: ClientSession) {
         let state = cluster.state
         let ranges = state.slotRanges
@@ -16,22 +16,30 @@ enum ClusterSlotCommands {
             client.reply.arrayHeader(3 + replicas.count)
             client.reply.integer(range.first)
             client.reply.integer(range.last)
-            if let owner = state.node(range.owner) { node(owner, client) }
-            for replica in replicas { node(replica, client) }
+            if let owner = state.node(range.owner) { node(owner, cluster, client) }
+            for replica in replicas { node(replica, cluster, client) }
         }
     }
 
-    private static func node(_ node: ClusterNode, _ client: ClientSession) {
+    /// One node of a CLUSTER SLOTS range (Redis's `addNodeToNodeReply`): the preferred endpoint, the port, the ID
+    /// and a map of the other known endpoints.
+    private static func node(_ node: ClusterNode, _ cluster: ClusterService, _ client: ClientSession) {
         client.reply.arrayHeader(4)
-        client.reply.bulk(node.ip)
+        if let endpoint = cluster.preferredEndpoint(of: node) {
+            client.reply.bulk(endpoint)
+        } else {
+            client.reply.null()
+        }
         client.reply.integer(node.port)
         client.reply.bulk(node.id)
-        if node.hostname.isEmpty {
-            client.reply.mapHeader(0)
-        } else {
-            client.reply.mapHeader(1)
-            client.reply.bulk("hostname")
-            client.reply.bulk(node.hostname)
+        let type = cluster.engine.config[.clusterPreferredEndpointType]
+        var extra: [(String, String)] = []
+        if type != "ip" { extra.append(("ip", node.ip)) }
+        if type != "hostname" && !node.hostname.isEmpty { extra.append(("hostname", node.hostname)) }
+        client.reply.mapHeader(extra.count)
+        for (name, value) in extra {
+            client.reply.bulk(name)
+            client.reply.bulk(value)
         }
     }
 
@@ -56,7 +64,8 @@ enum ClusterSlotCommands {
             for member in members {
                 let myOffset = member.flags.contains(.myself) ? offset : 0
                 let fields: [(String, String?)] = [
-                    ("id", member.id), ("port", nil), ("ip", member.ip), ("endpoint", member.ip),
+                    ("id", member.id), ("port", nil), ("ip", member.ip),
+                    ("endpoint", cluster.preferredEndpoint(of: member) ?? ""),
                     ("hostname", member.hostname.isEmpty ? "" : member.hostname),
                     ("role", member.isReplica ? "replica" : "master"), ("replication-offset", nil),
                     ("health", member.hasFailed ? "fail" : (member.isReplica && myOffset == 0 ? "loading" : "online")),

@@ -76,6 +76,7 @@ public enum StringSetting: String, CaseIterable, Sendable {
     case clusterAnnounceHostname = "cluster-announce-hostname"
     case clusterAnnounceIp = "cluster-announce-ip"
     case clusterConfigFile = "cluster-config-file"
+    case clusterPreferredEndpointType = "cluster-preferred-endpoint-type"
     case dbfilename
     case dir
     case enableDebugCommand = "enable-debug-command"
