@@ -115,6 +115,9 @@ def test_one_node_cluster_answers_as_redis(pair):
     both(clients, "SELECT", "0")
     both(clients, "SWAPDB", "0", "1")
     both(clients, "MOVE", "foo", "1")
+    both(clients, "COPY", "foo", "{foo}copy", "DB", "1")
+    both(clients, "COPY", "foo", "{foo}copy", "DB", "0")
+    both(clients, "COPY", "foo", "{foo}copy", "DB", "99")
     # MULTI: a cross-slot command aborts the transaction.
     for command in (["MULTI"], ["SET", "{t}x", "1"], ["MSET", "k1", "1", "k2", "2"], ["EXEC"]):
         both(clients, *command)

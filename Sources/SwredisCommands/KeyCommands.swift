@@ -253,6 +253,9 @@ enum KeyCommands {
             }
             index += 1
         }
+        if engine.cluster != nil && (source != 0 || target != 0) {
+            return client.error("ERR Copying to another database is not allowed in cluster mode")
+        }
         if source == target && args[1].elementsEqual(args[2]) {
             client.error("ERR source and destination objects are the same")
             return
