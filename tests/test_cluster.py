@@ -224,6 +224,10 @@ def test_redirections_follow_nodes_conf_as_redis_does(two_nodes):
     both(clients, "GET", high)
     both(clients, "ASKING")
     both(clients, "MGET", high, "{foo}x")
+    # A script's commands inherit the caller's ASKING.
+    both(clients, "EVAL", "return redis.call('get', 'foo')", "0")
+    both(clients, "ASKING")
+    both(clients, "EVAL", "return redis.call('get', 'foo')", "0")
     both(clients, "CLUSTER", "SETSLOT", "12182", "STABLE")
     both(clients, "CLUSTER", "SETSLOT", "5061", "STABLE")
     both(clients, "CLUSTER", "SETSLOT", "5061", "NODE", OTHER_ID)

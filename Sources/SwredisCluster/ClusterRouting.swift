@@ -9,7 +9,10 @@ extension ClusterService {
     /// The gate's refusal for `command`, or nil to run it here.
     public func refusal(_ client: ClientSession, _ command: CommandSpec, _ args: Arguments) -> String? {
         let asking = client.clusterAsking
-        if command.name != "asking" { client.clusterAsking = false }
+        if command.name != "asking" {
+            client.clusterAsking = false
+            client.clusterAskingNow = asking
+        }
         return route(client, command, args, asking: asking).refusal
     }
 
@@ -19,7 +22,7 @@ extension ClusterService {
         refusal: String?, slot: Int?
     ) {
         if caller.isMaster || caller.isInternal { return (nil, nil) }
-        let routed = route(caller, command, args, asking: false)
+        let routed = route(caller, command, args, asking: caller.clusterAskingNow)
         switch routed.refusal {
         case nil: return (nil, routed.slot)
         case "CLUSTERDOWN The cluster is down and only accepts read commands":

@@ -32,6 +32,8 @@ public final class ClientSession {
     public var libraryVersion = ""
     /// Cluster mode: ASKING was sent (good for the next command only).
     package var clusterAsking = false
+    /// Cluster mode: the command running now came right after ASKING (a script's commands inherit it).
+    package var clusterAskingNow = false
     /// Cluster mode: READONLY (reads of its master's slots served by a replica).
     package var clusterReadOnly = false
     public var authenticated: Bool
