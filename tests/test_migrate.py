@@ -56,6 +56,8 @@ def migrate_script(target_port, protected_port, closed_port):
         ["MIGRATE", host, str(protected_port), "again", "0", "5000", "AUTH", "wrong"],
         ["MIGRATE", host, str(protected_port), "again", "0", "5000", "REPLACE", "AUTH", "sekret"],
         ["EXISTS", "again"],
+        ["SET", "far", "1"],
+        ["MIGRATE", host, t, "far", "0", "9223372036854775807"],
         ["SET", "last", "1"],
         ["MIGRATE", host, str(closed_port), "last", "0", "500"],
         ["EXISTS", "last"],

@@ -47,7 +47,9 @@ public enum BlockingRESP {
         defer { close(fd) }
         let flags = fcntl(fd, F_GETFL)
         _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-        let deadline = monotonicMilliseconds() + timeoutMilliseconds
+        // A timeout from a client (MIGRATE's) may be anything up to Int.max: the deadline saturates.
+        let (sum, overflow) = monotonicMilliseconds().addingReportingOverflow(max(0, timeoutMilliseconds))
+        let deadline = overflow ? Int.max : sum
         if connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) != 0 {
             guard errno == EINPROGRESS, wait(fd, for: Int16(POLLOUT), until: deadline) else { return ([], .connecting) }
             var error: Int32 = 0
