@@ -90,12 +90,12 @@ extension ClusterService {
             let bytes = args[key.index]
             let slot = HashSlot.of(bytes)
             if let first = query.firstKey {
-                if !first.elementsEqual(bytes) {
+                if !first.withUnsafeBytes({ $0.elementsEqual(bytes) }) {
                     if slot != query.slot { return "CROSSSLOT Keys in request don't hash to the same slot" }
                     query.multipleKeys = true
                 }
             } else {
-                query.firstKey = Array(bytes)
+                query.firstKey = ByteString(bytes)
                 query.slot = slot
                 guard let owner = state.slotOwners[slot] else { return "CLUSTERDOWN Hash slot not served" }
                 query.tracksPresence =
@@ -114,7 +114,7 @@ extension ClusterService {
 
 /// What the gate learnt of a command's keys.
 struct SlotQuery {
-    var firstKey: [UInt8]?
+    var firstKey: ByteString?
     var slot: Int?
     var multipleKeys = false
     var writes = false

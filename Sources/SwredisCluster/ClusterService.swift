@@ -15,6 +15,8 @@ public final class ClusterService {
     public unowned(unsafe) let engine: Engine
     /// `cluster_state:ok`.
     public private(set) var isOK = false
+    /// The slot coverage as of the last change of the state (`coverageIsComplete`).
+    private var covered = false
     /// When the node started: a master waits `writableDelay` before it first says ok (Redis's
     /// `CLUSTER_WRITABLE_DELAY`), so a restarted master does not serve a stale configuration at once.
     private let startedAt: Int
@@ -41,12 +43,16 @@ public final class ClusterService {
         myself.busPort = busPort
         state.myself = myself
         announce(in: &state)
+        covered = coverageIsComplete()
         try save()
         engine.config.observeChanges { [unowned self] names in
             if names.contains(StringSetting.clusterAnnounceIp.rawValue)
                 || names.contains(StringSetting.clusterAnnounceHostname.rawValue)
             {
                 self.update { self.announce(in: &$0) }
+            }
+            if names.contains(BoolSetting.clusterRequireFullCoverage.rawValue) {
+                self.covered = self.coverageIsComplete()
             }
         }
         engine.indexesSlots = true
@@ -78,30 +84,29 @@ public final class ClusterService {
         try NodesFile.save(state, to: configPath)
     }
 
-    /// Applies `change` to the state, saves it and re-evaluates `cluster_state`; the save's error, if any.
-    @discardableResult
-    public func update(_ change: (inout ClusterState) -> Void) -> Error? {
+    /// Applies `change` to the state, saves it and re-evaluates `cluster_state`. A failed save is logged (Redis
+    /// exits on it; the state stays served).
+    public func update(_ change: (inout ClusterState) -> Void) {
         change(&state)
+        covered = coverageIsComplete()
         refreshState()
         do {
             try save()
-            return nil
         } catch {
-            return error
+            serverLog(.warning, "Can't update cluster config file \(configPath): \(error)")
         }
     }
 
-    /// Re-evaluates `cluster_state` (Redis's `clusterUpdateState`) and logs a change.
+    /// Whether every slot is served by a node not known to have failed (or full coverage is not required).
+    private func coverageIsComplete() -> Bool {
+        guard engine.config[.clusterRequireFullCoverage] else { return true }
+        return state.slotOwners.allSatisfy { owner in owner.flatMap { state.node($0) }.map { !$0.hasFailed } ?? false }
+    }
+
+    /// Re-evaluates `cluster_state` (Redis's `clusterUpdateState`) from the coverage known since the last change, and
+    /// logs a change; cheap enough for every keyed command.
     public func refreshState() {
-        var ok = true
-        if engine.config[.clusterRequireFullCoverage] {
-            for owner in state.slotOwners {
-                guard let owner, let node = state.node(owner), !node.hasFailed else {
-                    ok = false
-                    break
-                }
-            }
-        }
+        let ok = covered
         if ok && !isOK && state.myself.isMaster
             && engine.clock.unixMilliseconds() - startedAt < ClusterService.writableDelayMilliseconds
         {

@@ -71,11 +71,6 @@ public struct ClusterState: Equatable, Sendable {
         slotOwners[slot] = id
     }
 
-    /// The number of slots `id` serves.
-    public func slotCount(of id: String) -> Int {
-        slotOwners.reduce(0) { $0 + ($1 == id ? 1 : 0) }
-    }
-
     /// The slot ranges each node serves, in slot order: `(owner, first, last)`.
     public var slotRanges: [(owner: String, first: Int, last: Int)] {
         var ranges: [(owner: String, first: Int, last: Int)] = []
@@ -120,6 +115,14 @@ public struct ClusterState: Equatable, Sendable {
             text += description(of: node, slots: slotText[id] ?? "") + "\n"
         }
         return text
+    }
+
+    /// One node's CLUSTER NODES line (CLUSTER REPLICAS lists them).
+    public func nodeDescription(_ id: String) -> String? {
+        guard let node = nodes[id] else { return nil }
+        let slots = slotRanges.filter { $0.owner == id }
+            .map { $0.first == $0.last ? " \($0.first)" : " \($0.first)-\($0.last)" }.joined()
+        return description(of: node, slots: slots)
     }
 
     private func description(of node: ClusterNode, slots: String) -> String {

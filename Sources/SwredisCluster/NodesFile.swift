@@ -33,7 +33,6 @@ public enum NodesFile {
     /// Parses a file's bytes (empty: nil, a new node is made, as Redis does for a missing or empty file). Every field
     /// is checked: ports and slots in range, IDs of 40 characters, known flags, exactly one `myself`.
     public static func parse(_ bytes: [UInt8]) throws -> ClusterState? {
-        var state: ClusterState?
         var pending: [ClusterNode] = []
         var slots: [(String, Int, Int)] = []
         var migrating: [Int: String] = [:]
@@ -83,8 +82,7 @@ public enum NodesFile {
         built.importingFrom = importing
         built.currentEpoch = max(epochs.current, built.maxEpoch)
         built.lastVoteEpoch = epochs.lastVote
-        state = built
-        return state
+        return built
     }
 
     private static func parseNode(
@@ -125,10 +123,9 @@ public enum NodesFile {
             masterID = words[3]
         }
         let epoch = UInt64(words[6]) ?? 0
-        var node = ClusterNode(
+        let node = ClusterNode(
             id: id, ip: ip, port: port, busPort: busPort, hostname: hostname, flags: flags, masterID: masterID,
             configEpoch: masterID == nil ? epoch : 0, linkConnected: flags.contains(.myself))
-        node.pingSent = 0
         var ranges: [(Int, Int)] = []
         for word in words[8...] {
             if word.hasPrefix("[") {

@@ -224,11 +224,9 @@ enum ClusterCommands {
         let id = args.string(2)
         guard let node = cluster.state.node(id) else { return client.error("ERR Unknown node \(id)") }
         guard !node.isReplica else { return client.error("ERR The specified node is not a master") }
-        let lines = cluster.state.nodesDescription().split(separator: "\n")
-        let replicaIDs = Set(cluster.state.replicas(of: id).map(\.id))
-        let matching = lines.filter { replicaIDs.contains(String($0.prefix(ClusterNode.idLength))) }
-        client.reply.arrayHeader(matching.count)
-        for line in matching { client.reply.bulk(String(line)) }
+        let lines = cluster.state.replicas(of: id).compactMap { cluster.state.nodeDescription($0.id) }
+        client.reply.arrayHeader(lines.count)
+        for line in lines { client.reply.bulk(line) }
     }
 
     static func forget(_ cluster: ClusterService, _ client: ClientSession, _ args: Arguments) {
