@@ -442,7 +442,9 @@ def kill_the_master_host(network, topology, record=True):
     if topology == "swredis":
         assert max(len(macs) for macs in windows) == 1, [m for m in windows if len(m) > 1][:5]
         logs = network.supervisor_log(1) + network.supervisor_log(2)
-        assert f"VIP {network.vip}/{network.prefix} added on eth0 at epoch 1" in logs
+        # A failover can need a second epoch when the first election splits its votes.
+        added = re.escape(f"VIP {network.vip}/{network.prefix} added on eth0 at epoch ")
+        assert re.search(added + r"[1-9]\d*\b", logs), logs[-3000:]
     else:
         # The anchor ran: its sentinels promoted a replica and its script moved the VIP (asserted above).
         assert new_master in ("198.18.0.2", "198.18.0.3")
