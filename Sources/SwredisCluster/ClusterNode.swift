@@ -6,14 +6,19 @@ public struct ClusterNode: Equatable, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
 
-        public static let myself = Flags(rawValue: 1 << 0)
-        public static let master = Flags(rawValue: 1 << 1)
-        public static let replica = Flags(rawValue: 1 << 2)
-        public static let possiblyFailing = Flags(rawValue: 1 << 3)
-        public static let failing = Flags(rawValue: 1 << 4)
-        public static let handshake = Flags(rawValue: 1 << 5)
-        public static let noAddress = Flags(rawValue: 1 << 6)
-        public static let noFailover = Flags(rawValue: 1 << 7)
+        // The bits are Redis's `CLUSTER_NODE_*` values, so the bus carries `rawValue` as it is.
+        public static let master = Flags(rawValue: 1)
+        public static let replica = Flags(rawValue: 2)
+        public static let possiblyFailing = Flags(rawValue: 4)
+        public static let failing = Flags(rawValue: 8)
+        public static let myself = Flags(rawValue: 16)
+        public static let handshake = Flags(rawValue: 32)
+        public static let noAddress = Flags(rawValue: 64)
+        /// Send MEET, not PING, on the next link (a node CLUSTER MEET named).
+        public static let meet = Flags(rawValue: 128)
+        /// A master that had replicas: a candidate for replica migration.
+        public static let migrateTo = Flags(rawValue: 256)
+        public static let noFailover = Flags(rawValue: 512)
 
         /// The names `CLUSTER NODES` and nodes.conf use, in Redis's order.
         public static let names: [(Flags, String)] = [

@@ -6,17 +6,26 @@ import SwredisLog
 
 /// A data server's cluster side (`cluster-enabled yes`): the state, its nodes.conf, whether the cluster is `ok`, and
 /// the key-slot gate every command passes (Redis's `getNodeByQuery`). Lives on the engine thread, held in
-/// `Engine.cluster`. This slice knows the nodes nodes.conf names; the cluster bus that meets and gossips with them
-/// comes next.
+/// `Engine.cluster`. The bus (`ClusterBus`, driven through `ClusterService+Bus`) meets, gossips with and watches
+/// the other nodes; its transport is the server's.
 public final class ClusterService {
-    public private(set) var state: ClusterState
+    public internal(set) var state: ClusterState
+    public internal(set) var bus: ClusterBus
+    /// The sockets of the bus (set by the server once the bus port is bound).
+    public var transport: ClusterTransport?
+    /// Points replication at a master (`host`, `port`): the server's REPLICAOF.
+    public var replicate: ((String, Int) -> Void)?
     /// Where nodes.conf lives (its directory is the instance's state directory, never /etc).
     public let configPath: String
     public unowned(unsafe) let engine: Engine
     /// `cluster_state:ok`.
     public private(set) var isOK = false
-    /// The slot coverage as of the last change of the state (`coverageIsComplete`).
-    private var covered = false
+    /// Whether the cluster can serve as of the last change of the state: slots covered and a majority of the
+    /// masters reachable (`recomputeHealth`).
+    private var healthy = false
+    /// The last time myself was seen in a minority partition: a master waits `rejoinDelay` after it before it says
+    /// ok again.
+    private var amongMinorityTime = 0
     /// When the node started: a master waits `writableDelay` before it first says ok (Redis's
     /// `CLUSTER_WRITABLE_DELAY`), so a restarted master does not serve a stale configuration at once.
     private let startedAt: Int
@@ -42,21 +51,29 @@ public final class ClusterService {
         myself.port = port
         myself.busPort = busPort
         state.myself = myself
+        var announcement = ClusterBus.Announcement(port: port, busPort: busPort)
+        announcement.ip = engine.config[.clusterAnnounceIp]
+        announcement.hostname = engine.config[.clusterAnnounceHostname]
+        bus = ClusterBus(nodeTimeout: engine.config[.clusterNodeTimeout], announcement: announcement)
         announce(in: &state)
-        covered = coverageIsComplete()
         try save()
         engine.config.observeChanges { [unowned self] names in
             if names.contains(StringSetting.clusterAnnounceIp.rawValue)
                 || names.contains(StringSetting.clusterAnnounceHostname.rawValue)
             {
+                self.bus.announcement.ip = self.engine.config[.clusterAnnounceIp]
+                self.bus.announcement.hostname = self.engine.config[.clusterAnnounceHostname]
                 self.update { self.announce(in: &$0) }
             }
-            if names.contains(BoolSetting.clusterRequireFullCoverage.rawValue) {
-                self.covered = self.coverageIsComplete()
-            }
+            if names.contains(BoolSetting.clusterRequireFullCoverage.rawValue) { self.recomputeHealth() }
+            self.bus.nodeTimeout = self.engine.config[.clusterNodeTimeout]
+            self.bus.allowReplicaMigration = self.engine.config[.clusterAllowReplicaMigration]
         }
         engine.indexesSlots = true
         engine.databases[0].indexSlots(true)
+        bus.allowReplicaMigration = engine.config[.clusterAllowReplicaMigration]
+        bus.keysInSlot = { [unowned self] slot in self.countKeys(in: slot) }
+        recomputeHealth()
     }
 
     /// `cluster-announce-ip` and `cluster-announce-hostname` become myself's address and hostname (Redis's
@@ -88,8 +105,11 @@ public final class ClusterService {
     /// exits on it; the state stays served).
     public func update(_ change: (inout ClusterState) -> Void) {
         change(&state)
-        covered = coverageIsComplete()
-        refreshState()
+        recomputeHealth()
+        saveLogged()
+    }
+
+    func saveLogged() {
         do {
             try save()
         } catch {
@@ -97,23 +117,45 @@ public final class ClusterService {
         }
     }
 
-    /// Whether every slot is served by a node not known to have failed (or full coverage is not required).
-    private func coverageIsComplete() -> Bool {
-        guard engine.config[.clusterRequireFullCoverage] else { return true }
-        return state.slotOwners.allSatisfy { owner in owner.flatMap { state.node($0) }.map { !$0.hasFailed } ?? false }
+    /// Re-reads the coverage and the reachable masters after a change (Redis's `clusterUpdateState` up to the log):
+    /// every slot served by a node not known to have failed (when full coverage is required) and a majority of the
+    /// masters serving slots reachable.
+    public func recomputeHealth() {
+        var ok = true
+        if engine.config[.clusterRequireFullCoverage] {
+            ok = state.slotOwners.allSatisfy { owner in
+                owner.flatMap { state.node($0) }.map { !$0.hasFailed } ?? false
+            }
+        }
+        var size = 0
+        var reachable = 0
+        for node in state.nodes.values where node.isMaster && state.slotCount(of: node.id) > 0 {
+            size += 1
+            if node.flags.intersection([.failing, .possiblyFailing]).isEmpty { reachable += 1 }
+        }
+        if reachable < size / 2 + 1 {
+            ok = false
+            amongMinorityTime = engine.clock.unixMilliseconds()
+        }
+        healthy = ok
+        refreshState()
     }
 
-    /// Re-evaluates `cluster_state` (Redis's `clusterUpdateState`) from the coverage known since the last change, and
-    /// logs a change; cheap enough for every keyed command.
+    /// Re-evaluates `cluster_state` from the health known since the last change and logs a change; cheap enough
+    /// for every keyed command. A master turns ok only 2 s after start and, after being in a minority, only after the
+    /// rejoin delay (the node timeout within 0.5-5 s), so it hears of a new configuration before it serves.
     public func refreshState() {
-        let ok = covered
-        if ok && !isOK && state.myself.isMaster
-            && engine.clock.unixMilliseconds() - startedAt < ClusterService.writableDelayMilliseconds
-        {
-            return
+        let ok = healthy
+        if ok && !isOK && state.myself.isMaster {
+            let now = engine.clock.unixMilliseconds()
+            let rejoinDelay = min(max(engine.config[.clusterNodeTimeout], 500), 5000)
+            if now - startedAt < ClusterService.writableDelayMilliseconds || now - amongMinorityTime < rejoinDelay {
+                return
+            }
         }
         if ok != isOK {
             isOK = ok
+            bus.stateOK = ok
             serverLog(.warning, "Cluster state changed: \(ok ? "ok" : "fail")")
         }
     }

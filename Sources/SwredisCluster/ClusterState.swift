@@ -10,6 +10,8 @@ public struct ClusterState: Equatable, Sendable {
     public private(set) var order: [String]
     /// The ID of the node serving each slot.
     public private(set) var slotOwners: [String?]
+    /// The slots of each master, as the bus carries them (kept with `slotOwners`).
+    public private(set) var ownedSlots: [String: SlotBitmap] = [:]
     public var migratingTo: [Int: String] = [:]
     public var importingFrom: [Int: String] = [:]
     public var currentEpoch: UInt64 = 0
@@ -41,6 +43,7 @@ public struct ClusterState: Equatable, Sendable {
         guard id != myselfID, nodes.removeValue(forKey: id) != nil else { return }
         order.removeAll { $0 == id }
         for slot in 0..<HashSlot.count where slotOwners[slot] == id { slotOwners[slot] = nil }
+        ownedSlots[id] = nil
         migratingTo = migratingTo.filter { $0.value != id }
         importingFrom = importingFrom.filter { $0.value != id }
     }
@@ -58,17 +61,36 @@ public struct ClusterState: Equatable, Sendable {
 
     /// Gives myself a new ID (CLUSTER RESET HARD).
     public mutating func renameMyself(to id: String) {
-        var node = myself
-        nodes.removeValue(forKey: myselfID)
-        order.removeAll { $0 == myselfID }
-        for slot in 0..<HashSlot.count where slotOwners[slot] == myselfID { slotOwners[slot] = id }
-        node.id = id
-        myselfID = id
-        upsert(node)
+        rename(myselfID, to: id)
+    }
+
+    /// Gives node `id` a new ID, keeping its place, slots and replicas (a handshake node learns its real name;
+    /// Redis's `clusterRenameNode`).
+    public mutating func rename(_ id: String, to newID: String) {
+        guard var node = nodes.removeValue(forKey: id) else { return }
+        for slot in 0..<HashSlot.count where slotOwners[slot] == id { slotOwners[slot] = newID }
+        ownedSlots[newID] = ownedSlots.removeValue(forKey: id)
+        for (other, var replica) in nodes where replica.masterID == id {
+            replica.masterID = newID
+            nodes[other] = replica
+        }
+        migratingTo = migratingTo.mapValues { $0 == id ? newID : $0 }
+        importingFrom = importingFrom.mapValues { $0 == id ? newID : $0 }
+        node.id = newID
+        nodes[newID] = node
+        order = order.map { $0 == id ? newID : $0 }
+        if myselfID == id { myselfID = newID }
     }
 
     public mutating func assign(_ slot: Int, to id: String?) {
+        if let old = slotOwners[slot] { ownedSlots[old]?.remove(slot) }
         slotOwners[slot] = id
+        if let id { ownedSlots[id, default: SlotBitmap()].insert(slot) }
+    }
+
+    /// The number of slots node `id` serves.
+    public func slotCount(of id: String) -> Int {
+        ownedSlots[id]?.count ?? 0
     }
 
     /// The slot ranges each node serves, in slot order: `(owner, first, last)`.

@@ -5,8 +5,8 @@ import SwredisKeyspace
 import SwredisLog
 
 /// CLUSTER, ASKING, READONLY and READWRITE (Redis's `clusterCommand` and friends). Without `cluster-enabled yes`
-/// each answers Redis's "cluster support disabled" error. This slice has no cluster bus: MEET, REPLICATE and
-/// FAILOVER answer that they need it.
+/// each answers Redis's "cluster support disabled" error. Replica elections are not built yet: REPLICATE and
+/// FAILOVER answer so.
 enum ClusterCommands {
     static let disabled = "ERR This instance has cluster support disabled"
 
@@ -21,7 +21,7 @@ enum ClusterCommands {
         bind("cluster|shards") { cluster, client, _ in
             ClusterSlotCommands.shards(cluster, client, offset: cluster.engine.replication.offset)
         },
-        bind("cluster|links") { _, client, _ in client.reply.arrayHeader(0) },
+        bind("cluster|links") { cluster, client, _ in links(cluster, client) },
         bind("cluster|addslots") { cluster, client, args in
             changeSlots(cluster, client, args, ranges: false, delete: false)
         },
@@ -55,14 +55,14 @@ enum ClusterCommands {
             guard cluster.state.node(args.string(2)) != nil else {
                 return client.error("ERR Unknown node \(args.string(2))")
             }
-            client.reply.integer(0)
+            client.reply.integer(cluster.failureReports(about: args.string(2)))
         },
         bind("cluster|replicas") { replicas($0, $1, $2) },
         bind("cluster|slaves") { replicas($0, $1, $2) },
         bind("cluster|forget") { forget($0, $1, $2) },
         bind("cluster|reset") { reset($0, $1, $2) },
         bind("cluster|setslot") { ClusterSlotCommands.setSlot($0, $1, $2) },
-        bind("cluster|meet") { _, client, _ in client.error(needsBus("MEET")) },
+        bind("cluster|meet") { meet($0, $1, $2) },
         bind("cluster|replicate") { _, client, _ in client.error(needsBus("REPLICATE")) },
         bind("cluster|failover") { _, client, _ in client.error(needsBus("FAILOVER")) },
         bind("asking") { _, client, _ in
@@ -99,10 +99,22 @@ enum ClusterCommands {
         let state = cluster.state
         var assigned = 0
         var failing = 0
+        var possiblyFailing = 0
         for owner in state.slotOwners {
             guard let owner else { continue }
             assigned += 1
-            if state.node(owner)?.hasFailed ?? false { failing += 1 }
+            if state.node(owner)?.hasFailed ?? false {
+                failing += 1
+            } else if state.node(owner)?.flags.contains(.possiblyFailing) ?? false {
+                possiblyFailing += 1
+            }
+        }
+        var stats = ""
+        for (direction, counts) in [("sent", cluster.bus.sentByKind), ("received", cluster.bus.receivedByKind)] {
+            for kind in ClusterMessage.Kind.allCases where counts[Int(kind.rawValue)] > 0 {
+                stats += "cluster_stats_messages_\(kind.name)_\(direction):\(counts[Int(kind.rawValue)])\r\n"
+            }
+            stats += "cluster_stats_messages_\(direction):\(counts.reduce(0, +))\r\n"
         }
         let myself = state.myself
         let myEpoch =
@@ -110,16 +122,14 @@ enum ClusterCommands {
         return """
             cluster_state:\(cluster.isOK ? "ok" : "fail")\r
             cluster_slots_assigned:\(assigned)\r
-            cluster_slots_ok:\(assigned - failing)\r
-            cluster_slots_pfail:0\r
+            cluster_slots_ok:\(assigned - failing - possiblyFailing)\r
+            cluster_slots_pfail:\(possiblyFailing)\r
             cluster_slots_fail:\(failing)\r
             cluster_known_nodes:\(state.nodes.count)\r
             cluster_size:\(state.size)\r
             cluster_current_epoch:\(state.currentEpoch)\r
             cluster_my_epoch:\(myEpoch)\r
-            cluster_stats_messages_sent:0\r
-            cluster_stats_messages_received:0\r
-            total_cluster_links_buffer_limit_exceeded:0\r
+            \(stats)total_cluster_links_buffer_limit_exceeded:0\r
 
             """
     }
@@ -236,8 +246,52 @@ enum ClusterCommands {
         if cluster.state.myself.isReplica && cluster.state.myself.masterID == id {
             return client.error("ERR Can't forget my master!")
         }
-        cluster.update { $0.remove(id) }
+        cluster.forget(id)
         client.reply.ok()
+    }
+
+    static func meet(_ cluster: ClusterService, _ client: ClientSession, _ args: Arguments) {
+        guard args.count == 4 || args.count == 5 else {
+            return client.error(
+                "ERR Unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try CLUSTER HELP.")
+        }
+        guard let port = args.integer(3) else {
+            return client.error("ERR Invalid TCP base port specified: \(args.string(3))")
+        }
+        var busPort = port &+ 10000
+        if args.count == 5 {
+            guard let given = args.integer(4) else {
+                return client.error("ERR Invalid TCP bus port specified: \(args.string(4))")
+            }
+            busPort = given
+        }
+        if cluster.meet(ip: args.string(2), port: port, busPort: busPort) == .invalid {
+            return client.error("ERR Invalid node address specified: \(args.string(2)):\(args.string(3))")
+        }
+        client.reply.ok()
+    }
+
+    /// CLUSTER LINKS: each link attached to a node, outbound ("to") and inbound ("from").
+    static func links(_ cluster: ClusterService, _ client: ClientSession) {
+        let links = cluster.bus.links.sorted { $0.key < $1.key }.compactMap { _, link in
+            link.nodeID.map { (id: $0, link: link) }
+        }
+        client.reply.arrayHeader(links.count)
+        for (id, link) in links {
+            client.reply.mapHeader(6)
+            client.reply.bulk("direction")
+            client.reply.bulk(link.inbound ? "from" : "to")
+            client.reply.bulk("node")
+            client.reply.bulk(id)
+            client.reply.bulk("create-time")
+            client.reply.integer(link.createdAt)
+            client.reply.bulk("events")
+            client.reply.bulk("r")
+            client.reply.bulk("send-buffer-allocated")
+            client.reply.integer(0)
+            client.reply.bulk("send-buffer-used")
+            client.reply.integer(0)
+        }
     }
 
     static func reset(_ cluster: ClusterService, _ client: ClientSession, _ args: Arguments) {
@@ -252,11 +306,11 @@ enum ClusterCommands {
         if cluster.state.myself.isMaster && cluster.engine.databases[client.database].count != 0 {
             return client.error("ERR CLUSTER RESET can't be called with master nodes containing keys")
         }
+        cluster.forgetEveryone()
         cluster.update { state in
             state.migratingTo = [:]
             state.importingFrom = [:]
             for slot in 0..<HashSlot.count { state.assign(slot, to: nil) }
-            for id in state.order where id != state.myselfID { state.remove(id) }
             if hard {
                 state.currentEpoch = 0
                 state.lastVoteEpoch = 0

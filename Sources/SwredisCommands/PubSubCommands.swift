@@ -1,4 +1,5 @@
 import SwredisBytes
+import SwredisCluster
 import SwredisEngine
 import SwredisKeyspace
 
@@ -14,11 +15,19 @@ enum PubSubCommands {
         CommandBinding("sunsubscribe", options: [.allowedInSubscribe]) { unsubscribe($0, $1, $2, .shard) },
         CommandBinding("publish") { engine, client, args in
             client.reply.integer(engine.publish(args.bytes(1), args.bytes(2)))
-            // Like Redis, messages reach subscribers of replicas too (through the stream, not the AOF).
-            engine.propagateToReplicasOnly(client.database, args)
+            if let cluster = engine.cluster as? ClusterService {
+                // In a cluster every node's subscribers get it, over the bus (replicas included).
+                cluster.propagatePublish(channel: args.bytes(1), message: args.bytes(2), sharded: false)
+            } else {
+                // Like Redis, messages reach subscribers of replicas too (through the stream, not the AOF).
+                engine.propagateToReplicasOnly(client.database, args)
+            }
         },
         CommandBinding("spublish") { engine, client, args in
             client.reply.integer(engine.publishToShard(args.bytes(1), args.bytes(2)))
+            // The other nodes of this shard (its master and replicas) get it over the bus.
+            (engine.cluster as? ClusterService)?.propagatePublish(
+                channel: args.bytes(1), message: args.bytes(2), sharded: true)
         },
         CommandBinding("pubsub") { _, _, _ in },
         CommandBinding("pubsub|channels") { engine, client, args in

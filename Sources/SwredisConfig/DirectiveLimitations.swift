@@ -38,7 +38,7 @@ public struct ConfigWarning: Equatable, CustomStringConvertible, Sendable {
 }
 
 public enum DirectiveLimitations {
-    static let noCluster = "the cluster bus (meet, gossip, failure detection, failover) is not implemented yet"
+    static let noCluster = "cluster replica elections, replica migration and link buffer limits are not implemented yet"
     static let noTLS = "TLS is not implemented"
     static let noDefrag = "there is no active defragmentation (glibc malloc, not jemalloc)"
     static let noLazyFree = "values are always freed synchronously"
@@ -114,10 +114,8 @@ public enum DirectiveLimitations {
         "tracking-table-max-keys": .warn("CLIENT TRACKING is not implemented"),
         "propagation-error-behavior": .warn("a replica always ignores errors in its master's stream"),
         "replica-ignore-disk-write-errors": .warn("a replica always stops writing after a disk error"),
-        "cluster-node-timeout": .warn(noCluster),
         "cluster-migration-barrier": .warn(noCluster),
         "cluster-allow-pubsubshard-when-down": .warn(noCluster),
-        "cluster-allow-replica-migration": .warn(noCluster),
         "cluster-announce-tls-port": .warn(noCluster),
         "cluster-link-sendbuf-limit": .warn(noCluster),
         "cluster-replica-no-failover": .warn(noCluster),

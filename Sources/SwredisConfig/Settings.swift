@@ -9,6 +9,7 @@ public enum BoolSetting: String, CaseIterable, Sendable {
     case aofUseRdbPreamble = "aof-use-rdb-preamble"
     case appendonly
     case clusterAllowReadsWhenDown = "cluster-allow-reads-when-down"
+    case clusterAllowReplicaMigration = "cluster-allow-replica-migration"
     case clusterEnabled = "cluster-enabled"
     case clusterRequireFullCoverage = "cluster-require-full-coverage"
     case daemonize

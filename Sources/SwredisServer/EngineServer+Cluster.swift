@@ -2,6 +2,7 @@ import SwredisCluster
 import SwredisConfig
 import SwredisEngine
 import SwredisLog
+import SwredisReplication
 
 extension EngineServer {
     /// `cluster-enabled yes`: loads or creates nodes.conf (relative to `dir`, the working directory by now) and puts
@@ -38,5 +39,38 @@ extension EngineServer {
                 cluster.refusal(client, command, args)
             }, at: position)
         engine.gates = gates
+    }
+
+    /// Binds the cluster bus on the data port's addresses (Redis's `clusterInit` listens there too), lets the
+    /// service drive it, and runs `clusterCron` every 100 ms.
+    func startClusterBus(port: Int) throws {
+        guard let cluster = engine.cluster as? ClusterService else { return }
+        let busPort = config[.clusterPort] != 0 ? config[.clusterPort] : port + 10000
+        let transport = ClusterBusTransport(loop: loop, cluster: cluster)
+        var hosts: [String] = []
+        for entry in config[.bind].isEmpty ? ["*", "-::*"] : config[.bind] {
+            let optional = entry.hasPrefix("-")
+            var host = optional ? String(entry.dropFirst()) : entry
+            if host == "*" { host = "0.0.0.0" }
+            if host == "::*" { host = "::" }
+            do {
+                try transport.bind(hosts: [host], port: busPort)
+                hosts.append(host)
+            } catch {
+                if optional { continue }
+                serverLog(
+                    .warning,
+                    "Could not bind the cluster bus on \(host):\(busPort): \(EngineServer.describe(error))")
+                throw StartupError.listen
+            }
+        }
+        cluster.transport = transport
+        cluster.replicate = { [unowned self] host, masterPort in
+            self.engine.replicate(from: host, port: masterPort, requestedBy: nil)
+            self.config.setReplicaOf((host, masterPort))
+        }
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
+            cluster.busTick()
+        }
     }
 }

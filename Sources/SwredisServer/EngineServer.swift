@@ -115,6 +115,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         // that connects first must never see an empty dataset.
         if !isSentinel { engine.persistence.loading = true }
         try bindListeners(port: port)
+        try startClusterBus(port: port)
         try bindUnixSocket()
         writePidfile()
         let loop = self.loop

@@ -1,0 +1,131 @@
+import SwredisBytes
+import SwredisEngine
+import SwredisLog
+
+/// The sockets of the cluster bus, as the service drives them: the server's listener and outbound connections.
+/// Everything runs on the engine's thread.
+public protocol ClusterTransport: AnyObject {
+    /// Opens an outbound link; the transport reports `linkConnected` or `linkClosed`.
+    func connect(_ link: ClusterLinkID, ip: String, port: Int)
+    func send(_ link: ClusterLinkID, _ bytes: [UInt8])
+    func close(_ link: ClusterLinkID)
+}
+
+extension ClusterService {
+    // MARK: Events from the transport and the cron
+
+    /// Every 100 ms.
+    public func busTick() {
+        bus.announcement.replicationOffset = UInt64(clamping: engine.replication.offset)
+        bus.tick(state: &state, now: engine.clock.unixMilliseconds())
+        applyBusActions()
+        if !isOK { recomputeHealth() }
+    }
+
+    public func linkAccepted() -> ClusterLinkID {
+        bus.accepted(now: engine.clock.unixMilliseconds())
+    }
+
+    public func linkConnected(_ link: ClusterLinkID) {
+        bus.connected(link, state: &state, now: engine.clock.unixMilliseconds())
+        applyBusActions()
+    }
+
+    public func linkClosed(_ link: ClusterLinkID) {
+        bus.closed(link, state: &state, now: engine.clock.unixMilliseconds())
+        applyBusActions()
+    }
+
+    public func frameReceived(_ bytes: [UInt8], on link: ClusterLinkID, peerIP: String, localIP: String) {
+        bus.received(
+            bytes, on: link, peerIP: peerIP, localIP: localIP, state: &state, now: engine.clock.unixMilliseconds())
+        applyBusActions()
+    }
+
+    /// A frame whose signature or length is bad: the link is closed, as Redis does.
+    public func badFrame(on link: ClusterLinkID) {
+        serverLog(.warning, "Bad message length or signature received from Cluster bus.")
+        transport?.close(link)
+        linkClosed(link)
+    }
+
+    // MARK: Commands
+
+    /// CLUSTER MEET.
+    public func meet(ip: String, port: Int, busPort: Int) -> ClusterBus.MeetResult {
+        let result = bus.meet(ip: ip, port: port, busPort: busPort, state: &state, now: engine.clock.unixMilliseconds())
+        if result == .started { applyBusActions(save: true) }
+        return result
+    }
+
+    /// CLUSTER FORGET.
+    public func forget(_ id: String) {
+        bus.forget(id, state: &state, now: engine.clock.unixMilliseconds())
+        applyBusActions(save: true)
+    }
+
+    /// CLUSTER RESET's node and link part.
+    public func forgetEveryone() {
+        bus.reset(state: &state)
+        applyBusActions(save: true)
+    }
+
+    /// CLUSTER COUNT-FAILURE-REPORTS.
+    public func failureReports(about id: String) -> Int {
+        bus.failureReportCount(id, now: engine.clock.unixMilliseconds())
+    }
+
+    /// A PUBLISH here goes to every node (`clusterPropagatePublish`).
+    public func propagatePublish(channel: ByteString, message: ByteString, sharded: Bool) {
+        bus.publish(channel: channel.bytes, message: message.bytes, sharded: sharded, state: state)
+        applyBusActions()
+    }
+
+    // MARK: Actions
+
+    /// Carries out what the bus asked for, then saves and re-evaluates the state if it changed them (Redis's
+    /// `clusterBeforeSleep`).
+    func applyBusActions(save: Bool = false) {
+        for action in bus.takeActions() {
+            switch action {
+            case .connect(let link, let ip, let port):
+                if let transport { transport.connect(link, ip: ip, port: port) }
+            case .send(let link, let bytes):
+                transport?.send(link, bytes)
+            case .close(let link):
+                transport?.close(link)
+            case .log(let level, let text):
+                serverLog(level, text)
+            case .publish(let channel, let message, let sharded):
+                if sharded {
+                    _ = engine.publishToShard(ByteString(bytes: channel), ByteString(bytes: message))
+                } else {
+                    _ = engine.publish(ByteString(bytes: channel), ByteString(bytes: message))
+                }
+            case .saveConfig:
+                saveLogged()
+            case .deleteKeys(let slot):
+                deleteKeys(in: slot)
+            case .replicate(let masterID):
+                if let master = state.node(masterID), !master.ip.isEmpty { replicate?(master.ip, master.port) }
+            }
+        }
+        if bus.needsStateUpdate || save {
+            bus.needsStateUpdate = false
+            recomputeHealth()
+        }
+        if bus.needsSave || save {
+            bus.needsSave = false
+            saveLogged()
+        }
+    }
+
+    /// Empties a slot another master took over (`delKeysInSlot`): each key deleted and propagated.
+    func deleteKeys(in slot: Int) {
+        let keys = engine.databases[0].slotIndex?.keys(in: slot, limit: Int.max) ?? []
+        for key in keys {
+            _ = engine.databases[0].remove(key)
+            engine.propagateDeletion(0, key)
+        }
+    }
+}

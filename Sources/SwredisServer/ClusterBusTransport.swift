@@ -1,0 +1,167 @@
+import NIOCore
+import NIOPosix
+import SwredisCluster
+import SwredisLog
+
+/// The cluster bus's sockets on the engine's event loop: the listener on the bus port, one channel per link, and
+/// the frames between them and `ClusterService`. Writes to an outbound link still connecting wait for it.
+final class ClusterBusTransport: ClusterTransport {
+    private let loop: EventLoop
+    private unowned(unsafe) let cluster: ClusterService
+    private var channels: [ClusterLinkID: Channel] = [:]
+    /// Outbound links still connecting, with what was sent to them meanwhile.
+    private var connecting: [ClusterLinkID: [[UInt8]]] = [:]
+    private(set) var listeners: [Channel] = []
+
+    init(loop: EventLoop, cluster: ClusterService) {
+        self.loop = loop
+        self.cluster = cluster
+    }
+
+    /// Binds the bus port on each of `hosts`.
+    func bind(hosts: [String], port: Int) throws {
+        for host in hosts {
+            var bootstrap = ServerBootstrap(group: loop)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            if host.contains(":") {
+                // As for the data port: an IPv6 listener takes IPv6 only, so both families can share the port.
+                bootstrap = bootstrap.serverChannelOption(
+                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+            }
+            let channel =
+                try bootstrap
+                .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { [unowned self] channel in
+                    let link = cluster.linkAccepted()
+                    channels[link] = channel
+                    return channel.eventLoop.makeCompletedFuture { try self.addHandlers(channel, link: link) }
+                }
+                .bind(host: host, port: port).wait()
+            listeners.append(channel)
+        }
+    }
+
+    private func addHandlers(_ channel: Channel, link: ClusterLinkID) throws {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ClusterFrameDecoder()))
+        try channel.pipeline.syncOperations.addHandler(ClusterLinkHandler(transport: self, link: link))
+    }
+
+    func connect(_ link: ClusterLinkID, ip: String, port: Int) {
+        connecting[link] = []
+        let timeout = Int64(max(cluster.bus.nodeTimeout, 1000))
+        ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(timeout))
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [unowned self] channel in
+                channel.eventLoop.makeCompletedFuture { try self.addHandlers(channel, link: link) }
+            }
+            .connect(host: ip, port: port)
+            .whenComplete { [unowned self] result in
+                switch result {
+                case .success(let channel):
+                    guard let queued = connecting.removeValue(forKey: link) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    channels[link] = channel
+                    for bytes in queued { channel.write(ByteBuffer(bytes: bytes), promise: nil) }
+                    channel.flush()
+                    cluster.linkConnected(link)
+                case .failure:
+                    guard connecting.removeValue(forKey: link) != nil else { return }
+                    cluster.linkClosed(link)
+                }
+            }
+    }
+
+    func send(_ link: ClusterLinkID, _ bytes: [UInt8]) {
+        if let channel = channels[link] {
+            channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
+        } else {
+            connecting[link]?.append(bytes)
+        }
+    }
+
+    func close(_ link: ClusterLinkID) {
+        connecting[link] = nil
+        channels.removeValue(forKey: link)?.close(promise: nil)
+    }
+
+    /// The peer closed the link or it failed: the service hears of it unless it closed the link itself.
+    fileprivate func channelEnded(_ link: ClusterLinkID) {
+        guard channels.removeValue(forKey: link) != nil else { return }
+        cluster.linkClosed(link)
+    }
+
+    fileprivate func received(_ frame: [UInt8], on link: ClusterLinkID, channel: Channel) {
+        cluster.frameReceived(
+            frame, on: link, peerIP: channel.remoteAddress?.ipAddress ?? "",
+            localIP: channel.localAddress?.ipAddress ?? "")
+    }
+
+    fileprivate func refused(_ link: ClusterLinkID) {
+        guard channels[link] != nil else { return }
+        cluster.badFrame(on: link)
+    }
+
+    /// Closes the listener and every link (shutdown).
+    func stop() {
+        for channel in listeners { channel.close(promise: nil) }
+        for channel in channels.values { channel.close(promise: nil) }
+        listeners = []
+        channels = [:]
+        connecting = [:]
+    }
+}
+
+/// Cuts the byte stream into whole frames, refusing a bad signature or length at the first eight bytes (Redis's
+/// `clusterReadHandler`).
+struct ClusterFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = [UInt8]
+
+    struct BadFrame: Error {}
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let prefix = buffer.getBytes(at: buffer.readerIndex, length: 8) else { return .needMoreData }
+        guard let length = ClusterMessage.frameLength(prefix) else { throw BadFrame() }
+        guard let frame = buffer.readBytes(length: length) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(frame))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+        -> DecodingState
+    {
+        try decode(context: context, buffer: &buffer)
+    }
+}
+
+/// Hands one link's frames and its end to the transport.
+final class ClusterLinkHandler: ChannelInboundHandler {
+    typealias InboundIn = [UInt8]
+
+    private unowned(unsafe) let transport: ClusterBusTransport
+    private let link: ClusterLinkID
+
+    init(transport: ClusterBusTransport, link: ClusterLinkID) {
+        self.transport = transport
+        self.link = link
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        transport.received(unwrapInboundIn(data), on: link, channel: context.channel)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        transport.channelEnded(link)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is ClusterFrameDecoder.BadFrame {
+            transport.refused(link)
+        } else {
+            serverLog(.debug, "I/O error on a cluster bus link: \(error)")
+        }
+        context.close(promise: nil)
+    }
+}
