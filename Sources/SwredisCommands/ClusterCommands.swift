@@ -253,7 +253,7 @@ enum ClusterCommands {
     static func meet(_ cluster: ClusterService, _ client: ClientSession, _ args: Arguments) {
         guard args.count == 4 || args.count == 5 else {
             return client.error(
-                "ERR Unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try CLUSTER HELP.")
+                "ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try CLUSTER HELP.")
         }
         guard let port = args.integer(3) else {
             return client.error("ERR Invalid TCP base port specified: \(args.string(3))")

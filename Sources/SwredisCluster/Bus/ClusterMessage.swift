@@ -91,7 +91,7 @@ public struct ClusterMessage: Equatable, Sendable {
     public var flags: ClusterNode.Flags
     /// The sender's view of the cluster: ok or fail.
     public var clusterOK: Bool
-    /// `mflags[0]`.
+    /// `mflags[0]` without the extension flag, which follows the body.
     public var messageFlags: UInt8 = 0
     public var body: Body
 
@@ -161,7 +161,8 @@ public struct ClusterMessage: Equatable, Sendable {
         message.replicationOffset = reader.uint64(32)
         message.announcedIP = ip
         message.plaintextPort = Int(reader.uint16(2246))
-        message.messageFlags = messageFlags
+        // The extension flag is the body's to set again when encoding.
+        message.messageFlags = messageFlags & ~extensionDataFlag
         return message
     }
 

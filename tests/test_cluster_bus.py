@@ -1,0 +1,226 @@
+"""The cluster bus against redis-server 7.0 nodes: a mixed cluster of swredisd and redis-server masters created by
+`redis-cli --cluster create`, every node seeing the same nodes and slots, redis-py's RedisCluster and pub/sub across
+both kinds, failure detection after kill -9 (PFAIL → FAIL by the masters' quorum, cluster_state fail, then ok again
+when the node returns), CLUSTER MEET's errors, and malformed bus input (the link is closed or the frame dropped, the
+server keeps serving)."""
+
+import os
+import re
+import socket
+import struct
+import subprocess
+import time
+
+import pytest
+
+import helpers
+import persistence_helpers as ph
+from test_cluster import cluster_port, wait_state
+
+pytestmark = pytest.mark.skipif(helpers.swredis_unavailable_reason() is not None,
+                                reason=str(helpers.swredis_unavailable_reason()))
+
+NODE_TIMEOUT = 1500
+KINDS = ["swredis", "redis", "swredis", "redis", "swredis", "redis"]
+
+
+def start_node(kind, port=None, dir=None):
+    return helpers.start_kind(kind, ["--cluster-enabled", "yes", "--cluster-node-timeout", str(NODE_TIMEOUT)],
+                              port=port or cluster_port(), dir=dir)
+
+
+def nodes_view(client):
+    """CLUSTER NODES as {id: (address, role flags, slots)}; myself flagged."""
+    view = {}
+    for line in client.call("CLUSTER", "NODES").decode().splitlines():
+        fields = line.split()
+        flags = set(fields[2].split(","))
+        view[fields[0]] = (fields[1], flags, fields[7], tuple(fields[8:]))
+    return view
+
+
+@pytest.fixture
+def mixed():
+    nodes = []
+    try:
+        for kind in KINDS:
+            nodes.append(start_node(kind))
+        create = subprocess.run(
+            ["redis-cli", "--cluster", "create", *[f"{helpers.HOST}:{n.port}" for n in nodes], "--cluster-yes"],
+            capture_output=True, text=True, timeout=60)
+        assert create.returncode == 0, create.stdout + create.stderr
+        assert "[OK] All nodes agree about slots configuration." in create.stdout, create.stdout
+        assert "[OK] All 16384 slots covered." in create.stdout, create.stdout
+        for node in nodes:
+            wait_state(node.client(), "ok", timeout=15)
+        yield nodes
+    finally:
+        for node in nodes:
+            node.cleanup()
+
+
+def test_redis_cli_creates_a_mixed_cluster(mixed):
+    views = [nodes_view(n.client()) for n in mixed]
+    ids = [n.client().call("CLUSTER", "MYID").decode() for n in mixed]
+    for index, view in enumerate(views):
+        assert set(view) == set(ids), (index, view)
+        for id, (address, flags, link, slots) in view.items():
+            port = mixed[ids.index(id)].port
+            assert address == f"{helpers.HOST}:{port}@{port + 10000}", (index, view[id])
+            assert flags == ({"myself", "master"} if id == ids[index] else {"master"}), (index, view[id])
+            assert link == "connected"
+            assert slots == views[0][id][3], (index, id, slots, views[0][id][3])
+    info = mixed[0].client().call("CLUSTER", "INFO").decode()
+    assert "cluster_known_nodes:6" in info and "cluster_size:6" in info, info
+    for counter in ("ping_sent", "pong_sent", "ping_received", "pong_received"):
+        assert int(re.search(rf"cluster_stats_messages_{counter}:(\d+)", info).group(1)) > 0, info
+    check = subprocess.run(["redis-cli", "--cluster", "check", f"{helpers.HOST}:{mixed[0].port}"],
+                           capture_output=True, text=True, timeout=30)
+    assert "[OK] All 16384 slots covered." in check.stdout, check.stdout
+
+    from redis.cluster import RedisCluster
+    cluster = RedisCluster(host=helpers.HOST, port=mixed[0].port, socket_timeout=5)
+    try:
+        for i in range(300):
+            cluster.set(f"key:{i}", i)
+        assert [int(cluster.get(f"key:{i}")) for i in range(300)] == list(range(300))
+    finally:
+        cluster.close()
+    # Each key went to the node serving its slot, whichever kind it is.
+    for node in mixed:
+        client = node.client()
+        for key in (f"key:{i}" for i in range(0, 300, 7)):
+            slot = client.call("CLUSTER", "KEYSLOT", key)
+            reply = client.call("GET", key)
+            owner = next(id for id, (_, _, _, slots) in views[0].items()
+                         if any(int(r.split("-")[0]) <= slot <= int(r.split("-")[-1]) for r in slots))
+            if owner == client.call("CLUSTER", "MYID").decode():
+                assert reply is not None
+            else:
+                assert isinstance(reply, helpers.RespError) and str(reply).startswith("MOVED"), reply
+
+
+def test_publish_crosses_the_bus_both_ways(mixed):
+    for publisher, subscriber in ((mixed[0], mixed[1]), (mixed[1], mixed[2])):
+        sub = subscriber.redis_py().pubsub()
+        sub.subscribe("news")
+        assert sub.get_message(timeout=2)["type"] == "subscribe"
+        publisher.client().command("PUBLISH", "news", f"from {publisher.port}")
+        message = sub.get_message(timeout=5)
+        assert message and message["data"] == f"from {publisher.port}".encode(), message
+        sub.close()
+
+
+def test_a_killed_master_is_failed_by_the_quorum_and_recovers(mixed):
+    ids = [n.client().call("CLUSTER", "MYID").decode() for n in mixed]
+    for victim in (0, 1):  # a swredisd master, then a redis-server one
+        dead = mixed[victim]
+        port, dir = dead.port, dead.dir
+        killed = time.monotonic()
+        dead.proc.kill()
+        dead.proc.wait()
+        others = [n for i, n in enumerate(mixed) if i != victim]
+        for node in others:
+            ph.wait_for(lambda: "fail" in nodes_view(node.client())[ids[victim]][1], timeout=15,
+                        what=f"{node.port} flagging {dead.port} fail")
+        detected = time.monotonic() - killed
+        print(f"\n[cluster bus] kill -9 of {KINDS[victim]} master to FAIL on all five others: {detected:.2f} s "
+              f"(node timeout {NODE_TIMEOUT} ms)")
+        for node in others:
+            wait_state(node.client(), "fail", timeout=5)
+        logs = "".join(n.log() for i, n in enumerate(mixed) if i != victim and KINDS[i] == "swredis")
+        assert (f"Marking node {ids[victim]} as failing (quorum reached)." in logs
+                or f"about {ids[victim]}" in logs), logs[-3000:]
+        mixed[victim] = start_node(KINDS[victim], port=port, dir=dir)
+        assert mixed[victim].client().call("CLUSTER", "MYID").decode() == ids[victim], "same ID from nodes.conf"
+        for node in mixed:
+            wait_state(node.client(), "ok", timeout=20)
+        for node in others:
+            assert "fail" not in nodes_view(node.client())[ids[victim]][1]
+
+
+def test_meet_errors_as_redis():
+    nodes = [start_node("swredis"), start_node("redis")]
+    try:
+        clients = [n.client() for n in nodes]
+        for command in (("CLUSTER", "MEET", "nonsense", "7000"), ("CLUSTER", "MEET", "127.0.0.1", "x"),
+                        ("CLUSTER", "MEET", "127.0.0.1", "7000", "y"), ("CLUSTER", "MEET", "127.0.0.1", "70000"),
+                        ("CLUSTER", "MEET", "127.0.0.1", "0"), ("CLUSTER", "MEET", "::1", "7000", "99999"),
+                        ("CLUSTER", "MEET", "127.0.0.1", "7000", "17000", "extra"),
+                        ("CLUSTER", "MEET", "127.0.0.1", "-5")):
+            ours, theirs = (c.command(*command) for c in clients)
+            assert ours == theirs, (command, ours, theirs)
+        # A meeting with a node that is not there: both add a handshake node, which expires after the timeout.
+        for c in clients:
+            assert c.call("CLUSTER", "MEET", "127.0.0.1", str(cluster_port())) == b"OK"
+            assert b"handshake" in c.command("CLUSTER", "NODES")
+        for c in clients:
+            ph.wait_for(lambda: b"handshake" not in c.command("CLUSTER", "NODES"), timeout=10,
+                        what="the handshake node to expire")
+    finally:
+        for node in nodes:
+            node.cleanup()
+
+
+def header(kind, sender=b"a" * 40, port=7299, count=0, total=2256, version=1, flags=0, mflags=0, extensions=0):
+    frame = bytearray(2256)
+    frame[0:4] = b"RCmb"
+    struct.pack_into(">IHHHH", frame, 4, total, version, port, kind, count)
+    struct.pack_into(">Q", frame, 16, 1)
+    frame[40:80] = sender
+    struct.pack_into(">H", frame, 2214, extensions)
+    struct.pack_into(">HH", frame, 2248, port + 10000, flags)
+    frame[2253] = mflags
+    return bytes(frame)
+
+
+def read_frame(sock):
+    data = b""
+    while len(data) < 8:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    total = struct.unpack(">I", data[4:8])[0]
+    while len(data) < total:
+        data += sock.recv(65536)
+    return data[:total]
+
+
+def test_bus_answers_a_meet_and_survives_malformed_frames():
+    node = start_node("swredis")
+    try:
+        client = node.client()
+        client.command("CLUSTER", "ADDSLOTSRANGE", "0", "99")
+        my_id = client.call("CLUSTER", "MYID")
+        bus = (helpers.HOST, node.port + 10000)
+        # A MEET from a node it does not know: a PONG comes back describing it, and it adds a handshake node.
+        with socket.create_connection(bus, timeout=5) as sock:
+            sock.sendall(header(2, flags=1))
+            pong = read_frame(sock)
+        assert pong[0:4] == b"RCmb" and struct.unpack(">HHH", pong[8:14]) == (1, node.port, 1)
+        assert pong[40:80] == my_id and pong[80] == 0xff and pong[92] == 0x0f and pong[93] == 0
+        assert struct.unpack(">H", pong[2248:2250])[0] == node.port + 10000
+        assert b"handshake" in client.command("CLUSTER", "NODES")
+        # A bad signature or an impossible length closes the link at once.
+        for garbage in (b"GET / HTTP/1.1\r\n\r\n", b"RCmb\x00\x00\x00\x10", b"RCmb\xff\xff\xff\xff"):
+            with socket.create_connection(bus, timeout=5) as sock:
+                sock.sendall(garbage)
+                assert sock.recv(100) == b""
+        # Frames whose lengths disagree with their content are dropped; the link stays and still answers.
+        with socket.create_connection(bus, timeout=5) as sock:
+            sock.sendall(header(0, count=3))  # three gossip entries announced, none sent
+            sock.sendall(header(3, total=2256))  # a FAIL without its node name
+            bad_extension = header(0, total=2264, mflags=4, extensions=1) + struct.pack(">IHH", 12, 0, 0)
+            sock.sendall(bad_extension)
+            sock.sendall(header(0, version=2))  # another protocol version: ignored silently
+            sock.sendall(header(0))
+            assert read_frame(sock)[12:14] == b"\x00\x01"
+        log = node.log()
+        assert "Bad message length or signature received from Cluster bus." in log
+        assert "Received invalid ping packet of length 2256 but expected length 2568" in log
+        assert "Received invalid fail packet of length 2256 but expected length 2296" in log
+        assert "Received a ping packet without proper padding (12 bytes)" in log
+        assert client.call("PING") == b"PONG"
+    finally:
+        node.cleanup()
