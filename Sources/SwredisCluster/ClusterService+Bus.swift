@@ -16,8 +16,23 @@ extension ClusterService {
 
     /// Every 100 ms.
     public func busTick() {
-        bus.announcement.replicationOffset = UInt64(clamping: engine.replication.offset)
-        bus.tick(state: &state, now: engine.clock.unixMilliseconds())
+        let now = engine.clock.unixMilliseconds()
+        let replication = engine.replication
+        bus.announcement.replicationOffset = UInt64(clamping: replication.offset)
+        bus.replica.dataAge =
+            replication.linkState == .connected
+            ? now - replication.lastMasterInteraction : now - (replication.linkDownSince ?? startedAt)
+        bus.replica.validityFactor = engine.config[.clusterReplicaValidityFactor]
+        bus.replica.pingPeriod = engine.config[.replPingReplicaPeriod]
+        bus.replica.noFailover = engine.config[.clusterReplicaNoFailover]
+        // A replica whose replication is off (after a restart) follows its master again (`clusterCron`).
+        if state.myself.isReplica, !replication.isReplica,
+            let master = state.myself.masterID.flatMap({ state.node($0) }),
+            !master.ip.isEmpty, !master.flags.contains(.noAddress)
+        {
+            replicate?(master.ip, master.port)
+        }
+        bus.tick(state: &state, now: now)
         applyBusActions()
         if !isOK { recomputeHealth() }
     }
@@ -70,6 +85,20 @@ extension ClusterService {
         applyBusActions(save: true)
     }
 
+    /// CLUSTER REPLICATE: myself follows `masterID` (checked by the caller).
+    public func replicate(_ masterID: String) {
+        bus.becomeReplica(of: masterID, state: &state)
+        applyBusActions(save: true)
+    }
+
+    /// CLUSTER FAILOVER [FORCE|TAKEOVER]; Redis's error, or nil once it started.
+    public func failover(force: Bool, takeover: Bool) -> String? {
+        let refusal = bus.startManualFailover(
+            force: force, takeover: takeover, state: &state, now: engine.clock.unixMilliseconds())
+        applyBusActions(save: refusal == nil)
+        return refusal
+    }
+
     /// CLUSTER COUNT-FAILURE-REPORTS.
     public func failureReports(about id: String) -> Int {
         bus.failureReportCount(id, now: engine.clock.unixMilliseconds())
@@ -108,6 +137,13 @@ extension ClusterService {
                 deleteKeys(in: slot)
             case .replicate(let masterID):
                 if let master = state.node(masterID), !master.ip.isEmpty { replicate?(master.ip, master.port) }
+            case .promote:
+                promote?()
+            case .pauseWrites(let until):
+                engine.pauseUntil = max(engine.pauseUntil, until)
+                engine.pauseWritesOnly = true
+            case .resumeWrites:
+                engine.pauseUntil = 0
             }
         }
         if bus.needsStateUpdate || save {

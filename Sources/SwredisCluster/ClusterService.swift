@@ -15,6 +15,8 @@ public final class ClusterService {
     public var transport: ClusterTransport?
     /// Points replication at a master (`host`, `port`): the server's REPLICAOF.
     public var replicate: ((String, Int) -> Void)?
+    /// Stops replicating (REPLICAOF NO ONE): myself became a master by election or takeover.
+    public var promote: (() -> Void)?
     /// Where nodes.conf lives (its directory is the instance's state directory, never /etc).
     public let configPath: String
     public unowned(unsafe) let engine: Engine
@@ -28,7 +30,7 @@ public final class ClusterService {
     private var amongMinorityTime = 0
     /// When the node started: a master waits `writableDelay` before it first says ok (Redis's
     /// `CLUSTER_WRITABLE_DELAY`), so a restarted master does not serve a stale configuration at once.
-    private let startedAt: Int
+    let startedAt: Int
     static let writableDelayMilliseconds = 2000
 
     /// Loads nodes.conf at `configPath` or makes a new node (and writes the file), as Redis's `clusterInit` does.

@@ -5,8 +5,7 @@ import SwredisKeyspace
 import SwredisLog
 
 /// CLUSTER, ASKING, READONLY and READWRITE (Redis's `clusterCommand` and friends). Without `cluster-enabled yes`
-/// each answers Redis's "cluster support disabled" error. Replica elections are not built yet: REPLICATE and
-/// FAILOVER answer so.
+/// each answers Redis's "cluster support disabled" error.
 enum ClusterCommands {
     static let disabled = "ERR This instance has cluster support disabled"
 
@@ -63,8 +62,8 @@ enum ClusterCommands {
         bind("cluster|reset") { reset($0, $1, $2) },
         bind("cluster|setslot") { ClusterSlotCommands.setSlot($0, $1, $2) },
         bind("cluster|meet") { meet($0, $1, $2) },
-        bind("cluster|replicate") { _, client, _ in client.error(needsBus("REPLICATE")) },
-        bind("cluster|failover") { _, client, _ in client.error(needsBus("FAILOVER")) },
+        bind("cluster|replicate") { replicate($0, $1, $2) },
+        bind("cluster|failover") { failover($0, $1, $2) },
         bind("asking") { _, client, _ in
             client.clusterAsking = true
             client.reply.ok()
@@ -87,10 +86,6 @@ enum ClusterCommands {
             guard let cluster = engine.cluster as? ClusterService else { return client.error(disabled) }
             handler(cluster, client, args)
         }
-    }
-
-    static func needsBus(_ subcommand: String) -> String {
-        "ERR CLUSTER \(subcommand) needs the cluster bus, which this swredisd does not have yet"
     }
 
     /// CLUSTER INFO's text.
@@ -247,6 +242,38 @@ enum ClusterCommands {
             return client.error("ERR Can't forget my master!")
         }
         cluster.forget(id)
+        client.reply.ok()
+    }
+
+    static func replicate(_ cluster: ClusterService, _ client: ClientSession, _ args: Arguments) {
+        let id = args.string(2)
+        guard let node = cluster.state.node(id) else { return client.error("ERR Unknown node \(id)") }
+        if id == cluster.state.myselfID { return client.error("ERR Can't replicate myself") }
+        if node.isReplica { return client.error("ERR I can only replicate a master, not a replica.") }
+        if cluster.state.myself.isMaster
+            && (cluster.state.slotCount(of: cluster.state.myselfID) != 0 || cluster.engine.databases[0].count != 0)
+        {
+            return client.error("ERR To set a master the node must be empty and without assigned slots.")
+        }
+        cluster.replicate(id)
+        client.reply.ok()
+    }
+
+    static func failover(_ cluster: ClusterService, _ client: ClientSession, _ args: Arguments) {
+        guard args.count <= 3 else {
+            return client.error(
+                "ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try CLUSTER HELP.")
+        }
+        var force = false
+        var takeover = false
+        if args.count == 3 {
+            switch args.lowercased(2) {
+            case "force": force = true
+            case "takeover": takeover = true
+            default: return client.error(RedisError.syntax)
+            }
+        }
+        if let refusal = cluster.failover(force: force, takeover: takeover) { return client.error(refusal) }
         client.reply.ok()
     }
 

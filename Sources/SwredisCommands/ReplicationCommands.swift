@@ -19,6 +19,7 @@ enum ReplicationCommands {
     ]
 
     static func replicaof(_ engine: Engine, _ client: ClientSession, _ args: Arguments) {
+        if engine.cluster != nil { return client.error("ERR REPLICAOF not allowed in cluster mode.") }
         if args.matches(1, "no") && args.matches(2, "one") {
             if engine.replication.isReplica {
                 engine.stopReplicating(requestedBy: engine.clientInfoLine(client))

@@ -38,7 +38,7 @@ public struct ConfigWarning: Equatable, CustomStringConvertible, Sendable {
 }
 
 public enum DirectiveLimitations {
-    static let noCluster = "cluster replica elections, replica migration and link buffer limits are not implemented yet"
+    static let noCluster = "cluster replica migration and link buffer limits are not implemented yet"
     static let noTLS = "TLS is not implemented"
     static let noDefrag = "there is no active defragmentation (glibc malloc, not jemalloc)"
     static let noLazyFree = "values are always freed synchronously"
@@ -118,8 +118,6 @@ public enum DirectiveLimitations {
         "cluster-allow-pubsubshard-when-down": .warn(noCluster),
         "cluster-announce-tls-port": .warn(noCluster),
         "cluster-link-sendbuf-limit": .warn(noCluster),
-        "cluster-replica-no-failover": .warn(noCluster),
-        "cluster-replica-validity-factor": .warn(noCluster),
         "tls-cert-file": .warn(noTLS),
         "tls-key-file": .warn(noTLS),
         "tls-key-file-pass": .warn(noTLS),

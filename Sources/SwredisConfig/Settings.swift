@@ -11,6 +11,7 @@ public enum BoolSetting: String, CaseIterable, Sendable {
     case clusterAllowReadsWhenDown = "cluster-allow-reads-when-down"
     case clusterAllowReplicaMigration = "cluster-allow-replica-migration"
     case clusterEnabled = "cluster-enabled"
+    case clusterReplicaNoFailover = "cluster-replica-no-failover"
     case clusterRequireFullCoverage = "cluster-require-full-coverage"
     case daemonize
     case protectedMode = "protected-mode"
@@ -33,6 +34,7 @@ public enum IntSetting: String, CaseIterable, Sendable {
     case clusterAnnounceBusPort = "cluster-announce-bus-port"
     case clusterAnnouncePort = "cluster-announce-port"
     case clusterNodeTimeout = "cluster-node-timeout"
+    case clusterReplicaValidityFactor = "cluster-replica-validity-factor"
     case clusterPort = "cluster-port"
     case clientQueryBufferLimit = "client-query-buffer-limit"
     case databases

@@ -69,6 +69,10 @@ extension EngineServer {
             self.engine.replicate(from: host, port: masterPort, requestedBy: nil)
             self.config.setReplicaOf((host, masterPort))
         }
+        cluster.promote = { [unowned self] in
+            self.engine.stopReplicating(requestedBy: nil)
+            self.config.setReplicaOf(nil)
+        }
         loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
             cluster.busTick()
         }

@@ -31,6 +31,12 @@ extension ClusterBus {
                 sendPing(on: link, kind: .ping, state: &state, now: now)
                 continue
             }
+            if manualFailover.end != 0, state.myself.isMaster, manualFailover.replicaID == id,
+                let link = peers[id]?.link
+            {
+                sendPing(on: link, kind: .ping, state: &state, now: now)
+                continue
+            }
             guard node.pingSent != 0 else { continue }
             if min(pingDelay, dataDelay) > nodeTimeout
                 && node.flags.intersection([.possiblyFailing, .failing]).isEmpty
@@ -41,6 +47,11 @@ extension ClusterBus {
                 state.upsert(node)
                 needsStateUpdate = true
             }
+        }
+        checkManualFailoverTimeout(now: now)
+        if state.myself.isReplica {
+            handleManualFailover(state: &state, now: now)
+            handleReplicaFailover(state: &state, now: now)
         }
     }
 

@@ -26,6 +26,15 @@ extension ClusterBus {
                 needsSave = true
             }
             peers[senderID]?.replicationOffset = message.replicationOffset
+            if manualFailover.end != 0 && state.myself.isReplica && state.myself.masterID == senderID
+                && message.messageFlags & ClusterMessage.pausedFlag != 0 && manualFailover.masterOffset == -1
+            {
+                manualFailover.masterOffset = Int64(clamping: message.replicationOffset)
+                log(
+                    .warning,
+                    "Received replication offset for paused master manual failover: \(manualFailover.masterOffset)")
+                handleManualFailover(state: &state, now: now)
+            }
         }
         switch message.kind {
         case .ping, .pong, .meet:
@@ -69,7 +78,13 @@ extension ClusterBus {
             state.upsert(node)
             needsSave = true
             updateSlots(owner: id, configEpoch: epoch, slots: slots, state: &state)
-        case .failoverAuthAck, .manualFailoverStart, .module:
+        case .failoverAuthAck:
+            guard let senderID else { return }
+            voteReceived(from: senderID, currentEpoch: message.currentEpoch, state: &state, now: now)
+        case .manualFailoverStart:
+            guard let senderID else { return }
+            manualFailoverRequested(by: senderID, on: link, state: &state, now: now)
+        case .module:
             break
         }
     }

@@ -11,6 +11,7 @@ extension ClusterBus {
             masterID: myself.isReplica ? myself.masterID : nil, flags: myself.flags, clusterOK: clusterOK, body: body)
         message.announcedIP = announcement.ip
         message.replicationOffset = announcement.replicationOffset
+        if myself.isMaster && manualFailover.end != 0 { message.messageFlags |= ClusterMessage.pausedFlag }
         return message
     }
 
@@ -76,12 +77,15 @@ extension ClusterBus {
             busPort: node.busPort, flags: node.flags)
     }
 
-    /// A PONG to every linked node (`clusterBroadcastPong`), so a configuration change spreads at once.
-    mutating func broadcastPong(state: inout ClusterState, now: Int) {
+    /// A PONG to every linked node (`clusterBroadcastPong`), so a configuration change spreads at once; or only to
+    /// the other replicas of myself's master.
+    mutating func broadcastPong(state: inout ClusterState, now: Int, localReplicasOnly: Bool = false) {
+        let myMaster = state.myself.isReplica ? state.myself.masterID : state.myselfID
         for id in state.order {
             guard id != state.myselfID, let node = state.node(id), !node.flags.contains(.handshake),
                 let link = peers[id]?.link
             else { continue }
+            if localReplicasOnly && !(node.isReplica && node.masterID != nil && node.masterID == myMaster) { continue }
             sendPing(on: link, kind: .pong, state: &state, now: now)
         }
     }

@@ -72,6 +72,7 @@ extension ClusterBus {
         needsSave = true
         needsStateUpdate = true
         actions.append(.replicate(masterID: masterID))
+        resetManualFailover()
     }
 
     /// A replica asks for this master's vote (`clusterSendFailoverAuthIfNeeded`): granted once per epoch, only when

@@ -26,6 +26,11 @@ public struct ClusterBus {
         case deleteKeys(slot: Int)
         /// Replicate this master (myself became its replica).
         case replicate(masterID: String)
+        /// Stop replicating: myself won an election or took over (REPLICAOF NO ONE).
+        case promote
+        /// Hold writes until then (a master during a manual failover), or let them go again.
+        case pauseWrites(until: Int)
+        case resumeWrites
     }
 
     /// What myself announces in every header beyond the state (`clusterBuildMessageHdr`).
@@ -84,6 +89,12 @@ public struct ClusterBus {
     public var allowReplicaMigration = true
     /// Slots whose owner stopped claiming them: not yet rebound, but not to be reported in an UPDATE either.
     var notClaimed = SlotBitmap()
+    /// What the election weighs of myself's replication (the owner refreshes it before each tick).
+    public var replica = ReplicaFacts()
+    var election = Election()
+    var cantFailover = CantFailover.none
+    var lastCantFailoverLog = 0
+    var manualFailover = ManualFailover()
     /// The number of keys myself holds in a slot (the owner's slot index).
     public var keysInSlot: (Int) -> Int = { _ in 0 }
     public var needsSave = false
