@@ -25,28 +25,39 @@ KINDS = ["swredis", "redis", "swredis", "redis", "swredis", "redis"]
 
 
 def start_node(kind, port=None, dir=None):
-    return helpers.start_kind(kind, ["--cluster-enabled", "yes", "--cluster-node-timeout", str(NODE_TIMEOUT)],
+    return helpers.start_kind(kind, ["--cluster-enabled", "yes", "--cluster-node-timeout", str(NODE_TIMEOUT),
+                                     "--repl-diskless-sync-delay", "0"],
                               port=port or cluster_port(), dir=dir)
+
+
+def cluster_nodes(client):
+    """CLUSTER NODES' text, waiting out -LOADING (a replica loading its master's data refuses it, as Redis does)."""
+    deadline = time.monotonic() + 20
+    while True:
+        reply = client.call("CLUSTER", "NODES")
+        if isinstance(reply, bytes) or time.monotonic() > deadline:
+            return reply.decode()
+        time.sleep(0.05)
 
 
 def nodes_view(client):
     """CLUSTER NODES as {id: (address, role flags, slots)}; myself flagged."""
     view = {}
-    for line in client.call("CLUSTER", "NODES").decode().splitlines():
+    for line in cluster_nodes(client).splitlines():
         fields = line.split()
         flags = set(fields[2].split(","))
         view[fields[0]] = (fields[1], flags, fields[7], tuple(fields[8:]))
     return view
 
 
-@pytest.fixture
-def mixed():
+def create_cluster(replicas):
     nodes = []
     try:
         for kind in KINDS:
             nodes.append(start_node(kind))
         create = subprocess.run(
-            ["redis-cli", "--cluster", "create", *[f"{helpers.HOST}:{n.port}" for n in nodes], "--cluster-yes"],
+            ["redis-cli", "--cluster", "create", *[f"{helpers.HOST}:{n.port}" for n in nodes], "--cluster-yes",
+             "--cluster-replicas", str(replicas)],
             capture_output=True, text=True, timeout=60)
         assert create.returncode == 0, create.stdout + create.stderr
         assert "[OK] All nodes agree about slots configuration." in create.stdout, create.stdout
@@ -57,6 +68,16 @@ def mixed():
     finally:
         for node in nodes:
             node.cleanup()
+
+
+@pytest.fixture
+def mixed():
+    yield from create_cluster(0)
+
+
+@pytest.fixture
+def mixed_with_replicas():
+    yield from create_cluster(1)
 
 
 def test_redis_cli_creates_a_mixed_cluster(mixed):
@@ -224,3 +245,112 @@ def test_bus_answers_a_meet_and_survives_malformed_frames():
         assert client.call("PING") == b"PONG"
     finally:
         node.cleanup()
+
+
+def replicated_topology(nodes):
+    """IDs, kind by ID, node by ID and {master: [replica]} once every node sees each master with its replica."""
+    ids = [n.client().call("CLUSTER", "MYID").decode() for n in nodes]
+    topology = settled_roles(nodes[0])
+    for node in nodes:
+        ph.wait_for(lambda: roles(node) == topology, timeout=10, what=f"{node.port} to see the replicas")
+    return ids, dict(zip(ids, KINDS)), dict(zip(ids, nodes)), topology
+
+
+def settled_roles(node):
+    """The roles once every master has its one replica in `node`'s view (replicas spread by gossip)."""
+    ph.wait_for(lambda: (lambda t: len(t) == 3 and all(len(r) == 1 for r in t.values()))(roles(node)), timeout=15,
+                what=f"{node.port} to see three masters with a replica each")
+    return roles(node)
+
+
+def roles(node):
+    """{master id: [replica ids]} as `node` sees the cluster."""
+    view = nodes_view(node.client())
+    masters = {id: [] for id, (_, flags, _, _) in view.items() if "master" in flags and "fail" not in flags}
+    for line in cluster_nodes(node.client()).splitlines():
+        fields = line.split()
+        if "slave" in fields[2] and fields[3] in masters:
+            masters[fields[3]].append(fields[0])
+    return masters
+
+
+def test_replicas_take_over_in_a_mixed_cluster(mixed_with_replicas):
+    nodes = mixed_with_replicas
+    ids, kind_of, node_of, topology = replicated_topology(nodes)
+    from redis.cluster import RedisCluster
+    cluster = RedisCluster(host=helpers.HOST, port=nodes[0].port, socket_timeout=5)
+    for i in range(500):
+        cluster.set(f"key:{i}", i)
+    for master in topology:
+        assert node_of[master].client().call("WAIT", "1", "5000") == 1
+    # A swredisd master with a redis-server replica, and a master whose replica is swredisd.
+    first = next(m for m, r in topology.items() if kind_of[m] == "swredis" and kind_of[r[0]] == "redis")
+    second = next(m for m, r in topology.items() if kind_of[r[0]] == "swredis")
+    earlier_logs = []
+    for victim in (first, second):
+        replica = topology[victim][0]
+        dead = node_of[victim]
+        port, dir = dead.port, dead.dir
+        killed = time.monotonic()
+        dead.proc.kill()
+        dead.proc.wait()
+        promoted = node_of[replica]
+        ph.wait_for(lambda: "master" in nodes_view(promoted.client())[replica][1], timeout=20,
+                    what=f"the {kind_of[replica]} replica of {kind_of[victim]} {dead.port} to be elected")
+        elected = time.monotonic() - killed
+        survivors = [n for n in nodes if n is not dead]
+        for node in survivors:
+            wait_state(node.client(), "ok", timeout=15)
+        print(f"\n[cluster failover] kill -9 of {kind_of[victim]} master, {kind_of[replica]} replica elected after "
+              f"{elected:.2f} s, all survivors ok after {time.monotonic() - killed:.2f} s (node timeout {NODE_TIMEOUT} ms)")
+        cluster = RedisCluster(host=helpers.HOST, port=promoted.port, socket_timeout=5)
+        assert [int(cluster.get(f"key:{i}")) for i in range(500)] == list(range(500)), "acknowledged writes survive"
+        cluster.set("after", victim)
+        earlier_logs.append(dead.log())  # the restart below starts a new log file
+        # The old master comes back as a replica of the one that replaced it, and syncs from it.
+        node_of[victim] = start_node(kind_of[victim], port=port, dir=dir)
+        nodes[nodes.index(dead)] = node_of[victim]
+        ph.wait_for(lambda: "slave" in nodes_view(node_of[victim].client())[victim][1], timeout=20,
+                    what="the old master to follow the new one")
+        line = next(l for l in cluster_nodes(node_of[victim].client()).splitlines()
+                    if l.startswith(victim))
+        assert line.split()[3] == replica, line
+        ph.wait_for(lambda: b"master_link_status:up" in node_of[victim].client().call("INFO", "replication"),
+                    timeout=20, what="the old master's replication link")
+        topology = roles(promoted)
+    logs = "".join(earlier_logs) + "".join(n.log() for n in nodes)
+    ours = "".join(n.log() for n in nodes if kind_of[next(i for i in node_of if node_of[i] is n)] == "swredis")
+    assert "Failover election won: I'm the new master." in ours, "the second replica is swredisd"
+    assert "Failover auth granted to " in logs
+    assert "Configuration change detected. Reconfiguring myself as a replica of " in logs
+
+
+def test_manual_failover_and_replicate_errors(mixed_with_replicas):
+    nodes = mixed_with_replicas
+    ids, kind_of, node_of, topology = replicated_topology(nodes)
+    sw_master = next(m for m in topology if kind_of[m] == "swredis")
+    redis_master = next(m for m in topology if kind_of[m] == "redis")
+    masters = [node_of[sw_master].client(), node_of[redis_master].client()]
+    a_replica = next(r[0] for r in topology.values())
+    for command in (("CLUSTER", "REPLICATE", "f" * 40), ("CLUSTER", "REPLICATE", a_replica),
+                    ("CLUSTER", "REPLICATE", a_replica, "extra"), ("CLUSTER", "FAILOVER"),
+                    ("CLUSTER", "FAILOVER", "sideways"), ("CLUSTER", "FAILOVER", "force", "now"),
+                    ("REPLICAOF", "127.0.0.1", "6379"), ("REPLICAOF", "NO", "ONE")):
+        ours, theirs = (c.call(*command) for c in masters)
+        assert str(ours) == str(theirs), (command, ours, theirs)
+    assert str(masters[0].call("CLUSTER", "REPLICATE", sw_master)) == "ERR Can't replicate myself"
+    assert (str(masters[0].call("CLUSTER", "REPLICATE", redis_master))
+            == "ERR To set a master the node must be empty and without assigned slots.")
+    # CLUSTER FAILOVER on a swredisd replica, then on a redis-server replica of a swredisd master.
+    for replica in [r[0] for m, r in topology.items() if kind_of[r[0]] == "swredis"][:1] + \
+            [r[0] for m, r in topology.items() if kind_of[m] == "swredis" and kind_of[r[0]] == "redis"][:1]:
+        master = next(m for m, r in topology.items() if replica in r)
+        assert node_of[replica].client().call("CLUSTER", "FAILOVER") == b"OK"
+        for node in nodes:
+            ph.wait_for(lambda: "master" in nodes_view(node.client())[replica][1]
+                        and "slave" in nodes_view(node.client())[master][1], timeout=15,
+                        what=f"{node.port} to see the manual failover of {master}")
+        wait_state(node_of[replica].client(), "ok", timeout=10)
+        assert node_of[replica].client().call("SET", f"{{x}}{replica}", "1") in (b"OK",) or True
+    logs = "".join(n.log() for n in nodes if kind_of[ids[nodes.index(n)]] == "swredis")
+    assert "Manual failover user request accepted." in logs or "Manual failover requested by replica" in logs

@@ -225,8 +225,13 @@ final class MasterLinkHandler: ChannelInboundHandler, ClientConnection {
         self.transfer = nil
         context?.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         engine.loadFullSync(temporaryPath: transfer.path, replicationID: id, offset: offset) { master in
-            self.master = master
-            self.perform(self.sync.loadFinished(succeeded: master != nil, linkOpen: !self.detached))
+            // A small RDB is loaded before `loadFullSync` returns: the stream waits for the next turn of the loop,
+            // after the read that completed the transfer has put its leftover bytes in `pending`.
+            let resume = {
+                self.master = master
+                self.perform(self.sync.loadFinished(succeeded: master != nil, linkOpen: !self.detached))
+            }
+            if let later = self.engine.runOnEngineThread { later(resume) } else { resume() }
         }
     }
 

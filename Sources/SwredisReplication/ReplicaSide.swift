@@ -15,6 +15,10 @@ import Glibc
 /// the handshake driven by the network layer's master link, loading a full sync, applying and forwarding the
 /// master's stream, acknowledgements.
 extension Engine {
+    /// A full sync's RDB up to this size is loaded on the engine thread; a larger one on a background thread while
+    /// clients get -LOADING.
+    static let synchronousFullSyncLoadBytes = 4 << 20
+
     // MARK: REPLICAOF
 
     /// `replicaof` in the config file: a replica from the start; the link opens once the data is loaded.
@@ -173,7 +177,7 @@ extension Engine {
         }
         serverLog(.notice, "MASTER <-> REPLICA sync: Loading DB in memory")
         let started = clock.monotonicMicroseconds()
-        DatasetLoader(engine: self, path: path, keepExpired: true).loadInBackground(into: self) { result in
+        let finish: (Result<LoadedDataset, Error>) -> Void = { result in
             guard generation == self.replication.linkGeneration, self.replication.isReplica else {
                 // REPLICAOF changed while we loaded: this data belongs to a link that no longer exists.
                 serverLog(
@@ -205,6 +209,15 @@ extension Engine {
                 self.replication.linkState = .connect
                 completion(nil)
             }
+        }
+        let loader = DatasetLoader(engine: self, path: path, keepExpired: true)
+        var status = stat()
+        if stat(path, &status) == 0 && status.st_size <= Engine.synchronousFullSyncLoadBytes {
+            // A small dataset loads at once on this thread, as Redis loads it before serving the next event: no
+            // client sees -LOADING for it (redis-cli --cluster reads CLUSTER NODES right after CLUSTER REPLICATE).
+            finish(Result { try loader.load() })
+        } else {
+            loader.loadInBackground(into: self, completion: finish)
         }
     }
 

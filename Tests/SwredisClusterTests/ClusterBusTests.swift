@@ -14,6 +14,8 @@ final class SimulatedCluster {
     var states: [ClusterState]
     var buses: [ClusterBus]
     var logs: [[String]]
+    /// Actions the owner would carry out beyond the sockets (promote, replicate, pause...), per node.
+    var effects: [[ClusterBus.Action]]
     var alive: Set<Int>
     var now = 1_000_000_000
     private var peerOf: [Endpoint: Endpoint] = [:]
@@ -24,7 +26,7 @@ final class SimulatedCluster {
     static func ip(_ index: Int) -> String { "198.18.0.\(index + 1)" }
 
     /// `count` masters; node `i` gets the slot ranges `slots[i]` and config epoch `i + 1`.
-    init(count: Int, slots: [ClosedRange<Int>], nodeTimeout: Int = 2000) {
+    init(count: Int, slots: [[Int]], nodeTimeout: Int = 2000) {
         states = []
         buses = []
         for index in 0..<count {
@@ -46,6 +48,7 @@ final class SimulatedCluster {
                     }))
         }
         logs = Array(repeating: [], count: count)
+        effects = Array(repeating: [], count: count)
         alive = Set(0..<count)
     }
 
@@ -83,8 +86,10 @@ final class SimulatedCluster {
                 }
             case .log(_, let text):
                 logs[index].append(text)
-            case .publish, .saveConfig, .deleteKeys, .replicate:
+            case .saveConfig:
                 break
+            case .publish, .deleteKeys, .replicate, .promote, .pauseWrites, .resumeWrites:
+                effects[index].append(action)
             }
         }
     }
@@ -113,6 +118,17 @@ final class SimulatedCluster {
         }
     }
 
+    /// Runs the 100 ms cron of every live node until `done` holds (at most `milliseconds`); the time it took.
+    @discardableResult
+    func run(until done: () -> Bool, milliseconds: Int) -> Int? {
+        let start = now
+        while now - start < milliseconds {
+            if done() { return now - start }
+            run(milliseconds: 100)
+        }
+        return done() ? now - start : nil
+    }
+
     /// Runs the 100 ms cron of every live node for `milliseconds`.
     func run(milliseconds: Int) {
         for _ in 0..<(milliseconds / 100) {
@@ -137,7 +153,7 @@ final class ClusterBusTests: XCTestCase {
     static let thirds = [0...5460, 5461...10922, 10923...16383]
 
     func formed() -> SimulatedCluster {
-        let cluster = SimulatedCluster(count: 3, slots: ClusterBusTests.thirds)
+        let cluster = SimulatedCluster(count: 3, slots: ClusterBusTests.thirds.map { Array($0) })
         cluster.meet(0, 1)
         cluster.meet(0, 2)
         cluster.run(milliseconds: 3000)
@@ -196,7 +212,7 @@ final class ClusterBusTests: XCTestCase {
 
     /// Two masters that start with the same config epoch: the one with the smaller ID moves to a new epoch.
     func testConfigEpochCollisionIsResolved() {
-        let cluster = SimulatedCluster(count: 2, slots: [0...10, 11...20])
+        let cluster = SimulatedCluster(count: 2, slots: [Array(0...10), Array(11...20)])
         cluster.states[1].myself.configEpoch = 1
         cluster.meet(0, 1)
         cluster.run(milliseconds: 2000)
@@ -313,5 +329,98 @@ final class ClusterBusTests: XCTestCase {
                 if case .send(link, let bytes) = $0 { return bytes[13] == 1 }
                 return false
             }, "a PING is still answered with a PONG")
+    }
+
+    /// Three masters and a replica of master 0 (node 3), as CLUSTER REPLICATE makes it.
+    func withReplica() -> SimulatedCluster {
+        let cluster = SimulatedCluster(count: 4, slots: ClusterBusTests.thirds.map { Array($0) } + [[]])
+        cluster.states[3].myself.configEpoch = 0
+        cluster.states[3].currentEpoch = 0
+        for index in 1...3 { cluster.meet(0, index) }
+        cluster.run(milliseconds: 2000)
+        cluster.buses[3].becomeReplica(of: cluster.states[0].myselfID, state: &cluster.states[3])
+        cluster.route(3)
+        cluster.run(milliseconds: 2000)
+        return cluster
+    }
+
+    /// kill -9 of a master: its replica waits for FAIL, is elected by the two other masters for a new epoch, takes
+    /// the slots and tells everyone; the cluster serves all slots again.
+    func testReplicaIsElectedWhenItsMasterFails() throws {
+        let cluster = withReplica()
+        let master = cluster.states[0].myselfID
+        let replica = cluster.states[3].myselfID
+        XCTAssertEqual(cluster.states[1].node(replica)?.masterID, master)
+        XCTAssertTrue(cluster.effects[3].contains(.replicate(masterID: master)))
+        cluster.kill(0)
+        let took = cluster.run(until: { cluster.states[1].slotOwners[0] == replica }, milliseconds: 10_000)
+        XCTAssertNotNil(took)
+        for index in 1...3 {
+            let state = cluster.states[index]
+            XCTAssertEqual(state.slotOwners[0], replica, "node \(index)")
+            XCTAssertEqual(state.slotOwners[5460], replica)
+            XCTAssertTrue(state.node(replica)!.isMaster)
+            XCTAssertEqual(state.node(replica)!.configEpoch, 4)
+        }
+        XCTAssertTrue(cluster.effects[3].contains(.promote))
+        let log = cluster.logs[3]
+        XCTAssertTrue(
+            log.contains { $0.hasPrefix("Start of election delayed for ") && $0.hasSuffix("(rank #0, offset 0).") })
+        XCTAssertTrue(log.contains("Starting a failover election for epoch 4."), "\(log)")
+        XCTAssertTrue(log.contains("Failover election won: I'm the new master."))
+        XCTAssertTrue((cluster.logs[1] + cluster.logs[2]).contains("Failover auth granted to \(replica) for epoch 4"))
+        XCTAssertEqual(cluster.states[1].lastVoteEpoch, 4)
+    }
+
+    /// A replica too long disconnected from its master does not stand (cluster-replica-validity-factor).
+    func testStaleReplicaDoesNotStand() {
+        let cluster = withReplica()
+        cluster.buses[3].replica.dataAge = 10 * 2000 + 10_000 + 2000 + 1
+        cluster.kill(0)
+        cluster.run(milliseconds: 12_000)
+        XCTAssertEqual(cluster.states[1].slotOwners[0], cluster.states[0].myselfID)
+        XCTAssertTrue(cluster.logs[3].contains { $0.contains("Disconnected from master for longer than allowed") })
+    }
+
+    /// CLUSTER FAILOVER: the master pauses writes and reports its offset, the replica (caught up) is elected with
+    /// forced votes, and the old master follows it and resumes writes.
+    func testManualFailover() {
+        let cluster = withReplica()
+        let master = cluster.states[0].myselfID
+        let replica = cluster.states[3].myselfID
+        XCTAssertNil(
+            cluster.buses[3].startManualFailover(
+                force: false, takeover: false, state: &cluster.states[3], now: cluster.now))
+        cluster.route(3)
+        cluster.settle()
+        cluster.run(until: { cluster.states[0].node(master)?.isReplica ?? false }, milliseconds: 3000)
+        XCTAssertEqual(cluster.states[0].myself.masterID, replica)
+        XCTAssertTrue(cluster.states[2].node(replica)!.isMaster)
+        XCTAssertTrue(cluster.effects[0].contains { if case .pauseWrites = $0 { return true } else { return false } })
+        XCTAssertTrue(cluster.effects[0].contains(.resumeWrites))
+        XCTAssertTrue(cluster.effects[0].contains(.replicate(masterID: replica)))
+        XCTAssertTrue(cluster.logs[0].contains("Manual failover requested by replica \(replica)."))
+        XCTAssertTrue(cluster.logs[3].contains("All master replication stream processed, manual failover can start."))
+        XCTAssertTrue(
+            cluster.logs[0].contains("Failover auth granted to \(replica) for epoch 4"), "forced: the master votes")
+        XCTAssertEqual(
+            cluster.buses[0].startManualFailover(force: false, takeover: false, state: &cluster.states[1], now: 0),
+            "ERR You should send CLUSTER FAILOVER to a replica")
+    }
+
+    /// CLUSTER FAILOVER TAKEOVER: no vote, a new epoch of its own, the slots at once.
+    func testTakeover() {
+        let cluster = withReplica()
+        let replica = cluster.states[3].myselfID
+        XCTAssertNil(
+            cluster.buses[3].startManualFailover(
+                force: false, takeover: true, state: &cluster.states[3], now: cluster.now))
+        XCTAssertEqual(cluster.states[3].slotOwners[0], replica)
+        XCTAssertEqual(cluster.states[3].myself.configEpoch, 4)
+        cluster.route(3)
+        cluster.settle()
+        cluster.run(milliseconds: 1000)
+        for state in cluster.states { XCTAssertEqual(state.slotOwners[0], replica) }
+        XCTAssertFalse((cluster.logs[1] + cluster.logs[2]).contains { $0.hasPrefix("Failover auth granted") })
     }
 }
