@@ -27,6 +27,10 @@ install -d "$stage/usr/share/man/man8" "$stage/usr/share/man/man5" "$stage/usr/s
 gzip -9n -c packaging/man/swredisd.8 > "$stage/usr/share/man/man8/swredisd.8.gz"
 gzip -9n -c packaging/man/swredisd.conf.5 > "$stage/usr/share/man/man5/swredisd.conf.5.gz"
 install -m 0644 packaging/debian/copyright "$stage/usr/share/doc/swredis/copyright"
+# The seeds' six-node cluster, formed by the supervisor: copy the directory to /etc/swredis to run it.
+for file in etc/swredis-cluster/*.conf; do
+    install -D -m 0644 "$file" "$stage/usr/share/doc/swredis/examples/cluster/$(basename "$file")"
+done
 gzip -9n -c packaging/debian/changelog > "$stage/usr/share/doc/swredis/changelog.Debian.gz"
 chmod 0644 "$stage/usr/share/man/man8/swredisd.8.gz" "$stage/usr/share/man/man5/swredisd.conf.5.gz" \
     "$stage/usr/share/doc/swredis/changelog.Debian.gz"

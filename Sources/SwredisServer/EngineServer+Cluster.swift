@@ -77,4 +77,14 @@ extension EngineServer {
             cluster.busTick()
         }
     }
+
+    /// `cluster ok, slots 0-5460` (a replica names its master's slots): the supervisor's `ctl status` shows it.
+    func clusterStatus(_ cluster: ClusterService) -> String {
+        let state = cluster.state
+        let owner = state.myself.isReplica ? state.myself.masterID ?? state.myselfID : state.myselfID
+        let ranges = state.slotRanges.filter { $0.owner == owner }
+            .map { $0.first == $0.last ? "\($0.first)" : "\($0.first)-\($0.last)" }
+        return
+            "cluster \(cluster.isOK ? "ok" : "fail"), slots \(ranges.isEmpty ? "none" : ranges.joined(separator: ","))"
+    }
 }

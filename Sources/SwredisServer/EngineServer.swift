@@ -1,6 +1,7 @@
 import Dispatch
 import NIOCore
 import NIOPosix
+import SwredisCluster
 import SwredisCommands
 import SwredisConfig
 import SwredisEngine
@@ -457,13 +458,14 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
     /// supervisor shows it per instance beside the declared role.
     private func reportReplicationStatus() {
         guard notifySystemd, !isSentinel else { return }
-        let status: String
+        var status: String
         if let host = engine.replication.masterHost {
             let link = engine.replication.linkState == .connected ? "link up" : "link down"
             status = "Ready to accept connections; replica of \(host):\(engine.replication.masterPort), \(link)"
         } else {
             status = "Ready to accept connections; master"
         }
+        if let cluster = engine.cluster as? ClusterService { status += "; " + clusterStatus(cluster) }
         guard status != lastReplicationStatus else { return }
         lastReplicationStatus = status
         ServiceNotifier.status(status)

@@ -95,10 +95,11 @@ extension Supervisor {
         return "OK\n"
     }
 
-    /// NAME KIND ROLE DECLARED PID PORT STATE UPTIME RESTARTS LAST-EXIT, one instance per line. ROLE is what the
-    /// running instance reports (a failover changes it); DECLARED is what its file says.
+    /// NAME KIND ROLE DECLARED PID PORT STATE UPTIME RESTARTS LAST-EXIT CLUSTER, one instance per line. ROLE is what
+    /// the running instance reports (a failover changes it); DECLARED is what its file says; CLUSTER is a cluster
+    /// node's state and slots (`ok, slots 0-5460`).
     func statusTable() -> String {
-        var lines = ["NAME\tKIND\tROLE\tDECLARED\tPID\tPORT\tSTATE\tUPTIME\tRESTARTS\tLAST-EXIT"]
+        var lines = ["NAME\tKIND\tROLE\tDECLARED\tPID\tPORT\tSTATE\tUPTIME\tRESTARTS\tLAST-EXIT\tCLUSTER"]
         let now = monotonicMilliseconds()
         for name in order {
             guard let instance = managed[name] else { continue }
@@ -113,9 +114,11 @@ extension Supervisor {
                     name, definition.kind.rawValue, role, definition.declaredRole, state.pid.map { String($0) } ?? "-",
                     String(definition.port), state.name,
                     uptime, String(instance.lifecycle.restarts), instance.lifecycle.lastExit ?? "-",
+                    state.pid == nil ? "-" : instance.clusterDescription ?? "-",
                 ].joined(separator: "\t"))
         }
         if let virtualIP { lines.append(virtualIP.status) }
+        if let clusterFormation { lines.append(clusterFormation.status) }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -26,6 +26,8 @@ public struct InstanceDefinition: Equatable {
     public let stateFile: String
     /// What follows `swredisd server` or `swredisd sentinel`.
     public let arguments: [String]
+    /// Set for a data instance with `cluster-enabled yes`.
+    public let cluster: ClusterNodeAccess?
     /// Changes whenever the files read for this instance or the derived arguments change (reload decisions).
     public let fingerprint: String
 
@@ -178,6 +180,18 @@ public struct InstanceCatalog {
                         ? "vip-instance must name the data instance the VIP follows (there is not exactly one)"
                         : "vip-instance '\(vip.instance)' is not a data instance of this directory"))
         }
+        if let layout = settings.cluster, only == nil {
+            problems += layout.problems(instances, file: supervisorPath)
+        }
+        for instance in instances {
+            guard let cluster = instance.cluster, cluster.configFile.hasPrefix(directory + "/") else { continue }
+            problems.append(
+                .init(
+                    file: instance.file, line: InstanceCatalog.lineNumber(of: "cluster-config-file", in: instance.file),
+                    reason:
+                        "cluster-config-file \(cluster.configFile) is state, not configuration: it must not be in \(directory)"
+                ))
+        }
         let (ordered, loopProblems) = startOrder(instances)
         problems += loopProblems
         let stores = Dictionary(
@@ -210,11 +224,22 @@ public struct InstanceCatalog {
             "systemd",
         ]
         let contents = files.map { ConfigFileLoader.readFile($0) ?? "" }.joined(separator: "\u{0}")
+        var cluster: ClusterNodeAccess?
+        if kind == .server && store[.clusterEnabled] {
+            let binds = store[.bind].map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 }
+            let specific = binds.first { !["*", "::*", "0.0.0.0", "::"].contains($0) }
+            let announced = store[.clusterAnnounceIp]
+            let nodesFile = store[.clusterConfigFile]
+            cluster = ClusterNodeAccess(
+                address: announced.isEmpty ? specific ?? "127.0.0.1" : announced,
+                password: store[.requirepass].isEmpty ? nil : store[.requirepass],
+                configFile: nodesFile.hasPrefix("/") ? nodesFile : directory + "/" + nodesFile)
+        }
         return InstanceDefinition(
             name: name, file: path, port: store[.port], master: kind == .sentinel ? nil : master, directory: directory,
             pidfile: pidfile, logfile: logfile.isEmpty ? nil : logfile,
             notifySocket: settings.runDirectory + "/" + name + ".notify", kind: kind, stateFile: stateFile,
-            arguments: arguments,
+            arguments: arguments, cluster: cluster,
             fingerprint: contents + "\u{0}" + arguments.joined(separator: "\u{0}"))
     }
 

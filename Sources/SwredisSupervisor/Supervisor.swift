@@ -24,20 +24,31 @@ public final class Supervisor: @unchecked Sendable {
         /// Last STATUS= the instance sent.
         var status = ""
 
+        /// The STATUS= parts after "Ready to accept connections": the role, then `cluster ...` in cluster mode.
+        private var statusParts: [Substring] {
+            status.split(separator: "; ", omittingEmptySubsequences: false).dropFirst().map { $0 }
+        }
+
         /// The role the running data instance reports (`master` / `replica`), nil before it said.
         var actualRole: String? {
-            if status.hasSuffix("; master") { return "master" }
-            if status.contains("; replica of ") { return "replica" }
-            return nil
+            guard let role = statusParts.first else { return nil }
+            if role == "master" { return "master" }
+            return role.hasPrefix("replica of ") ? "replica" : nil
         }
 
         /// The role in full as the instance reports it: `master`, `replica of 127.0.0.1:6380 (link up)`.
         var actualRoleDescription: String? {
-            if status.hasSuffix("; master") { return "master" }
-            guard let range = status.firstRange(of: "; replica of ") else { return nil }
-            let rest = status[range.upperBound...].split(separator: ",", maxSplits: 1)
+            guard let role = statusParts.first else { return nil }
+            if role == "master" { return "master" }
+            guard role.hasPrefix("replica of ") else { return nil }
+            let rest = role.dropFirst("replica of ".count).split(separator: ",", maxSplits: 1)
             let link = rest.count > 1 ? " (\(rest[1].drop { $0 == " " }))" : ""
             return "replica of \(rest[0])\(link)"
+        }
+
+        /// A cluster node's state and slots as it reports them (`ok, slots 0-5460`), nil outside cluster mode.
+        var clusterDescription: String? {
+            statusParts.first { $0.hasPrefix("cluster ") }.map { String($0.dropFirst("cluster ".count)) }
         }
         /// Start once the instance's local master is up.
         var waitingForMaster = false
@@ -69,6 +80,8 @@ public final class Supervisor: @unchecked Sendable {
     private var lastStatus = ""
     /// The fenced VIP lease, when `swredisd.conf` declares one.
     var virtualIP: VirtualIPManager?
+    /// Forms the declared cluster on the first start.
+    var clusterFormation: ClusterFormation?
     private let finished = DispatchSemaphore(value: 0)
     private var exitStatus: Int32 = 0
 
@@ -116,6 +129,7 @@ public final class Supervisor: @unchecked Sendable {
         queue.async {
             for definition in self.catalog.instances { self.add(definition) }
             self.startVirtualIP()
+            self.startClusterFormation()
             self.updateStatus()
         }
         finished.wait()
@@ -133,6 +147,22 @@ public final class Supervisor: @unchecked Sendable {
         virtualIP = manager
         manager.heldChanged = { [weak self] in self?.updateStatus() }
         manager.start()
+    }
+
+    // MARK: The cluster
+
+    /// Forms the cluster `cluster-master` / `cluster-replica` declare, unless it is formed already.
+    private func startClusterFormation() {
+        guard let layout = catalog.settings.cluster, only == nil else { return }
+        let nodes = layout.nodes.compactMap { name -> ClusterFormation.Node? in
+            guard let definition = catalog.instances.first(where: { $0.name == name }),
+                let access = definition.cluster
+            else { return nil }
+            return ClusterFormation.Node(name: name, port: definition.port, access: access)
+        }
+        let formation = ClusterFormation(layout: layout, nodes: nodes)
+        clusterFormation = formation
+        formation.start()
     }
 
     // MARK: Instances
@@ -521,6 +551,8 @@ public final class Supervisor: @unchecked Sendable {
         // The address goes first: no client may reach an instance that is shutting down through it.
         virtualIP?.stop()
         virtualIP = nil
+        clusterFormation?.stop()
+        clusterFormation = nil
         ServiceNotifier.stopping()
         for instance in managed.values { instance.waitingForMaster = false }
         continueStopping()

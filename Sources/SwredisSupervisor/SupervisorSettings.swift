@@ -23,6 +23,8 @@ public struct SupervisorSettings: Equatable {
     public var user = ""
     /// The virtual IP, when `vip-*` lines declare one.
     public var virtualIP: VirtualIPSettings?
+    /// The cluster the supervisor forms, when `cluster-master` / `cluster-replica` lines declare one.
+    public var cluster: ClusterLayout?
 
     public enum LogTarget: String, CaseIterable {
         /// The journal when started by systemd (JOURNAL_STREAM or NOTIFY_SOCKET set), else the supervisor's stdout.
@@ -57,6 +59,21 @@ public struct SupervisorSettings: Equatable {
             guard let words = ConfigFileLoader.splitArguments(line), let name = words.first?.lowercased() else {
                 problems.append(
                     Problem(file: file, line: lineNumber, reason: "Unbalanced quotes in configuration line"))
+                continue
+            }
+            if name == "cluster-replica" {
+                guard words.count == 3 else {
+                    problems.append(
+                        Problem(
+                            file: file, line: lineNumber,
+                            reason: "'cluster-replica' takes the replica's instance name and its master's"))
+                    continue
+                }
+                var layout = settings.cluster ?? ClusterLayout()
+                if let reason = layout.addReplica(words[1], of: words[2]) {
+                    problems.append(Problem(file: file, line: lineNumber, reason: reason))
+                }
+                settings.cluster = layout
                 continue
             }
             guard words.count == 2 else {
@@ -112,6 +129,10 @@ public struct SupervisorSettings: Equatable {
             guard let n = number(1) else { return "stop-timeout-seconds must be a number >= 1" }
             stopTimeoutSeconds = n
         case "user": user = value
+        case "cluster-master":
+            var layout = cluster ?? ClusterLayout()
+            if let reason = layout.addMaster(value) { return reason }
+            cluster = layout
         case let vip where vip.hasPrefix("vip-"):
             var settings = virtualIP ?? VirtualIPSettings()
             if let reason = settings.apply(vip, value) { return reason }

@@ -111,6 +111,12 @@ enum SupervisorCommandLine {
             let list = catalog.instances.map { "\($0.name) (\($0.roleDescription), port \($0.port))" }.joined(
                 separator: ", ")
             print("\(options.directory): OK, \(catalog.instances.count) instance(s): \(list)")
+            if let cluster = catalog.settings.cluster {
+                let replicas = cluster.replicas.map { "\($0.name) of \($0.master)" }.joined(separator: ", ")
+                print(
+                    "cluster formed on first start: masters \(cluster.masters.joined(separator: ", ")); replicas \(replicas.isEmpty ? "none" : replicas)"
+                )
+            }
             return 0
         }
         return 1
