@@ -354,3 +354,57 @@ def test_manual_failover_and_replicate_errors(mixed_with_replicas):
         assert node_of[replica].client().call("SET", f"{{x}}{replica}", "1") in (b"OK",) or True
     logs = "".join(n.log() for n in nodes if kind_of[ids[nodes.index(n)]] == "swredis")
     assert "Manual failover user request accepted." in logs or "Manual failover requested by replica" in logs
+
+
+def test_resharding_between_kinds_while_a_client_writes(mixed):
+    """`redis-cli --cluster reshard` moves slots holding keys from a swredisd master to a redis-server master and
+    back the other way while a RedisCluster client writes: every acknowledged write is readable at the end, from
+    the node that now owns its slot."""
+    import threading
+    from redis.cluster import RedisCluster
+    ids = [n.client().call("CLUSTER", "MYID").decode() for n in mixed]
+    seed = RedisCluster(host=helpers.HOST, port=mixed[0].port, socket_timeout=5)
+    for i in range(2000):
+        seed.set(f"seed:{i}", i)
+    acknowledged = {}
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        client = RedisCluster(host=helpers.HOST, port=mixed[1].port, socket_timeout=5)
+        i = 0
+        try:
+            while not stop.is_set() and i < 200_000:
+                key = f"live:{i % 3000}"
+                client.set(key, i)
+                acknowledged[key] = i
+                i += 1
+        except Exception as error:  # reported below: a write the cluster refused
+            errors.append(error)
+        finally:
+            client.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        for source, target in ((0, 1), (1, 2)):
+            moved = subprocess.run(
+                ["redis-cli", "--cluster", "reshard", f"{helpers.HOST}:{mixed[0].port}", "--cluster-from",
+                 ids[source], "--cluster-to", ids[target], "--cluster-slots", "150", "--cluster-yes"],
+                capture_output=True, text=True, timeout=120)
+            assert moved.returncode == 0, moved.stdout[-3000:] + moved.stderr[-2000:]
+            assert "Moving slot" in moved.stdout
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not errors, errors
+    assert len(acknowledged) > 100, "the writer ran during the moves"
+    check = subprocess.run(["redis-cli", "--cluster", "check", f"{helpers.HOST}:{mixed[2].port}"],
+                           capture_output=True, text=True, timeout=30)
+    assert "[OK] All 16384 slots covered." in check.stdout and "[ERR]" not in check.stdout, check.stdout
+    reader = RedisCluster(host=helpers.HOST, port=mixed[3].port, socket_timeout=5)
+    assert [int(reader.get(f"seed:{i}")) for i in range(2000)] == list(range(2000))
+    for key, value in acknowledged.items():
+        assert int(reader.get(key)) >= value, key
+    views = [nodes_view(n.client()) for n in mixed]
+    assert all(v[ids[0]][3] == views[0][ids[0]][3] for v in views), "every node agrees on the new slots"
