@@ -408,3 +408,50 @@ def test_resharding_between_kinds_while_a_client_writes(mixed):
         assert int(reader.get(key)) >= value, key
     views = [nodes_view(n.client()) for n in mixed]
     assert all(v[ids[0]][3] == views[0][ids[0]][3] for v in views), "every node agrees on the new slots"
+
+
+def test_add_node_rebalance_and_del_node_with_redis_cli(mixed):
+    """`redis-cli --cluster add-node` (a swredisd master, a redis-server replica of it), `rebalance
+    --cluster-use-empty-masters` moving slots onto the new master, `del-node` of the replica: each step's check
+    passes and every node agrees."""
+    extra = [start_node("swredis"), start_node("redis")]
+    try:
+        seed = f"{helpers.HOST}:{mixed[0].port}"
+        new_master, new_replica = (f"{helpers.HOST}:{n.port}" for n in extra)
+        added = subprocess.run(["redis-cli", "--cluster", "add-node", new_master, seed], capture_output=True,
+                               text=True, timeout=60)
+        assert "[OK] New node added correctly." in added.stdout, added.stdout + added.stderr
+        master_id = extra[0].client().call("CLUSTER", "MYID").decode()
+        for node in mixed:
+            ph.wait_for(lambda: master_id in nodes_view(node.client()), timeout=20,
+                        what=f"{node.port} to know the new master")
+        added = subprocess.run(["redis-cli", "--cluster", "add-node", new_replica, seed, "--cluster-slave",
+                                "--cluster-master-id", master_id], capture_output=True, text=True, timeout=60)
+        assert "[OK] New node added correctly." in added.stdout, added.stdout + added.stderr
+        everyone = mixed + extra
+        replica_id = extra[1].client().call("CLUSTER", "MYID").decode()
+        for node in everyone:
+            ph.wait_for(lambda: replica_id in nodes_view(node.client()) and
+                        "slave" in nodes_view(node.client())[replica_id][1], timeout=20,
+                        what=f"{node.port} to know the new replica")
+        # A small weight for the new master keeps the move short (~130 slots).
+        balanced = subprocess.run(["redis-cli", "--cluster", "rebalance", seed, "--cluster-use-empty-masters",
+                                   "--cluster-weight", f"{master_id}=0.05"],
+                                  capture_output=True, text=True, timeout=180)
+        assert balanced.returncode == 0, balanced.stdout[-3000:] + balanced.stderr[-2000:]
+        ph.wait_for(lambda: len(nodes_view(mixed[0].client())[master_id][3]) > 0, timeout=20,
+                    what="the new master to serve slots")
+        removed = subprocess.run(["redis-cli", "--cluster", "del-node", seed, replica_id], capture_output=True,
+                                 text=True, timeout=60)
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        for node in mixed + extra[:1]:
+            ph.wait_for(lambda: replica_id not in nodes_view(node.client()), timeout=20,
+                        what=f"{node.port} to forget the removed node")
+        check = subprocess.run(["redis-cli", "--cluster", "check", seed], capture_output=True, text=True, timeout=30)
+        assert "[OK] All nodes agree about slots configuration." in check.stdout, check.stdout
+        assert "[OK] All 16384 slots covered." in check.stdout, check.stdout
+        for node in mixed + extra[:1]:
+            wait_state(node.client(), "ok", timeout=15)
+    finally:
+        for node in extra:
+            node.cleanup()
