@@ -70,10 +70,19 @@ public final class ClusterService {
             if names.contains(BoolSetting.clusterRequireFullCoverage.rawValue) { self.recomputeHealth() }
             self.bus.nodeTimeout = self.engine.config[.clusterNodeTimeout]
             self.bus.allowReplicaMigration = self.engine.config[.clusterAllowReplicaMigration]
+            self.bus.migrationBarrier = self.engine.config[.clusterMigrationBarrier]
         }
         engine.indexesSlots = true
         engine.databases[0].indexSlots(true)
         bus.allowReplicaMigration = engine.config[.clusterAllowReplicaMigration]
+        bus.migrationBarrier = engine.config[.clusterMigrationBarrier]
+        // Masters with replicas in nodes.conf may get one by migration later (Redis's load adds them as slaves).
+        for replica in state.nodes.values where replica.isReplica {
+            if let masterID = replica.masterID, var master = state.node(masterID) {
+                master.flags.insert(.migrateTo)
+                state.upsert(master)
+            }
+        }
         bus.keysInSlot = { [unowned self] slot in self.countKeys(in: slot) }
         recomputeHealth()
     }

@@ -38,7 +38,7 @@ public struct ConfigWarning: Equatable, CustomStringConvertible, Sendable {
 }
 
 public enum DirectiveLimitations {
-    static let noCluster = "cluster replica migration and link buffer limits are not implemented yet"
+    static let noClusterLinkLimit = "cluster link send buffers are not limited (no link is freed for its size)"
     static let noTLS = "TLS is not implemented"
     static let noDefrag = "there is no active defragmentation (glibc malloc, not jemalloc)"
     static let noLazyFree = "values are always freed synchronously"
@@ -114,10 +114,9 @@ public enum DirectiveLimitations {
         "tracking-table-max-keys": .warn("CLIENT TRACKING is not implemented"),
         "propagation-error-behavior": .warn("a replica always ignores errors in its master's stream"),
         "replica-ignore-disk-write-errors": .warn("a replica always stops writing after a disk error"),
-        "cluster-migration-barrier": .warn(noCluster),
-        "cluster-allow-pubsubshard-when-down": .warn(noCluster),
-        "cluster-announce-tls-port": .warn(noCluster),
-        "cluster-link-sendbuf-limit": .warn(noCluster),
+        "cluster-allow-pubsubshard-when-down": .warn("not read: Redis's default, yes, applies"),
+        "cluster-announce-tls-port": .warn(noTLS),
+        "cluster-link-sendbuf-limit": .warn(noClusterLinkLimit),
         "tls-cert-file": .warn(noTLS),
         "tls-key-file": .warn(noTLS),
         "tls-key-file-pass": .warn(noTLS),

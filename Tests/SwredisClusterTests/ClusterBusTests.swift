@@ -423,4 +423,34 @@ final class ClusterBusTests: XCTestCase {
         for state in cluster.states { XCTAssertEqual(state.slotOwners[0], replica) }
         XCTAssertFalse((cluster.logs[1] + cluster.logs[2]).contains { $0.hasPrefix("Failover auth granted") })
     }
+
+    /// Replica migration: master 0 has two replicas (nodes 2 and 3), master 1 one (node 4). When node 4 dies and
+    /// turns FAIL, master 1 is orphaned; after five seconds the replica of master 0 with the smaller ID (node 2)
+    /// moves to it, and only that one.
+    func testAReplicaMigratesToAnOrphanedMaster() {
+        let cluster = SimulatedCluster(count: 5, slots: [Array(0...8191), Array(8192...16383), [], [], []])
+        for index in 2...4 {
+            cluster.states[index].myself.configEpoch = 0
+            cluster.states[index].currentEpoch = 0
+        }
+        for index in 1...4 { cluster.meet(0, index) }
+        cluster.run(milliseconds: 2000)
+        let masters = [cluster.states[0].myselfID, cluster.states[1].myselfID]
+        for (index, master) in [(2, masters[0]), (3, masters[0]), (4, masters[1])] {
+            cluster.buses[index].becomeReplica(of: master, state: &cluster.states[index])
+            cluster.route(index)
+        }
+        for index in 0...4 { cluster.buses[index].stateOK = true }
+        cluster.run(milliseconds: 3000)
+        XCTAssertEqual(cluster.states[0].replicas(of: masters[1]).map(\.id), [cluster.states[4].myselfID])
+        cluster.kill(4)
+        let moved = cluster.run(
+            until: { cluster.states[2].myself.masterID == masters[1] }, milliseconds: 20_000)
+        XCTAssertNotNil(moved)
+        XCTAssertGreaterThan(moved ?? 0, ClusterBus.replicaMigrationDelay)
+        XCTAssertTrue(cluster.logs[2].contains("Migrating to orphaned master \(masters[1])"))
+        XCTAssertEqual(cluster.states[3].myself.masterID, masters[0], "only the candidate moves")
+        cluster.run(milliseconds: 2000)
+        XCTAssertEqual(cluster.states[1].node(cluster.states[2].myselfID)?.masterID, masters[1])
+    }
 }

@@ -52,6 +52,7 @@ extension ClusterBus {
         if state.myself.isReplica {
             handleManualFailover(state: &state, now: now)
             handleReplicaFailover(state: &state, now: now)
+            considerReplicaMigration(state: &state, now: now)
         }
     }
 

@@ -234,8 +234,11 @@ extension ClusterBus {
             needsSave = true
             needsStateUpdate = true
         }
-        if state.node(masterID) != nil && node.masterID != masterID {
+        if var master = state.node(masterID), node.masterID != masterID {
             node.masterID = masterID
+            // A master that has had a replica may get one by migration if it loses them (`clusterNodeAddSlave`).
+            master.flags.insert(.migrateTo)
+            state.upsert(master)
             needsSave = true
         }
         state.upsert(node)

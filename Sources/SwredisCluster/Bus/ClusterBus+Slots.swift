@@ -69,6 +69,10 @@ extension ClusterBus {
         }
         myself.masterID = masterID
         state.myself = myself
+        if var master = state.node(masterID) {
+            master.flags.insert(.migrateTo)
+            state.upsert(master)
+        }
         needsSave = true
         needsStateUpdate = true
         actions.append(.replicate(masterID: masterID))

@@ -68,6 +68,8 @@ public struct ClusterBus {
         var lastInPingGossip: UInt64 = 0
         /// When myself last voted for a replica of this master.
         var votedTime = 0
+        /// Since when this master has had no working replica (0: it has one, or never had).
+        var orphanedSince = 0
     }
 
     public var nodeTimeout: Int
@@ -87,6 +89,8 @@ public struct ClusterBus {
     public var stateOK = false
     /// `cluster-allow-replica-migration`.
     public var allowReplicaMigration = true
+    /// `cluster-migration-barrier`: the working replicas a master keeps before one of them may migrate.
+    public var migrationBarrier = 1
     /// Slots whose owner stopped claiming them: not yet rebound, but not to be reported in an UPDATE either.
     var notClaimed = SlotBitmap()
     /// What the election weighs of myself's replication (the owner refreshes it before each tick).
