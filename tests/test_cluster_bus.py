@@ -455,3 +455,28 @@ def test_add_node_rebalance_and_del_node_with_redis_cli(mixed):
     finally:
         for node in extra:
             node.cleanup()
+
+
+def test_cluster_reset_of_a_replica_as_redis(mixed_with_replicas):
+    """CLUSTER RESET on a replica of either kind: it stops replicating, empties its data and forgets every node."""
+    nodes = mixed_with_replicas
+    ids, kind_of, node_of, topology = replicated_topology(nodes)
+    for replicas in topology.values():
+        master = next(m for m, r in topology.items() if r == replicas)
+        master_client = node_of[master].client()
+        slot_range = nodes_view(master_client)[master][3][0]
+        key = next(f"k{i}" for i in range(100000)
+                   if master_client.call("CLUSTER", "KEYSLOT", f"k{i}") == int(slot_range.split("-")[0]))
+        master_client.call("SET", key, "v")
+        assert master_client.call("WAIT", "1", "5000") == 1
+    results = {}
+    for replicas in topology.values():
+        node = node_of[replicas[0]]
+        client = node.client()
+        assert client.call("DBSIZE") == 1
+        assert client.call("CLUSTER", "RESET") == b"OK"
+        info = client.call("CLUSTER", "INFO").decode()
+        results[kind_of[replicas[0]]] = (
+            b"role:master" in client.call("INFO", "replication"), client.call("DBSIZE"),
+            "cluster_known_nodes:1" in info, len(cluster_nodes(client).splitlines()))
+    assert len(set(results.values())) == 1 and results["swredis"] == (True, 0, True, 1), results

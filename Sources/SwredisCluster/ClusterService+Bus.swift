@@ -99,6 +99,14 @@ extension ClusterService {
         return refusal
     }
 
+    /// Myself becomes a master without slots and replication stops (CLUSTER RESET on a replica).
+    public func promoteMyself() {
+        bus.setAsMaster(state.myselfID, state: &state)
+        bus.resetManualFailover()
+        promote?()
+        applyBusActions(save: true)
+    }
+
     /// CLUSTER COUNT-FAILURE-REPORTS.
     public func failureReports(about id: String) -> Int {
         bus.failureReportCount(id, now: engine.clock.unixMilliseconds())

@@ -333,6 +333,12 @@ enum ClusterCommands {
         if cluster.state.myself.isMaster && cluster.engine.databases[client.database].count != 0 {
             return client.error("ERR CLUSTER RESET can't be called with master nodes containing keys")
         }
+        if cluster.state.myself.isReplica {
+            // A replica stops replicating and empties its data (Redis's `clusterReset`).
+            cluster.promoteMyself()
+            cluster.engine.flushAll()
+            cluster.engine.signalDatabasesReplaced(Array(cluster.engine.databases.indices))
+        }
         cluster.forgetEveryone()
         cluster.update { state in
             state.migratingTo = [:]
