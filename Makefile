@@ -51,13 +51,13 @@ lint:
 format:
 	$(SWIFT) format format --in-place --recursive --parallel $(SWIFT_FORMAT_PATHS)
 
-## libFuzzer on every decoder of untrusted bytes (Sources/swredis-fuzz: resp, rdb, aof, config, reply), built into its own
+## libFuzzer on every decoder of untrusted bytes (Sources/swredis-fuzz: resp, rdb, aof, config, reply, cluster), built into its own
 ## .build-fuzz so the normal build is untouched. `make fuzz` runs each target FUZZ_SECONDS (default 10); longer by
 ## hand: `make fuzz FUZZ_SECONDS=300 FUZZ_TARGETS=rdb`. Seeds: tests/fuzz-corpus/<target>/; the grown corpus and
 ## any crash reproducer: .build-fuzz/fuzz-work/<target>/. `make test` runs a short round (fuzz-test).
 FUZZ_SECONDS ?= 10
 FUZZ_TEST_SECONDS ?= 4
-FUZZ_TARGETS ?= resp rdb aof config reply
+FUZZ_TARGETS ?= resp rdb aof config reply cluster
 FUZZ_BUILD := .build-fuzz
 FUZZ_BIN := $(FUZZ_BUILD)/release/swredis-fuzz
 # AddressSanitizer (-sanitize=address) catches what Swift's -O build doesn't check: out-of-bounds use of unsafe

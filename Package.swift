@@ -125,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "swredis-fuzz",
             dependencies: [
-                "SwredisClient", "SwredisReplication",
+                "SwredisClient", "SwredisReplication", "SwredisCluster",
                 "CFuzzerDriver", "SwredisBytes", "SwredisProtocol", "SwredisKeyspace", "SwredisConfig",
                 "SwredisStorage",
                 "SwredisCommands", "SwredisEngine", "SwredisPersistence",

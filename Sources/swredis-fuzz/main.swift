@@ -1,6 +1,6 @@
 // swredis-fuzz: libFuzzer harnesses for every decoder of untrusted bytes, one binary, the target picked by name:
 //
-//   swredis-fuzz <resp|rdb|aof|config|reply> [libFuzzer flags] [corpus dirs | inputs]
+//   swredis-fuzz <resp|rdb|aof|config|reply|cluster> [libFuzzer flags] [corpus dirs | inputs]
 //
 // The fuzz build (`make fuzz`, into .build-fuzz) instruments the Swift code for libFuzzer
 // (`-Xfrontend -sanitize=fuzzer`), defines SWREDIS_FUZZ and links libclang_rt.fuzzer_no_main: this main takes the
@@ -27,6 +27,7 @@ let fuzzTargets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "aof": AOFTarget.run,
     "config": ConfigTarget.run,
     "reply": ReplyTarget.run,
+    "cluster": ClusterTarget.run,
 ]
 
 /// The target picked by argv[1].

@@ -8,6 +8,8 @@
   aof/     AOF manifests and command streams (what AOFReplay runs)
   config/  redis.conf snippets and `name value` lines for CONFIG SET
   reply/   replies from a peer: a master's handshake, RESP3 types, nested aggregates
+  cluster/ cluster-bus frames: PING/PONG/MEET with gossip and the hostname extension, FAIL, PUBLISH, UPDATE,
+           FAILOVER_AUTH_REQUEST, from the sender the harness knows (`a` * 40)
 
 The files are committed; run this again (`python3 tests/fuzz-corpus/generate.py`) only to change the seeds.
 Regression inputs (`regression-*`, minimal reproducers of fixed findings) are written by hand and kept.
@@ -190,9 +192,50 @@ def reply_seeds():
     write("reply", "header", b"$EOF:" + b"c" * 40)
 
 
+def bus_frame(kind, body=b"", count=0, extensions=0, flags=1, master=b"", mflags=0, slots=b""):
+    """One clusterMsg as Redis 7.0 lays it out (cluster.h): the 2256-byte header, then `body`."""
+    import struct
+    header = bytearray(2256)
+    header[0:4] = b"RCmb"
+    struct.pack_into(">IHHHH", header, 4, 2256 + len(body), 1, 7000, kind, count)
+    struct.pack_into(">QQQ", header, 16, 5, 3, 1000)
+    header[40:80] = b"a" * 40
+    header[80:80 + len(slots)] = slots
+    header[2128:2128 + len(master)] = master
+    header[2168:2177] = b"127.0.0.1"
+    struct.pack_into(">H", header, 2214, extensions)
+    struct.pack_into(">HHHBB", header, 2246, 0, 17000, flags, 0, mflags)
+    return bytes(header) + body
+
+
+def cluster_seeds():
+    import struct
+
+    def gossip(name, flags):
+        entry = bytearray(104)
+        entry[0:40] = name * 40
+        struct.pack_into(">II", entry, 40, 1, 2)
+        entry[48:57] = b"127.0.0.1"
+        struct.pack_into(">HHHH", entry, 94, 7001, 17001, flags, 0)
+        return bytes(entry)
+
+    hostname = b"node-a.example\0\0"
+    extension = struct.pack(">IHH", 8 + len(hostname), 0, 0) + hostname
+    write("cluster", "ping", bus_frame(0, gossip(b"b", 1) + gossip(b"c", 5) + extension, count=2, extensions=1,
+                                       mflags=4, slots=b"\xff" * 12))
+    write("cluster", "meet", bus_frame(2, gossip(b"d", 2), count=1))
+    write("cluster", "pong-replica", bus_frame(1, flags=2, master=b"b" * 40))
+    write("cluster", "fail", bus_frame(3, b"b" * 40))
+    write("cluster", "publish", bus_frame(4, struct.pack(">II", 4, 5) + b"newshello"))
+    write("cluster", "update", bus_frame(7, struct.pack(">Q", 9) + b"b" * 40 + b"\x0f" * 2048))
+    write("cluster", "auth-request", bus_frame(5, flags=2, master=b"b" * 40, mflags=2))
+    write("cluster", "two-frames", bus_frame(0) + bus_frame(6))
+
+
 if __name__ == "__main__":
     resp_seeds()
     rdb_seeds()
     aof_seeds()
     config_seeds()
     reply_seeds()
+    cluster_seeds()
