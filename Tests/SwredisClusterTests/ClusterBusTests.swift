@@ -453,4 +453,18 @@ final class ClusterBusTests: XCTestCase {
         cluster.run(milliseconds: 2000)
         XCTAssertEqual(cluster.states[1].node(cluster.states[2].myselfID)?.masterID, masters[1])
     }
+
+    /// CLUSTER MEET of a node's own address: the handshake meets myself, nothing is learnt or renamed, and the
+    /// handshake node goes away.
+    func testMeetingMyselfChangesNothing() {
+        let cluster = SimulatedCluster(count: 2, slots: [Array(0...10), []])
+        let before = cluster.states[0]
+        cluster.meet(0, 0)
+        cluster.run(milliseconds: 1500)
+        XCTAssertEqual(cluster.states[0].nodes.count, 1)
+        XCTAssertEqual(cluster.states[0].myselfID, before.myselfID)
+        XCTAssertEqual(cluster.states[0].slotOwners, before.slotOwners)
+        XCTAssertEqual(cluster.states[0].myself.port, 7000)
+        XCTAssertTrue(cluster.states[0].myself.flags.contains(.myself))
+    }
 }

@@ -70,6 +70,7 @@ extension ClusterBus {
             guard senderID != nil, case .update(let epoch, let id, let slots) = message.body,
                 var node = state.node(id), node.configEpoch < epoch
             else { return }
+            guard id != state.myselfID else { return log(.warning, "Discarding UPDATE message about myself.") }
             if node.isReplica {
                 setAsMaster(id, state: &state)
                 node = state.node(id) ?? node
@@ -95,7 +96,8 @@ extension ClusterBus {
         of message: ClusterMessage, on link: ClusterLinkID, linkInfo: Link, state: ClusterState
     ) -> String? {
         if let id = linkInfo.nodeID, let node = state.node(id), !node.flags.contains(.handshake) { return id }
-        guard state.node(message.sender) != nil else { return nil }
+        // A frame naming myself as its sender (a MEET of my own address) is answered, never believed.
+        guard message.sender != state.myselfID, state.node(message.sender) != nil else { return nil }
         if linkInfo.nodeID == nil {
             if let old = peers[message.sender]?.inboundLink, old != link {
                 links[old] = nil
@@ -122,7 +124,7 @@ extension ClusterBus {
             log(.warning, "IP address for this node updated to \(localIP)")
             needsSave = true
         }
-        if senderID == nil && message.kind == .meet {
+        if senderID == nil && message.kind == .meet && message.sender != state.myselfID {
             let id = ClusterNode.randomID()
             let ip = message.announcedIP.isEmpty ? peerIP : message.announcedIP
             state.upsert(ClusterNode(id: id, ip: ip, port: message.port, busPort: message.busPort, flags: .handshake))
@@ -142,6 +144,12 @@ extension ClusterBus {
         guard let linkInfo = links[link] else { return }
         if !linkInfo.inbound, let linkNodeID = linkInfo.nodeID, var linkNode = state.node(linkNodeID) {
             if linkNode.flags.contains(.handshake) {
+                if message.sender == state.myselfID {
+                    // CLUSTER MEET of my own address (or a peer using my ID): nothing to learn.
+                    log(.verbose, "Handshake: the node at \(linkNode.ip):\(linkNode.port) is myself.")
+                    dropNode(linkNodeID, state: &state)
+                    return
+                }
                 if let senderID {
                     log(.verbose, "Handshake: we already know node \(senderID), updating the address if needed.")
                     if updateAddress(senderID, link: link, message: message, peerIP: peerIP, state: &state) {
@@ -226,7 +234,7 @@ extension ClusterBus {
     /// The sender says it is a master (no master in the header) or a replica of `masterID`.
     private mutating func updateRole(_ id: String, masterID: String?, state: inout ClusterState) {
         guard let masterID else { return setAsMaster(id, state: &state) }
-        guard var node = state.node(id) else { return }
+        guard masterID != id, id != state.myselfID, var node = state.node(id) else { return }
         if node.isMaster {
             for slot in 0..<HashSlot.count where state.slotOwners[slot] == id { state.assign(slot, to: nil) }
             node.flags.subtract([.master, .migrateTo])
@@ -287,7 +295,7 @@ extension ClusterBus {
     private mutating func updateAddress(
         _ id: String, link: ClusterLinkID, message: ClusterMessage, peerIP: String, state: inout ClusterState
     ) -> Bool {
-        guard peers[id]?.link != link, var node = state.node(id) else { return false }
+        guard id != state.myselfID, peers[id]?.link != link, var node = state.node(id) else { return false }
         let ip = message.announcedIP.isEmpty ? peerIP : message.announcedIP
         guard !ip.isEmpty, node.ip != ip || node.port != message.port || node.busPort != message.busPort else {
             return false
