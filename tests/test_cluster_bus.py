@@ -480,3 +480,34 @@ def test_cluster_reset_of_a_replica_as_redis(mixed_with_replicas):
             b"role:master" in client.call("INFO", "replication"), client.call("DBSIZE"),
             "cluster_known_nodes:1" in info, len(cluster_nodes(client).splitlines()))
     assert len(set(results.values())) == 1 and results["swredis"] == (True, 0, True, 1), results
+
+
+def test_redis_cli_fix_closes_an_open_slot(mixed):
+    """A slot left half-migrated (MIGRATING on a swredisd master with a key still in it, IMPORTING on a
+    redis-server master): `redis-cli --cluster check` reports it, `--cluster fix` moves the key and closes it."""
+    ids = [n.client().call("CLUSTER", "MYID").decode() for n in mixed]
+    source, target = mixed[0], mixed[1]
+    slot_range = nodes_view(source.client())[ids[0]][3][0]
+    slot = int(slot_range.split("-")[0])
+    key = next(f"k{i}" for i in range(100000) if source.client().call("CLUSTER", "KEYSLOT", f"k{i}") == slot)
+    assert source.client().call("SET", key, "moved by fix") == b"OK"
+    assert target.client().call("CLUSTER", "SETSLOT", str(slot), "IMPORTING", ids[0]) == b"OK"
+    assert source.client().call("CLUSTER", "SETSLOT", str(slot), "MIGRATING", ids[1]) == b"OK"
+    seed = f"{helpers.HOST}:{source.port}"
+    check = subprocess.run(["redis-cli", "--cluster", "check", seed], capture_output=True, text=True, timeout=30)
+    assert f"[WARNING] Node {helpers.HOST}:{source.port} has slots in migrating state {slot}" in check.stdout, \
+        check.stdout
+    fixed = subprocess.run(["redis-cli", "--cluster", "fix", seed, "--cluster-yes"], capture_output=True, text=True,
+                           timeout=60)
+    assert fixed.returncode == 0, fixed.stdout[-3000:] + fixed.stderr
+    def serves(ranges):
+        return any(int(r.split("-")[0]) <= slot <= int(r.split("-")[-1]) for r in ranges if not r.startswith("["))
+
+    for node in mixed:
+        ph.wait_for(lambda: serves(nodes_view(node.client())[ids[1]][3]), timeout=20,
+                    what=f"{node.port} to see slot {slot} on the redis-server master")
+    check = subprocess.run(["redis-cli", "--cluster", "check", seed], capture_output=True, text=True, timeout=30)
+    assert "[OK] All nodes agree about slots configuration." in check.stdout, check.stdout
+    assert "migrating" not in check.stdout and "importing" not in check.stdout, check.stdout
+    assert target.client().call("GET", key) == b"moved by fix"
+    assert source.client().call("CLUSTER", "COUNTKEYSINSLOT", str(slot)) == 0
