@@ -511,3 +511,20 @@ def test_redis_cli_fix_closes_an_open_slot(mixed):
     assert "migrating" not in check.stdout and "importing" not in check.stdout, check.stdout
     assert target.client().call("GET", key) == b"moved by fix"
     assert source.client().call("CLUSTER", "COUNTKEYSINSLOT", str(slot)) == 0
+
+
+def test_replica_no_failover_is_announced_as_redis():
+    """cluster-replica-no-failover yes shows as the nofailover flag of myself, as redis-server shows it."""
+    nodes = [start_node("swredis"), start_node("redis")]
+    try:
+        for node in nodes:
+            client = node.client()
+            assert client.call("CONFIG", "SET", "cluster-replica-no-failover", "yes") == b"OK"
+            ph.wait_for(lambda: "nofailover" in nodes_view(client)[client.call("CLUSTER", "MYID").decode()][1],
+                        timeout=5, what=f"{node.port} to flag itself nofailover")
+            assert client.call("CONFIG", "SET", "cluster-replica-no-failover", "no") == b"OK"
+            ph.wait_for(lambda: "nofailover" not in nodes_view(client)[client.call("CLUSTER", "MYID").decode()][1],
+                        timeout=5, what=f"{node.port} to drop the nofailover flag")
+    finally:
+        for node in nodes:
+            node.cleanup()

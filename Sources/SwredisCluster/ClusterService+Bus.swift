@@ -18,13 +18,22 @@ extension ClusterService {
     public func busTick() {
         let now = engine.clock.unixMilliseconds()
         let replication = engine.replication
-        bus.announcement.replicationOffset = UInt64(clamping: replication.offset)
+        refreshAnnouncement()
         bus.replica.dataAge =
             replication.linkState == .connected
             ? now - replication.lastMasterInteraction : now - (replication.linkDownSince ?? startedAt)
         bus.replica.validityFactor = engine.config[.clusterReplicaValidityFactor]
         bus.replica.pingPeriod = engine.config[.replPingReplicaPeriod]
         bus.replica.noFailover = engine.config[.clusterReplicaNoFailover]
+        // Other nodes rank replicas without counting this one when it never fails over (`clusterUpdateMyselfFlags`).
+        if state.myself.flags.contains(.noFailover) != bus.replica.noFailover {
+            if bus.replica.noFailover {
+                state.myself.flags.insert(.noFailover)
+            } else {
+                state.myself.flags.remove(.noFailover)
+            }
+            bus.needsSave = true
+        }
         // A replica whose replication is off (after a restart) follows its master again (`clusterCron`).
         if state.myself.isReplica, !replication.isReplica,
             let master = state.myself.masterID.flatMap({ state.node($0) }),
@@ -42,6 +51,7 @@ extension ClusterService {
     }
 
     public func linkConnected(_ link: ClusterLinkID) {
+        refreshAnnouncement()
         bus.connected(link, state: &state, now: engine.clock.unixMilliseconds())
         applyBusActions()
     }
@@ -52,6 +62,7 @@ extension ClusterService {
     }
 
     public func frameReceived(_ bytes: [UInt8], on link: ClusterLinkID, peerIP: String, localIP: String) {
+        refreshAnnouncement()
         bus.received(
             bytes, on: link, peerIP: peerIP, localIP: localIP, state: &state, now: engine.clock.unixMilliseconds())
         applyBusActions()
@@ -93,6 +104,7 @@ extension ClusterService {
 
     /// CLUSTER FAILOVER [FORCE|TAKEOVER]; Redis's error, or nil once it started.
     public func failover(force: Bool, takeover: Bool) -> String? {
+        refreshAnnouncement()
         let refusal = bus.startManualFailover(
             force: force, takeover: takeover, state: &state, now: engine.clock.unixMilliseconds())
         applyBusActions(save: refusal == nil)
@@ -114,8 +126,15 @@ extension ClusterService {
 
     /// A PUBLISH here goes to every node (`clusterPropagatePublish`).
     public func propagatePublish(channel: ByteString, message: ByteString, sharded: Bool) {
+        refreshAnnouncement()
         bus.publish(channel: channel.bytes, message: message.bytes, sharded: sharded, state: state)
         applyBusActions()
+    }
+
+    /// The replication offset every header carries is read when the header is built, as Redis reads it: a
+    /// manual failover compares the paused master's offset with the replica's exactly.
+    func refreshAnnouncement() {
+        bus.announcement.replicationOffset = UInt64(clamping: engine.replication.offset)
     }
 
     // MARK: Actions

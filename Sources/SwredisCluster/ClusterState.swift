@@ -53,7 +53,7 @@ public struct ClusterState: Equatable, Sendable {
     public mutating func bumpConfigEpochWithoutConsensus() -> Bool {
         var node = myself
         guard node.configEpoch == 0 || node.configEpoch != maxEpoch else { return false }
-        currentEpoch += 1
+        currentEpoch &+= 1
         node.configEpoch = currentEpoch
         myself = node
         return true

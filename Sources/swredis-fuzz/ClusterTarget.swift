@@ -12,7 +12,7 @@ enum ClusterTarget {
     static func run(_ input: UnsafeRawBufferPointer) {
         var state = ClusterState(
             myself: ClusterNode(
-                id: String(repeating: "m", count: 40), ip: "127.0.0.1", port: 7000, busPort: 17000,
+                id: String(repeating: "0", count: 40), ip: "127.0.0.1", port: 7000, busPort: 17000,
                 flags: [.myself, .master], linkConnected: true))
         for slot in 0..<100 { state.assign(slot, to: state.myselfID) }
         state.upsert(ClusterNode(id: sender, ip: "127.0.0.1", port: 7001, busPort: 17001, flags: .master))

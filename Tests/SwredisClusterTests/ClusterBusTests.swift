@@ -467,4 +467,24 @@ final class ClusterBusTests: XCTestCase {
         XCTAssertEqual(cluster.states[0].myself.port, 7000)
         XCTAssertTrue(cluster.states[0].myself.flags.contains(.myself))
     }
+
+    /// A peer announcing the largest current epoch and my config epoch: the collision bump wraps as Redis's
+    /// unsigned arithmetic does instead of trapping.
+    func testEpochsFromAPeerNeverTrap() {
+        var state = ClusterState(
+            myself: ClusterNode(
+                id: String(repeating: "a", count: 40), ip: "198.18.0.1", port: 7000, busPort: 17000,
+                flags: [.myself, .master]))
+        let peer = String(repeating: "b", count: 40)
+        state.upsert(ClusterNode(id: peer, ip: "198.18.0.2", port: 7000, busPort: 17000, flags: .master))
+        var bus = ClusterBus(nodeTimeout: 2000, announcement: .init(port: 7000, busPort: 17000))
+        let link = bus.accepted(now: 0)
+        let ping = ClusterMessage(
+            kind: .ping, port: 7000, busPort: 17000, currentEpoch: .max, configEpoch: 0, sender: peer,
+            slots: SlotBitmap(), flags: .master, clusterOK: true, body: .gossip([], hostname: nil))
+        bus.received(ping.encoded(), on: link, peerIP: "198.18.0.2", localIP: "198.18.0.1", state: &state, now: 0)
+        XCTAssertEqual(state.currentEpoch, 0, "UInt64.max + 1 wraps")
+        XCTAssertEqual(state.myself.configEpoch, 0)
+        XCTAssertTrue(bus.takeActions().contains(.saveConfig))
+    }
 }

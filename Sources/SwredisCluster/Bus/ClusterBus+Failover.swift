@@ -88,14 +88,15 @@ extension ClusterBus {
         guard now >= election.startTime else { return logCantFailover(.waitingDelay, state: state, now: now) }
         guard sinceStart <= authTimeout else { return logCantFailover(.expired, state: state, now: now) }
         guard election.requested else {
-            state.currentEpoch += 1
+            state.currentEpoch &+= 1
             election.epoch = state.currentEpoch
             log(.warning, "Starting a failover election for epoch \(state.currentEpoch).")
             var request = header(.failoverAuthRequest, state: state, clusterOK: stateOK, body: .headerOnly)
             if manualFailover.end != 0 { request.messageFlags |= ClusterMessage.forceAckFlag }
+            // The new epoch is on disk before anyone hears of it.
+            actions.append(.saveConfig)
             broadcast(request, state: state)
             election.requested = true
-            actions.append(.saveConfig)
             needsStateUpdate = true
             return
         }

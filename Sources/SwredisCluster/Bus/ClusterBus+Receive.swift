@@ -282,7 +282,7 @@ extension ClusterBus {
     /// (`clusterHandleConfigEpochCollision`).
     private mutating func handleConfigEpochCollision(with senderID: String, state: inout ClusterState) {
         guard senderID > state.myselfID else { return }
-        state.currentEpoch += 1
+        state.currentEpoch &+= 1
         state.myself.configEpoch = state.currentEpoch
         actions.append(.saveConfig)
         log(
@@ -311,6 +311,8 @@ extension ClusterBus {
             actions.append(.close(outbound))
         }
         log(.warning, "Address updated for node \(id), now \(ip):\(message.port)")
+        // My master moved: replication follows it (`nodeUpdateAddressIfNeeded`).
+        if state.myself.isReplica && state.myself.masterID == id { actions.append(.replicate(masterID: id)) }
         return true
     }
 }

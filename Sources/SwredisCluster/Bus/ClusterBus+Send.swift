@@ -96,9 +96,11 @@ extension ClusterBus {
     }
 
     /// UPDATE telling the node on `link` about `owner`'s slots and config epoch (`clusterSendUpdate`).
+    /// Slots the owner stopped claiming are left out, so a stale node is never told to rebind them to it.
     mutating func sendUpdate(on link: ClusterLinkID, about owner: ClusterNode, state: ClusterState) {
-        let body = ClusterMessage.Body.update(
-            configEpoch: owner.configEpoch, nodeID: owner.id, slots: state.ownedSlots[owner.id] ?? SlotBitmap())
+        var slots = state.ownedSlots[owner.id] ?? SlotBitmap()
+        slots.subtract(notClaimed)
+        let body = ClusterMessage.Body.update(configEpoch: owner.configEpoch, nodeID: owner.id, slots: slots)
         send(header(.update, state: state, clusterOK: stateOK, body: body), on: link)
     }
 

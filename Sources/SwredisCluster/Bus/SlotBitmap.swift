@@ -26,6 +26,11 @@ public struct SlotBitmap: Equatable, Sendable {
         bytes[slot >> 3] &= ~(1 << UInt8(slot & 7))
     }
 
+    /// Clears every slot `other` holds.
+    public mutating func subtract(_ other: SlotBitmap) {
+        for index in bytes.indices { bytes[index] &= ~other.bytes[index] }
+    }
+
     public var isEmpty: Bool { bytes.allSatisfy { $0 == 0 } }
 
     public var count: Int { bytes.reduce(0) { $0 + $1.nonzeroBitCount } }
