@@ -177,4 +177,13 @@ final class ClusterMessageTests: XCTestCase {
         XCTAssertEqual(
             refusal(hugePublish), "Received invalid publish packet of length 2266 but expected length 4278192346")
     }
+
+    /// An empty hostname extension is no hostname (found by the cluster fuzz target: it did not re-encode).
+    func testEmptyHostnameIsNone() throws {
+        var pong = Self.sparseFrame(Self.redisPong, length: 2280)
+        for index in 2264..<2280 { pong[index] = 0 }
+        let message = try ClusterMessage.decode(pong)
+        XCTAssertEqual(message.body, .gossip([], hostname: nil))
+        XCTAssertEqual(try ClusterMessage.decode(message.encoded()), message)
+    }
 }

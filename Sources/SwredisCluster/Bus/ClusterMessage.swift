@@ -213,7 +213,8 @@ public struct ClusterMessage: Equatable, Sendable {
                         guard let name = reader.text(at + 8, count: length - 8) else {
                             throw Invalid(log: "Received a \(kind.name) packet with an invalid hostname")
                         }
-                        hostname = name
+                        // An empty hostname is the same as none (Redis clears the announced hostname either way).
+                        hostname = name.isEmpty ? nil : name
                     }
                     at += length
                 }
