@@ -167,10 +167,9 @@ extension ClusterService {
             case .promote:
                 promote?()
             case .pauseWrites(let until):
-                engine.pauseUntil = max(engine.pauseUntil, until)
-                engine.pauseWritesOnly = true
+                engine.failoverPauseUntil = until
             case .resumeWrites:
-                engine.pauseUntil = 0
+                engine.failoverPauseUntil = 0
             }
         }
         if bus.needsStateUpdate || save {

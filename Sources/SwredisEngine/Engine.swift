@@ -167,6 +167,9 @@ public final class Engine {
     /// `CLIENT PAUSE` deadline in ms and whether only writes are paused.
     public var pauseUntil = 0
     public var pauseWritesOnly = false
+    /// A cluster master's write pause during a manual failover (Redis's `PAUSE_DURING_FAILOVER`), kept apart from
+    /// CLIENT PAUSE so ending one never ends the other.
+    public var failoverPauseUntil = 0
 
     // Cached configuration read on the hot path.
     public private(set) var requirePass = ""

@@ -164,7 +164,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
                     consumedTotal = bytes.count
                     return
                 case .command(let consumed):
-                    if engine.pauseUntil > 0 && engine.pauseWritesOnly && clients.isPaused(for: session)
+                    if (engine.pauseUntil > 0 || engine.failoverPauseUntil > 0) && clients.holdsWrites(for: session)
                         && heldByWritePause(session, source: window)
                     {
                         // Held here, unconsumed, so the commands behind it keep their order.
@@ -266,7 +266,7 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
         pausedRetryScheduled = true
         // Polled, not slept through: CLIENT UNPAUSE (or a shorter pause replacing this one) releases the client
         // within this interval, and a pause until the end of time needs no timer that long.
-        let delay = min(max(1, engine.pauseUntil - clients.cachedMilliseconds), Self.pausedPollMilliseconds)
+        let delay = min(max(1, clients.pausedUntil - clients.cachedMilliseconds), Self.pausedPollMilliseconds)
         context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
             self?.pausedRetryScheduled = false
             self?.runPendingCommands()

@@ -100,6 +100,19 @@ final class ClientRegistry {
         return true
     }
 
+    /// Whether writes are held now: by CLIENT PAUSE WRITE, or by a manual cluster failover.
+    func holdsWrites(for session: ClientSession) -> Bool {
+        if engine.pauseUntil > 0 && engine.pauseWritesOnly && isPaused(for: session) { return true }
+        guard engine.failoverPauseUntil > engine.clock.unixMilliseconds() else {
+            engine.failoverPauseUntil = 0
+            return false
+        }
+        return true
+    }
+
+    /// The end of the pause that holds clients longest (for the retry timer).
+    var pausedUntil: Int { max(engine.pauseUntil, engine.failoverPauseUntil) }
+
     static func isUnixChannel(_ channel: Channel) -> Bool {
         if case .unixDomainSocket = channel.localAddress { return true }
         return false

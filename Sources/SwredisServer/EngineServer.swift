@@ -445,6 +445,9 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
             }
         }
         if engine.pauseUntil > 0 && engine.pauseUntil <= clients.cachedMilliseconds { engine.pauseUntil = 0 }
+        if engine.failoverPauseUntil > 0 && engine.failoverPauseUntil <= clients.cachedMilliseconds {
+            engine.failoverPauseUntil = 0
+        }
         engine.persistenceCron()
         engine.appendOnlyCron()
         engine.flushAppendOnly()
