@@ -207,6 +207,10 @@ def test_redirections_follow_nodes_conf_as_redis_does(two_nodes):
     low = "bar"   # slot 5061, ours
     both(clients, "GET", high)
     both(clients, "SET", low, "1")
+    # Sharded pub/sub channels route like keys: MOVED elsewhere, served here, CROSSSLOT across slots.
+    both(clients, "SPUBLISH", high, "m")
+    both(clients, "SPUBLISH", low, "m")
+    both(clients, "SPUBLISH", "{bar}x", "m")
     both(clients, "CLUSTER", "COUNT-FAILURE-REPORTS", OTHER_ID)
     both(clients, "CLUSTER", "REPLICAS", OTHER_ID)
     both(clients, "CLUSTER", "SETSLOT", "12182", "MIGRATING", OTHER_ID)
@@ -349,3 +353,18 @@ def test_announced_address_and_preferred_endpoints_as_redis(two_nodes):
             client.command("CONFIG", "SET", "cluster-preferred-endpoint-type", endpoint)
         assert normalized(clients[0], "CLUSTER", "SLOTS") == normalized(clients[1], "CLUSTER", "SLOTS"), endpoint
         both(clients, "GET", "foo")
+
+
+def test_sharded_pubsub_when_the_cluster_is_down_as_redis(pair):
+    """A down cluster (one slot unassigned) still serves SPUBLISH on a covered slot by default, and refuses it with
+    cluster-allow-pubsubshard-when-down no, while a read is refused either way."""
+    clients = [s.client() for s in pair]
+    for client in clients:
+        client.call("CLUSTER", "ADDSLOTSRANGE", "0", "16382")
+        wait_state(client, "fail")
+    both(clients, "SPUBLISH", "news", "hello")
+    both(clients, "GET", "news")
+    for client in clients:
+        assert client.call("CONFIG", "SET", "cluster-allow-pubsubshard-when-down", "no") == b"OK"
+    both(clients, "SPUBLISH", "news", "hello")
+    both(clients, "CONFIG", "GET", "cluster-allow-pubsubshard-when-down")

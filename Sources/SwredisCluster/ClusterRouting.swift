@@ -56,8 +56,14 @@ extension ClusterService {
         guard let slot = query.slot, let owner = state.slotOwners[slot] else { return (nil, nil) }
         refreshState()
         if !isOK {
-            if !engine.config[.clusterAllowReadsWhenDown] { return ("CLUSTERDOWN The cluster is down", slot) }
-            if query.writes { return ("CLUSTERDOWN The cluster is down and only accepts read commands", slot) }
+            if query.shardedPubSub {
+                // Sharded pub/sub follows its own setting (Redis 7.0's `cluster-allow-pubsubshard-when-down`).
+                if !engine.config[.clusterAllowPubsubshardWhenDown] { return ("CLUSTERDOWN The cluster is down", slot) }
+            } else if !engine.config[.clusterAllowReadsWhenDown] {
+                return ("CLUSTERDOWN The cluster is down", slot)
+            } else if query.writes {
+                return ("CLUSTERDOWN The cluster is down and only accepts read commands", slot)
+            }
         }
         let migrating = owner == state.myselfID ? state.migratingTo[slot] : nil
         let importing = state.importingFrom[slot]
@@ -78,6 +84,8 @@ extension ClusterService {
         return (owner == state.myselfID ? nil : redirection("MOVED", slot: slot, to: owner), slot)
     }
 
+    static let shardedPubSubCommands: Set<String> = ["spublish", "ssubscribe", "sunsubscribe"]
+
     private func redirection(_ kind: String, slot: Int, to id: String) -> String {
         let node = state.node(id)
         return "\(kind) \(slot) \(node.flatMap(preferredEndpoint) ?? ""):\(node?.port ?? 0)"
@@ -86,7 +94,13 @@ extension ClusterService {
     /// Adds `command`'s keys to `query`; CROSSSLOT or "not served" as soon as they are known.
     private func collect(_ command: CommandSpec, _ args: Arguments, into query: inout SlotQuery) -> String? {
         if command.flags.contains(.write) { query.writes = true }
-        for key in command.keys(in: args) {
+        var keys = command.keys(in: args)
+        if ClusterService.shardedPubSubCommands.contains(command.name) {
+            // Their channels route like keys (Redis routes by the legacy key range, which covers them).
+            query.shardedPubSub = true
+            keys = command.keySpecs.keys(in: args, includingNotKeys: true) ?? []
+        }
+        for key in keys {
             let bytes = args[key.index]
             let slot = HashSlot.of(bytes)
             if let first = query.firstKey {
@@ -118,6 +132,8 @@ struct SlotQuery {
     var slot: Int?
     var multipleKeys = false
     var writes = false
+    /// SPUBLISH, SSUBSCRIBE or SUNSUBSCRIBE is part of the request.
+    var shardedPubSub = false
     /// The slot is being migrated or imported: keys present and missing are counted.
     var tracksPresence = false
     var existingKeys = 0

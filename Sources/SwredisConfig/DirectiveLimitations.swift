@@ -114,7 +114,6 @@ public enum DirectiveLimitations {
         "tracking-table-max-keys": .warn("CLIENT TRACKING is not implemented"),
         "propagation-error-behavior": .warn("a replica always ignores errors in its master's stream"),
         "replica-ignore-disk-write-errors": .warn("a replica always stops writing after a disk error"),
-        "cluster-allow-pubsubshard-when-down": .warn("not read: Redis's default, yes, applies"),
         "cluster-announce-tls-port": .warn(noTLS),
         "cluster-link-sendbuf-limit": .warn(noClusterLinkLimit),
         "tls-cert-file": .warn(noTLS),

@@ -8,6 +8,7 @@ public enum BoolSetting: String, CaseIterable, Sendable {
     case aofLoadTruncated = "aof-load-truncated"
     case aofUseRdbPreamble = "aof-use-rdb-preamble"
     case appendonly
+    case clusterAllowPubsubshardWhenDown = "cluster-allow-pubsubshard-when-down"
     case clusterAllowReadsWhenDown = "cluster-allow-reads-when-down"
     case clusterAllowReplicaMigration = "cluster-allow-replica-migration"
     case clusterEnabled = "cluster-enabled"

@@ -97,10 +97,11 @@ extension [KeySpecification] {
     /// The keys `args` (the command name at `offset`) names, as Redis's `getKeysUsingKeySpecs` finds them; nil when
     /// a spec cannot be applied (an unknown or incomplete spec, a key count that is not a number or points past the
     /// end). Indexes are relative to the command name.
-    public func keys(in args: Arguments, from offset: Int = 0) -> [KeyReference]? {
+    /// `includingNotKeys`: channels of sharded pub/sub count too (Redis's `GET_KEYSPEC_INCLUDE_NOT_KEYS`).
+    public func keys(in args: Arguments, from offset: Int = 0, includingNotKeys: Bool = false) -> [KeyReference]? {
         let count = args.count - offset
         var keys: [KeyReference] = []
-        for spec in self where !spec.flags.contains(.notKey) {
+        for spec in self where includingNotKeys || !spec.flags.contains(.notKey) {
             var first = 0
             switch spec.beginSearch {
             case .index(let position):
