@@ -368,3 +368,17 @@ def test_sharded_pubsub_when_the_cluster_is_down_as_redis(pair):
         assert client.call("CONFIG", "SET", "cluster-allow-pubsubshard-when-down", "no") == b"OK"
     both(clients, "SPUBLISH", "news", "hello")
     both(clients, "CONFIG", "GET", "cluster-allow-pubsubshard-when-down")
+
+
+def test_losing_a_slot_unsubscribes_its_shard_channels_as_redis(pair):
+    """A node that stops serving a slot tells the SSUBSCRIBE clients of its channels with a sunsubscribe message."""
+    for server in pair:
+        control = server.client()
+        control.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+        subscriber = server.client()
+        subscriber.send(helpers.encode_command("SSUBSCRIBE", "news"))
+        first = subscriber.read_reply()
+        assert first == b"*3\r\n$10\r\nssubscribe\r\n$4\r\nnews\r\n:1\r\n", first
+        slot = control.call("CLUSTER", "KEYSLOT", "news")
+        assert control.call("CLUSTER", "DELSLOTS", str(slot)) == b"OK"
+        assert subscriber.read_reply() == b"*3\r\n$12\r\nsunsubscribe\r\n$4\r\nnews\r\n:0\r\n", server

@@ -28,6 +28,8 @@ public final class ClusterService {
     /// The last time myself was seen in a minority partition: a master waits `rejoinDelay` after it before it says
     /// ok again.
     private var amongMinorityTime = 0
+    /// The slots of my shard as of the last change (for `dropChannelsOfLostSlots`).
+    private var shardSlots = SlotBitmap()
     /// When the node started: a master waits `writableDelay` before it first says ok (Redis's
     /// `CLUSTER_WRITABLE_DELAY`), so a restarted master does not serve a stale configuration at once.
     let startedAt: Int
@@ -150,6 +152,20 @@ public final class ClusterService {
         }
         healthy = ok
         refreshState()
+        dropChannelsOfLostSlots()
+    }
+
+    /// Shard channels in slots my shard (myself, or my master) no longer serves lose their subscribers, told with
+    /// `sunsubscribe` (Redis's `removeChannelsInSlot` from `clusterDelSlot`).
+    private func dropChannelsOfLostSlots() {
+        let shard = state.myself.isReplica ? state.myself.masterID ?? state.myselfID : state.myselfID
+        let now = state.ownedSlots[shard] ?? SlotBitmap()
+        defer { shardSlots = now }
+        guard now != shardSlots else { return }
+        for channel in engine.subscribedShardChannels {
+            let slot = channel.withUnsafeBytes { HashSlot.of($0) }
+            if shardSlots.contains(slot) && !now.contains(slot) { engine.unsubscribeShardChannel(channel) }
+        }
     }
 
     /// Re-evaluates `cluster_state` from the health known since the last change and logs a change; cheap enough

@@ -66,6 +66,23 @@ extension Engine {
         return subscribers.count
     }
 
+    /// Unsubscribes every client of shard channel `channel`, each told with a `sunsubscribe` push (Redis's
+    /// `pubsubShardUnsubscribeAllClients`: a cluster node that loses the channel's slot).
+    package func unsubscribeShardChannel(_ channel: ByteString) {
+        guard let subscribers = shardSubscribers[channel] else { return }
+        for subscriber in subscribers {
+            removeSubscription(subscriber, channel, .shard)
+            subscriber.reply.pushHeader(3)
+            subscriber.reply.bulk("sunsubscribe")
+            channel.withUnsafeBytes { subscriber.reply.bulk($0) }
+            subscriber.reply.integer(subscriber.subscriptionCount)
+            clientsWithPendingWrites.append(subscriber)
+        }
+    }
+
+    /// The shard channels someone subscribes to.
+    package var subscribedShardChannels: [ByteString] { Array(shardSubscribers.keys) }
+
     /// Writes a `[kind, channel, message]` push to each subscriber; they are flushed after the command.
     private func deliver(_ kind: String, _ channel: ByteString, _ message: ByteString, to subscribers: [ClientSession])
     {

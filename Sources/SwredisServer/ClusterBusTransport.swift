@@ -12,10 +12,13 @@ final class ClusterBusTransport: ClusterTransport {
     /// Outbound links still connecting, with what was sent to them meanwhile.
     private var connecting: [ClusterLinkID: [[UInt8]]] = [:]
     private(set) var listeners: [Channel] = []
+    /// Writes what a frame made for clients (pub/sub messages from the bus) at once, not at the next cron.
+    private let flushClients: () -> Void
 
-    init(loop: EventLoop, cluster: ClusterService) {
+    init(loop: EventLoop, cluster: ClusterService, flushClients: @escaping () -> Void) {
         self.loop = loop
         self.cluster = cluster
+        self.flushClients = flushClients
     }
 
     /// Binds the bus port on each of `hosts`.
@@ -97,6 +100,7 @@ final class ClusterBusTransport: ClusterTransport {
         cluster.frameReceived(
             frame, on: link, peerIP: channel.remoteAddress?.ipAddress ?? "",
             localIP: channel.localAddress?.ipAddress ?? "")
+        flushClients()
     }
 
     fileprivate func refused(_ link: ClusterLinkID) {

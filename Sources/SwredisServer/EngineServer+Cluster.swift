@@ -46,7 +46,9 @@ extension EngineServer {
     func startClusterBus(port: Int) throws {
         guard let cluster = engine.cluster as? ClusterService else { return }
         let busPort = config[.clusterPort] != 0 ? config[.clusterPort] : port + 10000
-        let transport = ClusterBusTransport(loop: loop, cluster: cluster)
+        let transport = ClusterBusTransport(loop: loop, cluster: cluster) { [unowned self] in
+            self.clients.flushOtherClients()
+        }
         var hosts: [String] = []
         for entry in config[.bind].isEmpty ? ["*", "-::*"] : config[.bind] {
             let optional = entry.hasPrefix("-")
