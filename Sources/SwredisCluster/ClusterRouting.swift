@@ -95,7 +95,7 @@ extension ClusterService {
     private func collect(_ command: CommandSpec, _ args: Arguments, into query: inout SlotQuery) -> String? {
         if command.flags.contains(.write) { query.writes = true }
         var keys = command.keys(in: args)
-        if ClusterService.shardedPubSubCommands.contains(command.name) {
+        if command.flags.contains(.pubsub) && ClusterService.shardedPubSubCommands.contains(command.name) {
             // Their channels route like keys (Redis routes by the legacy key range, which covers them).
             query.shardedPubSub = true
             keys = command.keySpecs.keys(in: args, includingNotKeys: true) ?? []

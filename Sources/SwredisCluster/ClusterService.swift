@@ -158,8 +158,7 @@ public final class ClusterService {
     /// Shard channels in slots my shard (myself, or my master) no longer serves lose their subscribers, told with
     /// `sunsubscribe` (Redis's `removeChannelsInSlot` from `clusterDelSlot`).
     private func dropChannelsOfLostSlots() {
-        let shard = state.myself.isReplica ? state.myself.masterID ?? state.myselfID : state.myselfID
-        let now = state.ownedSlots[shard] ?? SlotBitmap()
+        let now = state.ownedSlots[state.shardMasterID] ?? SlotBitmap()
         defer { shardSlots = now }
         guard now != shardSlots else { return }
         for channel in engine.subscribedShardChannels {

@@ -32,6 +32,11 @@ public struct ClusterState: Equatable, Sendable {
 
     public func node(_ id: String) -> ClusterNode? { nodes[id] }
 
+    /// The master of myself's shard: myself, or the master myself replicates.
+    public var shardMasterID: String {
+        myself.isReplica ? myself.masterID ?? myselfID : myselfID
+    }
+
     /// Adds or replaces a node.
     public mutating func upsert(_ node: ClusterNode) {
         if nodes[node.id] == nil { order.append(node.id) }
@@ -128,8 +133,7 @@ public struct ClusterState: Equatable, Sendable {
     public func nodesDescription(skippingHandshakes: Bool = false) -> String {
         var slotText: [String: String] = [:]
         for range in slotRanges {
-            slotText[range.owner, default: ""] +=
-                range.first == range.last ? " \(range.first)" : " \(range.first)-\(range.last)"
+            slotText[range.owner, default: ""] += " " + ClusterState.rangeText(first: range.first, last: range.last)
         }
         var text = ""
         for id in order {
@@ -142,9 +146,16 @@ public struct ClusterState: Equatable, Sendable {
     /// One node's CLUSTER NODES line (CLUSTER REPLICAS lists them).
     public func nodeDescription(_ id: String) -> String? {
         guard let node = nodes[id] else { return nil }
-        let slots = slotRanges.filter { $0.owner == id }
-            .map { $0.first == $0.last ? " \($0.first)" : " \($0.first)-\($0.last)" }.joined()
-        return description(of: node, slots: slots)
+        return description(of: node, slots: slotRangeTexts(of: id).map { " " + $0 }.joined())
+    }
+
+    /// Node `id`'s slot ranges as CLUSTER NODES writes them (`0-5460`, `7`).
+    public func slotRangeTexts(of id: String) -> [String] {
+        slotRanges.filter { $0.owner == id }.map { ClusterState.rangeText(first: $0.first, last: $0.last) }
+    }
+
+    static func rangeText(first: Int, last: Int) -> String {
+        first == last ? "\(first)" : "\(first)-\(last)"
     }
 
     private func description(of node: ClusterNode, slots: String) -> String {

@@ -261,8 +261,7 @@ enum ClusterCommands {
 
     static func failover(_ cluster: ClusterService, _ client: ClientSession, _ args: Arguments) {
         guard args.count <= 3 else {
-            return client.error(
-                "ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try CLUSTER HELP.")
+            return client.error(RedisError.subcommandSyntax(args.string(1), "cluster"))
         }
         var force = false
         var takeover = false
@@ -279,8 +278,7 @@ enum ClusterCommands {
 
     static func meet(_ cluster: ClusterService, _ client: ClientSession, _ args: Arguments) {
         guard args.count == 4 || args.count == 5 else {
-            return client.error(
-                "ERR unknown subcommand or wrong number of arguments for '\(args.string(1))'. Try CLUSTER HELP.")
+            return client.error(RedisError.subcommandSyntax(args.string(1), "cluster"))
         }
         guard let port = args.integer(3) else {
             return client.error("ERR Invalid TCP base port specified: \(args.string(3))")

@@ -11,7 +11,8 @@ final class ClusterBusTransport: ClusterTransport {
     private var channels: [ClusterLinkID: Channel] = [:]
     /// Outbound links still connecting, with what was sent to them meanwhile.
     private var connecting: [ClusterLinkID: [[UInt8]]] = [:]
-    private(set) var listeners: [Channel] = []
+    /// The bus listeners, held for the life of the process.
+    private var listeners: [Channel] = []
     /// Writes what a frame made for clients (pub/sub messages from the bus) at once, not at the next cron.
     private let flushClients: () -> Void
 
@@ -21,27 +22,25 @@ final class ClusterBusTransport: ClusterTransport {
         self.flushClients = flushClients
     }
 
-    /// Binds the bus port on each of `hosts`.
-    func bind(hosts: [String], port: Int) throws {
-        for host in hosts {
-            var bootstrap = ServerBootstrap(group: loop)
-                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            if host.contains(":") {
-                // As for the data port: an IPv6 listener takes IPv6 only, so both families can share the port.
-                bootstrap = bootstrap.serverChannelOption(
-                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
-            }
-            let channel =
-                try bootstrap
-                .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { [unowned self] channel in
-                    let link = cluster.linkAccepted()
-                    channels[link] = channel
-                    return channel.eventLoop.makeCompletedFuture { try self.addHandlers(channel, link: link) }
-                }
-                .bind(host: host, port: port).wait()
-            listeners.append(channel)
+    /// Binds the bus port on `host`.
+    func bind(host: String, port: Int) throws {
+        var bootstrap = ServerBootstrap(group: loop)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+        if host.contains(":") {
+            // As for the data port: an IPv6 listener takes IPv6 only, so both families can share the port.
+            bootstrap = bootstrap.serverChannelOption(
+                ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
         }
+        let channel =
+            try bootstrap
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [unowned self] channel in
+                let link = cluster.linkAccepted()
+                channels[link] = channel
+                return channel.eventLoop.makeCompletedFuture { try self.addHandlers(channel, link: link) }
+            }
+            .bind(host: host, port: port).wait()
+        listeners.append(channel)
     }
 
     private func addHandlers(_ channel: Channel, link: ClusterLinkID) throws {
@@ -106,15 +105,6 @@ final class ClusterBusTransport: ClusterTransport {
     fileprivate func refused(_ link: ClusterLinkID) {
         guard channels[link] != nil else { return }
         cluster.badFrame(on: link)
-    }
-
-    /// Closes the listener and every link (shutdown).
-    func stop() {
-        for channel in listeners { channel.close(promise: nil) }
-        for channel in channels.values { channel.close(promise: nil) }
-        listeners = []
-        channels = [:]
-        connecting = [:]
     }
 }
 

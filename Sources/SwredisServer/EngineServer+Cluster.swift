@@ -8,7 +8,7 @@ extension EngineServer {
     /// `cluster-enabled yes`: loads or creates nodes.conf (relative to `dir`, the working directory by now) and puts
     /// the key-slot gate after the transaction check, where Redis's `processCommand` redirects.
     func startCluster(port: Int) throws {
-        let busPort = config[.clusterPort] != 0 ? config[.clusterPort] : port + 10000
+        let busPort = clusterBusPort(port)
         guard busPort <= 65535 else {
             serverLog(
                 .warning,
@@ -45,19 +45,13 @@ extension EngineServer {
     /// service drive it, and runs `clusterCron` every 100 ms.
     func startClusterBus(port: Int) throws {
         guard let cluster = engine.cluster as? ClusterService else { return }
-        let busPort = config[.clusterPort] != 0 ? config[.clusterPort] : port + 10000
+        let busPort = clusterBusPort(port)
         let transport = ClusterBusTransport(loop: loop, cluster: cluster) { [unowned self] in
             self.clients.flushOtherClients()
         }
-        var hosts: [String] = []
-        for entry in config[.bind].isEmpty ? ["*", "-::*"] : config[.bind] {
-            let optional = entry.hasPrefix("-")
-            var host = optional ? String(entry.dropFirst()) : entry
-            if host == "*" { host = "0.0.0.0" }
-            if host == "::*" { host = "::" }
+        for (host, optional) in bindAddresses {
             do {
-                try transport.bind(hosts: [host], port: busPort)
-                hosts.append(host)
+                try transport.bind(host: host, port: busPort)
             } catch {
                 if optional { continue }
                 serverLog(
@@ -80,12 +74,15 @@ extension EngineServer {
         }
     }
 
+    /// `cluster-port`, or the data port + 10000.
+    func clusterBusPort(_ port: Int) -> Int {
+        config[.clusterPort] != 0 ? config[.clusterPort] : port + 10000
+    }
+
     /// `cluster ok, slots 0-5460` (a replica names its master's slots): the supervisor's `ctl status` shows it.
     func clusterStatus(_ cluster: ClusterService) -> String {
         let state = cluster.state
-        let owner = state.myself.isReplica ? state.myself.masterID ?? state.myselfID : state.myselfID
-        let ranges = state.slotRanges.filter { $0.owner == owner }
-            .map { $0.first == $0.last ? "\($0.first)" : "\($0.first)-\($0.last)" }
+        let ranges = state.slotRangeTexts(of: state.shardMasterID)
         return
             "cluster \(cluster.isOK ? "ok" : "fail"), slots \(ranges.isEmpty ? "none" : ranges.joined(separator: ","))"
     }

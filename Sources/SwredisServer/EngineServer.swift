@@ -331,13 +331,7 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
 
     private func bindListeners(port: Int) throws {
         guard port != 0 else { return }
-        var addresses = config[.bind]
-        if addresses.isEmpty { addresses = ["*", "-::*"] }
-        for entry in addresses {
-            let optional = entry.hasPrefix("-")
-            var host = optional ? String(entry.dropFirst()) : entry
-            if host == "*" { host = "0.0.0.0" }
-            if host == "::*" { host = "::" }
+        for (host, optional) in bindAddresses {
             do {
                 let channel = try makeBootstrap(ipv6Only: host.contains(":")).bind(host: host, port: port).wait()
                 listeners.append(channel)
@@ -362,6 +356,16 @@ public final class EngineServer: @unchecked Sendable, EngineHost {
         if listeners.isEmpty {
             serverLog(.warning, "Failed listening on port \(port) (TCP), aborting.")
             throw StartupError.listen
+        }
+    }
+
+    /// The `bind` addresses (all interfaces when none is set), wildcards spelt out, each marked optional when a `-`
+    /// prefix says it may be missing. The cluster bus listens on the same ones.
+    var bindAddresses: [(host: String, optional: Bool)] {
+        (config[.bind].isEmpty ? ["*", "-::*"] : config[.bind]).map { entry in
+            let optional = entry.hasPrefix("-")
+            let host = optional ? String(entry.dropFirst()) : entry
+            return (host == "*" ? "0.0.0.0" : host == "::*" ? "::" : host, optional)
         }
     }
 

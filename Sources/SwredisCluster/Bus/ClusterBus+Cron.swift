@@ -74,17 +74,9 @@ extension ClusterBus {
 
     /// Closes a link this side decided to drop.
     mutating func closeLink(_ link: ClusterLinkID, state: inout ClusterState) {
-        guard let info = links.removeValue(forKey: link) else { return }
+        guard links[link] != nil else { return }
         actions.append(.close(link))
-        guard let id = info.nodeID else { return }
-        if peers[id]?.link == link {
-            peers[id]?.link = nil
-            if var node = state.node(id) {
-                node.linkConnected = false
-                state.upsert(node)
-            }
-        }
-        if peers[id]?.inboundLink == link { peers[id]?.inboundLink = nil }
+        _ = detach(link, state: &state)
     }
 
     // MARK: Gossip and failure reports

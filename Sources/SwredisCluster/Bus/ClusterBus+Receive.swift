@@ -16,7 +16,7 @@ extension ClusterBus {
             return
         }
         receivedByKind[Int(message.kind.rawValue)] += 1
-        let senderID = sender(of: message, on: link, linkInfo: linkInfo, state: state)
+        let senderID = sender(of: message, on: link, linkInfo: linkInfo, state: &state)
         if let senderID { peers[senderID]?.dataReceived = now }
         if let senderID, var sender = state.node(senderID), !sender.flags.contains(.handshake) {
             state.currentEpoch = max(state.currentEpoch, message.currentEpoch)
@@ -93,16 +93,13 @@ extension ClusterBus {
     /// The node that sent `message` (`getNodeFromLinkAndMsg`): the link's node once it is known, else the node
     /// named in the header, which an inbound link is then attached to.
     private mutating func sender(
-        of message: ClusterMessage, on link: ClusterLinkID, linkInfo: Link, state: ClusterState
+        of message: ClusterMessage, on link: ClusterLinkID, linkInfo: Link, state: inout ClusterState
     ) -> String? {
         if let id = linkInfo.nodeID, let node = state.node(id), !node.flags.contains(.handshake) { return id }
         // A frame naming myself as its sender (a MEET of my own address) is answered, never believed.
         guard message.sender != state.myselfID, state.node(message.sender) != nil else { return nil }
         if linkInfo.nodeID == nil {
-            if let old = peers[message.sender]?.inboundLink, old != link {
-                links[old] = nil
-                actions.append(.close(old))
-            }
+            if let old = peers[message.sender]?.inboundLink, old != link { closeLink(old, state: &state) }
             peers[message.sender, default: Peer(createdAt: 0)].inboundLink = link
             links[link]?.nodeID = message.sender
         }
@@ -305,11 +302,7 @@ extension ClusterBus {
         node.busPort = message.busPort
         node.flags.remove(.noAddress)
         state.upsert(node)
-        if let outbound = peers[id]?.link {
-            links[outbound] = nil
-            peers[id]?.link = nil
-            actions.append(.close(outbound))
-        }
+        if let outbound = peers[id]?.link { closeLink(outbound, state: &state) }
         log(.warning, "Address updated for node \(id), now \(ip):\(message.port)")
         // My master moved: replication follows it (`nodeUpdateAddressIfNeeded`).
         if state.myself.isReplica && state.myself.masterID == id { actions.append(.replicate(masterID: id)) }

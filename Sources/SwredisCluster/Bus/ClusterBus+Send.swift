@@ -109,7 +109,7 @@ extension ClusterBus {
         let body = ClusterMessage.Body.publish(channel: channel, message: message)
         let frame = header(sharded ? .publishShard : .publish, state: state, clusterOK: stateOK, body: body)
         guard sharded else { return broadcast(frame, state: state) }
-        let master = state.myself.isReplica ? state.myself.masterID ?? state.myselfID : state.myselfID
+        let master = state.shardMasterID
         for id in [master] + state.replicas(of: master).map(\.id) where id != state.myselfID {
             guard let node = state.node(id), !node.flags.contains(.handshake), let link = peers[id]?.link else {
                 continue

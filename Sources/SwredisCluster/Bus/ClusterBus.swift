@@ -178,16 +178,22 @@ public struct ClusterBus {
     /// A link closed or failed to connect (`freeClusterLink`). A failed connect counts as a ping sent, so a node that
     /// cannot be reached is detected as failing (Redis does this for a connect that fails at once).
     public mutating func closed(_ link: ClusterLinkID, state: inout ClusterState, now: Int) {
-        guard let closed = links.removeValue(forKey: link), let id = closed.nodeID else { return }
-        if peers[id]?.link == link {
-            peers[id]?.link = nil
-            if var node = state.node(id) {
-                node.linkConnected = false
-                if node.pingSent == 0 { node.pingSent = now }
-                state.upsert(node)
-            }
-        }
+        guard let id = detach(link, state: &state), var node = state.node(id), node.pingSent == 0 else { return }
+        node.pingSent = now
+        state.upsert(node)
+    }
+
+    /// Forgets `link`; when it was its node's outbound link the node shows disconnected, and its ID is returned.
+    mutating func detach(_ link: ClusterLinkID, state: inout ClusterState) -> String? {
+        guard let info = links.removeValue(forKey: link), let id = info.nodeID else { return nil }
         if peers[id]?.inboundLink == link { peers[id]?.inboundLink = nil }
+        guard peers[id]?.link == link else { return nil }
+        peers[id]?.link = nil
+        if var node = state.node(id) {
+            node.linkConnected = false
+            state.upsert(node)
+        }
+        return id
     }
 
     /// Closes every link of node `id` and forgets its bus state (`clusterDelNode`): the owner removes it from the
