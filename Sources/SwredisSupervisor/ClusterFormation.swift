@@ -38,8 +38,9 @@ public struct ClusterNodeProbe: Equatable, Sendable {
                 if flags.contains("slave") && fields[3] != "-" { probe.masterID = fields[3] }
             }
             probe.slotsAssigned += fields.dropFirst(8).filter { !$0.hasPrefix("[") }.reduce(0) { total, range in
-                let bounds = range.split(separator: "-").compactMap { Int($0) }
-                return total + (bounds.count == 2 ? bounds[1] - bounds[0] + 1 : 1)
+                // Bounded to the slot space first: the text comes from another process.
+                let bounds = range.split(separator: "-").compactMap { Int($0) }.map { min(max($0, 0), 16383) }
+                return total + (bounds.count == 2 ? max(bounds[1] - bounds[0] + 1, 0) : 1)
             }
         }
         return probe

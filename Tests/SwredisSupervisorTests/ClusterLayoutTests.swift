@@ -66,6 +66,9 @@ final class ClusterLayoutTests: XCTestCase {
         XCTAssertEqual(replica.known, ["a", "b", "c"])
         XCTAssertEqual(replica.slotsAssigned, 16384)
         XCTAssertEqual(replica.masterID, "a")
+        let absurd = ClusterNodeProbe.parse(
+            id: "a", nodes: "a 127.0.0.1:7000@17000 myself,master - 0 0 0 connected 0-9223372036854775807 5-1\n")
+        XCTAssertEqual(absurd.slotsAssigned, 16384, "ranges are bounded to the slot space, never overflow")
     }
 
     func testPlanFormsOnlyAllFreshAndLeavesAFormedClusterAlone() {
