@@ -277,6 +277,23 @@ def test_a_busy_script_gets_busy_replies_script_kill_and_unkillable_as_redis_doe
     assert killed["unkillable"][0].startswith(b"-UNKILLABLE")
 
 
+def test_a_busy_script_that_loops_through_pcall_keeps_serving_other_clients():
+    """A loop that spends nearly all its time inside pcall can only yield at its few top-level instructions: the
+    checks must not keep landing inside the pcall (a fixed check interval in step with the loop did, and the server
+    stopped answering after its first -BUSY)."""
+    with helpers.start_swredis(["--busy-reply-threshold", "50"]) as server:
+        with server.client(timeout=5) as caller, server.client(timeout=5) as other:
+            for inner in (40, 63, 100, 128, 157, 200):
+                script = "while true do pcall(function() for i = 1, %d do end end) end" % inner
+                caller.send(helpers.encode_command("EVAL", script, "0"))
+                ph.wait_for(lambda: other.command("PING").startswith(b"-BUSY"), timeout=5, what="-BUSY")
+                for _ in range(5):
+                    time.sleep(0.03)
+                    assert other.command("PING").startswith(b"-BUSY"), inner
+                assert other.command("SCRIPT", "KILL") == b"+OK\r\n"
+                assert caller.read_reply().startswith(b"-ERR Script killed by user with SCRIPT KILL...")
+
+
 def test_a_busy_function_answers_function_kill_stats_and_the_other_kill_as_redis_does():
     library = ("#!lua name=spinlib\nredis.register_function('spin', function(keys, args) "
                "local i = 0 while true do i = i + 1 end end)")

@@ -441,6 +441,18 @@ static long long clua_now_ms(void) {
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+/* Instructions between checks, as Redis's hook counts them. */
+#define CLUA_BUSY_CHECK_EVERY 100000
+
+/* A count in 1...CLUA_BUSY_CHECK_EVERY (xorshift32; the values only need to vary). */
+static int clua_next_check_count(void) {
+    static unsigned int state = 2463534242u;
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    return (int)(state % CLUA_BUSY_CHECK_EVERY) + 1;
+}
+
 static void clua_busy_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     if (busy.killed) {
@@ -455,11 +467,16 @@ static void clua_busy_hook(lua_State *L, lua_Debug *ar) {
         if (clua_now_ms() - busy.started < busy.threshold) return;
         busy.timed_out = 1;
     }
-    if (busy.allow_yield && clua_can_yield(L)) lua_yield(L, 0);
+    if (!busy.allow_yield) return;
+    if (clua_can_yield(L)) {
+        lua_yield(L, 0);
+        return;
+    }
+    /* Inside a C call (pcall, a metamethod): the yield waits for a later check. A fixed count would sample the same
+       few instructions of a loop forever (a loop's top level may never come up), so the next check comes after a
+       random count. */
+    lua_sethook(L, clua_busy_hook, LUA_MASKCOUNT, clua_next_check_count());
 }
-
-/* Instructions between checks, as Redis's hook counts them. */
-#define CLUA_BUSY_CHECK_EVERY 100000
 
 void clua_busy_begin(lua_State *thread, long long started_ms, long long threshold_ms, int allow_yield) {
     busy.started = started_ms;
@@ -468,7 +485,8 @@ void clua_busy_begin(lua_State *thread, long long started_ms, long long threshol
     busy.timed_out = 0;
     busy.killed = 0;
     /* The count hook stays armed on a thread between runs (a kill replaced it). */
-    if (lua_gethook(thread) != clua_busy_hook || lua_gethookmask(thread) != LUA_MASKCOUNT) {
+    if (lua_gethook(thread) != clua_busy_hook || lua_gethookmask(thread) != LUA_MASKCOUNT
+        || lua_gethookcount(thread) != CLUA_BUSY_CHECK_EVERY) {
         lua_sethook(thread, clua_busy_hook, LUA_MASKCOUNT, CLUA_BUSY_CHECK_EVERY);
     }
 }

@@ -60,7 +60,7 @@ int clua_yield_supported(lua_State *L);
 
 /* Arms the hook on `thread` for a run that started now: past `threshold_ms` the run is timed out, and then yields
    at every check where a yield is possible (never across a C call: pcall, a metamethod, an iterator) when
-   `allow_yield`. */
+   `allow_yield`; a check that falls inside a C call sets the next one a random count of instructions later. */
 void clua_busy_begin(lua_State *thread, long long started_ms, long long threshold_ms, int allow_yield);
 
 /* Whether the current run has passed the threshold. */
