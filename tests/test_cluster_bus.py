@@ -356,36 +356,48 @@ def test_manual_failover_and_replicate_errors(mixed_with_replicas):
     assert "Manual failover user request accepted." in logs or "Manual failover requested by replica" in logs
 
 
+def start_writer(node, write, limit=200_000):
+    """A RedisCluster client entering at `node` that calls write(client, i) for i = 0, 1, ... until stopped (or
+    `limit`); returns its thread, the stop event and the errors it met (a write the cluster refused)."""
+    import threading
+    from redis.cluster import RedisCluster
+    stop = threading.Event()
+    errors = []
+
+    def loop():
+        client = RedisCluster(host=helpers.HOST, port=node.port, socket_timeout=10)
+        try:
+            for i in range(limit):
+                if stop.is_set():
+                    break
+                write(client, i)
+        except Exception as error:  # reported by the test
+            errors.append(error)
+        finally:
+            client.close()
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    return thread, stop, errors
+
+
 def test_resharding_between_kinds_while_a_client_writes(mixed):
     """`redis-cli --cluster reshard` moves slots holding keys from a swredisd master to a redis-server master and
     back the other way while a RedisCluster client writes: every acknowledged write is readable at the end, from
     the node that now owns its slot."""
-    import threading
     from redis.cluster import RedisCluster
     ids = [n.client().call("CLUSTER", "MYID").decode() for n in mixed]
     seed = RedisCluster(host=helpers.HOST, port=mixed[0].port, socket_timeout=5)
     for i in range(2000):
         seed.set(f"seed:{i}", i)
     acknowledged = {}
-    stop = threading.Event()
-    errors = []
 
-    def writer():
-        client = RedisCluster(host=helpers.HOST, port=mixed[1].port, socket_timeout=5)
-        i = 0
-        try:
-            while not stop.is_set() and i < 200_000:
-                key = f"live:{i % 3000}"
-                client.set(key, i)
-                acknowledged[key] = i
-                i += 1
-        except Exception as error:  # reported below: a write the cluster refused
-            errors.append(error)
-        finally:
-            client.close()
+    def write(client, i):
+        key = f"live:{i % 3000}"
+        client.set(key, i)
+        acknowledged[key] = i
 
-    thread = threading.Thread(target=writer)
-    thread.start()
+    thread, stop, errors = start_writer(mixed[1], write)
     try:
         for source, target in ((0, 1), (1, 2)):
             moved = subprocess.run(
@@ -528,3 +540,71 @@ def test_replica_no_failover_is_announced_as_redis():
     finally:
         for node in nodes:
             node.cleanup()
+
+
+def test_a_large_key_moves_between_swredisd_masters_while_a_client_writes_to_it(mixed):
+    """A 100,000-member set's slot moved by hand from one swredisd master to another (SETSLOT IMPORTING/MIGRATING,
+    MIGRATE, SETSLOT NODE) while a RedisCluster client adds members to it: the source keeps serving during the
+    background MIGRATE, the client's writes wait for the move and then follow -ASK to the target, and every
+    acknowledged member is in the set at the end; no node is failed."""
+    from redis.cluster import RedisCluster
+    source, target = mixed[0], mixed[2]
+    key = "{big}set"
+    with source.client() as c:
+        slot = c.call("CLUSTER", "KEYSLOT", key)
+    owner = next(n for n in mixed if key_owner(n, slot))
+    if owner is not source:
+        move_slot(mixed, owner, source, slot, [])
+    cluster = RedisCluster(host=helpers.HOST, port=source.port, socket_timeout=10)
+    members = [f"member:{v:08d}" for v in range(100_000)]
+    for first in range(0, len(members), 5000):
+        cluster.sadd(key, *members[first:first + 5000])
+    acknowledged = []
+
+    def write(client, i):
+        client.sadd(key, f"written:{i}")
+        acknowledged.append(f"written:{i}")
+
+    thread, stop, errors = start_writer(mixed[1], write)
+    try:
+        ph.wait_for(lambda: len(acknowledged) > 50, timeout=10, what="the writer under way")
+        move_slot(mixed, source, target, slot, [key])
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not errors, errors
+    with target.client() as c:
+        stored = set(m.decode() for m in c.call("SMEMBERS", key))
+    assert stored == set(members) | set(acknowledged)
+    for node in mixed:
+        assert "cluster_state:ok" in node.client().call("CLUSTER", "INFO").decode()
+        assert "fail" not in cluster_nodes(node.client())
+
+
+def key_owner(node, slot):
+    """Whether `node` claims `slot` in its CLUSTER NODES."""
+    myself = next(line for line in cluster_nodes(node.client()).splitlines() if "myself" in line)
+    for part in myself.split()[8:]:
+        first, _, last = part.partition("-")
+        if first.isdigit() and int(first) <= slot <= int(last or first):
+            return True
+    return False
+
+
+def move_slot(nodes, source, target, slot, keys):
+    """Moves `slot` with its `keys` as redis-cli's reshard does: IMPORTING on the target, MIGRATING on the source,
+    MIGRATE, then SETSLOT NODE on the target, the source and every other master."""
+    source_id, target_id = (n.client().call("CLUSTER", "MYID").decode() for n in (source, target))
+    with source.client(timeout=60) as s, target.client() as t:
+        assert t.command("CLUSTER", "SETSLOT", str(slot), "IMPORTING", source_id) == b"+OK\r\n"
+        assert s.command("CLUSTER", "SETSLOT", str(slot), "MIGRATING", target_id) == b"+OK\r\n"
+        if keys:
+            reply = s.command("MIGRATE", helpers.HOST, str(target.port), "", "0", "30000", "KEYS", *keys)
+            assert reply == b"+OK\r\n", reply
+        assert t.command("CLUSTER", "SETSLOT", str(slot), "NODE", target_id) == b"+OK\r\n"
+        assert s.command("CLUSTER", "SETSLOT", str(slot), "NODE", target_id) == b"+OK\r\n"
+    for node in nodes:
+        if node not in (source, target):
+            with node.client() as c:
+                c.command("CLUSTER", "SETSLOT", str(slot), "NODE", target_id)

@@ -96,7 +96,9 @@ enum ClientCommand {
                 client.error(RedisError.notInteger)
                 return
             }
-            guard let target = engine.clients[id], target.isBlocked else {
+            // A busy script's caller and a transfer's are not blocked in Redis's sense (Redis runs both inline).
+            guard let target = engine.clients[id], let blocked = target.blocked, !blocked.operation.endsWithItsWork
+            else {
                 client.reply.integer(0)
                 return
             }

@@ -23,6 +23,16 @@ package enum BlockedOperation {
     case replicationWait(offset: Int, replicas: Int)
     /// The caller of a busy script (no keys, no timeout): released when the script ends.
     case script
+    /// The caller of a MIGRATE or RESTORE working off the engine thread: released when the transfer ends.
+    case keyTransfer
+
+    /// Whether only the work itself ends the wait (no timeout, no CLIENT UNBLOCK).
+    package var endsWithItsWork: Bool {
+        switch self {
+        case .script, .keyTransfer: return true
+        default: return false
+        }
+    }
 }
 
 /// A client parked by BLPOP & co.
@@ -51,8 +61,8 @@ extension Engine {
     /// Removes a client from every wait queue.
     package func unblock(_ client: ClientSession) {
         guard let state = client.blocked else { return }
-        // A busy script's caller is released by `busyScriptEnded` only.
-        if case .script = state.operation { return }
+        // A busy script's caller is released by `busyScriptEnded` only, a transfer's by `endKeyTransfer`.
+        if state.operation.endsWithItsWork { return }
         for key in state.keys {
             let blockKey = DatabaseKey(db: state.db, key: key)
             blockedClients[blockKey]?.removeAll { $0 === client }
@@ -122,7 +132,7 @@ extension Engine {
             return false
         }
         switch state.operation {
-        case .zsetPop, .zsetMultiPop, .replicationWait, .script:
+        case .zsetPop, .zsetMultiPop, .replicationWait, .script, .keyTransfer:
             return false
         case .pop(let left):
             let element = left ? list.items.removeFirst() : list.items.removeLast()
@@ -213,7 +223,7 @@ extension Engine {
         switch state.operation {
         case .move, .pop, .multiPop, .zsetPop, .zsetMultiPop: client.reply.nullArray()
         case .replicationWait(let offset, _): client.reply.integer(replicasAcknowledging(offset))
-        case .script: return
+        case .script, .keyTransfer: return
         }
         unblock(client)
     }

@@ -148,6 +148,9 @@ public final class Engine {
     public package(set) var busyScript: BusyScript?
     /// Work held back while a script is busy (a replica's master stream, a signal's shutdown), run when it ends.
     public var afterBusyScript: [() -> Void] = []
+    /// Keys a MIGRATE or RESTORE moves off the engine thread, with how many transfers hold each (see
+    /// `KeyTransfers.swift`); empty nearly always, so the check on every command is one `isEmpty`.
+    public package(set) var keysInTransfer: [DatabaseKey: Int] = [:]
     /// Clock readings shared by the commands of one read batch (see `beginReadBatch`).
     package var batchClock = BatchClock()
     public package(set) var blockedClientCount = 0
@@ -339,8 +342,8 @@ public final class Engine {
         clients.removeValue(forKey: client.id)
         if client.isMonitor { monitors.removeAll { $0 === client } }
         detachReplica(client)
-        if case .script = client.blocked?.operation {
-            // The busy script goes on; its reply has nowhere to go.
+        if client.blocked?.operation.endsWithItsWork == true {
+            // The busy script or the key transfer goes on; its reply has nowhere to go.
             client.blocked = nil
         } else if let state = client.blocked {
             if case .replicationWait = state.operation { replication.clientsWaitingForAcks.removeAll { $0 === client } }

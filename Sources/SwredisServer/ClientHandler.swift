@@ -172,6 +172,12 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
                         consumedTotal = offset
                         return
                     }
+                    if !engine.keysInTransfer.isEmpty && !session.isMaster && heldByKeyTransfer(session, source: window)
+                    {
+                        schedulePausedRetry()
+                        consumedTotal = offset
+                        return
+                    }
                     run(session, source: window)
                     offset += consumed
                 }
@@ -180,6 +186,11 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
             consumedTotal = offset
         }
         buffer.moveReaderIndex(forwardBy: min(consumedTotal, buffer.readableBytes))
+    }
+
+    /// Whether the parsed command must wait for a MIGRATE or RESTORE moving one of its keys.
+    private func heldByKeyTransfer(_ session: ClientSession, source: UnsafeRawBufferPointer) -> Bool {
+        withParsedArguments(source) { engine.isHeldByKeyTransfer(session, $0) }
     }
 
     /// Whether the parsed command is one a `CLIENT PAUSE WRITE` holds back.
@@ -260,13 +271,18 @@ final class ClientHandler: ChannelInboundHandler, ClientConnection {
 
     /// How often a client held by CLIENT PAUSE looks again.
     static let pausedPollMilliseconds = 50
+    /// How often a client held by a key transfer looks again (transfers last tens to hundreds of ms).
+    static let transferPollMilliseconds = 2
 
     private func schedulePausedRetry() {
         guard !pausedRetryScheduled, let context else { return }
         pausedRetryScheduled = true
         // Polled, not slept through: CLIENT UNPAUSE (or a shorter pause replacing this one) releases the client
         // within this interval, and a pause until the end of time needs no timer that long.
-        let delay = min(max(1, clients.pausedUntil - clients.cachedMilliseconds), Self.pausedPollMilliseconds)
+        let delay =
+            engine.keysInTransfer.isEmpty
+            ? min(max(1, clients.pausedUntil - clients.cachedMilliseconds), Self.pausedPollMilliseconds)
+            : Self.transferPollMilliseconds
         context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { [weak self] in
             self?.pausedRetryScheduled = false
             self?.runPendingCommands()
