@@ -235,9 +235,11 @@ enum MigrateCommand {
         _ engine: Engine, _ client: ClientSession, _ target: Target, db: Int, _ moving: [MovingKey],
         _ exchanged: (replies: [RESPToken], failure: BlockingRESP.Failure?)
     ) {
-        let changed = Set(moving.indices.filter { !isUnchanged(engine, db: db, moving[$0]) })
+        // A node that became a replica meanwhile follows its master's data: it deletes nothing itself.
+        let demoted = engine.replication.isReplica
+        let changed = Set(moving.indices.filter { demoted || !isUnchanged(engine, db: db, moving[$0]) })
         var outcome = conclude(engine, target, db: db, moving, exchanged, skipping: changed)
-        if outcome.error == nil && !target.copy && !changed.isEmpty {
+        if outcome.error == nil && !target.copy && !changed.isEmpty && !demoted {
             let now = engine.clock.unixMilliseconds()
             let again = changed.sorted().compactMap { current(engine, db: db, moving[$0].name, now: now) }
             var replacing = target

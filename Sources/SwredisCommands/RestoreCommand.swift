@@ -161,6 +161,11 @@ enum RestoreCommand {
                 case .failure(let error):
                     client.error(error.message)
                 case .success(let value):
+                    // A node that became a replica meanwhile answers as it would answer the command now.
+                    if engine.replication.isReplica {
+                        client.error(Engine.readOnlyReplicaError)
+                        return
+                    }
                     if !options.replace && key.withUnsafeBytes({ engine.lookupWrite(db, $0) }) != nil {
                         client.error("BUSYKEY Target key name already exists.")
                         return
