@@ -382,3 +382,24 @@ def test_losing_a_slot_unsubscribes_its_shard_channels_as_redis(pair):
         slot = control.call("CLUSTER", "KEYSLOT", "news")
         assert control.call("CLUSTER", "DELSLOTS", str(slot)) == b"OK"
         assert subscriber.read_reply() == b"*3\r\n$12\r\nsunsubscribe\r\n$4\r\nnews\r\n:0\r\n", server
+
+
+@pytest.mark.parametrize("kind", ["redis", "swredis"])
+def test_a_node_that_cannot_save_nodes_conf_exits_as_redis_does(kind):
+    """A change that cannot reach nodes.conf (its directory is gone) ends the process with Redis's fatal log line
+    rather than serving (and voting with) a state a restart would forget."""
+    conf_dir = tempfile.mkdtemp(prefix="swredis-nodes-")
+    server = helpers.start_kind(kind, ["--cluster-enabled", "yes", "--cluster-config-file",
+                                       os.path.join(conf_dir, "nodes.conf")], port=cluster_port())
+    try:
+        with server.client() as client:
+            assert client.command("CLUSTER", "ADDSLOTS", "1") == b"+OK\r\n"
+            for name in os.listdir(conf_dir):
+                os.unlink(os.path.join(conf_dir, name))
+            os.rmdir(conf_dir)
+            client.send(helpers.encode_command("CLUSTER", "ADDSLOTS", "2"))
+            assert client.wait_closed(5)
+        assert server.proc.wait(timeout=10) == 1
+        assert "Fatal: can't update cluster config file." in server.log()
+    finally:
+        server.cleanup()

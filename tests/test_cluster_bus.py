@@ -6,6 +6,7 @@ server keeps serving)."""
 
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -608,3 +609,35 @@ def move_slot(nodes, source, target, slot, keys):
         if node not in (source, target):
             with node.client() as c:
                 c.command("CLUSTER", "SETSLOT", str(slot), "NODE", target_id)
+
+
+@pytest.mark.parametrize("kind", ["redis", "swredis"])
+def test_a_link_to_a_node_that_stops_reading_is_freed_at_the_send_buffer_limit(kind):
+    """A peer that stops reading (SIGSTOP) while PUBLISH floods the bus: with cluster-link-sendbuf-limit set, the
+    node frees its links to that peer once their unsent bytes pass the limit, logs it and counts it in CLUSTER INFO,
+    as redis-server does; the peer back, the links come back."""
+    node = helpers.start_kind(kind, ["--cluster-enabled", "yes", "--cluster-link-sendbuf-limit", "262144",
+                                     "--cluster-node-timeout", "60000"], port=cluster_port())
+    peer = start_node("redis")
+    try:
+        client = node.client()
+        assert client.command("CLUSTER", "MEET", helpers.HOST, str(peer.port)) == b"+OK\r\n"
+        ph.wait_for(lambda: len(client.call("CLUSTER", "LINKS")) == 2, timeout=10, what="links both ways")
+        assert "total_cluster_links_buffer_limit_exceeded:0" in client.call("CLUSTER", "INFO").decode()
+        os.kill(peer.proc.pid, signal.SIGSTOP)
+        try:
+            message = "m" * 256 * 1024
+            for _ in range(60):
+                client.call("PUBLISH", "flood", message)
+                if "total_cluster_links_buffer_limit_exceeded:0" not in client.call("CLUSTER", "INFO").decode():
+                    break
+            ph.wait_for(lambda: "total_cluster_links_buffer_limit_exceeded:0" not in
+                        client.call("CLUSTER", "INFO").decode(), timeout=5, what="a link freed")
+        finally:
+            os.kill(peer.proc.pid, signal.SIGCONT)
+        assert "due to exceeding send buffer memory limit." in node.log()
+        ph.wait_for(lambda: len(client.call("CLUSTER", "LINKS")) == 2, timeout=10, what="links back")
+        assert client.call("PING") == b"PONG"
+    finally:
+        peer.cleanup()
+        node.cleanup()

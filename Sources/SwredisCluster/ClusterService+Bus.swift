@@ -9,6 +9,8 @@ public protocol ClusterTransport: AnyObject {
     func connect(_ link: ClusterLinkID, ip: String, port: Int)
     func send(_ link: ClusterLinkID, _ bytes: [UInt8])
     func close(_ link: ClusterLinkID)
+    /// Bytes sent on `link` that the kernel has not taken yet (Redis's link send buffer).
+    func sendBufferBytes(_ link: ClusterLinkID) -> Int
 }
 
 extension ClusterService {
@@ -41,9 +43,29 @@ extension ClusterService {
         {
             replicate?(master.ip, master.port)
         }
+        freeLinksOverSendBufferLimit()
         bus.tick(state: &state, now: now)
         applyBusActions()
         if !isOK { recomputeHealth() }
+    }
+
+    /// `cluster-link-sendbuf-limit`: a node's link whose unsent bytes passed it is closed (a peer that stopped
+    /// reading must not grow this node's memory without bound); the cron reconnects outbound links (Redis's
+    /// `clusterNodeCronFreeLinkOnBufferLimitReached`, which looks at the links of known nodes only).
+    private func freeLinksOverSendBufferLimit() {
+        let limit = engine.config[.clusterLinkSendbufLimit]
+        guard limit > 0, let transport else { return }
+        for (link, state) in bus.links.sorted(by: { $0.key < $1.key }) {
+            guard let nodeID = state.nodeID else { continue }
+            let unsent = transport.sendBufferBytes(link)
+            guard unsent > limit else { continue }
+            serverLog(
+                .warning,
+                "Freeing cluster link(\(state.inbound ? "from" : "to") node \(nodeID), used memory: \(unsent)) due to exceeding send buffer memory limit."
+            )
+            bus.closeLink(link, state: &self.state)
+            linksBufferLimitExceeded += 1
+        }
     }
 
     public func linkAccepted() -> ClusterLinkID {
@@ -159,7 +181,7 @@ extension ClusterService {
                     _ = engine.publish(ByteString(bytes: channel), ByteString(bytes: message))
                 }
             case .saveConfig:
-                saveLogged()
+                saveOrExit()
             case .deleteKeys(let slot):
                 deleteKeys(in: slot)
             case .replicate(let masterID):
@@ -178,7 +200,7 @@ extension ClusterService {
         }
         if bus.needsSave || save {
             bus.needsSave = false
-            saveLogged()
+            saveOrExit()
         }
     }
 

@@ -1,3 +1,4 @@
+import Glibc
 import SwredisBytes
 import SwredisConfig
 import SwredisEngine
@@ -22,6 +23,9 @@ public final class ClusterService {
     public unowned(unsafe) let engine: Engine
     /// `cluster_state:ok`.
     public private(set) var isOK = false
+    /// Links closed for passing `cluster-link-sendbuf-limit` (CLUSTER INFO's
+    /// `total_cluster_links_buffer_limit_exceeded`).
+    public internal(set) var linksBufferLimitExceeded = 0
     /// Whether the cluster can serve as of the last change of the state: slots covered and a majority of the
     /// masters reachable (`recomputeHealth`).
     private var healthy = false
@@ -114,19 +118,22 @@ public final class ClusterService {
         try NodesFile.save(state, to: configPath)
     }
 
-    /// Applies `change` to the state, saves it and re-evaluates `cluster_state`. A failed save is logged (Redis
-    /// exits on it; the state stays served).
+    /// Applies `change` to the state, saves it and re-evaluates `cluster_state`.
     public func update(_ change: (inout ClusterState) -> Void) {
         change(&state)
         recomputeHealth()
-        saveLogged()
+        saveOrExit()
     }
 
-    func saveLogged() {
+    /// Saves nodes.conf or ends the process, as Redis's `clusterSaveConfigOrDie`: a node must not go on with a
+    /// state (a vote above all) that a restart would not remember.
+    func saveOrExit() {
         do {
             try save()
         } catch {
             serverLog(.warning, "Can't update cluster config file \(configPath): \(error)")
+            serverLog(.warning, "Fatal: can't update cluster config file.")
+            exit(1)
         }
     }
 

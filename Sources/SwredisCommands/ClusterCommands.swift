@@ -124,7 +124,7 @@ enum ClusterCommands {
             cluster_size:\(state.size)\r
             cluster_current_epoch:\(state.currentEpoch)\r
             cluster_my_epoch:\(myEpoch)\r
-            \(stats)total_cluster_links_buffer_limit_exceeded:0\r
+            \(stats)total_cluster_links_buffer_limit_exceeded:\(cluster.linksBufferLimitExceeded)\r
 
             """
     }
@@ -298,11 +298,11 @@ enum ClusterCommands {
 
     /// CLUSTER LINKS: each link attached to a node, outbound ("to") and inbound ("from").
     static func links(_ cluster: ClusterService, _ client: ClientSession) {
-        let links = cluster.bus.links.sorted { $0.key < $1.key }.compactMap { _, link in
-            link.nodeID.map { (id: $0, link: link) }
+        let links = cluster.bus.links.sorted { $0.key < $1.key }.compactMap { linkID, link in
+            link.nodeID.map { (linkID: linkID, id: $0, link: link) }
         }
         client.reply.arrayHeader(links.count)
-        for (id, link) in links {
+        for (linkID, id, link) in links {
             client.reply.mapHeader(6)
             client.reply.bulk("direction")
             client.reply.bulk(link.inbound ? "from" : "to")
@@ -312,10 +312,11 @@ enum ClusterCommands {
             client.reply.integer(link.createdAt)
             client.reply.bulk("events")
             client.reply.bulk("r")
+            let unsent = cluster.transport?.sendBufferBytes(linkID) ?? 0
             client.reply.bulk("send-buffer-allocated")
-            client.reply.integer(0)
+            client.reply.integer(unsent)
             client.reply.bulk("send-buffer-used")
-            client.reply.integer(0)
+            client.reply.integer(unsent)
         }
     }
 

@@ -38,7 +38,6 @@ public struct ConfigWarning: Equatable, CustomStringConvertible, Sendable {
 }
 
 public enum DirectiveLimitations {
-    static let noClusterLinkLimit = "cluster link send buffers are not limited (no link is freed for its size)"
     static let noTLS = "TLS is not implemented"
     static let noDefrag = "there is no active defragmentation (glibc malloc, not jemalloc)"
     static let noLazyFree = "values are always freed synchronously"
@@ -115,7 +114,6 @@ public enum DirectiveLimitations {
         "propagation-error-behavior": .warn("a replica always ignores errors in its master's stream"),
         "replica-ignore-disk-write-errors": .warn("a replica always stops writing after a disk error"),
         "cluster-announce-tls-port": .warn(noTLS),
-        "cluster-link-sendbuf-limit": .warn(noClusterLinkLimit),
         "tls-cert-file": .warn(noTLS),
         "tls-key-file": .warn(noTLS),
         "tls-key-file-pass": .warn(noTLS),

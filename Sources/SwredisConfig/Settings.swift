@@ -34,6 +34,7 @@ public enum IntSetting: String, CaseIterable, Sendable {
     case busyReplyThreshold = "busy-reply-threshold"
     case clusterAnnounceBusPort = "cluster-announce-bus-port"
     case clusterAnnouncePort = "cluster-announce-port"
+    case clusterLinkSendbufLimit = "cluster-link-sendbuf-limit"
     case clusterMigrationBarrier = "cluster-migration-barrier"
     case clusterNodeTimeout = "cluster-node-timeout"
     case clusterReplicaValidityFactor = "cluster-replica-validity-factor"

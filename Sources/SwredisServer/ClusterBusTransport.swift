@@ -11,6 +11,8 @@ final class ClusterBusTransport: ClusterTransport {
     private var channels: [ClusterLinkID: Channel] = [:]
     /// Outbound links still connecting, with what was sent to them meanwhile.
     private var connecting: [ClusterLinkID: [[UInt8]]] = [:]
+    /// Bytes written to each link that the kernel has not taken yet (queued while connecting included).
+    private var unsent: [ClusterLinkID: Int] = [:]
     /// The bus listeners, held for the life of the process.
     private var listeners: [Channel] = []
     /// Writes what a frame made for clients (pub/sub messages from the bus) at once, not at the next cron.
@@ -66,10 +68,11 @@ final class ClusterBusTransport: ClusterTransport {
                         return
                     }
                     channels[link] = channel
-                    for bytes in queued { channel.write(ByteBuffer(bytes: bytes), promise: nil) }
+                    for bytes in queued { write(bytes, to: channel, link: link) }
                     channel.flush()
                     cluster.linkConnected(link)
                 case .failure:
+                    unsent[link] = nil
                     guard connecting.removeValue(forKey: link) != nil else { return }
                     cluster.linkClosed(link)
                 }
@@ -78,19 +81,39 @@ final class ClusterBusTransport: ClusterTransport {
 
     func send(_ link: ClusterLinkID, _ bytes: [UInt8]) {
         if let channel = channels[link] {
-            channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
-        } else {
+            unsent[link, default: 0] += bytes.count
+            write(bytes, to: channel, link: link)
+            channel.flush()
+        } else if connecting[link] != nil {
+            unsent[link, default: 0] += bytes.count
             connecting[link]?.append(bytes)
         }
     }
 
+    /// Writes `bytes`, counted in `unsent` until the channel has handed them to the kernel.
+    private func write(_ bytes: [UInt8], to channel: Channel, link: ClusterLinkID) {
+        let promise = loop.makePromise(of: Void.self)
+        let count = bytes.count
+        promise.futureResult.whenComplete { [unowned self] _ in
+            guard let left = unsent[link] else { return }
+            unsent[link] = left > count ? left - count : nil
+        }
+        channel.write(ByteBuffer(bytes: bytes), promise: promise)
+    }
+
+    func sendBufferBytes(_ link: ClusterLinkID) -> Int {
+        unsent[link] ?? 0
+    }
+
     func close(_ link: ClusterLinkID) {
         connecting[link] = nil
+        unsent[link] = nil
         channels.removeValue(forKey: link)?.close(promise: nil)
     }
 
     /// The peer closed the link or it failed: the service hears of it unless it closed the link itself.
     fileprivate func channelEnded(_ link: ClusterLinkID) {
+        unsent[link] = nil
         guard channels.removeValue(forKey: link) != nil else { return }
         cluster.linkClosed(link)
     }
