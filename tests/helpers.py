@@ -216,6 +216,21 @@ def wait_for_ping(host: str, port: int, deadline: float, proc: Optional[subproce
     raise ServerStartError(f"no PONG from {host}:{port} in time (last error: {last_err!r})")
 
 
+def cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free too, both below 65536."""
+    import random
+    for _ in range(200):
+        port = random.randrange(20000, 50000)
+        try:
+            for candidate in (port, port + 10000):
+                with socket.socket() as s:
+                    s.bind((HOST, candidate))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair")
+
+
 def start_server(binary_argv: Sequence[str], extra_args: Sequence[str] = (), *,
                  dir: Optional[str] = None, port: Optional[int] = None,
                  conf_file: Optional[str] = None,

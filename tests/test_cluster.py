@@ -20,19 +20,7 @@ OTHER_ID = "67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1"
 MY_ID = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca"
 
 
-def cluster_port():
-    """A free port whose bus port (port + 10000) is free too, both below 65536."""
-    import random
-    for _ in range(200):
-        port = random.randrange(20000, 50000)
-        try:
-            for candidate in (port, port + 10000):
-                with socket.socket() as s:
-                    s.bind((helpers.HOST, candidate))
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port pair")
+cluster_port = helpers.cluster_port
 
 
 def start(kind, dir=None, extra=()):
@@ -403,3 +391,34 @@ def test_a_node_that_cannot_save_nodes_conf_exits_as_redis_does(kind):
         assert "Fatal: can't update cluster config file." in server.log()
     finally:
         server.cleanup()
+
+
+def test_what_the_cluster_mode_fuzzer_found_answers_as_redis(pair):
+    """Cases tests/test_grammar_fuzz.py's cluster-mode run found: SORT's BY and GET patterns are refused in cluster
+    mode (before the key is looked at); an EXEC whose queued keys cross slots is discarded with the CROSSSLOT error
+    itself; a transaction doomed by a rejected command queues nothing more, so its EXEC gets EXECABORT whatever
+    came after; and key counts are read as Redis's getkeys procedures read them (C's atoi: "+1" is 1)."""
+    clients = [server.client() for server in pair]
+    for client in clients:
+        client.command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+        wait_state(client, "ok")
+    both(clients, "RPUSH", "list", "3", "1", "2")
+    sorts = [("SORT", "list", "BY", "w_*"), ("SORT", "list", "BY", "nosort"), ("SORT", "list", "GET", "#"),
+             ("SORT", "missing", "GET", "#"), ("SORT_RO", "list", "BY", "w_*"),
+             ("SORT", "list", "LIMIT", "x", "1", "GET", "#")]
+    for command in sorts:
+        both(clients, *command)
+    both(clients, "MULTI")
+    both(clients, "SET", "a", "1")
+    both(clients, "SET", "b", "2")
+    assert both(clients, "EXEC").startswith(b"-CROSSSLOT")
+    both(clients, "MULTI")
+    assert both(clients, "MSET", "a", "1", "b", "2").startswith(b"-CROSSSLOT")
+    both(clients, "SET", "a", "1")
+    both(clients, "SET", "b", "2")
+    assert both(clients, "EXEC") == b"-EXECABORT Transaction discarded because of previous errors.\r\n"
+    assert both(clients, "ZUNIONSTORE", "a", "+1", "b").startswith(b"-CROSSSLOT")
+    both(clients, "EVAL", "return 1", " 1", "a")
+    assert both(clients, "COMMAND", "GETKEYS", "ZINTERSTORE", "dst", "+1", "src")
+    both(clients, "COMMAND", "GETKEYSANDFLAGS", "ZINTERSTORE", "dst", "+1", "src")
+    both(clients, "LMPOP", "4294967297", "list", "LEFT")

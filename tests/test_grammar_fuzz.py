@@ -24,6 +24,7 @@ target that implements more commands gets a different sequence for the seed.
 Standalone (prints every difference grouped by command, and a summary):
     python3 tests/test_grammar_fuzz.py --count 20000 --seed 1 --seed 2 [--all] [--target redis]
     python3 tests/test_grammar_fuzz.py --call 'LREM list -9223372036854775808 x'
+    python3 tests/test_grammar_fuzz.py --cluster --count 5000 --seed 1001   (both as one-node clusters)
 """
 
 from __future__ import annotations
@@ -129,14 +130,32 @@ def test_regression(session, line):
                                     f"python3 tests/test_grammar_fuzz.py --call {line!r}"), pytrace=False)
 
 
-def test_grammar_fuzz(session):
-    seed, count = fuzz_seed(), fuzz_count()
+@pytest.fixture(scope="module")
+def cluster_session():
+    argv = helpers.argv_for_kind("swredis")
+    helpers.argv_for_kind("redis")
+    with engine.Session(argv, target_name(), cluster=True) as s:
+        yield s
+
+
+def fuzz_and_judge(session, seed, count, rerun_options=""):
     limit = _env_number("SWREDIS_GRAMMAR_FUZZ_TIME_LIMIT", DEFAULT_TIME_LIMIT, float)
     result = session.fuzz(seed, count, deadline=time.monotonic() + limit)
     if result.findings or result.stopped_early:
         pytest.fail(failure_message(result, session.target_name,
-                                    f"python3 tests/test_grammar_fuzz.py --seed {seed} --count {count}"),
+                                    f"python3 tests/test_grammar_fuzz.py{rerun_options} --seed {seed} --count {count}"),
                     pytrace=False)
+
+
+def test_grammar_fuzz_in_cluster_mode(cluster_session):
+    """The same fuzzing against two one-node clusters that own every slot: key routing (CROSSSLOT between the
+    dataset's keys), SELECT and the database arguments refused, the slot commands, every reply compared."""
+    assert "cluster|keyslot" in cluster_session.fuzzed
+    fuzz_and_judge(cluster_session, fuzz_seed() + 1000, max(1, fuzz_count() // 3), " --cluster")
+
+
+def test_grammar_fuzz(session):
+    fuzz_and_judge(session, fuzz_seed(), fuzz_count())
 
 
 # ---------------------------------------------------------------------------
@@ -157,6 +176,7 @@ def main(argv=None) -> int:
                     help="do not search a minimal call sequence for findings that do not reproduce alone")
     ap.add_argument("--time-limit", type=float, default=None, help="stop fuzzing after this many seconds")
     ap.add_argument("--reply-timeout", type=float, default=2.0, help="seconds to wait for each reply")
+    ap.add_argument("--cluster", action="store_true", help="both servers as one-node clusters owning every slot")
     ns = ap.parse_args(argv)
 
     if ns.target == "redis":
@@ -165,7 +185,7 @@ def main(argv=None) -> int:
         target_argv, name = [helpers.SWREDISD, "server"], "swredis"
     deadline = time.monotonic() + ns.time_limit if ns.time_limit else None
     total = engine.RunResult()
-    with engine.Session(target_argv, name, reply_timeout=ns.reply_timeout) as s:
+    with engine.Session(target_argv, name, reply_timeout=ns.reply_timeout, cluster=ns.cluster) as s:
         print(f"target: {' '.join(target_argv)}", flush=True)
         print(f"fuzzing {len(s.fuzzed)} commands; not implemented by {name} (skipped): "
               f"{' '.join(s.unimplemented) or '-'}", flush=True)

@@ -94,7 +94,8 @@ extension ClusterService {
     /// Adds `command`'s keys to `query`; CROSSSLOT or "not served" as soon as they are known.
     private func collect(_ command: CommandSpec, _ args: Arguments, into query: inout SlotQuery) -> String? {
         if command.flags.contains(.write) { query.writes = true }
-        var keys = command.keys(in: args)
+        // Redis routes by the getkeys procedure when the command has one (`getKeysFromCommand`).
+        var keys = LegacyKeyCounts.keys(command.name, args) ?? command.keys(in: args)
         if command.flags.contains(.pubsub) && ClusterService.shardedPubSubCommands.contains(command.name) {
             // Their channels route like keys (Redis routes by the legacy key range, which covers them).
             query.shardedPubSub = true

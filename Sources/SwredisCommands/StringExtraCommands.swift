@@ -206,9 +206,15 @@ enum StringExtraCommands {
                 index += 1
             } else if args.matches(index, "by") && remaining >= 1 {
                 sortBy = Array(args[index + 1])
-                if !(sortBy?.contains(UInt8(ascii: "*")) ?? false) { dontSort = true }
+                if !(sortBy?.contains(UInt8(ascii: "*")) ?? false) {
+                    dontSort = true
+                } else if engine.cluster != nil {
+                    // Patterns name keys of other slots.
+                    return client.error("ERR BY option of SORT denied in Cluster mode.")
+                }
                 index += 1
             } else if args.matches(index, "get") && remaining >= 1 {
+                if engine.cluster != nil { return client.error("ERR GET option of SORT denied in Cluster mode.") }
                 getPatterns.append(Array(args[index + 1]))
                 index += 1
             } else {

@@ -23,6 +23,9 @@ public enum CommandGate {
     case loading
     /// A gate of another module: the error text, or nil to let the command through.
     case custom(name: String, check: (Engine, ClientSession, CommandSpec, Arguments) -> String?)
+    /// A cluster node's key-slot gate (MOVED, ASK, CROSSSLOT, TRYAGAIN, CLUSTERDOWN). An EXEC it refuses is
+    /// discarded and answered with the redirection itself, not EXECABORT (Redis's `clusterRedirectClient`).
+    case redirection(check: (Engine, ClientSession, CommandSpec, Arguments) -> String?)
 
     /// The gate's name (`custom` gates name themselves).
     public var name: String {
@@ -36,6 +39,7 @@ public enum CommandGate {
         case .persistenceAndReplication: return "persistence-and-replication"
         case .loading: return "loading"
         case .custom(let name, _): return name
+        case .redirection: return "cluster-redirection"
         }
     }
 
@@ -58,10 +62,15 @@ extension Engine {
             ?? refusal(of: .loading, client, command, args)
     }
 
-    /// The installed chain, gate by gate.
-    func chainRefusal(_ client: ClientSession, _ command: CommandSpec, _ args: Arguments) -> String? {
+    /// The installed chain, gate by gate: the first refusal, and whether it is a redirection.
+    func chainRefusal(_ client: ClientSession, _ command: CommandSpec, _ args: Arguments) -> (
+        text: String, isRedirection: Bool
+    )? {
         for gate in gates {
-            if let refusal = refusal(of: gate, client, command, args) { return refusal }
+            if let refusal = refusal(of: gate, client, command, args) {
+                if case .redirection = gate { return (refusal, true) }
+                return (refusal, false)
+            }
         }
         return nil
     }
@@ -100,7 +109,7 @@ extension Engine {
         case .loading:
             return persistence.loading && !command.flags.contains(.loading) && !client.isInternal
                 ? Engine.loadingError : nil
-        case .custom(_, let check):
+        case .custom(_, let check), .redirection(let check):
             return check(self, client, command, args)
         }
     }

@@ -172,7 +172,7 @@ public final class CommandSpec: @unchecked Sendable {
         {
             return keys
         }
-        return keyProcedure?(args, offset) ?? []
+        return keyProcedure?(args, offset) ?? LegacyKeyCounts.keys(name, args, from: offset) ?? []
     }
 
     /// The argument indexes of the keys a write command may have changed.

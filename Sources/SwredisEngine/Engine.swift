@@ -386,15 +386,23 @@ public final class Engine {
             reject(client, command, RedisError.wrongArity(command.name))
             return
         }
-        if let refusal = gatesAreStandard ? standardRefusal(client, command, args) : chainRefusal(client, command, args)
-        {
-            reject(client, command, refusal)
+        if gatesAreStandard {
+            if let refusal = standardRefusal(client, command, args) {
+                reject(client, command, refusal)
+                return
+            }
+        } else if let refusal = chainRefusal(client, command, args) {
+            reject(client, command, refusal.text, isRedirection: refusal.isRedirection)
             return
         }
         if client.transaction != nil
             && !TransactionState.controlCommands.contains(command.parent?.name ?? command.name)
         {
-            client.transaction?.queued.append(QueuedCommand(args))
+            // A transaction already doomed (a rejected command, a touched WATCHed key) queues nothing more, as
+            // Redis's queueMultiCommand: EXEC's checks (cluster slots, flags) then see only what came before.
+            if client.transaction?.aborted == false && !client.watchBroken {
+                client.transaction?.queued.append(QueuedCommand(args))
+            }
             client.reply.simple("QUEUED")
             return
         }
@@ -517,15 +525,18 @@ public final class Engine {
         client.transaction?.aborted = true
     }
 
-    private func reject(_ client: ClientSession, _ command: CommandSpec, _ text: String) {
+    private func reject(_ client: ClientSession, _ command: CommandSpec, _ text: String, isRedirection: Bool = false) {
         command.rejectedCalls += 1
-        // A rejected EXEC ends the transaction, if any, with the reason (Redis's execCommandAbort).
+        // A rejected EXEC ends the transaction, if any, with the reason (Redis's execCommandAbort), or with the
+        // redirection itself.
         if command.name == "exec" {
             client.transaction = nil
             unwatchAll(client)
             client.error(
-                "EXECABORT Transaction discarded because of: "
-                    + (text.hasPrefix("ERR ") ? String(text.dropFirst(4)) : text))
+                isRedirection
+                    ? text
+                    : "EXECABORT Transaction discarded because of: "
+                        + (text.hasPrefix("ERR ") ? String(text.dropFirst(4)) : text))
             return
         }
         client.error(text)

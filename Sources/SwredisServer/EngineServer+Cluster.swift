@@ -35,9 +35,7 @@ extension EngineServer {
         var gates = CommandGate.standard
         let position = (gates.firstIndex { $0.name == CommandGate.transactionContext.name } ?? 0) + 1
         gates.insert(
-            .custom(name: "cluster-redirection") { _, client, command, args in
-                cluster.refusal(client, command, args)
-            }, at: position)
+            .redirection { _, client, command, args in cluster.refusal(client, command, args) }, at: position)
         engine.gates = gates
     }
 

@@ -62,8 +62,10 @@ class Outcome:
 class Endpoint:
     """A server process, its fuzzing connection and its health connection."""
 
-    def __init__(self, label: str, argv: Sequence[str], server_args: Sequence[str], reply_timeout: float):
+    def __init__(self, label: str, argv: Sequence[str], server_args: Sequence[str], reply_timeout: float,
+                 cluster: bool = False):
         self.label, self.argv, self.server_args = label, list(argv), list(server_args)
+        self.cluster = cluster
         self.reply_timeout = reply_timeout
         self.server: Optional[helpers.ServerProcess] = None
         self.conn: Optional[RespClient] = None
@@ -71,9 +73,25 @@ class Endpoint:
         self.restarts = 0
 
     def start(self) -> None:
-        self.server = helpers.start_server(self.argv, self.server_args)
+        if not self.cluster:
+            self.server = helpers.start_server(self.argv, self.server_args)
+        else:
+            self.server = helpers.start_server(self.argv, [*self.server_args, "--cluster-enabled", "yes"],
+                                               port=helpers.cluster_port())
         self.conn = self.server.client(timeout=self.reply_timeout)
         self.health_conn = self.server.client(timeout=HEALTH_TIMEOUT)
+        if self.cluster:
+            self._serve_every_slot()
+
+    def _serve_every_slot(self) -> None:
+        """A one-node cluster owning all 16384 slots, waited for until it says ok (a master waits 2 s after its
+        start, as Redis's CLUSTER_WRITABLE_DELAY)."""
+        self.health_conn.command("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+        deadline = time.monotonic() + 15
+        while b"cluster_state:ok" not in self.health_conn.command("CLUSTER", "INFO"):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.label}: cluster_state never became ok")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         for c in (self.conn, self.health_conn):
@@ -290,10 +308,11 @@ class Session:
     generator derived from them.  Use as a context manager."""
 
     def __init__(self, target_argv: Sequence[str], target_name: str = "swredis",
-                 reply_timeout: float = 2.0, server_args: Sequence[str] = ()):
+                 reply_timeout: float = 2.0, server_args: Sequence[str] = (), cluster: bool = False):
         self.target_name = target_name
-        self.reference = Endpoint("redis", helpers.redis_argv(), server_args, reply_timeout)
-        self.target = Endpoint(target_name, target_argv, server_args, reply_timeout)
+        self.cluster = cluster
+        self.reference = Endpoint("redis", helpers.redis_argv(), server_args, reply_timeout, cluster)
+        self.target = Endpoint(target_name, target_argv, server_args, reply_timeout, cluster)
         self.grammar: Grammar = Grammar()
         self.fuzzed: List[str] = []
         self.unimplemented: List[str] = []
@@ -331,8 +350,9 @@ class Session:
             raise RuntimeError(f"{self.target_name} did not answer COMMAND LIST: {listed.raw or listed.failure}")
         implemented = {c.payload.decode().lower() for c in listed.node.children}
         names = set(self.grammar.commands)
-        self.unimplemented = sorted(n for n in names if n not in implemented and not policy.excluded_reason(n))
-        self.fuzzed = sorted(n for n in names if n in implemented and not policy.excluded_reason(n))
+        self.unimplemented = sorted(n for n in names if n not in implemented
+                                    and not policy.excluded_reason(n, self.cluster))
+        self.fuzzed = sorted(n for n in names if n in implemented and not policy.excluded_reason(n, self.cluster))
         self.rebuild()
         payloads = [self.reference.ask([b"DUMP", k.encode()]).node for k, kind in sorted(dataset.KEYS.items())
                     if kind != "missing"]
