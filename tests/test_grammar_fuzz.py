@@ -10,6 +10,9 @@ answer PING; replies must be byte-identical except for the reviewed allow-list
 in tests/fuzz/policy.py (EXCLUDED / COMPARE_RULES / RESET_AFTER, each entry
 with its reason).  tests/fuzz/regressions.txt lists calls that once crashed
 swredisd or differed; each is replayed alone on both servers every run.
+A second, shorter run does the same with both servers as one-node clusters
+owning every slot (key routing, CROSSSLOT inside transactions, the slot
+commands).
 
 Environment
   SWREDIS_GRAMMAR_FUZZ_COUNT       calls in the fuzz test (default 5000)
