@@ -433,3 +433,100 @@ def test_function_dump_payloads_restore_across_servers_both_ways():
                 assert client.command("FUNCTION", "RESTORE", bytes(broken), "FLUSH") == \
                     b"-ERR DUMP payload version or checksum are wrong\r\n"
             assert function_list(swredis_server) == function_list(redis_server)
+
+
+def test_keys_do_not_expire_while_a_script_runs_as_redis():
+    """Time stands still for key expiry while a script runs (Redis's scriptTimeSnapshot): a key whose TTL passes
+    during the script is still there for it, and gone for the next command."""
+    spin = ("local t = redis.call('time') local started = t[1] * 1000000 + t[2] "
+            "repeat t = redis.call('time') until t[1] * 1000000 + t[2] - started > 250000 ")
+    script = ("redis.call('set', KEYS[2], 'inner', 'px', 50) " + spin +
+              "return {redis.call('get', KEYS[1]), redis.call('exists', KEYS[2]), redis.call('get', KEYS[2])}")
+    transcripts = {}
+    for kind in ("redis", "swredis"):
+        with helpers.start_kind(kind) as server, server.client(timeout=10) as c:
+            c.call("SET", "outer", "before", "PX", "100")
+            transcripts[kind] = [c.call("EVAL", script, "2", "outer", "inner"), c.call("EXISTS", "outer", "inner")]
+    assert transcripts["swredis"] == transcripts["redis"]
+    assert transcripts["swredis"] == [[b"before", 1, b"inner"], 0]
+
+
+def busy_kill_transcript(server, script):
+    """A script past busy-reply-threshold: whether another client got -BUSY, SCRIPT KILL's reply, the caller's."""
+    with server.client(timeout=10) as caller, server.client(timeout=10) as other:
+        caller.send(helpers.encode_command("EVAL", script, "0"))
+        ph.wait_for(lambda: other.command("PING").startswith(b"-BUSY"), timeout=5, what="-BUSY")
+        killed = other.command("SCRIPT", "KILL")
+        return [killed, caller.read_reply().split(b" script:")[0], other.command("PING")]
+
+
+def test_a_script_running_inside_pcall_or_a_coroutine_stays_killable_as_redis():
+    """Redis's hook runs inside pcall and coroutines too. Lua 5.1 cannot yield across pcall, so swredisd runs a
+    pcall'd Lua function as a coroutine of its own and passes the hook's yields on: a loop inside one pcall, or inside
+    a script's own coroutine, still lets other clients in and SCRIPT KILL end it, with Redis's replies (a kill
+    caught by the pcall lets the script return; at top level it ends it)."""
+    scripts = [
+        "pcall(function() local i = 0 while true do i = i + 1 end end) return 'after'",
+        "local n = 0\nwhile true do\npcall(function() local i = 0 while i < 1000000 do i = i + 1 end end)\nn = n + 1\nend",
+        "local f = coroutine.wrap(function() local i = 0 while true do i = i + 1 end end) return f()",
+        "local co = coroutine.create(function() while true do end end) return {coroutine.resume(co)}",
+    ]
+    transcripts = {}
+    for kind in ("redis", "swredis"):
+        with helpers.start_kind(kind, ["--busy-reply-threshold", "100"]) as server:
+            transcripts[kind] = [busy_kill_transcript(server, script) for script in scripts]
+    assert transcripts["swredis"] == transcripts["redis"]
+    assert all(entry[0] == b"+OK\r\n" and entry[2] == b"+PONG\r\n" for entry in transcripts["swredis"])
+
+
+def test_pcall_and_coroutines_answer_as_redis():
+    """pcall's results and errors, and coroutines calling redis.call, as redis-server answers them."""
+    scripts = [
+        "return {pcall(function() return 1, 'two' end)}",
+        "return {pcall(function() error('boom') end)}",
+        "return {pcall(function() error({err='ERR table error'}) end)}",
+        "return {pcall(function() return redis.call('nosuchcommand') end)}",
+        "return {pcall(error, {err='from a C function'})}",
+        "return {pcall(5)}",
+        "return pcall()",
+        "return {pcall(pcall, function() error('nested') end)}",
+        "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) "
+        "local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) "
+        "return {x, y, coroutine.status(co)}",
+        "local f = coroutine.wrap(function() return redis.call('incr', 'counter') end) return f()",
+        "return {coroutine.resume(coroutine.create(function() return redis.call('incr', 'counter') end))}",
+        "local f = coroutine.wrap(function() error('in wrap') end) return {pcall(f)}",
+        "return {coroutine.resume(coroutine.create(function() return pcall(function() coroutine.yield(1) end) end))}",
+        "local function deep(n) if n == 0 then return 0 end local ok, v = pcall(deep, n - 1) "
+        "if not ok then return v end return v + 1 end return deep(150)",
+    ]
+    transcripts = {}
+    for kind in ("redis", "swredis"):
+        with helpers.start_kind(kind) as server, server.client() as c:
+            transcripts[kind] = [c.command("EVAL", script, "0") for script in scripts]
+    for script, ours, theirs in zip(scripts, transcripts["swredis"], transcripts["redis"]):
+        assert ours == theirs, (script, ours, theirs)
+
+
+def test_busy_scripts_mixing_pcall_coroutines_and_c_calls_answer_as_redis():
+    """Past busy-reply-threshold (so swredisd's hook yields inside them): a coroutine that also yields on its own,
+    nested pcalls, a pcall inside table.sort's comparator (a C call the yield cannot cross), an error raised deep
+    inside; and pcall nesting up to Lua's C-stack limit. Same results as redis-server."""
+    work = "local x = 0 for k = 1, %d do x = x + 1 end "
+    scripts = [
+        "local co = coroutine.create(function() for i = 1, 3 do " + work % 8_000_000 + "coroutine.yield(i) end "
+        "return 'done' end) local r = {} for i = 1, 5 do local ok, v = coroutine.resume(co) "
+        "r[#r + 1] = tostring(ok) .. ':' .. tostring(v) end return r",
+        "return {pcall(function() return pcall(function() " + work % 20_000_000 + "error({err='ERR deep'}) end) end)}",
+        "local t = {} for i = 1, 300 do t[i] = (i * 7919) % 300 end table.sort(t, function(a, b) "
+        "local ok, r = pcall(function() " + work % 20_000 + "return a < b end) return r end) return {t[1], t[300]}",
+        "local f = coroutine.wrap(function() " + work % 20_000_000 + "error('late') end) return {pcall(f)}",
+        "local function deep(n) if n == 0 then return 'bottom' end local ok, v = pcall(deep, n - 1) "
+        "if not ok then return 'failed at ' .. n .. ': ' .. tostring(v) end return v end return deep(250)",
+    ]
+    transcripts = {}
+    for kind in ("redis", "swredis"):
+        with helpers.start_kind(kind, ["--busy-reply-threshold", "50"]) as server, server.client(timeout=60) as c:
+            transcripts[kind] = [c.command("EVAL", script, "0") for script in scripts]
+    for script, ours, theirs in zip(scripts, transcripts["swredis"], transcripts["redis"]):
+        assert ours == theirs, (script, ours, theirs)

@@ -98,31 +98,37 @@ void clua_install_redis_random(lua_State *L) {
 
 /* ---- pcall as Redis 7.0 has it. ---- */
 
+/* A pcall error that is a table with an `err` string (or number) becomes that value, as in Redis's pcall. */
+static void clua_unwrap_error_table(lua_State *L) {
+    if (!lua_istable(L, -1)) return;
+    lua_getfield(L, -1, "err");
+    if (lua_isstring(L, -1)) {
+        lua_replace(L, -2);
+    } else {
+        lua_pop(L, 1);
+    }
+}
+
 static int clua_pcall(lua_State *L) {
     int argc = lua_gettop(L);
-    luaL_checkany(L, 1);
+    if (argc == 0) {
+        /* Redis's luaRedisPcall calls lua_pcall with -1 arguments here, which ends up calling its boolean. */
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "attempt to call a boolean value");
+        return 2;
+    }
     lua_pushboolean(L, 1);
     lua_insert(L, 1);
     if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {
         lua_remove(L, 1);
-        if (lua_istable(L, -1)) {
-            lua_getfield(L, -1, "err");
-            if (lua_isstring(L, -1)) {
-                lua_replace(L, -2);
-            } else {
-                lua_pop(L, 1);
-            }
-        }
+        clua_unwrap_error_table(L);
         lua_pushboolean(L, 0);
         lua_insert(L, 1);
     }
     return lua_gettop(L);
 }
 
-void clua_install_redis_pcall(lua_State *L) {
-    lua_pushcfunction(L, clua_pcall);
-    lua_setfield(L, LUA_GLOBALSINDEX, "pcall");
-}
+/* The yieldable pcall and coroutine functions are installed with the busy hook below. */
 
 /* ---- Read-only globals. ----
    Every protected table T is replaced by an empty proxy whose metatable reads from T and refuses writes; the
@@ -433,6 +439,13 @@ static struct {
     int allow_yield;
     int timed_out;
     int killed;
+    /* The hook (or a wrapper passing its yield on) has just yielded: the resumer's wrapper must pass it on. */
+    int hook_yield;
+    /* pcalls running as coroutines, nested. */
+    int pcall_depth;
+    /* The run's thread, and the coroutine of it where the hook last yielded (where SCRIPT KILL strikes). */
+    lua_State *main_thread;
+    lua_State *yielded_thread;
 } busy;
 
 static long long clua_now_ms(void) {
@@ -453,10 +466,16 @@ static int clua_next_check_count(void) {
     return (int)(state % CLUA_BUSY_CHECK_EVERY) + 1;
 }
 
+static void clua_busy_reset_chain(void);
+
 static void clua_busy_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     if (busy.killed) {
+        /* From now on every line raises again, here and in the script's own code, so pcall cannot hold on. */
         lua_sethook(L, clua_busy_hook, LUA_MASKLINE, 0);
+        if (busy.main_thread != NULL && busy.main_thread != L) {
+            lua_sethook(busy.main_thread, clua_busy_hook, LUA_MASKLINE, 0);
+        }
         lua_createtable(L, 0, 1);
         lua_pushliteral(L, "ERR Script killed by user with SCRIPT KILL...");
         lua_setfield(L, -2, "err");
@@ -469,6 +488,8 @@ static void clua_busy_hook(lua_State *L, lua_Debug *ar) {
     }
     if (!busy.allow_yield) return;
     if (clua_can_yield(L)) {
+        busy.hook_yield = 1;
+        busy.yielded_thread = L;
         lua_yield(L, 0);
         return;
     }
@@ -484,6 +505,11 @@ void clua_busy_begin(lua_State *thread, long long started_ms, long long threshol
     busy.allow_yield = allow_yield;
     busy.timed_out = 0;
     busy.killed = 0;
+    busy.hook_yield = 0;
+    busy.pcall_depth = 0;
+    busy.main_thread = thread;
+    busy.yielded_thread = NULL;
+    clua_busy_reset_chain();
     /* The count hook stays armed on a thread between runs (a kill replaced it). */
     if (lua_gethook(thread) != clua_busy_hook || lua_gethookmask(thread) != LUA_MASKCOUNT
         || lua_gethookcount(thread) != CLUA_BUSY_CHECK_EVERY) {
@@ -497,7 +523,9 @@ long long clua_busy_elapsed_ms(void) { return clua_now_ms() - busy.started; }
 
 void clua_busy_kill(lua_State *thread) {
     busy.killed = 1;
-    lua_sethook(thread, clua_busy_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+    /* The next instruction where the script stopped raises (inside a pcall, as in Redis, pcall returns false). */
+    lua_State *target = busy.yielded_thread != NULL ? busy.yielded_thread : thread;
+    lua_sethook(target, clua_busy_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
 }
 
 /* The probe: at top level of a coroutine no C call intervenes, inside pcall one does. */
@@ -593,4 +621,216 @@ void clua_clear_hook(lua_State *L) { lua_sethook(L, NULL, 0, 0); }
 void clua_push_protection_errors(lua_State *L) {
     lua_pushcfunction(L, clua_readonly_write);
     lua_pushcfunction(L, clua_missing_global);
+}
+
+/* ---- pcall and coroutines the busy hook can yield through. ----
+
+   Lua 5.1 cannot yield across a C call, and pcall is one: a script spending its time inside pcall could never let
+   the event loop serve SCRIPT KILL. So pcall of a Lua function runs the function on a thread of its own (pooled),
+   and coroutine.resume is replaced the same way. When the hook yields inside such a thread, the C function that
+   resumed it yields too (when nothing below it is a C call), remembering the thread in `chain`; clua_resume later
+   continues the innermost thread of the chain and, when one ends, hands its results to the thread above as the
+   results of the pcall or resume it was waiting in (a C function's yield returns what its thread is resumed with).
+   The hook marks its own yields (`busy.hook_yield`), so a script's own coroutine.yield passes through untouched.
+   A C function given to pcall, nesting past CLUA_PCALL_DEPTH, and runs that may not yield keep the plain pcall. */
+
+#define CLUA_PCALL_DEPTH 64
+#define CLUA_CHAIN_LIMIT 256
+
+enum clua_waiter { CLUA_WAITS_IN_PCALL, CLUA_WAITS_IN_RESUME };
+
+/* The threads between the script thread and the one the hook yielded in, outermost first, and what the thread
+   above each waits in. */
+static struct {
+    lua_State *thread;
+    enum clua_waiter waiter;
+} chain[CLUA_CHAIN_LIMIT];
+static int chain_length;
+
+/* Threads that ran a pcall to its end, kept for the next (a new thread per pcall would cost several times a C
+   pcall), in a table that is pcall's upvalue; a thread that raised an error is dead for good and is never kept.
+   Both functions run inside pcall (the upvalue is its). */
+#define CLUA_PCALL_POOL 16
+#define CLUA_POOL lua_upvalueindex(1)
+
+static void clua_keep_thread(lua_State *L, int index) {
+    lua_State *co = lua_tothread(L, index);
+    lua_Debug frame;
+    if (co == NULL || lua_status(co) != 0 || lua_gettop(co) != 0 || lua_getstack(co, 0, &frame) != 0) return;
+    int kept = (int)lua_objlen(L, CLUA_POOL);
+    if (kept < CLUA_PCALL_POOL) {
+        lua_pushvalue(L, index);
+        lua_rawseti(L, CLUA_POOL, kept + 1);
+    }
+}
+
+/* Pushes a thread from the pool, or a new one. */
+static lua_State *clua_pooled_thread(lua_State *L) {
+    lua_pushvalue(L, CLUA_POOL);
+    int kept = (int)lua_objlen(L, -1);
+    if (kept == 0) {
+        lua_pop(L, 1);
+        return lua_newthread(L);
+    }
+    lua_rawgeti(L, -1, kept);
+    lua_pushnil(L);
+    lua_rawseti(L, -3, kept);
+    lua_replace(L, -2);
+    return lua_tothread(L, -1);
+}
+
+/* Moves what an ended (or user-yielded) thread leaves into `to` as the results of the pcall or coroutine.resume
+   that ran it, as those functions return them; returns how many. The thread is at `thread_index` of `to`. */
+static int clua_deliver(lua_State *to, lua_State *co, int status, enum clua_waiter waiter) {
+    if (waiter == CLUA_WAITS_IN_PCALL) busy.pcall_depth--;
+    if (status == 0 || (status == LUA_YIELD && waiter == CLUA_WAITS_IN_RESUME)) {
+        int results = lua_gettop(co);
+        if (!lua_checkstack(to, results + 1)) {
+            lua_settop(co, 0);
+            lua_pushboolean(to, 0);
+            lua_pushliteral(to, "too many results to resume");
+            return 2;
+        }
+        lua_pushboolean(to, 1);
+        lua_xmove(co, to, results);
+        return results + 1;
+    }
+    lua_pushboolean(to, 0);
+    if (status == LUA_YIELD) {
+        /* A script's own yield inside pcall: Lua 5.1 refuses it there. */
+        lua_settop(co, 0);
+        lua_pushliteral(to, "attempt to yield across metamethod/C-call boundary");
+        return 2;
+    }
+    lua_xmove(co, to, 1);
+    if (waiter == CLUA_WAITS_IN_PCALL) clua_unwrap_error_table(to);
+    return 2;
+}
+
+/* Resumes `co` (at index 1 of L's stack) with `nargs` values already moved onto it, passing the hook's yields on:
+   returns lua_yield's value when L yields with it, else the results pushed for the caller. */
+static int clua_run_thread(lua_State *L, lua_State *co, int nargs, enum clua_waiter waiter) {
+    lua_setlevel(L, co);
+    if (waiter == CLUA_WAITS_IN_PCALL) busy.pcall_depth++;
+    int status = lua_resume(co, nargs);
+    while (status == LUA_YIELD && busy.hook_yield) {
+        if (clua_can_yield(L) && chain_length < CLUA_CHAIN_LIMIT) {
+            chain[chain_length].thread = co;
+            chain[chain_length].waiter = waiter;
+            chain_length++;
+            /* The thread stays anchored on L's stack (index 1) while L waits. */
+            return lua_yield(L, 0);
+        }
+        /* A C call below: the yield cannot reach the event loop; go on at once. */
+        busy.hook_yield = 0;
+        status = lua_resume(co, 0);
+    }
+    int delivered = clua_deliver(L, co, status, waiter);
+    if (status == 0 && waiter == CLUA_WAITS_IN_PCALL) clua_keep_thread(L, 1);
+    return delivered;
+}
+
+/* pcall: Redis's for a C function or when the run may not yield; else `f` on a thread of its own. */
+static int clua_yieldable_pcall(lua_State *L) {
+    int argc = lua_gettop(L);
+    if (argc == 0 || lua_type(L, 1) != LUA_TFUNCTION || lua_iscfunction(L, 1) || !busy.allow_yield
+        || busy.pcall_depth >= CLUA_PCALL_DEPTH || !lua_checkstack(L, LUA_MINSTACK)) {
+        return clua_pcall(L);
+    }
+    lua_State *co = clua_pooled_thread(L);
+    lua_insert(L, 1);
+    if (co == NULL || !lua_checkstack(co, argc)) return luaL_error(L, "too many arguments to pcall");
+    lua_sethook(co, lua_gethook(L), lua_gethookmask(L), lua_gethookcount(L));
+    lua_xmove(L, co, argc);
+    return clua_run_thread(L, co, argc - 1, CLUA_WAITS_IN_PCALL);
+}
+
+/* coroutine.resume, as Lua 5.1's (same checks and messages), passing the hook's yields on. */
+static int clua_coroutine_resume(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argcheck(L, co != NULL, 1, "coroutine expected");
+    int nargs = lua_gettop(L) - 1;
+    const char *state = NULL;
+    lua_Debug frame;
+    if (co == L) {
+        state = "running";
+    } else if (lua_status(co) == 0) {
+        if (lua_getstack(co, 0, &frame) > 0) {
+            state = "normal";
+        } else if (lua_gettop(co) == 0) {
+            state = "dead";
+        }
+    } else if (lua_status(co) != LUA_YIELD) {
+        state = "dead";
+    }
+    if (!lua_checkstack(co, nargs)) return luaL_error(L, "too many arguments to resume");
+    if (state != NULL) {
+        lua_pushboolean(L, 0);
+        lua_pushfstring(L, "cannot resume %s coroutine", state);
+        return 2;
+    }
+    lua_xmove(L, co, nargs);
+    /* Keep the thread at index 1 (it is already) and nothing else below the results. */
+    lua_settop(L, 1);
+    return clua_run_thread(L, co, nargs, CLUA_WAITS_IN_RESUME);
+}
+
+/* coroutine.wrap over the resume above (its errors raised where the wrapped function was called, as Lua 5.1's). */
+static const char clua_wrap_source[] =
+    "local create, resume, error, select, unpack = coroutine.create, coroutine.resume, error, select, unpack\n"
+    "local function pack(...) return {n = select('#', ...), ...} end\n"
+    "coroutine.wrap = function(f)\n"
+    "  local co = create(f)\n"
+    "  return function(...)\n"
+    "    local r = pack(resume(co, ...))\n"
+    "    if r[1] then return unpack(r, 2, r.n) end\n"
+    "    error(r[2], 2)\n"
+    "  end\n"
+    "end\n";
+
+void clua_install_redis_pcall(lua_State *L) {
+    lua_newtable(L);
+    lua_pushcclosure(L, clua_yieldable_pcall, 1);
+    lua_setfield(L, LUA_GLOBALSINDEX, "pcall");
+    lua_getfield(L, LUA_GLOBALSINDEX, "coroutine");
+    lua_pushcfunction(L, clua_coroutine_resume);
+    lua_setfield(L, -2, "resume");
+    lua_pop(L, 1);
+    if (luaL_loadbuffer(L, clua_wrap_source, sizeof(clua_wrap_source) - 1, "=coroutine") == 0) {
+        lua_call(L, 0, 0);
+    } else {
+        lua_pop(L, 1);
+    }
+}
+
+int clua_resume(lua_State *thread, int nargs) {
+    for (;;) {
+        lua_State *target = chain_length > 0 ? chain[chain_length - 1].thread : thread;
+        int known = chain_length;
+        busy.hook_yield = 0;
+        int status = lua_resume(target, nargs);
+        if (status == LUA_YIELD && busy.hook_yield) {
+            /* The hook yielded, in `target` or in threads it started: those were added innermost first (each C
+               function adds its thread as the yield passes it); turn them outermost first. */
+            for (int low = known, high = chain_length - 1; low < high; low++, high--) {
+                lua_State *thread_at_low = chain[low].thread;
+                enum clua_waiter waiter_at_low = chain[low].waiter;
+                chain[low] = chain[high];
+                chain[high].thread = thread_at_low;
+                chain[high].waiter = waiter_at_low;
+            }
+            busy.hook_yield = 0;
+            return LUA_YIELD;
+        }
+        if (target == thread) return status;
+        /* The innermost thread ended (or yielded on its own): its results go to the pcall or resume above. */
+        chain_length--;
+        enum clua_waiter waiter = chain[chain_length].waiter;
+        lua_State *above = chain_length > 0 ? chain[chain_length - 1].thread : thread;
+        nargs = clua_deliver(above, target, status, waiter);
+    }
+}
+
+static void clua_busy_reset_chain(void) {
+    chain_length = 0;
 }

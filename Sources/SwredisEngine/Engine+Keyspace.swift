@@ -11,7 +11,7 @@ extension Engine {
     /// missing, except to the master's own commands, which still see it (Redis's `expireIfNeeded`).
     @discardableResult
     public func expireIfNeeded(_ db: Int, _ key: UnsafeRawBufferPointer, now: Int) -> Bool {
-        guard let when = databases[db].expireTime(of: key), when <= now else { return false }
+        guard let when = databases[db].expireTime(of: key), when <= (scriptTimeSnapshot ?? now) else { return false }
         if replication.isReplica { return !applyingMasterStream }
         let name = ByteString(key)
         databases[db].remove(name)

@@ -146,6 +146,9 @@ public final class Engine {
     package var executionDepth = 0
     /// Set while a script that ran past `busy-reply-threshold` has yielded (see `BusyScript`).
     public package(set) var busyScript: BusyScript?
+    /// While a script runs: the time it started, which key expiry sees instead of the clock, so a key does not
+    /// expire in the middle of a script (Redis's `scriptTimeSnapshot` in `keyIsExpired`).
+    package var scriptTimeSnapshot: Int?
     /// Work held back while a script is busy (a replica's master stream, a signal's shutdown), run when it ends.
     public var afterBusyScript: [() -> Void] = []
     /// Keys a MIGRATE or RESTORE moves off the engine thread, with how many transfers hold each (see

@@ -161,6 +161,7 @@ extension LuaInterpreter {
         let mayYield = canYield && engine.executionDepth == 1 && !caller.isMaster && !caller.isInternal
         pending = PendingRun(
             name: name, kind: kind, caller: caller, effects: engine.beginScriptEffects(), argumentCount: argumentCount)
+        engine.scriptTimeSnapshot = engine.commandMilliseconds
         guard let thread = scriptThread else { return }
         clua_busy_begin(
             thread, Int64(engine.commandStartMonotonicMilliseconds), Int64(engine.busyReplyThreshold),
@@ -174,7 +175,7 @@ extension LuaInterpreter {
     private func resume(firstSlice args: Arguments? = nil) {
         guard let thread = scriptThread, let argumentCount = pending?.argumentCount else { return }
         state = thread
-        var status = lua_resume(thread, argumentCount)
+        var status = clua_resume(thread, argumentCount)
         if argumentCount != 0 { pending?.argumentCount = 0 }
         // Slices follow one another for a while before the loop gets a turn for its sockets.
         if status == LUA_YIELD && pending?.busy == true {
@@ -182,7 +183,7 @@ extension LuaInterpreter {
             while status == LUA_YIELD
                 && engine.clock.monotonicMicroseconds() - turnStarted < LuaInterpreter.busySliceMicroseconds
             {
-                status = lua_resume(thread, 0)
+                status = clua_resume(thread, 0)
             }
         }
         if status == LUA_YIELD {
@@ -208,6 +209,7 @@ extension LuaInterpreter {
 
     /// The script ended: its effects go out, its result or error is the caller's reply.
     private func finish(_ finished: consuming PendingRun, status: Int32) {
+        engine.scriptTimeSnapshot = nil
         if let effects = finished.effects { engine.endScriptEffects(effects) }
         replyProtocolVersion = run?.protocolVersion ?? 2
         run = nil

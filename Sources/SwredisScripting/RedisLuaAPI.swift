@@ -9,6 +9,11 @@ import SwredisLog
 /// stack (the C trampoline raises it once Swift has returned).
 extension LuaInterpreter {
     func dispatch(_ state: OpaquePointer, _ function: RedisLuaFunction) -> Int32 {
+        // The caller may be a coroutine of the script (pcall runs functions as coroutines): the API works on its
+        // stack for the call.
+        let outer = self.state
+        self.state = state
+        defer { self.state = outer }
         switch function {
         case .call: return redisCall(raise: true)
         case .pcall: return redisCall(raise: false)

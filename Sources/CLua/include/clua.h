@@ -48,8 +48,14 @@ void clua_set_sealed_global(lua_State *L, const char *name);
 /* Replaces math.random and math.randomseed with Redis's (rand48, the same sequence on every platform). */
 void clua_install_redis_random(lua_State *L);
 
-/* Replaces the global `pcall` with Redis's: an error that is a table with an `err` string becomes that string. */
+/* Replaces the global `pcall` with Redis's (an error that is a table with an `err` string becomes that string),
+   running a Lua function on a thread of its own so the busy hook can yield through it; coroutine.resume and
+   coroutine.wrap pass the hook's yields on too (see clua.c). */
 void clua_install_redis_pcall(lua_State *L);
+
+/* Resumes the script thread (lua_resume's contract), continuing first the threads pcall or coroutine.resume were
+   running when the hook yielded and handing their results up. */
+int clua_resume(lua_State *thread, int nargs);
 
 /* ---- Long scripts (busy-reply-threshold): a script runs in a coroutine whose count hook yields back to the event
    loop once the threshold has passed, so other clients get -BUSY and SCRIPT KILL / SHUTDOWN NOSAVE get through. ---- */
