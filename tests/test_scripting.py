@@ -530,3 +530,25 @@ def test_busy_scripts_mixing_pcall_coroutines_and_c_calls_answer_as_redis():
             transcripts[kind] = [c.command("EVAL", script, "0") for script in scripts]
     for script, ours, theirs in zip(scripts, transcripts["swredis"], transcripts["redis"]):
         assert ours == theirs, (script, ours, theirs)
+
+
+def test_slowlog_and_commandstats_time_a_busy_script_whole_as_redis():
+    """A script that yields to the event loop is timed from its start to its end, as Redis times it inline: the
+    slow-log entry and INFO commandstats cover the whole run, not its first slice."""
+    # Mostly Lua instructions (the busy hook counts them), with a look at the clock now and then.
+    spin = ("local t = redis.call('time') local started = t[1] * 1000000 + t[2] "
+            "repeat for i = 1, 2000 do end t = redis.call('time') until t[1] * 1000000 + t[2] - started > 600000 "
+            "return 1")
+    for kind in ("redis", "swredis"):
+        with helpers.start_kind(kind, ["--busy-reply-threshold", "100", "--slowlog-log-slower-than", "0"]) as server:
+            with server.client(timeout=10) as c, server.client(timeout=10) as other:
+                c.call("SLOWLOG", "RESET")
+                c.call("CONFIG", "RESETSTAT")
+                c.send(helpers.encode_command("EVAL", spin, "0"))
+                ph.wait_for(lambda: other.command("PING").startswith(b"-BUSY"), timeout=5, what="-BUSY")
+                assert c.read_reply() == b":1\r\n"
+                entry = next(e for e in c.call("SLOWLOG", "GET", "10") if e[3][0] == b"EVAL")
+                assert entry[2] >= 600000, (kind, entry)
+                stats = c.call("INFO", "commandstats").decode()
+                line = next(row for row in stats.splitlines() if row.startswith("cmdstat_eval:"))
+                assert "calls=1," in line and int(line.split("usec=")[1].split(",")[0]) >= 600000, (kind, line)

@@ -1,3 +1,5 @@
+import SwredisBytes
+
 /// A script that ran past `busy-reply-threshold` and yielded to the event loop (Redis's "busy script"): until it
 /// ends, other clients' commands get `-BUSY` unless flagged `allow_busy`, the cron leaves the keyspace alone, a
 /// replica holds its master's stream, and its caller's further commands wait.
@@ -29,6 +31,12 @@ extension Engine {
     /// The busy script ended: its caller's reply goes out and its next commands run; what waited runs now.
     package func busyScriptEnded(caller: ClientSession) {
         busyScript = nil
+        if let call = busyCall.take() {
+            // The whole run, as Redis (which runs it inline) times it.
+            account(call.command, caller, elapsed: clock.monotonicMicroseconds() - call.startedMicros) {
+                slowlog.record(call.arguments, durationMicros: $0, client: caller)
+            }
+        }
         if case .script = caller.blocked?.operation {
             caller.blocked = nil
             clientsWithPendingWrites.append(caller)
@@ -38,4 +46,11 @@ extension Engine {
         afterBusyScript = []
         for work in waiting { work() }
     }
+}
+
+/// The command that started a busy script, for its statistics and slow-log entry once it ends.
+package struct BusyCall {
+    let command: CommandSpec
+    let arguments: [ByteString]
+    let startedMicros: Int
 }

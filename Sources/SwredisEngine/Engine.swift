@@ -151,6 +151,8 @@ public final class Engine {
     package var scriptTimeSnapshot: Int?
     /// Work held back while a script is busy (a replica's master stream, a signal's shutdown), run when it ends.
     public var afterBusyScript: [() -> Void] = []
+    /// The EVAL or FCALL of the busy script, accounted when it ends.
+    package var busyCall: BusyCall?
     /// Keys a MIGRATE or RESTORE moves off the engine thread, with how many transfers hold each (see
     /// `KeyTransfers.swift`); empty nearly always, so the check on every command is one `isEmpty`.
     public package(set) var keysInTransfer: [DatabaseKey: Int] = [:]
@@ -448,18 +450,34 @@ public final class Engine {
         }
         let finished = clock.monotonicMicroseconds()
         if batchClock.active { batchClock.monotonicMicroseconds = finished }
-        let elapsed = finished - started
-        command.calls += 1
-        command.microseconds += elapsed
-        if client.currentCommandFailed { command.failedCalls += 1 }
-        stats.commandsProcessed += 1
-        if slowlogThreshold >= 0 && elapsed >= slowlogThreshold && !command.flags.contains(.skipSlowlog) {
-            slowlog.record(args, redacted: redactedArguments, durationMicros: elapsed, client: client)
+        if case .script = client.blocked?.operation, executionDepth == 0 {
+            // A script that yielded goes on: its time and slow-log entry are taken when it ends (`busyScriptEnded`).
+            busyCall = BusyCall(
+                command: command, arguments: SlowLog.shownArguments(args, redacted: redactedArguments),
+                startedMicros: started)
+        } else {
+            account(command, client, elapsed: finished - started) {
+                slowlog.record(args, redacted: redactedArguments, durationMicros: $0, client: client)
+            }
         }
         if !redactedArguments.isEmpty { redactedArguments.removeAll() }
         applyReplyMode(client, replyStart: replyStart)
         // A replica's connection carries our stream: commands it sends get no reply bytes in it.
         if client.replicaLink != nil { client.reply.buffer.moveWriterIndex(to: replyStart) }
+    }
+
+    /// A command's statistics and, past `slowlog-log-slower-than`, its slow-log entry (`record`).
+    @inline(__always)
+    package func account(
+        _ command: CommandSpec, _ client: ClientSession, elapsed: Int, record: (Int) -> Void
+    ) {
+        command.calls += 1
+        command.microseconds += elapsed
+        if client.currentCommandFailed { command.failedCalls += 1 }
+        stats.commandsProcessed += 1
+        if slowlogThreshold >= 0 && elapsed >= slowlogThreshold && !command.flags.contains(.skipSlowlog) {
+            record(elapsed)
+        }
     }
 
     /// `enable-debug-command`: `no` (Redis's default), `yes`, or `local` for unix-socket and loopback clients.

@@ -18,7 +18,22 @@ public struct SlowLog {
 
     /// Records a command; arguments at `redacted` positions are kept as `(redacted)`.
     package mutating func record(_ args: Arguments, redacted: [Int], durationMicros: Int, client: ClientSession) {
-        // Like Redis: at most 32 arguments, each cut at 128 bytes, with a note of what was left out.
+        record(SlowLog.shownArguments(args, redacted: redacted), durationMicros: durationMicros, client: client)
+    }
+
+    /// Records a command whose arguments were taken earlier (`shownArguments`).
+    package mutating func record(_ kept: [ByteString], durationMicros: Int, client: ClientSession) {
+        records.insert(
+            Record(
+                id: nextID, timestamp: client.engine.clock.unixMilliseconds() / 1000, durationMicros: durationMicros,
+                arguments: kept, clientAddress: client.address, clientName: client.name), at: 0)
+        nextID += 1
+        if records.count > maxLength { records.removeLast(records.count - maxLength) }
+    }
+
+    /// The arguments as an entry shows them. Like Redis: at most 32 arguments, each cut at 128 bytes, with a note of
+    /// what was left out.
+    package static func shownArguments(_ args: Arguments, redacted: [Int]) -> [ByteString] {
         var kept: [ByteString] = []
         let shown = min(args.count, 32)
         for index in 0..<shown {
@@ -37,12 +52,7 @@ public struct SlowLog {
                 kept.append(ByteString(argument))
             }
         }
-        records.insert(
-            Record(
-                id: nextID, timestamp: client.engine.clock.unixMilliseconds() / 1000, durationMicros: durationMicros,
-                arguments: kept, clientAddress: client.address, clientName: client.name), at: 0)
-        nextID += 1
-        if records.count > maxLength { records.removeLast(records.count - maxLength) }
+        return kept
     }
 
     public mutating func reset() {
