@@ -580,7 +580,8 @@ def test_a_large_key_moves_between_swredisd_masters_while_a_client_writes_to_it(
     assert stored == set(members) | set(acknowledged)
     for node in mixed:
         assert "cluster_state:ok" in node.client().call("CLUSTER", "INFO").decode()
-        assert "fail" not in cluster_nodes(node.client())
+        for flags in nodes_view(node.client()).values():
+            assert "fail" not in flags[1], flags
 
 
 def key_owner(node, slot):
@@ -627,7 +628,8 @@ def test_a_link_to_a_node_that_stops_reading_is_freed_at_the_send_buffer_limit(k
         os.kill(peer.proc.pid, signal.SIGSTOP)
         try:
             message = "m" * 256 * 1024
-            for _ in range(60):
+            # Past what the kernel's socket buffers take on loopback (a few MB, more on some machines).
+            for _ in range(400):
                 client.call("PUBLISH", "flood", message)
                 if "total_cluster_links_buffer_limit_exceeded:0" not in client.call("CLUSTER", "INFO").decode():
                     break
