@@ -521,6 +521,9 @@ def test_busy_scripts_mixing_pcall_coroutines_and_c_calls_answer_as_redis():
         "local t = {} for i = 1, 300 do t[i] = (i * 7919) % 300 end table.sort(t, function(a, b) "
         "local ok, r = pcall(function() " + work % 20_000 + "return a < b end) return r end) return {t[1], t[300]}",
         "local f = coroutine.wrap(function() " + work % 20_000_000 + "error('late') end) return {pcall(f)}",
+        "local res table.sort({1, 2}, function(a, b) local ok, r = pcall(function() return {pcall(function() " +
+        work % 20_000_000 + "return 'inner' end)} end) res = r return a < b end) "
+        "return {tostring(res[1]), tostring(res[2])}",
         "local function deep(n) if n == 0 then return 'bottom' end local ok, v = pcall(deep, n - 1) "
         "if not ok then return 'failed at ' .. n .. ': ' .. tostring(v) end return v end return deep(250)",
     ]

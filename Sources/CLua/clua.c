@@ -707,23 +707,45 @@ static int clua_deliver(lua_State *to, lua_State *co, int status, enum clua_wait
     return 2;
 }
 
+/* Resumes `root` with `nargs` values, then the threads the hook's yields leave on the chain above `base`, innermost
+   first, handing each ended thread's results to the pcall or resume above it, until `root` ends (its status is
+   returned) or, when `may_yield`, the hook yields (LUA_YIELD is returned with `busy.hook_yield` still set: the
+   caller passes the yield on). Without `may_yield` the whole chain above `base` is finished here. */
+static int clua_drive(lua_State *root, int nargs, int base, int may_yield) {
+    for (;;) {
+        lua_State *target = chain_length > base ? chain[chain_length - 1].thread : root;
+        busy.hook_yield = 0;
+        int status = lua_resume(target, nargs);
+        if (status == LUA_YIELD && busy.hook_yield) {
+            if (may_yield && chain_length < CLUA_CHAIN_LIMIT) return LUA_YIELD;
+            /* A C call below: the yield cannot reach the event loop; the innermost thread goes on at once. */
+            nargs = 0;
+            continue;
+        }
+        if (target == root) return status;
+        /* The innermost thread ended (or yielded on its own): its results go to the pcall or resume above. */
+        chain_length--;
+        enum clua_waiter waiter = chain[chain_length].waiter;
+        lua_State *above = chain_length > base ? chain[chain_length - 1].thread : root;
+        nargs = clua_deliver(above, target, status, waiter);
+    }
+}
+
 /* Resumes `co` (at index 1 of L's stack) with `nargs` values already moved onto it, passing the hook's yields on:
    returns lua_yield's value when L yields with it, else the results pushed for the caller. */
 static int clua_run_thread(lua_State *L, lua_State *co, int nargs, enum clua_waiter waiter) {
     lua_setlevel(L, co);
     if (waiter == CLUA_WAITS_IN_PCALL) busy.pcall_depth++;
-    int status = lua_resume(co, nargs);
-    while (status == LUA_YIELD && busy.hook_yield) {
-        if (clua_can_yield(L) && chain_length < CLUA_CHAIN_LIMIT) {
-            chain[chain_length].thread = co;
-            chain[chain_length].waiter = waiter;
-            chain_length++;
-            /* The thread stays anchored on L's stack (index 1) while L waits. */
-            return lua_yield(L, 0);
-        }
-        /* A C call below: the yield cannot reach the event loop; go on at once. */
-        busy.hook_yield = 0;
-        status = lua_resume(co, 0);
+    int base = chain_length;
+    int status = clua_drive(co, nargs, base, clua_can_yield(L));
+    if (status == LUA_YIELD && busy.hook_yield) {
+        /* `co` goes on the chain below the threads it started (outermost first); the thread stays anchored on L's
+           stack (index 1) while L waits. */
+        memmove(&chain[base + 1], &chain[base], (size_t)(chain_length - base) * sizeof(chain[0]));
+        chain[base].thread = co;
+        chain[base].waiter = waiter;
+        chain_length++;
+        return lua_yield(L, 0);
     }
     int delivered = clua_deliver(L, co, status, waiter);
     if (status == 0 && waiter == CLUA_WAITS_IN_PCALL) clua_keep_thread(L, 1);
@@ -804,31 +826,9 @@ void clua_install_redis_pcall(lua_State *L) {
 }
 
 int clua_resume(lua_State *thread, int nargs) {
-    for (;;) {
-        lua_State *target = chain_length > 0 ? chain[chain_length - 1].thread : thread;
-        int known = chain_length;
-        busy.hook_yield = 0;
-        int status = lua_resume(target, nargs);
-        if (status == LUA_YIELD && busy.hook_yield) {
-            /* The hook yielded, in `target` or in threads it started: those were added innermost first (each C
-               function adds its thread as the yield passes it); turn them outermost first. */
-            for (int low = known, high = chain_length - 1; low < high; low++, high--) {
-                lua_State *thread_at_low = chain[low].thread;
-                enum clua_waiter waiter_at_low = chain[low].waiter;
-                chain[low] = chain[high];
-                chain[high].thread = thread_at_low;
-                chain[high].waiter = waiter_at_low;
-            }
-            busy.hook_yield = 0;
-            return LUA_YIELD;
-        }
-        if (target == thread) return status;
-        /* The innermost thread ended (or yielded on its own): its results go to the pcall or resume above. */
-        chain_length--;
-        enum clua_waiter waiter = chain[chain_length].waiter;
-        lua_State *above = chain_length > 0 ? chain[chain_length - 1].thread : thread;
-        nargs = clua_deliver(above, target, status, waiter);
-    }
+    int status = clua_drive(thread, nargs, 0, 1);
+    busy.hook_yield = 0;
+    return status;
 }
 
 static void clua_busy_reset_chain(void) {
