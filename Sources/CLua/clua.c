@@ -439,14 +439,28 @@ static struct {
     int allow_yield;
     int timed_out;
     int killed;
-    /* The hook (or a wrapper passing its yield on) has just yielded: the resumer's wrapper must pass it on. */
+    /* The hook (or a pcall or resume passing its yield on) has just yielded: the resumer passes it on too. */
     int hook_yield;
-    /* pcalls running as coroutines, nested. */
+    /* pcalls running on threads of their own, nested. */
     int pcall_depth;
     /* The run's thread, and the coroutine of it where the hook last yielded (where SCRIPT KILL strikes). */
     lua_State *main_thread;
     lua_State *yielded_thread;
 } busy;
+
+/* pcall and coroutine.resume under the hook (see "pcall and coroutines the busy hook can yield through" below). */
+#define CLUA_PCALL_DEPTH 64
+#define CLUA_CHAIN_LIMIT 256
+
+enum clua_waiter { CLUA_WAITS_IN_PCALL, CLUA_WAITS_IN_RESUME };
+
+/* The threads between the script thread and the one the hook yielded in, outermost first, and what the thread
+   above each waits in. */
+static struct {
+    lua_State *thread;
+    enum clua_waiter waiter;
+} chain[CLUA_CHAIN_LIMIT];
+static int chain_length;
 
 static long long clua_now_ms(void) {
     struct timespec now;
@@ -465,8 +479,6 @@ static int clua_next_check_count(void) {
     state ^= state << 5;
     return (int)(state % CLUA_BUSY_CHECK_EVERY) + 1;
 }
-
-static void clua_busy_reset_chain(void);
 
 static void clua_busy_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
@@ -509,7 +521,7 @@ void clua_busy_begin(lua_State *thread, long long started_ms, long long threshol
     busy.pcall_depth = 0;
     busy.main_thread = thread;
     busy.yielded_thread = NULL;
-    clua_busy_reset_chain();
+    chain_length = 0;
     /* The count hook stays armed on a thread between runs (a kill replaced it). */
     if (lua_gethook(thread) != clua_busy_hook || lua_gethookmask(thread) != LUA_MASKCOUNT
         || lua_gethookcount(thread) != CLUA_BUSY_CHECK_EVERY) {
@@ -633,19 +645,6 @@ void clua_push_protection_errors(lua_State *L) {
    results of the pcall or resume it was waiting in (a C function's yield returns what its thread is resumed with).
    The hook marks its own yields (`busy.hook_yield`), so a script's own coroutine.yield passes through untouched.
    A C function given to pcall, nesting past CLUA_PCALL_DEPTH, and runs that may not yield keep the plain pcall. */
-
-#define CLUA_PCALL_DEPTH 64
-#define CLUA_CHAIN_LIMIT 256
-
-enum clua_waiter { CLUA_WAITS_IN_PCALL, CLUA_WAITS_IN_RESUME };
-
-/* The threads between the script thread and the one the hook yielded in, outermost first, and what the thread
-   above each waits in. */
-static struct {
-    lua_State *thread;
-    enum clua_waiter waiter;
-} chain[CLUA_CHAIN_LIMIT];
-static int chain_length;
 
 /* Threads that ran a pcall to its end, kept for the next (a new thread per pcall would cost several times a C
    pcall), in a table that is pcall's upvalue; a thread that raised an error is dead for good and is never kept.
@@ -829,8 +828,4 @@ int clua_resume(lua_State *thread, int nargs) {
     int status = clua_drive(thread, nargs, 0, 1);
     busy.hook_yield = 0;
     return status;
-}
-
-static void clua_busy_reset_chain(void) {
-    chain_length = 0;
 }

@@ -49,18 +49,7 @@ enum MigrateCommand {
         guard let (target, keyIndexes) = parse(engine, client, args) else { return }
         let db = client.database
         let now = engine.clock.unixMilliseconds()
-        var moving: [MovingKey] = []
-        for keyIndex in keyIndexes {
-            guard let value = engine.readValue(db, args[keyIndex]) else { continue }
-            var ttl = 0
-            let expireAt = engine.databases[db].expireTime(of: args[keyIndex])
-            if let expireAt {
-                ttl = expireAt - now
-                if ttl < 0 { continue }
-                ttl = max(ttl, 1)
-            }
-            moving.append(MovingKey(name: args.bytes(keyIndex), value: value, ttl: ttl, expireAt: expireAt))
-        }
+        let moving = keyIndexes.compactMap { movingKey(engine, db: db, args.bytes($0), now: now) }
         guard !moving.isEmpty else { return client.reply.simple("NOKEY") }
         if let runOnEngineThread = engine.runOnEngineThread, engine.executionDepth == 1, !client.isMaster,
             !client.isInternal, moving.contains(where: { movesInBackground($0.value) })
@@ -241,7 +230,7 @@ enum MigrateCommand {
         var outcome = conclude(engine, target, db: db, moving, exchanged, skipping: changed)
         if outcome.error == nil && !target.copy && !changed.isEmpty && !demoted {
             let now = engine.clock.unixMilliseconds()
-            let again = changed.sorted().compactMap { current(engine, db: db, moving[$0].name, now: now) }
+            let again = changed.sorted().compactMap { movingKey(engine, db: db, moving[$0].name, now: now) }
             var replacing = target
             replacing.replace = true
             let resent = conclude(
@@ -272,11 +261,16 @@ enum MigrateCommand {
         }
     }
 
-    /// `key` as it is now, to send again; nil when it is gone or expired.
-    private static func current(_ engine: Engine, db: Int, _ name: ByteString, now: Int) -> MovingKey? {
+    /// `name` as it is now, with its TTL (at least 1 ms); nil when it is missing or expired.
+    private static func movingKey(_ engine: Engine, db: Int, _ name: ByteString, now: Int) -> MovingKey? {
         guard let value = name.withUnsafeBytes({ engine.readValue(db, $0) }) else { return nil }
         let expireAt = engine.databases[db].expireTime(of: name)
-        let ttl = expireAt.map { max($0 - now, 1) } ?? 0
+        var ttl = 0
+        if let expireAt {
+            ttl = expireAt - now
+            if ttl < 0 { return nil }
+            ttl = max(ttl, 1)
+        }
         return MovingKey(name: name, value: value, ttl: ttl, expireAt: expireAt)
     }
 

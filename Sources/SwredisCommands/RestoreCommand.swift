@@ -10,6 +10,7 @@ import SwredisStorage
 enum RestoreCommand {
     /// A payload of at least this many bytes is decoded in the background.
     static let backgroundPayloadBytes = 256 << 10
+    static let busyKey = "BUSYKEY Target key name already exists."
 
     /// The options after the payload.
     struct Options: Sendable {
@@ -23,7 +24,7 @@ enum RestoreCommand {
         guard let options = parse(client, args) else { return }
         let db = client.database
         if !options.replace && engine.lookupWrite(db, args[1]) != nil {
-            client.error("BUSYKEY Target key name already exists.")
+            client.error(busyKey)
             return
         }
         guard let ttl = args.integerOrReply(2, client) else { return }
@@ -31,18 +32,21 @@ enum RestoreCommand {
             client.error("ERR Invalid TTL value, must be >= 0")
             return
         }
-        let command = (0..<args.count).map { args.bytes($0) }
+        let command = { (0..<args.count).map { args.bytes($0) } }
         if args[3].count >= backgroundPayloadBytes, let runOnEngineThread = engine.runOnEngineThread,
             engine.executionDepth == 1, !client.isMaster, !client.isInternal
         {
-            return restoreInBackground(engine, client, command, ttl: ttl, options, runOnEngineThread: runOnEngineThread)
+            return restoreInBackground(
+                engine, client, command(), ttl: ttl, options, runOnEngineThread: runOnEngineThread)
         }
         switch decode(args[3], limits: engine.collectionLimits) {
         case .failure(let error):
             client.error(error.message)
         case .success(let value):
-            let propagated = store(engine, db: db, value, ttl: ttl, options, command: command)
-            if propagated != [command] { engine.propagateInstead(propagated) }
+            // Sent as it came unless `store` says otherwise.
+            if let instead = store(engine, db: db, args.bytes(1), value, ttl: ttl, options, command: command) {
+                engine.propagateInstead(instead)
+            }
             client.reply.ok()
         }
     }
@@ -100,12 +104,13 @@ enum RestoreCommand {
         }
     }
 
-    /// Stores the decoded value under `command[1]`; returns what the change is propagated as: the command as sent,
-    /// rewritten with an absolute TTL, a DEL when REPLACE removed a key and the TTL had already passed, or nothing.
+    /// Stores the decoded value under `key`; returns what to propagate instead of the command as sent (nil): the
+    /// command (`command` makes it) rewritten with an absolute TTL, a DEL when REPLACE removed a key and the TTL had
+    /// already passed, or nothing.
     private static func store(
-        _ engine: Engine, db: Int, _ value: Value, ttl: Int, _ options: Options, command: [ByteString]
-    ) -> [[ByteString]] {
-        let key = command[1]
+        _ engine: Engine, db: Int, _ key: ByteString, _ value: Value, ttl: Int, _ options: Options,
+        command: () -> [ByteString]
+    ) -> [[ByteString]]? {
         var deleted = false
         if options.replace { deleted = engine.databases[db].remove(key) != nil }
         let now = engine.clock.unixMilliseconds()
@@ -134,8 +139,8 @@ enum RestoreCommand {
         }
         engine.notifyKeyspaceEvent(.generic, "restore", key, db)
         engine.dirty += 1
-        guard ttl > 0 && !options.absoluteTTL else { return [command] }
-        var rewritten = command
+        guard ttl > 0 && !options.absoluteTTL else { return nil }
+        var rewritten = command()
         rewritten[2] = Engine.millisecondsArgument(expireAt)
         rewritten.append(ByteString("ABSTTL"))
         return [rewritten]
@@ -167,10 +172,12 @@ enum RestoreCommand {
                         return
                     }
                     if !options.replace && key.withUnsafeBytes({ engine.lookupWrite(db, $0) }) != nil {
-                        client.error("BUSYKEY Target key name already exists.")
+                        client.error(busyKey)
                         return
                     }
-                    for change in store(engine, db: db, value, ttl: ttl, options, command: command) {
+                    for change in store(engine, db: db, key, value, ttl: ttl, options, command: { command }) ?? [
+                        command
+                    ] {
                         engine.propagate(db, change)
                     }
                     engine.signalModifiedKey(db, key)

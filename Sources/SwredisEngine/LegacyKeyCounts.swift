@@ -44,7 +44,8 @@ public enum LegacyKeyCounts {
     /// byte, saturated to the 64-bit range and then cut to 32 bits.
     public static func atoi(_ bytes: UnsafeRawBufferPointer) -> Int32 {
         var index = 0
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D].contains(bytes[index]) { index += 1 }
+        // C's isspace: ' ' and \t \n \v \f \r.
+        while index < bytes.count, bytes[index] == 0x20 || (0x09...0x0D).contains(bytes[index]) { index += 1 }
         var negative = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
             negative = bytes[index] == UInt8(ascii: "-")
